@@ -1,0 +1,49 @@
+import tseslint from 'typescript-eslint';
+
+// The layers of GUIDE §4, enforced: each folder may import only the layers below it.
+const restrict = (patterns, message) => ['error', { patterns: patterns.map((group) => ({ group, message })) }];
+const nodeIo = ['fs', 'node:fs', 'fs/*', 'node:fs/*', 'child_process', 'node:child_process', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**', 'samples/**', '.vscode-test/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true, named: true, defaultFrom: true, namedFrom: true, namespaceFrom: true } }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(
+        ['vscode', ...nodeIo, '**/adapters/**', '**/host/**', '**/cli/**', '**/webview-ui/**', '@duckdb/*', 'sql.js', 'ollama'],
+        'src/core is pure: no vscode, no I/O of its own, no adapters (GUIDE §4).',
+      ),
+    },
+  },
+  {
+    files: ['src/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['vscode', '**/core/**', '**/adapters/**', '**/host/**', '**/cli/**', '**/webview-ui/**', ...nodeIo], 'src/protocol is shared with the webview: zod and plain types only.'),
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['vscode', '**/host/**', '**/cli/**', '**/webview-ui/**'], 'adapters must work outside VS Code (the CLI uses them).'),
+    },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['vscode', '**/host/**', '**/webview-ui/**'], 'the CLI runs without VS Code.'),
+    },
+  },
+  {
+    files: ['webview-ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['vscode', '**/src/core/**', '**/src/adapters/**', '**/src/host/**', '**/src/cli/**', 'node:*', ...nodeIo], 'webview-ui imports only src/protocol (and browser libraries).'),
+    },
+  },
+);

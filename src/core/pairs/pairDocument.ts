@@ -1,0 +1,131 @@
+import { Document, isMap, isNode, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import type { z } from 'zod';
+import { pairFileSchema, type HistoryEvent, type PairFile } from './pairSchema';
+
+/** A problem in a pair file, located for the Problems panel and for `askdata pairs validate`. */
+export interface PairProblem {
+  /** 1-based line. */
+  line: number;
+  /** 1-based column. */
+  column: number;
+  message: string;
+}
+
+export type ParsedPair =
+  | { ok: true; pair: PairFile; doc: Document }
+  | { ok: false; problems: PairProblem[] };
+
+// Long questions and SQL lines must stay exactly as written, so never fold them.
+const toStringOptions = { lineWidth: 0, minContentWidth: 0 } as const;
+
+export function parsePairText(text: string): ParsedPair {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { line: pos.line, column: pos.col, message: `YAML: ${firstLine(e.message)}` };
+      }),
+    };
+  }
+  if (!isMap(doc.contents)) {
+    return { ok: false, problems: [{ line: 1, column: 1, message: 'a pair file must be a YAML mapping with question, sql and status' }] };
+  }
+  const parsed = pairFileSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((issue) => locateIssue(doc, lineCounter, issue)) };
+  }
+  return { ok: true, pair: parsed.data, doc };
+}
+
+function locateIssue(doc: Document, lineCounter: LineCounter, issue: z.core.$ZodIssue): PairProblem {
+  const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
+  // Point at the deepest node that exists: the bad value itself, or the mapping that lacks the key.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      const where = path.length > 0 ? `${path.join('.')}: ` : '';
+      return { line: pos.line, column: pos.col, message: `${where}${issue.message}` };
+    }
+  }
+  return { line: 1, column: 1, message: issue.message };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+/** SQL is kept as a literal block so that it reads like SQL in a diff. */
+function sqlScalar(sql: string): Scalar {
+  const s = new Scalar(sql.endsWith('\n') ? sql : `${sql}\n`);
+  s.type = Scalar.BLOCK_LITERAL;
+  return s;
+}
+
+/**
+ * Edits on a parsed pair document. They change only the keys they name, so comments, key order,
+ * quoting and unknown fields elsewhere in the file survive.
+ */
+export function setStatus(doc: Document, status: PairFile['status']): void {
+  doc.set('status', status);
+}
+
+export function setSignOff(doc: Document, key: 'approved' | 'rejected', value: Record<string, unknown>): void {
+  doc.set(key, doc.createNode(value, { flow: true }));
+}
+
+export function removeKey(doc: Document, key: string): void {
+  doc.delete(key);
+}
+
+export function setQuestion(doc: Document, question: string): void {
+  doc.set('question', question);
+}
+
+export function setSql(doc: Document, sql: string): void {
+  doc.set('sql', sqlScalar(sql));
+}
+
+export function setList(doc: Document, key: 'tables' | 'tags', values: readonly string[]): void {
+  doc.set(key, doc.createNode([...values], { flow: true }));
+}
+
+/** History is append-only: earlier entries are never touched. */
+export function appendHistory(doc: Document, event: HistoryEvent): void {
+  const entry = doc.createNode(dropUndefined(event), { flow: true });
+  const existing = doc.get('history', true);
+  if (isSeq(existing)) {
+    existing.items.push(entry);
+  } else {
+    const seq = new YAMLSeq();
+    seq.items.push(entry);
+    doc.set('history', seq);
+  }
+}
+
+export function renderPairDocument(doc: Document): string {
+  return doc.toString(toStringOptions);
+}
+
+/** A new pair file, in the key order of GUIDE §3. */
+export function newPairDocument(pair: PairFile): Document {
+  const doc = new Document(new YAMLMap());
+  const ordered: Array<keyof PairFile> = ['version', 'question', 'sql', 'status', 'tags', 'tables', 'database', 'synthetic', 'approved', 'rejected', 'result'];
+  for (const key of ordered) {
+    const value = pair[key];
+    if (value === undefined) continue;
+    if (key === 'sql') setSql(doc, String(value));
+    else if (key === 'tags' || key === 'tables') setList(doc, key, value as string[]);
+    else if (key === 'approved' || key === 'rejected' || key === 'result') doc.set(key, doc.createNode(value, { flow: true }));
+    else doc.set(key, value);
+  }
+  for (const event of pair.history ?? []) appendHistory(doc, event);
+  return doc;
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
