@@ -1,4 +1,4 @@
-import { Document, isMap, isNode, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { z } from 'zod';
 import { pairFileSchema, type HistoryEvent, type PairFile } from './pairSchema';
 
@@ -16,7 +16,7 @@ export type ParsedPair =
   | { ok: false; problems: PairProblem[] };
 
 // Long questions and SQL lines must stay exactly as written, so never fold them.
-const toStringOptions = { lineWidth: 0, minContentWidth: 0 } as const;
+const toStringOptions = { lineWidth: 0, minContentWidth: 0, flowCollectionPadding: false } as const;
 
 export function parsePairText(text: string): ParsedPair {
   const lineCounter = new LineCounter();
@@ -74,7 +74,25 @@ export function setStatus(doc: Document, status: PairFile['status']): void {
 }
 
 export function setSignOff(doc: Document, key: 'approved' | 'rejected', value: Record<string, unknown>): void {
-  doc.set(key, doc.createNode(value, { flow: true }));
+  setBeforeHistory(doc, key, doc.createNode(value, { flow: true }));
+}
+
+/**
+ * Sets a key in place if it exists; a new key goes before `history`, so that the log stays the last
+ * thing in the file, as in GUIDE §3.
+ */
+function setBeforeHistory(doc: Document, key: string, value: unknown): void {
+  const map = doc.contents;
+  if (!isMap(map) || map.has(key)) {
+    doc.set(key, value);
+    return;
+  }
+  const at = map.items.findIndex((item) => isScalar(item.key) && item.key.value === 'history');
+  if (at < 0) {
+    doc.set(key, value);
+    return;
+  }
+  map.items.splice(at, 0, doc.createPair(key, value));
 }
 
 export function removeKey(doc: Document, key: string): void {
@@ -90,7 +108,7 @@ export function setSql(doc: Document, sql: string): void {
 }
 
 export function setList(doc: Document, key: 'tables' | 'tags', values: readonly string[]): void {
-  doc.set(key, doc.createNode([...values], { flow: true }));
+  setBeforeHistory(doc, key, doc.createNode([...values], { flow: true }));
 }
 
 /** History is append-only: earlier entries are never touched. */

@@ -61,7 +61,7 @@ export interface NewPair {
   tags?: string[];
   by: string;
   /** The first history event; `created` unless the pair came from a question that was asked. */
-  event?: Omit<HistoryEvent, 'at' | 'by'>;
+  event?: { event: string; model?: string; text?: string };
 }
 
 export const PAIRS_DIR = 'askdata/pairs';
@@ -193,7 +193,7 @@ export class PairStore {
   }
 
   async add(input: NewPair): Promise<Pair> {
-    const at = this.now().toISOString();
+    const at = isoSeconds(this.now());
     const status = input.status ?? 'pending';
     const pair: PairFile = {
       version: PAIR_FORMAT_VERSION,
@@ -251,7 +251,7 @@ export class PairStore {
           this.emit();
           throw new PairStoreError(`${path} is not a valid pair file, so Ask Data will not change it: ${parsed.problems[0]?.message ?? ''}`, path, parsed.problems);
         }
-        const changed = change(parsed.doc, this.now().toISOString(), parsed.pair);
+        const changed = change(parsed.doc, isoSeconds(this.now()), parsed.pair);
         if (changed === false) return this.remember(path, text);
         const next = renderPairDocument(parsed.doc);
         try {
@@ -299,6 +299,11 @@ function entryFromText(path: string, text: string): Pair | InvalidPairFile {
     history: data.history ?? [],
     data,
   };
+}
+
+/** Timestamps in pair files are to the second, like those people write by hand. */
+function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function isPair(entry: Pair | InvalidPairFile): entry is Pair {
