@@ -154,10 +154,13 @@ export function generateShopData(lastDay) {
       const seconds = Math.floor((7 + rnd() * 16) * 3600);
       const orderedAt = new Date(dayMs + seconds * 1000).toISOString().replace('T', ' ').slice(0, 19);
       const channel = rnd() < 0.58 ? weighted(rnd, CHANNELS.map((c) => [c[0], c[1]])) : '';
-      let status;
-      if (daysAgo <= 1) status = rnd() < 0.8 ? 'placed' : 'shipped';
-      else if (daysAgo <= 5) status = rnd() < 0.7 ? 'shipped' : rnd() < 0.9 ? 'completed' : 'cancelled';
-      else status = weighted(rnd, [['completed', 0.86], ['returned', 0.07], ['cancelled', 0.05], ['shipped', 0.02]]);
+      // Draw the same numbers for every order whatever its age, so that a later build reproduces
+      // the same stream; only the status of the last few days' orders depends on the build day.
+      const settledStatus = weighted(rnd, [['completed', 0.86], ['returned', 0.07], ['cancelled', 0.05], ['shipped', 0.02]]);
+      const ageRoll = rnd();
+      let status = settledStatus;
+      if (daysAgo <= 1) status = ageRoll < 0.8 ? 'placed' : 'shipped';
+      else if (daysAgo <= 5 && settledStatus !== 'cancelled') status = ageRoll < 0.7 ? 'shipped' : 'completed';
 
       const lineCount = 1 + Math.floor(Math.pow(rnd(), 2.2) * 4);
       const seen = new Set();
@@ -194,7 +197,8 @@ export function generateShopData(lastDay) {
       if (failedFirst) {
         payments.push({ payment_id: payments.length + 1, order_id: orderId, payment_method: method, amount_cents: cents, status: 'failed', paid_at: orderedAt });
       }
-      if (status !== 'cancelled' || rnd() < 0.3) {
+      const refundRoll = rnd();
+      if (status !== 'cancelled' || refundRoll < 0.3) {
         payments.push({ payment_id: payments.length + 1, order_id: orderId, payment_method: failedFirst ? 'credit_card' : method, amount_cents: cents, status: status === 'cancelled' ? 'refunded' : 'success', paid_at: orderedAt });
       }
     }

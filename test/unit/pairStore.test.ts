@@ -49,8 +49,8 @@ describe('pair store', () => {
     const byId = Object.fromEntries(store.invalid.map((f) => [f.id, f.problems]));
     assert.deepEqual(Object.keys(byId).sort(), ['approved-without-who', 'bad-status', 'bad-yaml', 'no-sql', 'not-a-map']);
     assert.equal(byId['bad-status']![0]!.line, 3);
-    assert.match(byId['bad-status']![0]!.message, /status must be one of pending, approved, rejected/);
-    assert.match(byId['no-sql']![0]!.message, /^sql: /);
+    assert.match(byId['bad-status']![0]!.message, /^status: must be one of pending, approved, rejected$/);
+    assert.equal(byId['no-sql']![0]!.message, 'sql: is missing');
     assert.match(byId['bad-yaml']![0]!.message, /^YAML: /);
     assert.match(byId['approved-without-who']![0]!.message, /who approved it/);
     for (const [name, text] of Object.entries(broken)) {

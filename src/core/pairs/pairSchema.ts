@@ -11,17 +11,19 @@ export const PAIR_FORMAT_VERSION = 1;
 export const pairStatuses = ['pending', 'approved', 'rejected'] as const;
 export type PairStatus = (typeof pairStatuses)[number];
 
-const timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-11-20T10:12:00Z' });
-const nonEmpty = (what: string) => z.string({ message: `${what} must be text` }).trim().min(1, `${what} must not be empty`);
+const timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-20T10:12:00Z' });
+// Messages name no field: the reporter puts the field's path in front of them.
+const nonEmpty = () =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'is missing' : 'must be text') }).trim().min(1, 'must not be empty');
 
 export const signOffSchema = z.looseObject({
-  by: nonEmpty('by'),
+  by: nonEmpty(),
   at: timestamp,
 });
 
 export const historyEventSchema = z.looseObject({
   at: timestamp,
-  event: nonEmpty('event'),
+  event: nonEmpty(),
   by: z.string().optional(),
   model: z.string().optional(),
   text: z.string().optional(),
@@ -30,19 +32,19 @@ export const historyEventSchema = z.looseObject({
 export const resultSummarySchema = z.looseObject({
   rows: z.number().int().nonnegative(),
   columns: z.array(z.string()),
-  fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'fingerprint must look like sha256:<64 hex digits>').optional(),
+  fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must look like sha256:<64 hex digits>').optional(),
 });
 
 export const pairFileSchema = z
   .looseObject({
     version: z.number().int().positive().max(PAIR_FORMAT_VERSION, {
-      message: `this file uses a newer pair format than this Ask Data understands (max ${PAIR_FORMAT_VERSION}); update the extension`,
+      error: `this file uses a newer pair format than this Ask Data understands (max ${PAIR_FORMAT_VERSION}); update the extension`,
     }).optional(),
-    question: nonEmpty('question'),
-    sql: nonEmpty('sql'),
-    status: z.enum(pairStatuses, { message: `status must be one of ${pairStatuses.join(', ')}` }),
-    tags: z.array(nonEmpty('a tag')).optional(),
-    tables: z.array(nonEmpty('a table name')).optional(),
+    question: nonEmpty(),
+    sql: nonEmpty(),
+    status: z.enum(pairStatuses, { error: (issue) => (issue.input === undefined ? 'is missing' : `must be one of ${pairStatuses.join(', ')}`) }),
+    tags: z.array(nonEmpty()).optional(),
+    tables: z.array(nonEmpty()).optional(),
     database: z.string().optional(),
     synthetic: z.boolean().optional(),
     approved: signOffSchema.optional(),

@@ -8,7 +8,8 @@ export function referencedRelations(sql: string): string[] {
   for (const m of sql.matchAll(/\{\{\s*ref\(\s*(?:['"][\w.-]+['"]\s*,\s*)?['"]([\w.-]+)['"][^)]*\)\s*\}\}/g)) found.add(m[1]!.toLowerCase());
   for (const m of sql.matchAll(/\{\{\s*source\(\s*['"][\w.-]+['"]\s*,\s*['"]([\w.-]+)['"]\s*\)\s*\}\}/g)) found.add(m[1]!.toLowerCase());
 
-  const text = stripCommentsAndStrings(sql.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/g, ' '));
+  // Jinja becomes a placeholder name so that `from {{ ref('x') }} join` does not read as `from join`.
+  const text = stripCommentsAndStrings(sql.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/g, ` ${JINJA} `));
   const ctes = new Set<string>();
   for (const m of text.matchAll(/(?:\bwith\s+(?:recursive\s+)?|,\s*)("?[A-Za-z_][\w$]*"?)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(/gi)) {
     ctes.add(unquote(m[1]!).toLowerCase());
@@ -26,7 +27,8 @@ export function referencedRelations(sql: string): string[] {
 
 // Words that can follow FROM/JOIN without being a table: FROM (subquery) has no name, but
 // `from lateral`, `join unnest(...)` and the like do.
-const SQL_WORDS = new Set(['select', 'lateral', 'unnest', 'values', 'generate_series', 'range', 'read_csv', 'read_parquet', 'read_json']);
+const JINJA = '__jinja__';
+const SQL_WORDS = new Set([JINJA, 'select', 'lateral', 'unnest', 'values', 'generate_series', 'range', 'read_csv', 'read_parquet', 'read_json']);
 
 function unquote(s: string): string {
   return s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s;

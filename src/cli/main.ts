@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { NodePairFiles } from '../adapters/nodePairFiles';
+import { PairStore } from '../core/pairs/pairStore';
+import { pairsListReport, validationReport } from './reports';
+
+const USAGE = `askdata — Ask Data from the command line
+
+Usage:
+  askdata pairs list --project DIR [--status pending|approved|rejected] [--json]
+  askdata pairs validate --project DIR [--json]
+
+Commands:
+  pairs list       the project's question↔SQL pairs, with invalid files reported
+  pairs validate   check every askdata/pairs/*.yml; exit code 1 and file:line:col messages
+                   if any is invalid (use it in CI next to \`dbt test\`)
+
+Options:
+  --project DIR    the project root (the folder holding askdata/); default: current folder
+  --json           machine-readable output
+  -h, --help       this help
+`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        project: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        status: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    err(`askdata: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    out(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const project = path.resolve(values.project ?? '.');
+  try {
+    const [group, command] = positionals;
+    if (group === 'pairs' && (command === 'list' || command === 'validate')) {
+      const store = new PairStore(project, new NodePairFiles());
+      await store.load();
+      if (command === 'list') {
+        const status = values.status;
+        if (status !== undefined && !['pending', 'approved', 'rejected'].includes(status)) throw new UsageError(`--status must be pending, approved or rejected, not ${status}`);
+        const report = pairsListReport(store, project, status);
+        out(values.json ? `${JSON.stringify(report.json, null, 2)}\n` : report.text);
+        return 0;
+      }
+      const report = validationReport(store, project);
+      if (values.json) out(`${JSON.stringify(report.json, null, 2)}\n`);
+      else if (report.ok) out(report.text);
+      else err(report.text);
+      return report.ok ? 0 : 1;
+    }
+    throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`askdata: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    const message = (e as Error).message;
+    if (values.json) out(`${JSON.stringify({ error: { class: 'internal', message } })}\n`);
+    else err(`askdata: ${message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
