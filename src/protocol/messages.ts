@@ -74,7 +74,7 @@ export type HostToWebview = z.infer<typeof hostToWebview>;
 // ── webview → host ──────────────────────────────────────────────────────────────────────────
 
 /** The webview has loaded and listens; the host answers with `init`. */
-export const readyMessage = z.object({ type: z.literal('ready'), state: panelState.optional() });
+export const readyMessage = z.object({ type: z.literal('ready'), state: panelState.optional().catch(undefined) });
 
 /** The webview's state changed (draft question typed, pair opened); the host keeps it for reloads. */
 export const stateMessage = z.object({ type: z.literal('state'), state: panelState });

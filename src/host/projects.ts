@@ -1,0 +1,168 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { NodePairFiles } from '../adapters/nodePairFiles';
+import { classifySqlFile, parseDbtProject, type DbtProjectLayout, type SqlFileRole } from '../core/dbt/dbtProject';
+import { isPairFileName, PairStore } from '../core/pairs/pairStore';
+
+const EXCLUDE = '**/{node_modules,dbt_packages,target,.git,.venv}/**';
+
+/** One folder that holds a dbt project, an `askdata/` folder, or both. */
+export class Project {
+  readonly store: PairStore;
+  layout: DbtProjectLayout | undefined;
+  layoutError: string | undefined;
+  /** dbt models and seeds by lower-case name; empty for a project without dbt. */
+  readonly relations = new Map<string, vscode.Uri>();
+
+  constructor(readonly root: string) {
+    this.store = new PairStore(root, new NodePairFiles());
+  }
+
+  get name(): string {
+    return this.layout?.name ?? path.basename(this.root);
+  }
+
+  contains(file: string): boolean {
+    return file === this.root || file.startsWith(this.root + path.sep);
+  }
+
+  roleOf(file: string): SqlFileRole {
+    return classifySqlFile(this.layout, path.relative(this.root, file).split(path.sep).join('/'));
+  }
+
+  async loadLayout(): Promise<void> {
+    const uri = vscode.Uri.file(path.join(this.root, 'dbt_project.yml'));
+    try {
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      this.layout = parseDbtProject(text);
+      this.layoutError = undefined;
+    } catch (e) {
+      this.layout = undefined;
+      this.layoutError = (e as { code?: string }).code === 'FileNotFound' ? undefined : (e as Error).message;
+    }
+  }
+
+  async loadRelations(): Promise<void> {
+    this.relations.clear();
+    if (!this.layout) return;
+    const base = vscode.Uri.file(this.root);
+    const globs = [
+      ...this.layout.modelPaths.map((p) => `${p}/**/*.sql`),
+      ...this.layout.seedPaths.map((p) => `${p}/**/*.csv`),
+    ];
+    const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(new vscode.RelativePattern(base, g), EXCLUDE)));
+    for (const uri of found.flat()) {
+      this.relations.set(path.basename(uri.fsPath).replace(/\.(sql|csv)$/i, '').toLowerCase(), uri);
+    }
+  }
+}
+
+/** The projects of the open workspace, kept current as files appear, change and disappear. */
+export class Projects implements vscode.Disposable {
+  private readonly byRoot = new Map<string, Project>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  get all(): Project[] {
+    return [...this.byRoot.values()].sort((a, b) => a.root.localeCompare(b.root));
+  }
+
+  /** Finds the projects and loads their pairs; later calls wait for the first. */
+  initialize(): Promise<void> {
+    this.ready ??= this.discover().then(() => this.watch());
+    return this.ready;
+  }
+
+  /** The innermost project holding `file`. */
+  projectOf(file: string): Project | undefined {
+    return this.all.filter((p) => p.contains(file)).sort((a, b) => b.root.length - a.root.length)[0];
+  }
+
+  get(root: string): Project | undefined {
+    return this.byRoot.get(root);
+  }
+
+  /**
+   * The project for a new pair about `file`: the one holding it, or else a new one rooted at its
+   * workspace folder (its askdata/ folder is created with the first pair).
+   */
+  async projectForNewPair(file: vscode.Uri): Promise<Project | undefined> {
+    await this.initialize();
+    const existing = this.projectOf(file.fsPath);
+    if (existing) return existing;
+    const folder = vscode.workspace.getWorkspaceFolder(file);
+    return folder ? this.add(folder.uri.fsPath) : undefined;
+  }
+
+  private async discover(): Promise<void> {
+    const markers = await vscode.workspace.findFiles('**/{dbt_project.yml,askdata/pairs/*.yml,askdata/pairs/*.yaml,askdata/rules.md,askdata/policies.yml,askdata/askdata.yml}', EXCLUDE);
+    const roots = new Set<string>();
+    for (const uri of markers) {
+      const file = uri.fsPath;
+      const askdataAt = file.lastIndexOf(`${path.sep}askdata${path.sep}`);
+      roots.add(path.basename(file) === 'dbt_project.yml' ? path.dirname(file) : file.slice(0, askdataAt));
+    }
+    await Promise.all([...roots].map((root) => this.add(root, false)));
+    this.log.info(`found ${roots.size} project(s): ${[...roots].join(', ') || 'none'}`);
+    this.changed.fire();
+  }
+
+  private async add(root: string, notify = true): Promise<Project> {
+    const known = this.byRoot.get(root);
+    if (known) return known;
+    const project = new Project(root);
+    this.byRoot.set(root, project);
+    project.store.onDidChange(() => this.changed.fire());
+    await project.loadLayout();
+    await Promise.all([project.store.load(), project.loadRelations()]);
+    if (project.layoutError) this.log.warn(`${root}: ${project.layoutError}`);
+    this.log.info(`${project.name}: ${project.store.pairs.length} pairs, ${project.store.invalid.length} invalid, ${project.relations.size} dbt relations`);
+    if (notify) this.changed.fire();
+    return project;
+  }
+
+  private watch(): void {
+    const pairs = vscode.workspace.createFileSystemWatcher('**/askdata/pairs/*.{yml,yaml}');
+    const onPair = async (uri: vscode.Uri) => {
+      if (!isPairFileName(path.basename(uri.fsPath))) return;
+      const pairsDir = path.dirname(uri.fsPath);
+      const root = path.dirname(path.dirname(pairsDir));
+      const project = this.byRoot.get(root) ?? (await this.add(root));
+      await project.store.refresh(uri.fsPath).catch((e: Error) => this.log.error(`reading ${uri.fsPath}: ${e.message}`));
+    };
+    pairs.onDidCreate(onPair, undefined, this.disposables);
+    pairs.onDidChange(onPair, undefined, this.disposables);
+    pairs.onDidDelete((uri) => this.projectOf(uri.fsPath)?.store.forget(uri.fsPath), undefined, this.disposables);
+
+    // Models and seeds coming and going change lens counts and staleness.
+    const relations = vscode.workspace.createFileSystemWatcher('**/*.{sql,csv}', false, true, false);
+    const onRelation = async (uri: vscode.Uri) => {
+      const project = this.projectOf(uri.fsPath);
+      if (!project?.layout) return;
+      await project.loadRelations();
+      this.changed.fire();
+    };
+    relations.onDidCreate(onRelation, undefined, this.disposables);
+    relations.onDidDelete(onRelation, undefined, this.disposables);
+
+    const dbtProjects = vscode.workspace.createFileSystemWatcher('**/dbt_project.yml');
+    const onDbtProject = async (uri: vscode.Uri) => {
+      const root = path.dirname(uri.fsPath);
+      const project = this.byRoot.get(root) ?? (await this.add(root));
+      await project.loadLayout();
+      await project.loadRelations();
+      this.changed.fire();
+    };
+    dbtProjects.onDidCreate(onDbtProject, undefined, this.disposables);
+    dbtProjects.onDidChange(onDbtProject, undefined, this.disposables);
+    this.disposables.push(pairs, relations, dbtProjects);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,194 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { NodePairFiles } from '../../src/adapters/nodePairFiles';
+import { PairStore } from '../../src/core/pairs/pairStore';
+import { approvedPairsUsing } from '../../src/core/queue/approvalQueue';
+import { sampleShop } from '../support/tempDir';
+import { startSession, type Session } from './codeServer';
+import { closeAllEditors, eventually, openAskDataView, quickOpen, runCommand, treeRow, webview } from './workbench';
+
+const TESTER = { name: 'Erin Tester', email: 'erin@shop.example' };
+
+describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
+  let s: Session;
+  const pairFile = (id: string) => path.join(s.workspace, 'askdata', 'pairs', `${id}.yml`);
+  const readPair = async (id: string) => parse(await fs.readFile(pairFile(id), 'utf8'));
+
+  before(async function () {
+    s = await startSession({ workspaceFrom: sampleShop, gitUser: TESTER });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && s) {
+      await s.screenshot(`FAILED-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+      console.log((await s.logs()).split('\n').filter((l) => /Ask Data|askdata|error/i.test(l)).slice(-60).join('\n'));
+    }
+  });
+
+  after(async () => {
+    await s?.close();
+  });
+
+  it('opens the sample: the extension activates and the status bar counts the pairs', async () => {
+    const { page } = s;
+    await page.locator('.statusbar-item', { hasText: '19 approved · 3 pending' }).waitFor({ timeout: 60_000 });
+    await s.screenshot('01-sample-opened');
+  });
+
+  it('lists the sample pairs in the approval queue by group', async () => {
+    const { page } = s;
+    await openAskDataView(page);
+    await treeRow(page, 'Who are my top customers?').waitFor();
+    const labels = await page.locator('.monaco-list-row[role="treeitem"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+    assert.equal(labels[0], '3 pending pairs');
+    assert.ok(labels.includes('19 approved pairs'), labels.join(' | '));
+    assert.ok(labels.includes('1 rejected pair'), labels.join(' | '));
+    assert.ok(labels.includes('What is our gross margin by category?, pending, uses order_items'));
+    assert.ok(labels.includes('Who are my top customers?, approved, uses customers'));
+    const pendingIndex = labels.indexOf('3 pending pairs');
+    const approvedIndex = labels.indexOf('19 approved pairs');
+    assert.deepEqual(labels.slice(pendingIndex + 1, approvedIndex).map((l) => l.split(', ').at(-2)), ['pending', 'pending', 'pending']);
+    await s.screenshot('02-approval-queue');
+  });
+
+  it('approves a pending pair from the tree: its file is rewritten as approved, by the git identity', async () => {
+    const { page } = s;
+    const row = treeRow(page, 'What is our gross margin by category?');
+    await row.hover();
+    await row.locator('.action-label[aria-label="Approve"]').click();
+    const data = await eventually(async () => {
+      const d = await readPair('gross-margin-by-category');
+      return d.status === 'approved' ? d : undefined;
+    }, 'the pair file to say approved');
+    assert.equal(data.approved.by, `${TESTER.name} <${TESTER.email}>`);
+    assert.match(data.approved.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.deepEqual(data.history.at(-1), { at: data.approved.at, event: 'approved', by: data.approved.by });
+    await page.locator('.monaco-list-row[aria-label="20 approved pairs"]').waitFor();
+    await page.locator('.statusbar-item', { hasText: '20 approved · 2 pending' }).waitFor();
+    await s.screenshot('03-approved-from-queue');
+  });
+
+  it('shows on the customers mart how many approved questions use it; the lens filters the queue', async () => {
+    const { page } = s;
+    const store = new PairStore(s.workspace, new NodePairFiles());
+    await store.load();
+    const expected = approvedPairsUsing(store.pairs, 'customers').length;
+    assert.ok(expected >= 5, 'the sample has several approved questions on customers');
+    await quickOpen(page, 'models/marts/customers.sql');
+    const lens = page.locator('.codelens-decoration a', { hasText: 'use this model' });
+    await lens.waitFor({ timeout: 30_000 });
+    assert.equal(await lens.textContent(), `${expected} approved questions use this model`);
+    await page.locator('.codelens-decoration a', { hasText: 'Ask about this model' }).waitFor();
+    await s.screenshot('04-code-lens-customers');
+    await lens.click();
+    await page.locator('.pane-header[aria-label*="model: customers"]').waitFor({ state: 'attached' });
+    await page.locator('.monaco-list-row[aria-label="' + `${expected} approved pairs` + '"]').waitFor();
+    const pairRows = page.locator('.monaco-list-row[role="treeitem"][aria-level="2"]');
+    await eventually(async () => ((await pairRows.count()) === expected ? true : undefined), `${expected} pair rows`);
+    const labels = await pairRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+    assert.ok(labels.every((l) => /uses .*customers/.test(l)), labels.join(' | '));
+    await s.screenshot('05-queue-filtered-by-model');
+    await runCommand(page, 'Ask Data: Clear Approval Queue Filter');
+    await page.locator('.monaco-list-row[aria-label="20 approved pairs"]').waitFor();
+  });
+
+  it('offers "Add as a pending pair" on an analysis and writes the pair', async () => {
+    const { page } = s;
+    await quickOpen(page, 'analyses/channel_payback.sql');
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Add as a pending pair' });
+    await lens.waitFor({ timeout: 30_000 });
+    await lens.click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('How many months does each channel take to pay back its spend?');
+    await s.screenshot('06-add-pending-pair-prompt');
+    await page.keyboard.press('Enter');
+    const data = await eventually(async () => {
+      try {
+        return await readPair('how-many-months-does-each-channel-take-to-pay-back-its-spend');
+      } catch {
+        return undefined;
+      }
+    }, 'the new pending pair file');
+    assert.equal(data.status, 'pending');
+    assert.deepEqual(data.tables, ['marketing_daily']);
+    assert.match(data.sql, /payback_months/);
+    assert.equal(data.history[0].by, `${TESTER.name} <${TESTER.email}>`);
+    await page.locator('.statusbar-item', { hasText: '20 approved · 3 pending' }).waitFor();
+  });
+
+  it('opens the Ask panel from the palette: "Ask data"', async () => {
+    const { page } = s;
+    await closeAllEditors(page);
+    await runCommand(page, 'Ask Data: Ask data');
+    const view = webview(page);
+    await view.locator('h1', { hasText: 'Ask data' }).waitFor({ timeout: 30_000 });
+    await view.locator('#answering-note', { hasText: 'cannot answer new questions yet' }).waitFor();
+    await view.locator('#question').click();
+    await page.keyboard.type('Who are our best customers by revenue?');
+    const suggestion = view.locator('ul.similar button', { hasText: 'Who are my top customers?' });
+    await suggestion.waitFor();
+    await s.screenshot('07-ask-panel');
+    await suggestion.click();
+    await view.locator('h1', { hasText: 'Question and SQL' }).waitFor();
+  });
+
+  it('shows a pair from the queue with its question, SQL and history, and rejects it from the panel', async () => {
+    const { page } = s;
+    await closeAllEditors(page);
+    await treeRow(page, 'What is our gross margin by category?').click();
+    const view = webview(page);
+    await view.locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 30_000 });
+    assert.equal(await view.locator('#question').evaluate((e) => (e as HTMLTextAreaElement).value), 'What is our gross margin by category?');
+    assert.match(await view.locator('#sql').evaluate((e) => (e as HTMLTextAreaElement).value), /gross_margin/);
+    await view.locator('#history li', { hasText: 'approved' }).first().waitFor();
+    await s.screenshot('08-pair-in-panel-dark');
+
+    await view.locator('#reject').click();
+    await view.locator('#reject-reason').click();
+    await page.keyboard.type('margin should use paid amounts');
+    await page.keyboard.press('Enter');
+    const data = await eventually(async () => {
+      const d = await readPair('gross-margin-by-category');
+      return d.status === 'rejected' ? d : undefined;
+    }, 'the pair file to say rejected');
+    assert.deepEqual(data.rejected, { by: `${TESTER.name} <${TESTER.email}>`, at: data.rejected.at, reason: 'margin should use paid amounts' });
+    assert.equal(data.approved, undefined);
+    await view.locator('#status-line', { hasText: 'margin should use paid amounts' }).waitFor();
+    await s.screenshot('09-pair-rejected-in-panel');
+  });
+
+  it('follows files changed outside the editor: an invalid pair is marked and reported, a fixed one returns', async () => {
+    const { page } = s;
+    const file = pairFile('customers-by-country');
+    const original = await fs.readFile(file, 'utf8');
+    await fs.writeFile(file, original.replace('status: approved', 'status: aproved'));
+    await page.locator('.monaco-list-row', { hasText: 'Invalid files' }).waitFor();
+    await treeRow(page, 'customers-by-country.yml').waitFor();
+    await page.locator('.statusbar-item', { hasText: '18 approved' }).waitFor();
+    assert.equal(await fs.readFile(file, 'utf8'), original.replace('status: approved', 'status: aproved'), 'the broken file is left as it is');
+    await runCommand(page, 'View: Focus Problems');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'status: must be one of pending, approved, rejected' }).waitFor();
+    await s.screenshot('10-invalid-pair-reported');
+    await fs.writeFile(file, original);
+    await page.locator('.statusbar-item', { hasText: '19 approved' }).waitFor();
+    await eventually(async () => ((await page.locator('.monaco-list-row', { hasText: 'Invalid files' }).count()) === 0 ? true : undefined), 'the invalid group to go');
+  });
+
+  it('follows the theme: the panel in a light theme', async () => {
+    const { page } = s;
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+    await page.locator('.quick-input-widget input').fill('Light Modern');
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Light Modern' }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-workbench.vs').waitFor({ state: 'attached' });
+    await closeAllEditors(page);
+    await treeRow(page, 'Who are my top customers?').click();
+    await webview(page).locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 30_000 });
+    await s.screenshot('11-pair-in-panel-light');
+  });
+});

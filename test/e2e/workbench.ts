@@ -1,0 +1,62 @@
+import type { FrameLocator, Page } from 'playwright-core';
+
+/** Small helpers for driving the VS Code workbench the way a person does: palette, quick open, clicks. */
+
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  // Enter acts on the focused row, which lags behind the typing for a moment.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor();
+  await page.keyboard.press('Enter');
+}
+
+export async function quickOpen(page: Page, relativePath: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(relativePath);
+  // The list first shows recently opened files; wait for the one we asked for.
+  const name = relativePath.split('/').pop()!;
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).waitFor();
+  await page.keyboard.press('Enter');
+}
+
+export async function openAskDataView(page: Page): Promise<void> {
+  // The pending-count badge sits on top of the icon and would take the click.
+  await page.locator('.activitybar a[aria-label^="Ask Data"]').click({ force: true });
+  // With one view in the container its header is hidden, but it is there.
+  await page.locator('.pane-header[aria-label^="Approval queue"]').waitFor({ state: 'attached' });
+}
+
+export function treeRow(page: Page, text: string) {
+  return page.locator('.monaco-list-row[role="treeitem"]', { hasText: text }).first();
+}
+
+/** The content of the visible webview panel (two iframes down). */
+export function webview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+}
+
+export async function closeAllEditors(page: Page): Promise<void> {
+  await runCommand(page, 'View: Close All Editors');
+  await page.waitForFunction(() => document.querySelectorAll('.tabs-container .tab').length === 0);
+}
+
+/** Polls until `check` returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
