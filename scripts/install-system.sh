@@ -3,8 +3,10 @@
 # Debian's Chromium (Playwright cannot download its own browser here) and code-server, the real
 # VS Code build we can get from the npm registry. Idempotent and cached, so a second run is quick.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-CODE_SERVER_VERSION=4.100.3
+# One place says which code-server the tests and `npm start` use.
+CODE_SERVER_VERSION="$(node -p "require('./test/e2e/version.json').codeServer")"
 CACHE="${ASKDATA_CACHE:-$HOME/.cache/ask-data}"
 CODE_SERVER_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
 

@@ -5,8 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot } from '../support/tempDir';
+import version from './version.json';
 
-export const CODE_SERVER_VERSION = '4.100.3';
+export const CODE_SERVER_VERSION: string = version.codeServer;
 const cacheDir = process.env.ASKDATA_CACHE ?? path.join(os.homedir(), '.cache', 'ask-data');
 const codeServerBin = path.join(cacheDir, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', '.bin', 'code-server');
 const chromiumBin = process.env.CHROMIUM ?? '/usr/bin/chromium';

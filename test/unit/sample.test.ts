@@ -8,11 +8,9 @@ import { referencedRelations } from '../../src/core/sql/relations';
 import { repoRoot, sampleShop, tempDir } from '../support/tempDir';
 
 // The build script is plain JavaScript (it runs before anything is compiled).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const loadBuild = () => import(path.join(repoRoot, 'scripts', 'build-sample.mjs')) as Promise<{
   buildSample(o: { project: string; today: string; out: string; quiet: boolean }): Promise<{ out: string; models: string[]; seeds: string[] }>;
 }>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const loadData = () => import(path.join(repoRoot, 'scripts', 'sample-data.mjs')) as Promise<{ generateShopData(lastDay: string): Record<string, Array<Record<string, unknown>>> }>;
 
 describe('sample shop', function () {

@@ -1,6 +1,6 @@
 import type { Document } from 'yaml';
 import {
-  appendHistory, newPairDocument, parsePairText, removeKey, renderPairDocument, setList, setQuestion, setSignOff,
+  appendHistory, newPairDocument, parsePairText, readPairText, removeKey, renderPairDocument, setList, setQuestion, setSignOff,
   setSql, setStatus, type PairProblem,
 } from './pairDocument';
 import { PAIR_FORMAT_VERSION, type HistoryEvent, type PairFile, type PairStatus } from './pairSchema';
@@ -285,7 +285,7 @@ export class PairStore {
 
 function entryFromText(path: string, text: string): Pair | InvalidPairFile {
   const id = idOf(path);
-  const parsed = parsePairText(text);
+  const parsed = readPairText(text);
   if (!parsed.ok) return { id, path, problems: parsed.problems };
   const data = parsed.pair;
   return {

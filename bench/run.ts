@@ -1,0 +1,160 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { NodePairFiles } from '../src/adapters/nodePairFiles';
+import { PairStore } from '../src/core/pairs/pairStore';
+import { sampleShop } from '../test/support/tempDir';
+import { startSession } from '../test/e2e/codeServer';
+
+/**
+ * `npm run bench`: speed and memory figures, printed as a table and written as JSON to
+ * bench/results/. Targets are reported next to the figures, never asserted in tests.
+ *   npm run bench -- --only pairs     run one benchmark by name
+ */
+interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  detail?: Record<string, unknown>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+async function writePairs(dir: string, n: number): Promise<void> {
+  const pairs = path.join(dir, 'askdata', 'pairs');
+  await fs.mkdir(pairs, { recursive: true });
+  const tables = ['customers', 'orders', 'order_items', 'products', 'marketing_daily'];
+  const statuses = ['approved', 'approved', 'approved', 'pending', 'rejected'];
+  for (let i = 0; i < n; i += 500) {
+    await Promise.all(Array.from({ length: Math.min(500, n - i) }, (_, k) => {
+      const j = i + k;
+      const status = statuses[j % statuses.length]!;
+      const t = tables[j % tables.length]!;
+      const sign = status === 'approved' ? `approved: { by: "Maya Chen <maya@shop.example>", at: 2026-11-${String(1 + (j % 28)).padStart(2, '0')}T10:00:00Z }\n` : status === 'rejected' ? `rejected: { by: "Maya Chen <maya@shop.example>", at: 2026-11-02T10:00:00Z, reason: "wrong grain" }\n` : '';
+      const text = `version: 1
+question: What is the revenue of ${t} segment ${j} over the last ${(j % 90) + 1} days?
+sql: |
+  -- assumption: revenue orders only
+  select date_trunc('week', order_date) as week, sum(amount) as revenue
+  from ${t}
+  where segment = ${j} and order_date >= current_date - interval ${(j % 90) + 1} day
+  group by 1
+  order by 1
+status: ${status}
+tags: [time-series]
+tables: [${t}]
+${sign}history:
+  - { at: 2026-11-01T09:00:00Z, event: asked, by: "Jonas Weber <jonas@shop.example>", model: "qwen2.5-coder:1.5b" }
+`;
+      return fs.writeFile(path.join(pairs, `pair-${String(j).padStart(5, '0')}.yml`), text);
+    }));
+  }
+}
+
+async function benchPairLoading(): Promise<Result[]> {
+  const n = 10_000;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'askdata-bench-pairs-'));
+  try {
+    await writePairs(dir, n);
+    const times: number[] = [];
+    let heapDelta = 0;
+    for (let run = 0; run < 5; run++) {
+      gc();
+      const heapBefore = process.memoryUsage().heapUsed;
+      const store = new PairStore(dir, new NodePairFiles());
+      const t0 = performance.now();
+      await store.load();
+      times.push(performance.now() - t0);
+      if (store.pairs.length !== n) throw new Error(`loaded ${store.pairs.length} of ${n} pairs`);
+      gc();
+      heapDelta = Math.max(heapDelta, process.memoryUsage().heapUsed - heapBefore);
+    }
+    return [
+      { name: `load ${n.toLocaleString('en')} pair files (median of 5)`, value: median(times), unit: 'ms', detail: { runs: times } },
+      { name: `heap held by ${n.toLocaleString('en')} loaded pairs`, value: heapDelta / 2 ** 20, unit: 'MiB' },
+    ];
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Activation in a real VS Code (code-server): our own timing from the extension's log. */
+async function benchActivation(): Promise<Result[]> {
+  const activations: number[] = [];
+  const loads: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const session = await startSession({ workspaceFrom: sampleShop });
+    try {
+      await session.page.locator('.statusbar-item', { hasText: 'approved' }).waitFor({ timeout: 60_000 });
+      const log = await readAskDataLog(session.userData);
+      const activated = /activated in ([\d.]+) ms/.exec(log);
+      const loaded = /pairs loaded in ([\d.]+) ms/.exec(log);
+      if (!activated || !loaded) throw new Error(`no timing in the Ask Data log:\n${log}`);
+      activations.push(Number(activated[1]));
+      loads.push(Number(loaded[1]));
+    } finally {
+      await session.close();
+    }
+  }
+  return [
+    { name: 'activate() in code-server, sample project (median of 3)', value: median(activations), unit: 'ms', detail: { runs: activations } },
+    { name: 'activation to pairs loaded, sample project (median of 3)', value: median(loads), unit: 'ms', detail: { runs: loads } },
+  ];
+}
+
+async function readAskDataLog(userData: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const found: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (e.name.endsWith('Ask Data.log')) found.push(await fs.readFile(p, 'utf8'));
+      }
+    };
+    await walk(path.join(userData, 'logs'));
+    const text = found.join('\n');
+    if (/pairs loaded in/.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the Ask Data log did not appear');
+}
+
+const benchmarks: Record<string, () => Promise<Result[]>> = {
+  pairs: benchPairLoading,
+  activation: benchActivation,
+};
+
+async function main(): Promise<void> {
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  const results: Result[] = [];
+  for (const [name, run] of Object.entries(benchmarks)) {
+    if (only && only !== name) continue;
+    process.stderr.write(`running ${name}…\n`);
+    results.push(...(await run()));
+  }
+  const width = Math.max(...results.map((r) => r.name.length));
+  console.log(`\n${'benchmark'.padEnd(width)}  ${'value'.padStart(10)}  unit  target`);
+  console.log(`${'-'.repeat(width)}  ${'-'.repeat(10)}  ----  ------`);
+  for (const r of results) console.log(`${r.name.padEnd(width)}  ${r.value.toFixed(1).padStart(10)}  ${r.unit.padEnd(4)}  ${r.target ?? ''}`);
+  const report = {
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    results,
+  };
+  const dir = path.join(__dirname, 'results');
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, `bench-${report.at.replace(/[:.]/g, '-')}.json`);
+  await fs.writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  await fs.writeFile(path.join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
