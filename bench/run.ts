@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { NodePairFiles } from '../src/adapters/nodePairFiles';
 import { PairStore } from '../src/core/pairs/pairStore';
 import { sampleShop } from '../test/support/tempDir';
-import { startSession } from '../test/e2e/codeServer';
+import { readLogs, startSession } from '../test/e2e/codeServer';
 
 /**
  * `npm run bench`: speed and memory figures, printed as a table and written as JSON to
@@ -108,16 +108,7 @@ async function benchActivation(): Promise<Result[]> {
 async function readAskDataLog(userData: string): Promise<string> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    const found: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) await walk(p);
-        else if (e.name.endsWith('Ask Data.log')) found.push(await fs.readFile(p, 'utf8'));
-      }
-    };
-    await walk(path.join(userData, 'logs'));
-    const text = found.join('\n');
+    const text = (await readLogs(userData, (file) => file.endsWith('Ask Data.log'))).map((l) => l.text).join('\n');
     if (/pairs loaded in/.test(text)) return text;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -66,6 +66,20 @@ export function checkPrerequisites(): void {
   if (missing.length) throw new Error(`The end-to-end tests need ${missing.join(', ')}. Run \`bash scripts/install-system.sh\` (as root) and \`npm run build\`.`);
 }
 
+/** The VS Code log files under a user-data folder whose path passes `wanted`. */
+export async function readLogs(userData: string, wanted: (file: string) => boolean): Promise<Array<{ file: string; text: string }>> {
+  const found: Array<{ file: string; text: string }> = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (p.endsWith('.log') && wanted(p)) found.push({ file: p, text: await fs.readFile(p, 'utf8') });
+    }
+  };
+  await walk(path.join(userData, 'logs'));
+  return found;
+}
+
 /** A real VS Code (code-server) with the extension installed from this checkout, driven by Chromium. */
 export async function startSession(options: SessionOptions): Promise<Session> {
   checkPrerequisites();
@@ -146,16 +160,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         return file;
       },
       async logs() {
-        const found: string[] = [];
-        const walk = async (dir: string): Promise<void> => {
-          for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-            const p = path.join(dir, e.name);
-            if (e.isDirectory()) await walk(p);
-            else if (/exthost|Ask Data/.test(p) && p.endsWith('.log')) found.push(`── ${p}\n${await fs.readFile(p, 'utf8')}`);
-          }
-        };
-        await walk(path.join(userData, 'logs'));
-        return `${found.join('\n')}\n── code-server output\n${output}`;
+        const found = await readLogs(userData, (file) => /exthost|Ask Data/.test(file));
+        return `${found.map((l) => `── ${l.file}\n${l.text}`).join('\n')}\n── code-server output\n${output}`;
       },
       close: stop,
     };

@@ -191,4 +191,14 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await webview(page).locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 30_000 });
     await s.screenshot('11-pair-in-panel-light');
   });
+
+  it('brings the panel back after the window reloads', async () => {
+    const { page } = s;
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForSelector('.monaco-workbench');
+    const view = webview(page);
+    await view.locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 60_000 });
+    assert.equal(await view.locator('#question').evaluate((e) => (e as HTMLTextAreaElement).value), 'Who are my top customers?');
+    await s.screenshot('12-panel-restored-after-reload');
+  });
 });
