@@ -7,7 +7,7 @@ import type { Project, Projects } from './projects';
 export type QueueNode =
   | { kind: 'project'; project: Project }
   | { kind: 'group'; project: Project; group: QueueGroup }
-  | { kind: 'invalidGroup'; project: Project; files: InvalidPairFile[] }
+  | { kind: 'invalidGroup'; project: Project; files: readonly InvalidPairFile[] }
   | { kind: 'pair'; project: Project; entry: QueueEntry }
   | { kind: 'invalid'; project: Project; file: InvalidPairFile };
 

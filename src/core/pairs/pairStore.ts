@@ -91,16 +91,31 @@ export class PairStore {
     this.pairsDir = joinPath(projectRoot, PAIRS_DIR);
   }
 
-  get pairs(): Pair[] {
-    return [...this.byPath.values()].filter(isPair).sort(byId);
+  // The queue, the lenses and the status bar all read these after every change; sort once.
+  private views: { pairs: Pair[]; invalid: InvalidPairFile[]; byId: Map<string, Pair | InvalidPairFile> } | undefined;
+
+  private get view() {
+    if (!this.views) {
+      const all = [...this.byPath.values()].sort(byId);
+      this.views = {
+        pairs: all.filter(isPair),
+        invalid: all.filter((p): p is InvalidPairFile => !isPair(p)),
+        byId: new Map(all.map((p) => [p.id, p])),
+      };
+    }
+    return this.views;
   }
 
-  get invalid(): InvalidPairFile[] {
-    return [...this.byPath.values()].filter((p): p is InvalidPairFile => !isPair(p)).sort(byId);
+  get pairs(): readonly Pair[] {
+    return this.view.pairs;
+  }
+
+  get invalid(): readonly InvalidPairFile[] {
+    return this.view.invalid;
   }
 
   get(id: string): Pair | undefined {
-    const p = this.byPath.get(this.pathOf(id));
+    const p = this.view.byId.get(id);
     return p && isPair(p) ? p : undefined;
   }
 
@@ -227,8 +242,7 @@ export class PairStore {
   }
 
   private pathOf(id: string): string {
-    for (const [path, entry] of this.byPath) if (entry.id === id) return path;
-    return joinPath(this.pairsDir, `${id}.yml`);
+    return this.view.byId.get(id)?.path ?? joinPath(this.pairsDir, `${id}.yml`);
   }
 
   /**
@@ -279,6 +293,7 @@ export class PairStore {
   }
 
   private emit(): void {
+    this.views = undefined;
     for (const l of this.listeners) l();
   }
 }

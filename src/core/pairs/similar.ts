@@ -9,7 +9,7 @@ export interface SimilarQuestion {
   score: number;
 }
 
-const STOP = new Set(['a', 'an', 'the', 'of', 'in', 'on', 'for', 'to', 'by', 'and', 'or', 'me', 'my', 'our', 'we', 'us', 'is', 'are', 'was', 'were', 'do', 'does', 'did', 'what', 'which', 'who', 'how', 'show', 'give', 'list', 'tell', 'from', 'with', 'each', 'per', 'have', 'has', 'many', 'much', 'much', 'that', 'this', 'it', 'be', 'can', 'you', 'i']);
+const STOP = new Set(['a', 'an', 'the', 'of', 'in', 'on', 'for', 'to', 'by', 'and', 'or', 'me', 'my', 'our', 'we', 'us', 'is', 'are', 'was', 'were', 'do', 'does', 'did', 'what', 'which', 'who', 'how', 'show', 'give', 'list', 'tell', 'from', 'with', 'each', 'per', 'have', 'has', 'many', 'much', 'that', 'this', 'it', 'be', 'can', 'you', 'i']);
 
 export function questionTokens(text: string): string[] {
   return text
