@@ -1,16 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { NodePairFiles } from '../../src/adapters/nodePairFiles';
 import { PairStore } from '../../src/core/pairs/pairStore';
 import { referencedRelations } from '../../src/core/sql/relations';
-import { repoRoot, sampleShop, tempDir } from '../support/tempDir';
+import { sampleWithDatabase } from '../support/sampleDb';
+import { repoRoot } from '../support/tempDir';
 
 // The build script is plain JavaScript (it runs before anything is compiled).
-const loadBuild = () => import(path.join(repoRoot, 'scripts', 'build-sample.mjs')) as Promise<{
-  buildSample(o: { project: string; today: string; out: string; quiet: boolean }): Promise<{ out: string; models: string[]; seeds: string[] }>;
-}>;
 const loadData = () => import(path.join(repoRoot, 'scripts', 'sample-data.mjs')) as Promise<{ generateShopData(lastDay: string): Record<string, Array<Record<string, unknown>>> }>;
 
 describe('sample shop', function () {
@@ -18,13 +15,9 @@ describe('sample shop', function () {
   let store: PairStore;
 
   before(async function () {
-    const dir = await tempDir();
-    // A copy, so the test never touches the sample's own seeds or database.
-    await fs.cp(sampleShop, dir, { recursive: true, filter: (src) => !/shop\.duckdb|\.csv$/.test(src) });
-    const { buildSample } = await loadBuild();
-    const built = await buildSample({ project: dir, today: new Date().toISOString().slice(0, 10), out: path.join(dir, 'shop.duckdb'), quiet: true });
-    db = built.out;
-    store = new PairStore(dir, new NodePairFiles());
+    const { project, database } = await sampleWithDatabase();
+    db = database;
+    store = new PairStore(project, new NodePairFiles());
     await store.load();
   });
 

@@ -1,0 +1,217 @@
+import * as path from 'node:path';
+import { ExecutionError } from './errors';
+
+/**
+ * The read-only guard for the DuckDB dialect, on DuckDB's own parse tree (`json_serialize_sql`),
+ * never on text patterns. `json_serialize_sql` refuses every statement that is not a SELECT, so
+ * DDL, DML, COPY, ATTACH, PRAGMA, SET, CALL, INSTALL and LOAD never get here; what is left to check
+ * is the number of statements, the node types, and the functions and files a SELECT may touch.
+ */
+
+export interface GuardOptions {
+  /** Absolute folders a query may read files from (CSV, Parquet, JSON). */
+  allowedDirectories: readonly string[];
+  /** Relative file paths in a query are resolved against this folder. */
+  baseDirectory: string;
+}
+
+/** A table a query reads, as written (CTE references excluded). */
+export interface TableReference {
+  catalog: string;
+  schema: string;
+  table: string;
+}
+
+export interface GuardResult {
+  tables: TableReference[];
+  /** The parse tree, for the policy rewrite. */
+  statement: unknown;
+}
+
+type Json = { [key: string]: unknown };
+
+const SELECT_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE', 'RECURSIVE_CTE_NODE', 'CTE_NODE']);
+const TABLE_REFS = new Set(['BASE_TABLE', 'JOIN', 'SUBQUERY', 'TABLE_FUNCTION', 'EXPRESSION_LIST', 'EMPTY', 'PIVOT', 'SHOW_REF', 'COLUMN_DATA', 'DELIM_GET']);
+
+/** Table functions that compute rather than read anything. */
+const PURE_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest', 'json_each', 'json_tree', 'repeat_row', 'generate_subscripts']);
+/** Table functions that read files: allowed only on literal paths inside an allowed folder. */
+const FILE_TABLE_FUNCTIONS = new Set([
+  'read_csv', 'read_csv_auto', 'sniff_csv', 'read_parquet', 'parquet_scan', 'parquet_metadata', 'parquet_schema',
+  'read_json', 'read_json_auto', 'read_json_objects', 'read_json_objects_auto', 'read_ndjson', 'read_ndjson_auto', 'read_ndjson_objects',
+]);
+/**
+ * Scalar functions refused: reading settings, variables of the process, or running SQL from a
+ * string, and sequence functions that write.
+ */
+const DENIED_FUNCTIONS = new Set([
+  'current_setting', 'getenv', 'getvariable', 'json_execute_serialized_sql', 'query', 'query_table',
+  'nextval', 'setval', 'currval', 'read_text', 'read_blob', 'glob', 'which_secret', 'load_aws_credentials',
+]);
+const FILE_LIKE = /[/\\]|:\/\/|\.(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|xlsx?|arrow|db|duckdb|sqlite)$/i;
+
+export function checkDuckDbParse(serialized: string, options: GuardOptions): GuardResult {
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(serialized) as Json;
+  } catch {
+    throw new ExecutionError('runtime', 'DuckDB returned a parse tree Ask Data could not read.', 'internal: unreadable parse tree');
+  }
+  if (parsed.error) {
+    const message = String(parsed.error_message ?? 'unknown error');
+    const type = String(parsed.error_type ?? '');
+    if (/Only SELECT statements/i.test(message) || /CTE needs a SELECT/i.test(message)) {
+      throw new ExecutionError('not-read-only', 'Only a single read-only query (SELECT, WITH … SELECT or VALUES) can run here; this statement would change something or is not a query.', 'not read-only: only one SELECT/WITH/VALUES statement is allowed');
+    }
+    if (type === 'parser') throw new ExecutionError('syntax', `Syntax error: ${message}`, `syntax error: ${message}`);
+    throw new ExecutionError('not-read-only', `This query uses something the read-only guard cannot check (${message}); it was not run.`, `not allowed: ${message}`);
+  }
+  const statements = Array.isArray(parsed.statements) ? parsed.statements : [];
+  if (statements.length === 0) throw new ExecutionError('syntax', 'There is no query to run.', 'syntax error: empty query');
+  if (statements.length > 1) {
+    throw new ExecutionError('not-read-only', `Only one statement can run at a time; this has ${statements.length}.`, `not allowed: ${statements.length} statements, send exactly one`);
+  }
+  const tables: TableReference[] = [];
+  walkStatement(statements[0], new Set(), tables, options);
+  return { tables, statement: statements[0] };
+}
+
+function walkStatement(statement: unknown, ctes: ReadonlySet<string>, tables: TableReference[], options: GuardOptions): void {
+  const node = (statement as Json | null)?.node as Json | undefined;
+  if (!node) refuse('a statement without a query');
+  walkQueryNode(node, ctes, tables, options);
+}
+
+/** Walks a query node (SELECT, set operation, CTE), tracking which CTE names are in scope. */
+function walkQueryNode(node: Json, outer: ReadonlySet<string>, tables: TableReference[], options: GuardOptions): void {
+  const type = String(node.type);
+  if (!SELECT_NODES.has(type)) refuse(`query node ${type}`);
+  const ctes = new Set(outer);
+  const cteMap = (node.cte_map as Json | undefined)?.map;
+  if (Array.isArray(cteMap)) {
+    for (const entry of cteMap as Json[]) ctes.add(String(entry.key).toLowerCase());
+    for (const entry of cteMap as Json[]) {
+      const query = (entry.value as Json | undefined)?.query;
+      walkStatement(query, ctes, tables, options);
+    }
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'cte_map') continue;
+    walkAny(value, ctes, tables, options);
+  }
+}
+
+function walkAny(value: unknown, ctes: ReadonlySet<string>, tables: TableReference[], options: GuardOptions): void {
+  if (Array.isArray(value)) {
+    for (const v of value) walkAny(v, ctes, tables, options);
+    return;
+  }
+  if (!value || typeof value !== 'object') return;
+  const o = value as Json;
+  // A nested query (subquery, set operation child, CTE body): its own CTE scope.
+  if (typeof o.type === 'string' && SELECT_NODES.has(o.type) && ('select_list' in o || 'left' in o || 'cte_map' in o)) {
+    walkQueryNode(o, ctes, tables, options);
+    return;
+  }
+  if (o.class === 'FUNCTION' || o.class === 'AGGREGATE' || o.class === 'WINDOW') checkFunction(o);
+  if (typeof o.type === 'string' && 'query_location' in o && 'alias' in o && 'sample' in o) {
+    // A table reference in a FROM clause.
+    if (!TABLE_REFS.has(o.type)) refuse(`table reference ${o.type}`);
+    if (o.type === 'BASE_TABLE') checkBaseTable(o, ctes, tables, options);
+    if (o.type === 'TABLE_FUNCTION') checkTableFunction(o.function as Json, options);
+  }
+  for (const [key, v] of Object.entries(o)) {
+    if (key === 'function' && o.type === 'TABLE_FUNCTION') {
+      // Its arguments may still hold subqueries and functions.
+      walkAny((v as Json).children, ctes, tables, options);
+      continue;
+    }
+    walkAny(v, ctes, tables, options);
+  }
+}
+
+function checkFunction(fn: Json): void {
+  const name = String(fn.function_name ?? '').toLowerCase();
+  if (DENIED_FUNCTIONS.has(name) || name.startsWith('pragma_') || name.startsWith('duckdb_')) {
+    throw new ExecutionError('not-read-only', `The function ${name}() reads settings, files or the environment, or runs SQL from text; it is not allowed here.`, `not allowed: function ${name}()`);
+  }
+}
+
+function checkTableFunction(fn: Json, options: GuardOptions): void {
+  const name = String(fn.function_name ?? '').toLowerCase();
+  if (PURE_TABLE_FUNCTIONS.has(name)) return;
+  if (FILE_TABLE_FUNCTIONS.has(name)) {
+    const first = (fn.children as Json[] | undefined)?.[0];
+    const paths = literalPaths(first);
+    if (!paths) {
+      throw new ExecutionError('not-read-only', `${name}() may read only a literal file path inside the project's data folders.`, `not allowed: ${name}() needs a literal path in an allowed folder`);
+    }
+    for (const p of paths) checkPath(p, options, `${name}()`);
+    return;
+  }
+  throw new ExecutionError('not-read-only', `The table function ${name}() is not allowed here: it can read outside the project's data or change state.`, `not allowed: table function ${name}()`);
+}
+
+function checkBaseTable(ref: Json, ctes: ReadonlySet<string>, tables: TableReference[], options: GuardOptions): void {
+  const table = String(ref.table_name ?? '');
+  const schema = String(ref.schema_name ?? '');
+  const catalog = String(ref.catalog_name ?? '');
+  if (!schema && !catalog && ctes.has(table.toLowerCase())) return;
+  if (FILE_LIKE.test(table)) {
+    // DuckDB reads `FROM 'file.csv'` as a file: the same rule as read_csv().
+    checkPath(table, options, 'a file in FROM');
+    return;
+  }
+  const lower = table.toLowerCase();
+  if (lower.startsWith('duckdb_') || lower === 'pg_settings') {
+    throw new ExecutionError('not-read-only', `${table} describes the database engine's settings and internals; it is not allowed here.`, `not allowed: ${table}`);
+  }
+  tables.push({ catalog, schema, table });
+}
+
+function literalPaths(arg: Json | undefined): string[] | undefined {
+  if (!arg) return undefined;
+  if (arg.class === 'CONSTANT') {
+    const v = (arg.value as Json | undefined)?.value;
+    return typeof v === 'string' ? [v] : undefined;
+  }
+  if (arg.class === 'FUNCTION' && arg.function_name === 'list_value' && Array.isArray(arg.children)) {
+    const all = (arg.children as Json[]).map((c) => literalPaths(c));
+    return all.every((p) => p?.length === 1) ? all.map((p) => p![0]!) : undefined;
+  }
+  return undefined;
+}
+
+function checkPath(p: string, options: GuardOptions, what: string): void {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
+    throw new ExecutionError('not-read-only', `${what} would read ${p} over the network; only files in the project's data folders can be read.`, `not allowed: network path ${p}`);
+  }
+  const wildcard = p.search(/[*?[{]/);
+  if (wildcard >= 0) {
+    // A glob can only match below the folder its fixed part names; `..` after a wildcard could climb out.
+    const fixed = p.slice(0, wildcard);
+    const fixedDir = fixed.slice(0, Math.max(fixed.lastIndexOf('/'), fixed.lastIndexOf('\\')) + 1) || '.';
+    if (/(^|[/\\])\.\.([/\\]|$)/.test(p.slice(wildcard)) || !isInside(path.resolve(options.baseDirectory, fixedDir), options.allowedDirectories, true)) {
+      deniedPath(p, what, options);
+    }
+    return;
+  }
+  if (!isInside(path.resolve(options.baseDirectory, p), options.allowedDirectories, false)) deniedPath(p, what, options);
+}
+
+function deniedPath(p: string, what: string, options: GuardOptions): never {
+  const where = options.allowedDirectories.length ? `only files under ${options.allowedDirectories.join(', ')} can be read` : 'no data folder is configured, so no files can be read';
+  throw new ExecutionError('not-read-only', `${what} would read ${p}; ${where}.`, `not allowed: file ${p} outside the data folders`);
+}
+
+/** Whether `resolved` is below one of `dirs` (or, for a glob's folder, the folder itself). */
+function isInside(resolved: string, dirs: readonly string[], folderItself: boolean): boolean {
+  return dirs.some((d) => {
+    const dir = path.resolve(d);
+    return resolved.startsWith(dir + path.sep) || (folderItself && resolved === dir);
+  });
+}
+
+function refuse(what: string): never {
+  throw new ExecutionError('not-read-only', `This query uses ${what}, which the read-only guard does not allow.`, `not allowed: ${what}`);
+}
