@@ -83,9 +83,11 @@ describe('DuckDB engine', function () {
     assert.deepEqual(engine.dataViews, ['targets']);
     const cursor = await engine.run('select channel, monthly_target from targets order by channel');
     assert.deepEqual(cursor.first.rows, [['google_ads', '20000'], ['meta_ads', '15000']]);
-    await refusal(engine.run("select * from read_csv('data/targets.csv')"), 'not-read-only');
-    const inside = await engine.run(`select count(*) as n from read_csv('${path.join(project, 'data', 'targets.csv')}')`);
-    assert.deepEqual(inside.first.rows, [['2']]);
+    await refusal(engine.run("select count(*) as n from read_csv('data/targets.csv')"), 'not-read-only', /available as views/);
+    const absolute = await engine.run(`select count(*) as n from read_csv('${path.join(project, 'data', 'targets.csv')}')`);
+    assert.deepEqual(absolute.first.rows, [['2']]);
+    await refusal(engine.run(`select * from read_csv('${path.join(project, 'data', '..', 'dbt_project.yml')}')`), 'not-read-only', /only files under/);
+    await refusal(engine.run(`select * from '${path.join(project, 'models', 'marts', 'customers.sql')}'`), 'not-read-only', /only files under/);
     await refusal(engine.run("select * from read_csv('/etc/passwd')"), 'not-read-only', /only files under/);
   });
 

@@ -11,7 +11,7 @@ import { ExecutionError } from './errors';
 export interface GuardOptions {
   /** Absolute folders a query may read files from (CSV, Parquet, JSON). */
   allowedDirectories: readonly string[];
-  /** Relative file paths in a query are resolved against this folder. */
+  /** The project folder (relative paths are refused, so it only names where the project is). */
   baseDirectory: string;
 }
 
@@ -185,6 +185,11 @@ function literalPaths(arg: Json | undefined): string[] | undefined {
 function checkPath(p: string, options: GuardOptions, what: string): void {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
     throw new ExecutionError('not-read-only', `${what} would read ${p} over the network; only files in the project's data folders can be read.`, `not allowed: network path ${p}`);
+  }
+  if (!path.isAbsolute(p)) {
+    // DuckDB checks its allowed folders against the path as written, so a relative path would be
+    // resolved one way here and another way there. Files in the data folders are views anyway.
+    throw new ExecutionError('not-read-only', `${what} uses the relative path ${p}; files in the project's data folders are available as views named after the file, or use an absolute path inside a data folder.`, `not allowed: relative path ${p}; use the file's view`);
   }
   const wildcard = p.search(/[*?[{]/);
   if (wildcard >= 0) {
