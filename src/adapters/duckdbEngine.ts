@@ -75,7 +75,7 @@ export class DuckDbEngine implements Engine {
     return checkDuckDbParse(serialized, {
       allowedDirectories: (this.options.dataDirectories ?? []).map((d) => path.resolve(this.options.baseDirectory, d)),
       baseDirectory: this.options.baseDirectory,
-    });
+    }, sql);
   }
 
   async run(sql: string, options: RunOptions = {}): Promise<ResultCursor> {

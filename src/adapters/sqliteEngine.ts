@@ -6,7 +6,7 @@ import { FingerprintBuilder, type ResultFingerprint } from '../core/execution/fi
 import {
   DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type ResultValue, type RunOptions,
 } from '../core/execution/result';
-import { checkSqliteProgram, type SqliteOpcode } from '../core/execution/sqliteGuard';
+import { checkSqliteProgram, checkSqliteStatements, type SqliteOpcode } from '../core/execution/sqliteGuard';
 import type { CatalogColumn, Engine, EngineOptions } from './engine';
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
@@ -67,8 +67,14 @@ export class SqliteEngine implements Engine {
     } catch (e) {
       throw this.classify(e as Error);
     }
-    const program = statements.length === 1 ? this.explain(statements[0]!) : [];
-    checkSqliteProgram(statements.length, statements[0] ?? '', program);
+    checkSqliteStatements(statements.length, statements[0] ?? '');
+    let program: SqliteOpcode[];
+    try {
+      program = this.explain(statements[0]!);
+    } catch (e) {
+      throw this.classify(e as Error);
+    }
+    checkSqliteProgram(program);
     return { tables: this.tablesRead(program) };
   }
 

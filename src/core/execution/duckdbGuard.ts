@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { firstKeyword } from '../sql/keywords';
 import { ExecutionError } from './errors';
 
 /**
@@ -50,7 +51,7 @@ const DENIED_FUNCTIONS = new Set([
 ]);
 const FILE_LIKE = /[/\\]|:\/\/|\.(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|xlsx?|arrow|db|duckdb|sqlite)$/i;
 
-export function checkDuckDbParse(serialized: string, options: GuardOptions): GuardResult {
+export function checkDuckDbParse(serialized: string, options: GuardOptions, sql = ''): GuardResult {
   let parsed: Json;
   try {
     parsed = JSON.parse(serialized) as Json;
@@ -60,6 +61,9 @@ export function checkDuckDbParse(serialized: string, options: GuardOptions): Gua
   if (parsed.error) {
     const message = String(parsed.error_message ?? 'unknown error');
     const type = String(parsed.error_type ?? '');
+    if (/Only SELECT statements/i.test(message) && /\bpivot\b/i.test(sql) && ['PIVOT', 'SELECT', 'WITH', 'FROM'].includes(firstKeyword(sql))) {
+      throw new ExecutionError('not-read-only', "A PIVOT without an IN list cannot be checked (its columns depend on the data). Name the values: PIVOT … ON channel IN ('google_ads', 'meta_ads') USING sum(spend).", 'not allowed: PIVOT needs an explicit IN list');
+    }
     if (/Only SELECT statements/i.test(message) || /CTE needs a SELECT/i.test(message)) {
       throw new ExecutionError('not-read-only', 'Only a single read-only query (SELECT, WITH … SELECT or VALUES) can run here; this statement would change something or is not a query.', 'not read-only: only one SELECT/WITH/VALUES statement is allowed');
     }

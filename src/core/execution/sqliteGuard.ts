@@ -1,3 +1,4 @@
+import { firstKeyword } from '../sql/keywords';
 import { ExecutionError } from './errors';
 
 /**
@@ -28,20 +29,8 @@ export interface SqliteOpcode {
   p4: string | null;
 }
 
-/** The first keyword of a statement, skipping what SQLite skips: space, comments and parentheses. */
-export function firstKeyword(sql: string): string {
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (/\s|\(/.test(c)) i++;
-    else if (sql.startsWith('--', i)) i = sql.indexOf('\n', i) < 0 ? sql.length : sql.indexOf('\n', i) + 1;
-    else if (sql.startsWith('/*', i)) i = sql.indexOf('*/', i + 2) < 0 ? sql.length : sql.indexOf('*/', i + 2) + 2;
-    else break;
-  }
-  return /^[A-Za-z_]+/.exec(sql.slice(i))?.[0]?.toUpperCase() ?? '';
-}
-
-export function checkSqliteProgram(statementCount: number, statementSql: string, program: readonly SqliteOpcode[]): void {
+/** Checks what the compiler said about the text: one statement, and a query. Before EXPLAIN runs. */
+export function checkSqliteStatements(statementCount: number, statementSql: string): void {
   if (statementCount === 0) throw new ExecutionError('syntax', 'There is no query to run.', 'syntax error: empty query');
   if (statementCount > 1) {
     throw new ExecutionError('not-read-only', `Only one statement can run at a time; this has ${statementCount}.`, `not allowed: ${statementCount} statements, send exactly one`);
@@ -50,6 +39,10 @@ export function checkSqliteProgram(statementCount: number, statementSql: string,
   if (!['SELECT', 'WITH', 'VALUES'].includes(keyword)) {
     throw new ExecutionError('not-read-only', `Only a single read-only query (SELECT, WITH … SELECT or VALUES) can run here; this is ${keyword || 'not a query'}.`, `not read-only: ${keyword || 'not a query'} statement`);
   }
+}
+
+/** Checks the compiled program of a statement that passed {@link checkSqliteStatements}. */
+export function checkSqliteProgram(program: readonly SqliteOpcode[]): void {
   const temporary = new Set(program.filter((op) => TEMPORARY_CURSORS.has(op.opcode)).map((op) => op.p1));
   for (const op of program) {
     const write = WRITE_OPCODES.has(op.opcode) || (op.opcode === 'Transaction' && op.p2 !== 0) || (CURSOR_WRITES.has(op.opcode) && !temporary.has(op.p1));
