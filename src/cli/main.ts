@@ -2,21 +2,26 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NodePairFiles } from '../adapters/nodePairFiles';
 import { PairStore } from '../core/pairs/pairStore';
-import { pairsListReport, validationReport } from './reports';
+import { formatTable, pairsListReport, runQuery, validationReport } from './reports';
 
 const USAGE = `askdata — Ask Data from the command line
 
 Usage:
   askdata pairs list --project DIR [--status pending|approved|rejected] [--json]
   askdata pairs validate --project DIR [--json]
+  askdata run --project DIR [--limit N] [--json] "SQL"
 
 Commands:
   pairs list       the project's question↔SQL pairs, with invalid files reported
   pairs validate   check every askdata/pairs/*.yml; exit code 1 and file:line:col messages
                    if any is invalid (use it in CI next to \`dbt test\`)
+  run              run one read-only query on the project's database: the first page of
+                   rows, the row count and the result fingerprint; exit code 1 with
+                   {error: {class, message}} if it is refused or fails
 
 Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
+  --limit N        rows in the first page (run; default 100)
   --json           machine-readable output
   -h, --help       this help
 `;
@@ -33,6 +38,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         project: { type: 'string' },
         json: { type: 'boolean', default: false },
         status: { type: 'string' },
+        limit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -63,6 +69,20 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       else if (report.ok) out(report.text);
       else err(report.text);
       return report.ok ? 0 : 1;
+    }
+    if (group === 'run') {
+      const sql = positionals.slice(1).join(' ').trim();
+      if (!sql) throw new UsageError('run needs the SQL to run, in quotes');
+      const limit = values.limit === undefined ? 100 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not ${values.limit}`);
+      const report = await runQuery(project, sql, limit);
+      if ('error' in report) {
+        if (values.json) out(`${JSON.stringify(report)}\n`);
+        else err(`askdata: ${report.error.class}: ${report.error.message}\n`);
+        return 1;
+      }
+      out(values.json ? `${JSON.stringify(report)}\n` : formatTable(report));
+      return 0;
     }
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   } catch (e) {

@@ -1,4 +1,8 @@
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openProjectEngine } from '../adapters/projectDatabase';
+import { ExecutionError } from '../core/execution/errors';
+import type { ResultColumn, ResultRow } from '../core/execution/result';
 import type { PairStore } from '../core/pairs/pairStore';
 
 export function pairsListReport(store: PairStore, project: string, status?: string) {
@@ -38,4 +42,57 @@ export function validationReport(store: PairStore, project: string) {
     ? `${total} pair file${total === 1 ? '' : 's'} valid\n`
     : `${problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n')}\n${store.invalid.length} of ${total} pair files invalid\n`;
   return { ok, json: { ok, files: total, invalid: store.invalid.length, problems }, text };
+}
+
+export interface RunReport {
+  columns: ResultColumn[];
+  rows: ResultRow[];
+  rowCount: number;
+  fingerprint: string;
+  ms: number;
+  database: { file: string; dialect: string; source: string };
+}
+
+/** `askdata run`: the first page, then one more pass for the row count and fingerprint. */
+export async function runQuery(project: string, sql: string, limit: number): Promise<RunReport | { error: ReturnType<ExecutionError['toJSON']> }> {
+  let opened;
+  try {
+    opened = await openProjectEngine(project);
+  } catch (e) {
+    return { error: asExecutionError(e).toJSON() };
+  }
+  const { engine, found } = opened;
+  try {
+    const started = performance.now();
+    const cursor = await engine.run(sql, { pageSize: limit, rowCap: limit });
+    const ms = performance.now() - started;
+    cursor.close();
+    const summary = await engine.fingerprint(sql);
+    return {
+      columns: cursor.first.columns,
+      rows: cursor.first.rows,
+      rowCount: summary.rows,
+      fingerprint: summary.fingerprint,
+      ms: Math.round(ms * 10) / 10,
+      database: { file: found.database, dialect: found.dialect, source: found.source },
+    };
+  } catch (e) {
+    return { error: asExecutionError(e).toJSON() };
+  } finally {
+    engine.close();
+  }
+}
+
+function asExecutionError(e: unknown): ExecutionError {
+  return e instanceof ExecutionError ? e : new ExecutionError('runtime', (e as Error).message ?? String(e));
+}
+
+/** A plain text table for people; --json is for scripts. */
+export function formatTable(report: RunReport): string {
+  const header = report.columns.map((c) => c.name);
+  const cells = report.rows.map((r) => r.map((v) => (v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v))));
+  const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...cells.map((r) => r[i]!.length))));
+  const line = (xs: string[]) => xs.map((x, i) => (x.length > widths[i]! ? `${x.slice(0, widths[i]! - 1)}…` : x.padEnd(widths[i]!))).join('  ');
+  const shown = report.rows.length < report.rowCount ? `${report.rows.length} of ${report.rowCount} rows` : `${report.rowCount} row${report.rowCount === 1 ? '' : 's'}`;
+  return `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.map(line).join('\n')}${cells.length ? '\n' : ''}\n${shown} · ${report.ms} ms · ${report.fingerprint}\n`;
 }

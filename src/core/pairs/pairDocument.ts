@@ -1,16 +1,10 @@
 import { CORE_SCHEMA, load as fastLoad } from 'js-yaml';
-import { Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import type { z } from 'zod';
+import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { parseYamlWith, type YamlProblem } from '../yamlFile';
 import { pairFileSchema, type HistoryEvent, type PairFile } from './pairSchema';
 
 /** A problem in a pair file, located for the Problems panel and for `askdata pairs validate`. */
-export interface PairProblem {
-  /** 1-based line. */
-  line: number;
-  /** 1-based column. */
-  column: number;
-  message: string;
-}
+export type PairProblem = YamlProblem;
 
 export type ParsedPair =
   | { ok: true; pair: PairFile; doc: Document }
@@ -40,43 +34,8 @@ export function readPairText(text: string): ReadPair {
 
 /** Parses a pair into a `yaml` Document: the form every edit works on. */
 export function parsePairText(text: string): ParsedPair {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { line: pos.line, column: pos.col, message: `YAML: ${firstLine(e.message)}` };
-      }),
-    };
-  }
-  if (!isMap(doc.contents)) {
-    return { ok: false, problems: [{ line: 1, column: 1, message: 'a pair file must be a YAML mapping with question, sql and status' }] };
-  }
-  const parsed = pairFileSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((issue) => locateIssue(doc, lineCounter, issue)) };
-  }
-  return { ok: true, pair: parsed.data, doc };
-}
-
-function locateIssue(doc: Document, lineCounter: LineCounter, issue: z.core.$ZodIssue): PairProblem {
-  const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
-  // Point at the deepest node that exists: the bad value itself, or the mapping that lacks the key.
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) {
-      const pos = lineCounter.linePos(node.range[0]);
-      const where = path.length > 0 ? `${path.join('.')}: ` : '';
-      return { line: pos.line, column: pos.col, message: `${where}${issue.message}` };
-    }
-  }
-  return { line: 1, column: 1, message: issue.message };
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s;
+  const parsed = parseYamlWith(text, pairFileSchema, 'a pair file (question, sql, status)');
+  return parsed.ok ? { ok: true, pair: parsed.value, doc: parsed.doc } : parsed;
 }
 
 /** SQL is kept as a literal block so that it reads like SQL in a diff. */
