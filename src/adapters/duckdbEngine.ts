@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import { checkDuckDbParse, type GuardResult } from '../core/execution/duckdbGuard';
 import { closestNames, ExecutionError } from '../core/execution/errors';
+import type { AccessDecision } from '../core/policies/access';
+import { planAccess, restrictedTableSql, spliceSubqueries } from '../core/policies/duckdbPolicy';
 import { FingerprintBuilder, type ResultFingerprint } from '../core/execution/fingerprint';
 import {
   DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type RunOptions,
@@ -79,8 +81,37 @@ export class DuckDbEngine implements Engine {
   }
 
   async run(sql: string, options: RunOptions = {}): Promise<ResultCursor> {
-    await this.guard(sql);
-    return this.execute(sql, options);
+    return this.execute(await this.prepare(sql, options.access), options);
+  }
+
+  /** Guards `sql` and, under access policies, rewrites it so that it reads only what the asker may. */
+  async prepare(sql: string, access: AccessDecision | undefined): Promise<string> {
+    const guard = await this.guard(sql);
+    if (!access || access.unrestricted) return sql;
+    const rewrites = planAccess(guard, access);
+    if (rewrites.length === 0) return sql;
+    const columns = await this.columnsByTable();
+    const replacements = rewrites.flatMap((rewrite) => {
+      const known = columns.get(rewrite.table.table.toLowerCase());
+      // An unknown table fails when the query runs, with the closest names; nothing to protect.
+      return known ? [{ node: rewrite.node, subquerySql: restrictedTableSql(rewrite.table, known, rewrite.access) }] : [];
+    });
+    const rewritten = spliceSubqueries(sql, replacements);
+    // What runs is still checked as one read-only query.
+    await this.guard(rewritten);
+    return rewritten;
+  }
+
+  private columnsCache: Map<string, string[]> | undefined;
+  private async columnsByTable(): Promise<Map<string, string[]>> {
+    if (!this.columnsCache) {
+      this.columnsCache = new Map();
+      for (const c of await this.catalog()) {
+        const key = c.table.toLowerCase();
+        (this.columnsCache.get(key) ?? this.columnsCache.set(key, []).get(key)!).push(c.column);
+      }
+    }
+    return this.columnsCache;
   }
 
   /** Runs SQL the guard has already passed (or that Ask Data wrote itself, such as a policy rewrite). */
@@ -145,8 +176,7 @@ export class DuckDbEngine implements Engine {
   }
 
   async fingerprint(sql: string, options: Omit<RunOptions, 'pageSize' | 'rowCap'> = {}): Promise<ResultFingerprint> {
-    await this.guard(sql);
-    const cursor = await this.execute(sql, { ...options, pageSize: 10_000, rowCap: Number.MAX_SAFE_INTEGER });
+    const cursor = await this.execute(await this.prepare(sql, options.access), { ...options, pageSize: 10_000, rowCap: Number.MAX_SAFE_INTEGER });
     const builder = new FingerprintBuilder(cursor.first.columns.map((c) => c.name));
     let page = cursor.first;
     builder.add(page.rows);

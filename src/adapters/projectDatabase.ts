@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { ExecutionError } from '../core/execution/errors';
+import type { AccessDecision } from '../core/policies/access';
 import { duckdbTargetFrom, parseProjectSettings, renderEnvVars, type ProjectSettings } from '../core/project/projectSettings';
 import { DuckDbEngine } from './duckdbEngine';
 import type { Engine } from './engine';
@@ -40,11 +41,15 @@ export async function findProjectDatabase(project: string, env: Readonly<Record<
   throw new ExecutionError('database-missing', `Several databases in ${project} (${found.map((f) => path.relative(project, f)).join(', ')}): say which one with database: in askdata/askdata.yml.`, 'database ambiguous');
 }
 
-export async function openProjectEngine(project: string): Promise<{ engine: Engine; found: ProjectDatabase }> {
+/**
+ * The project's engine. A SQLite engine is opened for one asker (their restrictions are applied to
+ * its in-memory copy); a DuckDB engine serves anyone, with the decision passed to each run.
+ */
+export async function openProjectEngine(project: string, access?: AccessDecision): Promise<{ engine: Engine; found: ProjectDatabase }> {
   const found = await findProjectDatabase(project);
   const engine = found.dialect === 'duckdb'
     ? await DuckDbEngine.open({ database: found.database, baseDirectory: project, dataDirectories: found.dataDirectories })
-    : await SqliteEngine.open({ database: found.database });
+    : await SqliteEngine.open({ database: found.database, access });
   return { engine, found };
 }
 

@@ -7,6 +7,8 @@ import {
   DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type ResultValue, type RunOptions,
 } from '../core/execution/result';
 import { checkSqliteProgram, checkSqliteStatements, type SqliteOpcode } from '../core/execution/sqliteGuard';
+import type { AccessDecision } from '../core/policies/access';
+import { quoteIdent } from '../core/policies/duckdbPolicy';
 import type { CatalogColumn, Engine, EngineOptions } from './engine';
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
@@ -36,9 +38,14 @@ export class SqliteEngine implements Engine {
   readonly dialect = 'sqlite' as const;
   private closed = false;
 
-  private constructor(private readonly db: Database, private readonly file: string) {}
+  private constructor(private readonly db: Database, private readonly file: string, private readonly removed: Map<string, string>) {}
 
-  static async open(options: Pick<EngineOptions, 'database'>): Promise<SqliteEngine> {
+  /**
+   * Opens the database. With `access`, what the asker may not read is removed from this private
+   * in-memory copy before any query runs — tables dropped, hidden columns dropped (or emptied where
+   * SQLite cannot drop them), rows outside the row policies deleted — so no SQL can reach it.
+   */
+  static async open(options: Pick<EngineOptions, 'database'> & { access?: AccessDecision }): Promise<SqliteEngine> {
     let bytes: Buffer;
     try {
       bytes = await fs.readFile(options.database);
@@ -53,7 +60,16 @@ export class SqliteEngine implements Engine {
       db.close();
       throw new ExecutionError('database-corrupt', `${path.basename(options.database)} is not a readable SQLite database (${(e as Error).message}).`, 'database corrupt');
     }
-    return new SqliteEngine(db, options.database);
+    const removed = new Map<string, string>();
+    if (options.access && !options.access.unrestricted) {
+      try {
+        restrict(db, options.access, removed);
+      } catch (e) {
+        db.close();
+        throw e;
+      }
+    }
+    return new SqliteEngine(db, options.database, removed);
   }
 
   async guard(sql: string): Promise<{ tables: Array<{ catalog: string; schema: string; table: string }> }> {
@@ -185,12 +201,18 @@ export class SqliteEngine implements Engine {
   private classify(e: Error): ExecutionError {
     const message = e.message ?? String(e);
     const table = /no such table: (\S+)/i.exec(message)?.[1];
+    const column = /no such column: (\S+)/i.exec(message)?.[1];
+    const rule = (table && this.removed.get(`table:${table.replace(/^main\./, '').toLowerCase()}`))
+      ?? (column && this.removed.get(`column:${column.slice(column.lastIndexOf('.') + 1).toLowerCase()}`));
+    if (rule) {
+      const what = table ? `read ${table}` : `see the column ${column}`;
+      return new ExecutionError('permission-denied', `You may not ${what} (${rule}).`, `permission denied: ${table ? `table ${table}` : `column ${column}`}`);
+    }
     if (table) {
       const suggestions = closestNames(table.replace(/^main\./, ''), this.tableNames());
       const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
       return new ExecutionError('unknown-table', `There is no table or view named ${table}.${hint}`, `unknown table ${table}${hint}`, suggestions);
     }
-    const column = /no such column: (\S+)/i.exec(message)?.[1];
     if (column) {
       const bare = column.slice(column.lastIndexOf('.') + 1);
       const suggestions = closestNames(bare, this.columnNames());
@@ -212,6 +234,50 @@ export class SqliteEngine implements Engine {
   private assertOpen(): void {
     if (this.closed) throw new ExecutionError('runtime', `The database ${this.file} is closed.`);
   }
+}
+
+function restrict(db: Database, access: AccessDecision, removed: Map<string, string>): void {
+  const relations = db.exec("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'")[0]?.values ?? [];
+  for (const [nameValue, typeValue] of relations) {
+    const name = String(nameValue);
+    const kind = String(typeValue).toUpperCase();
+    const rule = access.table(name);
+    if (rule.denied) {
+      db.run(`DROP ${kind} ${quoteIdent(name)}`);
+      removed.set(`table:${name.toLowerCase()}`, rule.denied);
+      continue;
+    }
+    if (rule.hiddenColumns.size === 0 && rule.rowFilters.length === 0) continue;
+    if (kind === 'VIEW') {
+      // A view's rows cannot be deleted; refuse rather than show them unfiltered.
+      db.run(`DROP VIEW ${quoteIdent(name)}`);
+      removed.set(`table:${name.toLowerCase()}`, `policies.yml restricts the view ${name}, which SQLite projects cannot filter: name its tables instead`);
+      continue;
+    }
+    for (const f of rule.rowFilters) db.run(`DELETE FROM ${quoteIdent(name)} WHERE NOT coalesce((${f.condition}), 0)`);
+    const columns = (db.exec(`SELECT name FROM pragma_table_info(${quoteLiteral(name)})`)[0]?.values ?? []).map((v) => String(v[0]));
+    const visible = columns.filter((c) => !rule.hiddenColumns.has(c.toLowerCase()));
+    if (visible.length < columns.length) {
+      if (visible.length === 0) {
+        db.run(`DROP TABLE ${quoteIdent(name)}`);
+        removed.set(`table:${name.toLowerCase()}`, `every column of ${name} is hidden from you`);
+        continue;
+      }
+      // Rebuilt without the hidden columns: keys and indexed columns cannot be dropped in place.
+      const temp = quoteIdent(`__askdata_${name}`);
+      db.run(`CREATE TABLE ${temp} AS SELECT ${visible.map(quoteIdent).join(', ')} FROM ${quoteIdent(name)}`);
+      db.run(`DROP TABLE ${quoteIdent(name)}`);
+      db.run(`ALTER TABLE ${temp} RENAME TO ${quoteIdent(name)}`);
+      for (const column of columns) {
+        const hidden = rule.hiddenColumns.get(column.toLowerCase());
+        if (hidden) removed.set(`column:${column.toLowerCase()}`, hidden);
+      }
+    }
+  }
+}
+
+function quoteLiteral(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
 }
 
 function renderValue(v: unknown): ResultValue {

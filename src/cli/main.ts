@@ -9,7 +9,7 @@ const USAGE = `askdata — Ask Data from the command line
 Usage:
   askdata pairs list --project DIR [--status pending|approved|rejected] [--json]
   askdata pairs validate --project DIR [--json]
-  askdata run --project DIR [--limit N] [--json] "SQL"
+  askdata run --project DIR [--as EMAIL] [--limit N] [--json] "SQL"
 
 Commands:
   pairs list       the project's question↔SQL pairs, with invalid files reported
@@ -21,6 +21,7 @@ Commands:
 
 Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
+  --as EMAIL       whose access policies apply (run; default: git's user.email)
   --limit N        rows in the first page (run; default 100)
   --json           machine-readable output
   -h, --help       this help
@@ -39,6 +40,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         json: { type: 'boolean', default: false },
         status: { type: 'string' },
         limit: { type: 'string' },
+        as: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -75,7 +77,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       if (!sql) throw new UsageError('run needs the SQL to run, in quotes');
       const limit = values.limit === undefined ? 100 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not ${values.limit}`);
-      const report = await runQuery(project, sql, limit);
+      const report = await runQuery(project, sql, limit, values.as);
       if ('error' in report) {
         if (values.json) out(`${JSON.stringify(report)}\n`);
         else err(`askdata: ${report.error.class}: ${report.error.message}\n`);

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { gitIdentity } from '../adapters/gitIdentity';
 import { openProjectEngine } from '../adapters/projectDatabase';
+import { projectAccess } from '../adapters/projectPolicies';
 import { ExecutionError } from '../core/execution/errors';
 import type { ResultColumn, ResultRow } from '../core/execution/result';
 import type { PairStore } from '../core/pairs/pairStore';
@@ -54,20 +56,22 @@ export interface RunReport {
 }
 
 /** `askdata run`: the first page, then one more pass for the row count and fingerprint. */
-export async function runQuery(project: string, sql: string, limit: number): Promise<RunReport | { error: ReturnType<ExecutionError['toJSON']> }> {
+export async function runQuery(project: string, sql: string, limit: number, asker: string | undefined): Promise<RunReport | { error: ReturnType<ExecutionError['toJSON']> }> {
   let opened;
+  let access;
   try {
-    opened = await openProjectEngine(project);
+    access = await projectAccess(project, asker ?? emailOf(await gitIdentity(project)));
+    opened = await openProjectEngine(project, access);
   } catch (e) {
     return { error: asExecutionError(e).toJSON() };
   }
   const { engine, found } = opened;
   try {
     const started = performance.now();
-    const cursor = await engine.run(sql, { pageSize: limit, rowCap: limit });
+    const cursor = await engine.run(sql, { pageSize: limit, rowCap: limit, access });
     const ms = performance.now() - started;
     cursor.close();
-    const summary = await engine.fingerprint(sql);
+    const summary = await engine.fingerprint(sql, { access });
     return {
       columns: cursor.first.columns,
       rows: cursor.first.rows,
@@ -81,6 +85,10 @@ export async function runQuery(project: string, sql: string, limit: number): Pro
   } finally {
     engine.close();
   }
+}
+
+function emailOf(identity: string | undefined): string | undefined {
+  return /<([^>]+)>/.exec(identity ?? '')?.[1];
 }
 
 function asExecutionError(e: unknown): ExecutionError {

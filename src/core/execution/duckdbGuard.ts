@@ -27,6 +27,10 @@ export interface GuardResult {
   tables: TableReference[];
   /** The parse tree, for the policy rewrite. */
   statement: unknown;
+  /** The parse-tree nodes of `tables`, in the same order: what a policy rewrite replaces. */
+  tableNodes: Array<Record<string, unknown>>;
+  /** Whether the query uses DESCRIBE, SUMMARIZE or SHOW, which report on whole tables. */
+  describesTables: boolean;
 }
 
 type Json = { [key: string]: unknown };
@@ -75,28 +79,35 @@ export function checkDuckDbParse(serialized: string, options: GuardOptions, sql 
   if (statements.length > 1) {
     throw new ExecutionError('not-read-only', `Only one statement can run at a time; this has ${statements.length}.`, `not allowed: ${statements.length} statements, send exactly one`);
   }
-  const tables: TableReference[] = [];
-  walkStatement(statements[0], new Set(), tables, options);
-  return { tables, statement: statements[0] };
+  const found: Found = { tables: [], nodes: [], describes: false };
+  walkStatement(statements[0], new Set(), found, options);
+  return { tables: found.tables, statement: statements[0], tableNodes: found.nodes, describesTables: found.describes };
 }
 
-function walkStatement(statement: unknown, ctes: ReadonlySet<string>, tables: TableReference[], options: GuardOptions): void {
+interface Found {
+  tables: TableReference[];
+  nodes: Json[];
+  describes: boolean;
+}
+
+function walkStatement(statement: unknown, ctes: ReadonlySet<string>, tables: Found, options: GuardOptions): void {
   const node = (statement as Json | null)?.node as Json | undefined;
   if (!node) refuse('a statement without a query');
   walkQueryNode(node, ctes, tables, options);
 }
 
 /** Walks a query node (SELECT, set operation, CTE), tracking which CTE names are in scope. */
-function walkQueryNode(node: Json, outer: ReadonlySet<string>, tables: TableReference[], options: GuardOptions): void {
+function walkQueryNode(node: Json, outer: ReadonlySet<string>, tables: Found, options: GuardOptions): void {
   const type = String(node.type);
   if (!SELECT_NODES.has(type)) refuse(`query node ${type}`);
   const ctes = new Set(outer);
   const cteMap = (node.cte_map as Json | undefined)?.map;
   if (Array.isArray(cteMap)) {
-    for (const entry of cteMap as Json[]) ctes.add(String(entry.key).toLowerCase());
+    // A CTE's body sees the CTEs before it, never itself: `WITH customers AS (SELECT * FROM
+    // customers)` reads the real table, and access policies must see that it does.
     for (const entry of cteMap as Json[]) {
-      const query = (entry.value as Json | undefined)?.query;
-      walkStatement(query, ctes, tables, options);
+      walkStatement((entry.value as Json | undefined)?.query, new Set(ctes), tables, options);
+      ctes.add(String(entry.key).toLowerCase());
     }
   }
   for (const [key, value] of Object.entries(node)) {
@@ -105,7 +116,7 @@ function walkQueryNode(node: Json, outer: ReadonlySet<string>, tables: TableRefe
   }
 }
 
-function walkAny(value: unknown, ctes: ReadonlySet<string>, tables: TableReference[], options: GuardOptions): void {
+function walkAny(value: unknown, ctes: ReadonlySet<string>, tables: Found, options: GuardOptions): void {
   if (Array.isArray(value)) {
     for (const v of value) walkAny(v, ctes, tables, options);
     return;
@@ -122,6 +133,7 @@ function walkAny(value: unknown, ctes: ReadonlySet<string>, tables: TableReferen
     // A table reference in a FROM clause.
     if (!TABLE_REFS.has(o.type)) refuse(`table reference ${o.type}`);
     if (o.type === 'BASE_TABLE') checkBaseTable(o, ctes, tables, options);
+    if (o.type === 'SHOW_REF') tables.describes = true;
     if (o.type === 'TABLE_FUNCTION') checkTableFunction(o.function as Json, options);
   }
   for (const [key, v] of Object.entries(o)) {
@@ -156,7 +168,7 @@ function checkTableFunction(fn: Json, options: GuardOptions): void {
   throw new ExecutionError('not-read-only', `The table function ${name}() is not allowed here: it can read outside the project's data or change state.`, `not allowed: table function ${name}()`);
 }
 
-function checkBaseTable(ref: Json, ctes: ReadonlySet<string>, tables: TableReference[], options: GuardOptions): void {
+function checkBaseTable(ref: Json, ctes: ReadonlySet<string>, found: Found, options: GuardOptions): void {
   const table = String(ref.table_name ?? '');
   const schema = String(ref.schema_name ?? '');
   const catalog = String(ref.catalog_name ?? '');
@@ -170,7 +182,8 @@ function checkBaseTable(ref: Json, ctes: ReadonlySet<string>, tables: TableRefer
   if (lower.startsWith('duckdb_') || lower === 'pg_settings') {
     throw new ExecutionError('not-read-only', `${table} describes the database engine's settings and internals; it is not allowed here.`, `not allowed: ${table}`);
   }
-  tables.push({ catalog, schema, table });
+  found.tables.push({ catalog, schema, table });
+  found.nodes.push(ref);
 }
 
 function literalPaths(arg: Json | undefined): string[] | undefined {

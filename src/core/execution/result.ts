@@ -1,3 +1,5 @@
+import type { AccessDecision } from '../policies/access';
+
 /** What an engine returns: typed columns and rows of faithfully rendered, JSON-safe values. */
 export interface ResultColumn {
   name: string;
@@ -24,6 +26,8 @@ export interface ResultPage {
 }
 
 export interface RunOptions {
+  /** What the asker may read (access policies); without it, everything readable is. */
+  access?: AccessDecision;
   /** Rows in the first and each next page. */
   pageSize?: number;
   /** No more rows than this are ever fetched. */

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { parseYamlWith, type ParsedYaml } from '../yamlFile';
+
+/** `askdata/policies.yml` (GUIDE §3): permission groups and row-level policies, enforced on the SQL. */
+const names = z.array(z.string().trim().min(1));
+
+export const policyFileSchema = z.looseObject({
+  version: z.number().int().positive().max(1, { error: 'this file is for a newer Ask Data; update the extension' }).optional(),
+  /** What an asker in no group may read: everything (allow, the default) or nothing (deny). */
+  default: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),
+  groups: z.record(z.string(), z.looseObject({
+    description: z.string().optional(),
+    /** Emails; `*` matches any run of characters, as in *@marketing.shop.example. */
+    members: names,
+    tables: z.looseObject({ allow: names.optional(), deny: names.optional() }).optional(),
+    /** `table.column` pairs hidden from the group. */
+    columns: z.looseObject({ deny: z.array(z.string().regex(/^[^.]+\.[^.]+$/, 'must be table.column')).optional() }).optional(),
+  })).optional(),
+  row_policies: z.array(z.looseObject({
+    name: z.string().trim().min(1),
+    description: z.string().optional(),
+    applies_to: z.looseObject({ members: names.optional(), groups: names.optional() }),
+    /** Per table, a SQL condition; {{ asker.<attribute> }} becomes the asker's value as a literal. */
+    filters: z.record(z.string(), z.string().trim().min(1)),
+  })).optional(),
+  /** Attributes of askers by email, used by row policies. */
+  askers: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).optional(),
+});
+export type PolicyFile = z.infer<typeof policyFileSchema>;
+
+export function parsePolicyFile(text: string): ParsedYaml<PolicyFile> {
+  return parseYamlWith(text, policyFileSchema, 'policies.yml');
+}
