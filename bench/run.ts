@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { DuckDbEngine } from '../src/adapters/duckdbEngine';
 import { NodePairFiles } from '../src/adapters/nodePairFiles';
 import { PairStore } from '../src/core/pairs/pairStore';
 import { sampleShop } from '../test/support/tempDir';
@@ -115,9 +116,97 @@ async function readAskDataLog(userData: string): Promise<string> {
   throw new Error('the Ask Data log did not appear');
 }
 
+/** The engine against @duckdb/node-api called directly, side by side in one run, on a 10M-row table. */
+async function benchEngine(): Promise<Result[]> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'askdata-bench-engine-'));
+  const file = path.join(dir, 'bench.duckdb');
+  try {
+    const build = await DuckDBInstance.create(file);
+    const c = await build.connect();
+    await c.run(`create table events as select range as id, range % 1000 as customer_id, (range * 7919) % 365 as day,
+      (hash(range) % 10000) / 100.0 as amount, ['web', 'app', 'store'][range % 3 + 1] as channel from range(10000000)`);
+    c.closeSync();
+    build.closeSync();
+
+    const queries = [
+      'select channel, count(*), sum(amount) from events group by channel',
+      'select customer_id, sum(amount) as revenue from events group by customer_id order by revenue desc limit 10',
+      'select day, avg(amount) from events where channel = \'web\' group by day order by day',
+      'select count(distinct customer_id) from events where amount > 50',
+    ];
+    const direct = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+    const directConnection = await direct.connect();
+    const engine = await DuckDbEngine.open({ database: file, baseDirectory: dir });
+    const runDirect = async (sql: string) => (await directConnection.runAndReadAll(sql)).getRowsJson();
+    const runEngine = async (sql: string) => {
+      const cursor = await engine.run(sql, { pageSize: 10_000 });
+      cursor.close();
+      return cursor.first.rows;
+    };
+    const perQuery: Array<{ sql: string; directMs: number; engineMs: number }> = [];
+    for (const sql of queries) {
+      await runDirect(sql);
+      await runEngine(sql);
+      const d: number[] = [];
+      const e: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        // Interleaved, so that both see the same machine.
+        let t = performance.now();
+        await runDirect(sql);
+        d.push(performance.now() - t);
+        t = performance.now();
+        await runEngine(sql);
+        e.push(performance.now() - t);
+      }
+      perQuery.push({ sql, directMs: median(d), engineMs: median(e) });
+    }
+    const eligible = perQuery.filter((q) => q.directMs >= 10);
+    const ratio = eligible.reduce((s, q) => s + q.engineMs, 0) / eligible.reduce((s, q) => s + q.directMs, 0);
+
+    const guardTimes: number[] = [];
+    const pairs = new PairStore(sampleShop, new NodePairFiles());
+    await pairs.load();
+    for (let round = 0; round < 5; round++) {
+      for (const p of pairs.pairs) {
+        const t = performance.now();
+        await engine.guard(p.sql);
+        guardTimes.push(performance.now() - t);
+      }
+    }
+
+    gc();
+    const rssBefore = process.memoryUsage().rss;
+    let peak = rssBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const firstPage: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      const cursor = await engine.run('select * from events', { pageSize: 500 });
+      firstPage.push(performance.now() - t);
+      if (cursor.first.rows.length !== 500 || !cursor.first.hasMore) throw new Error('first page is not 500 rows of more');
+      cursor.close();
+    }
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    directConnection.closeSync();
+    direct.closeSync();
+    engine.close();
+    return [
+      { name: 'engine / direct node-api, queries of 10 ms and more (4 aggregations, 10M rows)', value: ratio, unit: 'x', target: '<= 1.10', detail: { perQuery } },
+      { name: 'first page (500 rows) of a 10M-row result (median of 5)', value: median(firstPage), unit: 'ms', target: '<= 150', detail: { runs: firstPage } },
+      { name: 'memory growth while paging the 10M-row result (RSS)', value: (peak - rssBefore) / 2 ** 20, unit: 'MiB' },
+      { name: `guard per query (json_serialize_sql + checks, ${guardTimes.length} runs)`, value: median(guardTimes), unit: 'ms', detail: { p95: [...guardTimes].sort((a, b) => a - b)[Math.floor(guardTimes.length * 0.95)] } },
+    ];
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 const benchmarks: Record<string, () => Promise<Result[]>> = {
   pairs: benchPairLoading,
   activation: benchActivation,
+  engine: benchEngine,
 };
 
 async function main(): Promise<void> {
@@ -131,7 +220,7 @@ async function main(): Promise<void> {
   const width = Math.max(...results.map((r) => r.name.length));
   console.log(`\n${'benchmark'.padEnd(width)}  ${'value'.padStart(10)}  unit  target`);
   console.log(`${'-'.repeat(width)}  ${'-'.repeat(10)}  ----  ------`);
-  for (const r of results) console.log(`${r.name.padEnd(width)}  ${r.value.toFixed(1).padStart(10)}  ${r.unit.padEnd(4)}  ${r.target ?? ''}`);
+  for (const r of results) console.log(`${r.name.padEnd(width)}  ${r.value.toFixed(r.unit === 'x' ? 3 : 1).padStart(10)}  ${r.unit.padEnd(4)}  ${r.target ?? ''}`);
   const report = {
     at: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
