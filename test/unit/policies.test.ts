@@ -7,7 +7,7 @@ import { SqliteEngine } from '../../src/adapters/sqliteEngine';
 import { main } from '../../src/cli/main';
 import { ExecutionError } from '../../src/core/execution/errors';
 import type { ResultRow } from '../../src/core/execution/result';
-import { decideAccess, type AccessDecision } from '../../src/core/policies/access';
+import { decideAccess, visibleCatalog, type AccessDecision } from '../../src/core/policies/access';
 import { parsePolicyFile, type PolicyFile } from '../../src/core/policies/policySchema';
 import { sampleWithDatabase } from '../support/sampleDb';
 import { repoRoot, sampleShop, tempDir } from '../support/tempDir';
@@ -150,6 +150,16 @@ describe('access policies enforced on DuckDB queries', function () {
     await denied('select * from stg_orders', lena, /may not read stg_orders/);
     await denied('select * from marketing_daily', lena, /may not read marketing_daily/);
     await denied('select * from customers', as('new.manager@country.shop.example'), /row policy country_managers_see_their_country needs your country/);
+  });
+
+  it('shows the asker only the tables and columns they may read', async () => {
+    const catalog = await engine.catalog();
+    const seen = visibleCatalog(catalog, as(MARKETING));
+    const tables = [...new Set(seen.map((c) => c.table))].sort();
+    assert.deepEqual(tables, ['customers', 'marketing_daily', 'order_items', 'orders', 'products']);
+    assert.ok(!seen.some((c) => c.table === 'customers' && c.column === 'email'));
+    assert.ok(seen.some((c) => c.table === 'customers' && c.column === 'lifetime_revenue'));
+    assert.equal(visibleCatalog(catalog, decideAccess(policy, 'analyst@shop.example')).length, catalog.length);
   });
 
   it('leaves an asker in no group unrestricted', async () => {

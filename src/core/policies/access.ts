@@ -103,3 +103,15 @@ function globMatch(pattern: string, value: string): boolean {
   const re = new RegExp(`^${pattern.toLowerCase().split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   return re.test(value);
 }
+
+/**
+ * The schema as the asker may see it: tables they may not read and columns hidden from them are
+ * left out, so the model is never shown what the asker could not query.
+ */
+export function visibleCatalog<T extends { table: string; column: string }>(catalog: readonly T[], decision: AccessDecision): T[] {
+  if (decision.unrestricted) return [...catalog];
+  return catalog.filter((c) => {
+    const access = decision.table(c.table);
+    return !access.denied && !access.hiddenColumns.has(c.column.toLowerCase());
+  });
+}

@@ -100,7 +100,7 @@ function endOfName(bytes: Buffer, start: number): number {
       while (i < bytes.length && (isNameByte(bytes[i]!) || bytes[i]! >= 0x80)) i++;
       if (i === from) return -1;
     }
-    let j = skipSpace(bytes, i);
+    const j = skipSpace(bytes, i);
     if (bytes[j] !== DOT) return i;
     i = skipSpace(bytes, j + 1);
   }
