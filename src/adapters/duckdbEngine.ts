@@ -5,7 +5,7 @@ import { checkDuckDbParse, type GuardResult } from '../core/execution/duckdbGuar
 import { closestNames, ExecutionError } from '../core/execution/errors';
 import type { AccessDecision } from '../core/policies/access';
 import { planAccess, restrictedTableSql, spliceSubqueries } from '../core/policies/duckdbPolicy';
-import { FingerprintBuilder, type ResultFingerprint } from '../core/execution/fingerprint';
+import { fingerprintCursor, type ResultFingerprint } from '../core/execution/fingerprint';
 import {
   DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type RunOptions,
 } from '../core/execution/result';
@@ -176,15 +176,7 @@ export class DuckDbEngine implements Engine {
   }
 
   async fingerprint(sql: string, options: Omit<RunOptions, 'pageSize' | 'rowCap'> = {}): Promise<ResultFingerprint> {
-    const cursor = await this.execute(await this.prepare(sql, options.access), { ...options, pageSize: 10_000, rowCap: Number.MAX_SAFE_INTEGER });
-    const builder = new FingerprintBuilder(cursor.first.columns.map((c) => c.name));
-    let page = cursor.first;
-    builder.add(page.rows);
-    while (page.hasMore) {
-      page = await cursor.next();
-      builder.add(page.rows);
-    }
-    return builder.finish();
+    return fingerprintCursor(await this.execute(await this.prepare(sql, options.access), { ...options, pageSize: 10_000, rowCap: Number.MAX_SAFE_INTEGER }));
   }
 
   async catalog(): Promise<CatalogColumn[]> {

@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic, Statement } from 'sql.js';
 import { closestNames, ExecutionError } from '../core/execution/errors';
-import { FingerprintBuilder, type ResultFingerprint } from '../core/execution/fingerprint';
+import { fingerprintCursor, type ResultFingerprint } from '../core/execution/fingerprint';
 import {
   DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type ResultValue, type RunOptions,
 } from '../core/execution/result';
@@ -146,15 +146,7 @@ export class SqliteEngine implements Engine {
   }
 
   async fingerprint(sql: string, options: Omit<RunOptions, 'pageSize' | 'rowCap'> = {}): Promise<ResultFingerprint> {
-    const cursor = await this.run(sql, { ...options, pageSize: 10_000, rowCap: Number.MAX_SAFE_INTEGER });
-    const builder = new FingerprintBuilder(cursor.first.columns.map((c) => c.name));
-    let page = cursor.first;
-    builder.add(page.rows);
-    while (page.hasMore) {
-      page = await cursor.next();
-      builder.add(page.rows);
-    }
-    return builder.finish();
+    return fingerprintCursor(await this.run(sql, { ...options, pageSize: 10_000, rowCap: Number.MAX_SAFE_INTEGER }));
   }
 
   async catalog(): Promise<CatalogColumn[]> {

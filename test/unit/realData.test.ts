@@ -6,7 +6,7 @@ import type { Engine } from '../../src/adapters/engine';
 import { SqliteEngine } from '../../src/adapters/sqliteEngine';
 import { birdEqual, hasOrderBy, spiderEqual } from '../../src/core/execution/compare';
 import { ExecutionError } from '../../src/core/execution/errors';
-import type { ResultRow } from '../../src/core/execution/result';
+import { pagesOf, type ResultRow } from '../../src/core/execution/result';
 import { repoRoot } from '../support/tempDir';
 
 // Real text-to-SQL data written by others, read in place (../shared/data beside the repo).
@@ -16,12 +16,8 @@ const nsqlDir = path.join(shared, 'duckdb-nsql');
 
 async function allRows(engine: Engine, sql: string): Promise<{ columns: string[]; rows: ResultRow[] }> {
   const cursor = await engine.run(sql, { pageSize: 5000, rowCap: 1_000_000, timeoutMs: 60_000 });
-  const rows = [...cursor.first.rows];
-  let page = cursor.first;
-  while (page.hasMore) {
-    page = await cursor.next();
-    rows.push(...page.rows);
-  }
+  const rows: ResultRow[] = [];
+  for await (const page of pagesOf(cursor)) rows.push(...page.rows);
   return { columns: cursor.first.columns.map((c) => c.name), rows };
 }
 

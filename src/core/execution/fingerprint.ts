@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ResultRow } from './result';
+import { pagesOf, type ResultCursor, type ResultRow } from './result';
 
 /**
  * A result's fingerprint for an approved pair: row count, column names, and a hash of the rows that
@@ -42,4 +42,11 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const o = value as Record<string, unknown>;
   return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}
+
+/** Reads a cursor to its end, fingerprinting as it goes; nothing but the running sum is kept. */
+export async function fingerprintCursor(cursor: ResultCursor): Promise<ResultFingerprint> {
+  const builder = new FingerprintBuilder(cursor.first.columns.map((c) => c.name));
+  for await (const page of pagesOf(cursor)) builder.add(page.rows);
+  return builder.finish();
 }

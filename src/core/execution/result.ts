@@ -46,3 +46,13 @@ export interface ResultCursor {
 export const DEFAULT_PAGE_SIZE = 500;
 export const DEFAULT_ROW_CAP = 100_000;
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Every page of a cursor, the first included, until it has no more. */
+export async function* pagesOf(cursor: ResultCursor): AsyncGenerator<ResultPage> {
+  let page = cursor.first;
+  yield page;
+  while (page.hasMore) {
+    page = await cursor.next();
+    yield page;
+  }
+}
