@@ -234,7 +234,7 @@ function renderPair(p: PairView): void {
       ),
     ),
     h('div', { class: 'actions', id: 'review-actions' }, ...reviewButtons(p), save, saveNote),
-    h('p', { class: 'note' }, 'Running the SQL and showing its result arrive with the execution engine; until then the result is not shown here.'),
+    h('p', { class: 'note' }, 'The panel does not run SQL yet; its result table comes with the next release. From a terminal, askdata run --project <folder> "<SQL>" runs it now, read-only and under your access policies.'),
     historySection(p),
   );
 }
