@@ -117,6 +117,8 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     assert.match(data.sql, /payback_months/);
     assert.equal(data.history[0].by, `${TESTER.name} <${TESTER.email}>`);
     await page.locator('.statusbar-item', { hasText: '20 approved · 3 pending' }).waitFor();
+    await page.locator('.notifications-toasts', { hasText: 'Added to the approval queue as pending' }).waitFor();
+    await runCommand(page, 'Notifications: Clear All Notifications');
   });
 
   it('opens the Ask panel from the palette: "Ask data"', async () => {
@@ -175,6 +177,8 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await fs.writeFile(file, original);
     await page.locator('.statusbar-item', { hasText: '19 approved' }).waitFor();
     await eventually(async () => ((await page.locator('.monaco-list-row', { hasText: 'Invalid files' }).count()) === 0 ? true : undefined), 'the invalid group to go');
+    await page.keyboard.press('Control+J');
+    await page.locator('.markers-panel').waitFor({ state: 'hidden' });
   });
 
   it('follows the theme: the panel in a light theme', async () => {
