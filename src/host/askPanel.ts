@@ -47,10 +47,7 @@ export class AskPanels implements vscode.Disposable {
     }
     const project = this.projects.get(state.projectRoot);
     const pair = state.pairId ? project?.store.get(state.pairId) : undefined;
-    const panel = vscode.window.createWebviewPanel(ASK_PANEL_VIEW_TYPE, panelTitle(pair, state.about), vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
-    });
+    const panel = vscode.window.createWebviewPanel(ASK_PANEL_VIEW_TYPE, panelTitle(pair, state.about), vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
     this.track(new AskPanelSession(panel, state, this.projects, this.log, this.extensionUri));
   }
 
@@ -63,6 +60,10 @@ export class AskPanels implements vscode.Disposable {
     for (const s of this.sessions) s.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
 }
 
 function panelTitle(pair: Pair | undefined, about: string | undefined): string {
@@ -85,10 +86,8 @@ class AskPanelSession {
     extensionUri: vscode.Uri,
   ) {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'ask-data.svg');
-    panel.webview.options = {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
-    };
+    // A panel restored after a reload comes without options: set them here for both kinds.
+    panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = html(panel.webview, extensionUri);
     panel.webview.onDidReceiveMessage((m) => this.receive(m), undefined, this.disposables);
     projects.onDidChange(() => this.pushPair(), undefined, this.disposables);

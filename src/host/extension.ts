@@ -45,8 +45,6 @@ export function activate(context: vscode.ExtensionContext): void {
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 
-export function deactivate(): void {}
-
 type PairRef = QueueNode | { projectRoot: string; pairId: string } | undefined;
 
 function registerCommands(projects: Projects, queue: QueueView, panels: AskPanels, log: vscode.LogOutputChannel): vscode.Disposable[] {

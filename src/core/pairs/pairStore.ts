@@ -1,6 +1,6 @@
 import type { Document } from 'yaml';
 import {
-  appendHistory, newPairDocument, parsePairText, readPairText, removeKey, renderPairDocument, setList, setQuestion, setSignOff,
+  appendHistory, newPairDocument, parsePairText, readPairText, removeKey, renderPairDocument, setQuestion, setSignOff,
   setSql, setStatus, type PairProblem,
 } from './pairDocument';
 import { PAIR_FORMAT_VERSION, type HistoryEvent, type PairFile, type PairStatus } from './pairSchema';
@@ -201,10 +201,6 @@ export class PairStore {
       appendHistory(doc, { at, event: 'edited', by, text: edited.join(' and ') });
       return true;
     });
-  }
-
-  setTables(id: string, tables: readonly string[]): Promise<Pair> {
-    return this.mutate(id, (doc) => setList(doc, 'tables', tables));
   }
 
   async add(input: NewPair): Promise<Pair> {
