@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { ExecutionError } from '../core/execution/errors';
 import type { AccessDecision } from '../core/policies/access';
-import { duckdbTargetFrom, parseProjectSettings, renderEnvVars, type ProjectSettings } from '../core/project/projectSettings';
+import { duckdbTargetFrom, parseProjectSettings, renderEnvVars, type DbtDuckDbTarget, type ProjectSettings } from '../core/project/projectSettings';
 import { DuckDbEngine } from './duckdbEngine';
 import type { Engine } from './engine';
 import { SqliteEngine } from './sqliteEngine';
@@ -69,7 +69,9 @@ async function readSettings(project: string): Promise<ProjectSettings> {
   return parsed.value;
 }
 
-async function fromDbtProfile(project: string, settings: ProjectSettings, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
+/** The active target of the project's dbt profile, if a profiles.yml defines it. */
+export async function findDbtTarget(project: string, settings?: ProjectSettings, env: Readonly<Record<string, string | undefined>> = process.env): Promise<DbtDuckDbTarget | undefined> {
+  settings ??= await readSettings(project).catch(() => ({}));
   let dbtProject: { profile?: unknown };
   try {
     dbtProject = parse(await fs.readFile(path.join(project, 'dbt_project.yml'), 'utf8')) as { profile?: unknown };
@@ -86,20 +88,24 @@ async function fromDbtProfile(project: string, settings: ProjectSettings, env: R
       continue;
     }
     const target = duckdbTargetFrom(profiles, dbtProject.profile, settings.dbt?.target ?? env.DBT_TARGET);
-    if ('error' in target) continue;
-    if (target.type !== 'duckdb') return undefined;
-    if (!target.path || target.path === ':memory:') {
-      throw new ExecutionError('database-missing', `The dbt-duckdb target ${target.profile}.${target.target} keeps its database in memory; set database: in askdata/askdata.yml to a file.`, 'database in memory');
-    }
-    let file: string;
-    try {
-      file = renderEnvVars(target.path, env);
-    } catch (e) {
-      throw new ExecutionError('database-missing', `profiles.yml (${target.profile}.${target.target}): ${(e as Error).message}.`, 'database path needs an environment variable');
-    }
-    return path.resolve(project, file);
+    if (!('error' in target)) return target;
   }
   return undefined;
+}
+
+async function fromDbtProfile(project: string, settings: ProjectSettings, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
+  const target = await findDbtTarget(project, settings, env);
+  if (!target || target.type !== 'duckdb') return undefined;
+  if (!target.path || target.path === ':memory:') {
+    throw new ExecutionError('database-missing', `The dbt-duckdb target ${target.profile}.${target.target} keeps its database in memory; set database: in askdata/askdata.yml to a file.`, 'database in memory');
+  }
+  let file: string;
+  try {
+    file = renderEnvVars(target.path, env);
+  } catch (e) {
+    throw new ExecutionError('database-missing', `profiles.yml (${target.profile}.${target.target}): ${(e as Error).message}.`, 'database path needs an environment variable');
+  }
+  return path.resolve(project, file);
 }
 
 async function findDatabaseFiles(dir: string, depth: number): Promise<string[]> {

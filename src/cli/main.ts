@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NodePairFiles } from '../adapters/nodePairFiles';
 import { PairStore } from '../core/pairs/pairStore';
-import { formatTable, pairsListReport, runQuery, validationReport } from './reports';
+import { formatTable, indexReport, pairsListReport, runQuery, validationReport } from './reports';
 
 const USAGE = `askdata — Ask Data from the command line
 
@@ -10,6 +10,7 @@ Usage:
   askdata pairs list --project DIR [--status pending|approved|rejected] [--json]
   askdata pairs validate --project DIR [--json]
   askdata run --project DIR [--as EMAIL] [--limit N] [--json] "SQL"
+  askdata index --project DIR [--no-database] [--json]
 
 Commands:
   pairs list       the project's question↔SQL pairs, with invalid files reported
@@ -19,10 +20,15 @@ Commands:
                    rows, the row count and the result fingerprint; exit code 1 with
                    {error: {class, message}} if it is refused or fails
 
+  index            index the folder as the model will see it: dbt projects and packages,
+                   SQL files, docs, dbt artifacts and the live database; warnings name
+                   file:line for anything that could not be read
+
 Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
   --as EMAIL       whose access policies apply (run; default: git's user.email)
   --limit N        rows in the first page (run; default 100)
+  --no-database    index files only, without opening the database (index)
   --json           machine-readable output
   -h, --help       this help
 `;
@@ -41,6 +47,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         status: { type: 'string' },
         limit: { type: 'string' },
         as: { type: 'string' },
+        'no-database': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -84,6 +91,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         return 1;
       }
       out(values.json ? `${JSON.stringify(report)}\n` : formatTable(report));
+      return 0;
+    }
+    if (group === 'index') {
+      const report = await indexReport(project, !values['no-database']);
+      out(values.json ? `${JSON.stringify(report.json, null, 2)}\n` : report.text);
       return 0;
     }
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);

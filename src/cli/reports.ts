@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { gitIdentity } from '../adapters/gitIdentity';
 import { openProjectEngine } from '../adapters/projectDatabase';
 import { projectAccess } from '../adapters/projectPolicies';
+import { indexFolder } from '../adapters/workspaceFiles';
 import { ExecutionError } from '../core/execution/errors';
 import type { ResultColumn, ResultRow } from '../core/execution/result';
 import type { PairStore } from '../core/pairs/pairStore';
@@ -103,4 +104,41 @@ export function formatTable(report: RunReport): string {
   const line = (xs: string[]) => xs.map((x, i) => (x.length > widths[i]! ? `${x.slice(0, widths[i]! - 1)}…` : x.padEnd(widths[i]!))).join('  ');
   const shown = report.rows.length < report.rowCount ? `${report.rows.length} of ${report.rowCount} rows` : `${report.rowCount} row${report.rowCount === 1 ? '' : 's'}`;
   return `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.map(line).join('\n')}${cells.length ? '\n' : ''}\n${shown} · ${report.ms} ms · ${report.fingerprint}\n`;
+}
+
+/** `askdata index`: what the workspace index holds, in the shape the issue promised. */
+export async function indexReport(project: string, withDatabase: boolean) {
+  const started = performance.now();
+  const { files, databaseProblems } = await indexFolder(project, withDatabase ? async (root) => (await openProjectEngine(root)).engine : undefined);
+  const index = files.indexer.build();
+  const ms = Math.round(performance.now() - started);
+  const own = index.relations.filter((r) => !r.package);
+  const count = (kind: string) => own.filter((r) => r.kind === kind).length;
+  const columns = own.flatMap((r) => r.columns);
+  const json = {
+    projects: index.projects.filter((p) => !p.package).length,
+    packages: index.projects.filter((p) => p.package).map((p) => p.name),
+    models: count('model'),
+    sources: count('source'),
+    seeds: count('seed'),
+    snapshots: count('snapshot'),
+    tables: count('table'),
+    queries: index.queries.length,
+    columns: columns.length,
+    documentedColumns: columns.filter((c) => c.description).length,
+    refs: index.refs,
+    joinEdges: index.joins.length,
+    warnings: [...index.warnings, ...databaseProblems.map((p) => ({ file: p.project, line: 0, message: `database not read: ${p.message}` }))],
+    source: index.projects.some((p) => !p.package && p.source === 'manifest') ? ('manifest' as const) : ('files' as const),
+    ms,
+  };
+  const text = [
+    `${json.projects} project(s)${json.packages.length ? ` + packages ${json.packages.join(', ')}` : ''}, from ${json.source}, in ${ms} ms`,
+    `${json.models} models, ${json.sources} sources, ${json.seeds} seeds, ${json.snapshots} snapshots, ${json.tables} other tables, ${json.queries} other SQL files`,
+    `${json.columns} columns (${json.documentedColumns} documented), refs ${json.refs.resolved} resolved / ${json.refs.unresolved} unresolved, ${json.joinEdges} join paths`,
+    ...index.joins.slice(0, 8).map((j) => `  join ${j.left}.${j.leftColumn} = ${j.right}.${j.rightColumn}  (×${j.count})`),
+    ...json.warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''}: warning: ${w.message}`),
+    '',
+  ].join('\n');
+  return { json, text, index };
 }

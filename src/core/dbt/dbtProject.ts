@@ -1,11 +1,19 @@
 import { parse } from 'yaml';
 
-/** What the foundation needs from `dbt_project.yml`; the workspace index reads the rest. */
+/** What Ask Data reads from `dbt_project.yml`. */
 export interface DbtProjectLayout {
   name: string;
+  profile?: string;
   modelPaths: string[];
   analysisPaths: string[];
   seedPaths: string[];
+  macroPaths: string[];
+  snapshotPaths: string[];
+  /** Where `dbt deps` installs packages (dbt_packages by default). */
+  packagesPath: string;
+  vars: Record<string, unknown>;
+  /** The `models:`, `seeds:` and `snapshots:` config trees, as written. */
+  configs: { models: unknown; seeds: unknown; snapshots: unknown };
 }
 
 export class DbtProjectError extends Error {
@@ -31,15 +39,22 @@ export function parseDbtProject(text: string): DbtProjectLayout {
       ? v.map((p) => trimSlashes(p))
       : [fallback];
   };
+  const vars = o.vars && typeof o.vars === 'object' && !Array.isArray(o.vars) ? (o.vars as Record<string, unknown>) : {};
   return {
     name: typeof o.name === 'string' ? o.name : 'dbt_project',
+    ...(typeof o.profile === 'string' ? { profile: o.profile } : {}),
     modelPaths: paths('model-paths', 'models'),
     analysisPaths: paths('analysis-paths', 'analyses'),
     seedPaths: paths('seed-paths', 'seeds'),
+    macroPaths: paths('macro-paths', 'macros'),
+    snapshotPaths: paths('snapshot-paths', 'snapshots'),
+    packagesPath: typeof o['packages-install-path'] === 'string' ? trimSlashes(o['packages-install-path']) : 'dbt_packages',
+    vars,
+    configs: { models: o.models, seeds: o.seeds, snapshots: o.snapshots },
   };
 }
 
-export type SqlFileRole = { kind: 'model'; name: string } | { kind: 'analysis'; name: string } | { kind: 'query' };
+export type SqlFileRole = { kind: 'model' | 'analysis' | 'snapshot' | 'macro'; name: string } | { kind: 'query' };
 
 /** What a .sql file is in its dbt project, from its path relative to the project root ('/' separated). */
 export function classifySqlFile(layout: DbtProjectLayout | undefined, relativePath: string): SqlFileRole {
@@ -48,6 +63,8 @@ export function classifySqlFile(layout: DbtProjectLayout | undefined, relativePa
   if (!layout) return { kind: 'query' };
   if (layout.modelPaths.some((p) => isUnder(rel, p))) return { kind: 'model', name };
   if (layout.analysisPaths.some((p) => isUnder(rel, p))) return { kind: 'analysis', name };
+  if (layout.snapshotPaths.some((p) => isUnder(rel, p))) return { kind: 'snapshot', name };
+  if (layout.macroPaths.some((p) => isUnder(rel, p))) return { kind: 'macro', name };
   return { kind: 'query' };
 }
 

@@ -1,0 +1,280 @@
+import { promises as fs, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import { WorkspaceIndexer, type IndexCache, type LiveCatalog } from '../core/index/workspaceIndex';
+import type { Engine } from './engine';
+import { readLiveCatalog } from './liveCatalog';
+import { findDbtTarget } from './projectDatabase';
+
+/**
+ * Feeds a WorkspaceIndexer from disk: finds dbt projects (packages included), reads the files the
+ * index wants, and turns unreadable ones into warnings instead of failures.
+ */
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+// Folders that never hold the team's queries. dbt_packages is walked on purpose: packages are code the project runs.
+const SKIP = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__', 'logs', '.vscode-test', '.askdata-cache']);
+
+export interface ScanResult {
+  indexer: WorkspaceIndexer;
+  /** Files read (not taken from the cache). */
+  read: number;
+  fromCache: boolean;
+}
+
+interface Found {
+  file: string;
+  stat: Stats;
+}
+
+export class WorkspaceFiles {
+  /** mtime+size per path, to skip re-reading files the cache already holds. */
+  private readonly stamps = new Map<string, string>();
+
+  constructor(readonly root: string, readonly indexer = new WorkspaceIndexer()) {}
+
+  /** Walks the workspace; with a cache, only files whose size or mtime changed are read. */
+  async scan(cache?: { index: IndexCache; stamps: Record<string, string> }, onProgress?: (done: number, total: number) => void): Promise<ScanResult> {
+    const found = await this.walk();
+    const projectFiles = found.filter((f) => path.basename(f.file) === 'dbt_project.yml');
+    await Promise.all(projectFiles.map((f) => this.readProject(f.file)));
+    const fromCache = !!cache && this.indexer.loadCache(cache.index);
+    if (fromCache) for (const [p, s] of Object.entries(cache.stamps)) this.stamps.set(p, s);
+    const wanted = found.filter((f) => WorkspaceIndexer.wants(this.rel(f.file)) || f.stat === undefined);
+    const present = new Set(wanted.map((f) => this.rel(f.file)));
+    if (fromCache) for (const known of this.indexer.paths()) if (!present.has(known)) this.indexer.setFile(known, undefined);
+    let read = 0;
+    let done = 0;
+    const artifacts = new Set<string>();
+    const queue = wanted.filter((f) => {
+      const rel = this.rel(f.file);
+      if (/(^|\/)target\/(manifest|catalog)\.json$/.test(rel)) {
+        artifacts.add(path.dirname(path.dirname(f.file)));
+        return false;
+      }
+      return !(fromCache && this.stamps.get(rel) === stamp(f.stat) && this.indexer.hashOf(rel) !== undefined);
+    });
+    // Macros first: models render with them.
+    queue.sort((a, b) => Number(!/\/macros?\//.test(a.file)) - Number(!/\/macros?\//.test(b.file)));
+    for (const f of queue) {
+      await this.readFile(f.file, f.stat);
+      read++;
+      if (++done % 200 === 0) onProgress?.(done, queue.length);
+    }
+    for (const stale of this.indexer.staleFiles()) {
+      await this.refresh(path.join(this.root, stale));
+      read++;
+    }
+    for (const dir of artifacts) await this.readArtifacts(dir);
+    return { indexer: this.indexer, read, fromCache };
+  }
+
+  /** One path changed, appeared or disappeared; returns true if the index may have changed. */
+  async refresh(file: string): Promise<boolean> {
+    const rel = this.rel(file);
+    if (rel.startsWith('..')) return false;
+    if (path.basename(file) === 'dbt_project.yml') {
+      await this.readProject(file);
+      for (const stale of this.indexer.staleFiles()) await this.refresh(path.join(this.root, stale));
+      return true;
+    }
+    if (/(^|\/)target\/(manifest|catalog)\.json$/.test(rel)) {
+      await this.readArtifacts(path.dirname(path.dirname(file)));
+      return true;
+    }
+    if (!WorkspaceIndexer.wants(rel)) return false;
+    let stat: Stats;
+    try {
+      stat = await fs.stat(file);
+    } catch {
+      this.stamps.delete(rel);
+      this.indexer.setFile(rel, undefined);
+      return true;
+    }
+    await this.readFile(file, stat);
+    if (/\.sql$/i.test(file)) for (const stale of this.indexer.staleFiles()) if (stale !== rel) await this.readFile(path.join(this.root, stale), await fs.stat(path.join(this.root, stale)));
+    return true;
+  }
+
+  setLiveCatalog(projectRoot: string, live: LiveCatalog | undefined): void {
+    this.indexer.setLiveCatalog(this.rel(projectRoot), live);
+  }
+
+  cache(): { index: IndexCache; stamps: Record<string, string> } {
+    return { index: this.indexer.toCache(), stamps: Object.fromEntries(this.stamps) };
+  }
+
+  rel(file: string): string {
+    const r = path.relative(this.root, file).split(path.sep).join('/');
+    return r === '' ? '' : r;
+  }
+
+  private async readProject(file: string): Promise<void> {
+    const root = path.dirname(file);
+    let text: string | undefined;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      text = undefined;
+    }
+    const target = text === undefined ? undefined : await findDbtTarget(root).catch(() => undefined);
+    this.indexer.setProject(this.rel(root), text, target?.schema ?? 'main');
+    if (text !== undefined) await this.readArtifacts(root);
+  }
+
+  private async readArtifacts(projectRoot: string): Promise<void> {
+    const read = (name: string) => fs.readFile(path.join(projectRoot, 'target', name), 'utf8').catch(() => undefined);
+    const [manifest, catalog] = await Promise.all([read('manifest.json'), read('catalog.json')]);
+    this.indexer.setArtifacts(this.rel(projectRoot), manifest, catalog);
+  }
+
+  private async readFile(file: string, stat: Stats): Promise<void> {
+    const rel = this.rel(file);
+    this.stamps.set(rel, stamp(stat));
+    // A seed's columns are its header: big seed files are read only as far as that.
+    if (/\.csv$/i.test(file)) {
+      const head = await readHead(file, 64 * 1024).catch(() => undefined);
+      if (head === undefined) this.indexer.setProblem(rel, { line: 1, message: 'cannot be read' });
+      else this.indexer.setFile(rel, head.replace(/^\uFEFF/, ''));
+      return;
+    }
+    if (stat.size > MAX_FILE_BYTES) {
+      this.indexer.setProblem(rel, { line: 1, message: `${(stat.size / 1024 / 1024).toFixed(1)} MB is over the ${MAX_FILE_BYTES / 1024 / 1024} MB the index reads; skipped` });
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file);
+    } catch (e) {
+      this.indexer.setProblem(rel, { line: 1, message: `cannot be read: ${(e as Error).message}` });
+      return;
+    }
+    if (bytes.subarray(0, 8000).includes(0)) {
+      this.indexer.setProblem(rel, { line: 1, message: 'looks binary (it contains NUL bytes); skipped' });
+      return;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      const at = firstInvalidUtf8(bytes);
+      const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
+      this.indexer.setProblem(rel, { line, message: 'is not valid UTF-8; skipped (save it as UTF-8 to index it)' });
+      return;
+    }
+    this.indexer.setFile(rel, text.replace(/^\uFEFF/, ''));
+  }
+
+  /** Every file under the root, following symlinks once: a link back to a folder already walked is a loop, reported and skipped. */
+  private async walk(): Promise<Found[]> {
+    const out: Found[] = [];
+    const visited = new Set<string>();
+    const walkDir = async (dir: string): Promise<void> => {
+      let real: string;
+      try {
+        real = await fs.realpath(dir);
+      } catch {
+        return;
+      }
+      if (visited.has(real)) {
+        this.indexer.setProblem(this.rel(dir), { line: 1, message: `is a symbolic link back to ${this.rel(real) || '.'} (a loop); not followed` });
+        return;
+      }
+      visited.add(real);
+      let entries;
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      const subdirs: string[] = [];
+      await Promise.all(entries.map(async (e) => {
+        if (SKIP.has(e.name)) return;
+        const full = path.join(dir, e.name);
+        let isDir = e.isDirectory();
+        let stat: Stats | undefined;
+        if (e.isSymbolicLink()) {
+          try {
+            stat = await fs.stat(full);
+            isDir = stat.isDirectory();
+          } catch {
+            return; // a dangling link
+          }
+        }
+        if (isDir) {
+          if (!e.name.startsWith('.') || e.name === '.askdata') subdirs.push(full);
+          return;
+        }
+        const rel = this.rel(full);
+        if (e.name !== 'dbt_project.yml' && !WorkspaceIndexer.wants(rel)) return;
+        stat ??= await fs.stat(full).catch(() => undefined);
+        if (stat) out.push({ file: full, stat });
+      }));
+      // Sequential so that `visited` decides loops the same way every run.
+      for (const d of subdirs.sort()) await walkDir(d);
+    };
+    await walkDir(this.root);
+    return out.sort((a, b) => a.file.localeCompare(b.file));
+  }
+}
+
+async function readHead(file: string, bytes: number): Promise<string> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    const newline = text.indexOf('\n');
+    return newline < 0 ? text : text.slice(0, newline + 1);
+  } finally {
+    await handle.close();
+  }
+}
+
+function stamp(stat: Stats): string {
+  return `${stat.size}:${stat.mtimeMs}`;
+}
+
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const n = b < 0x80 ? 1 : b >> 5 === 6 ? 2 : b >> 4 === 14 ? 3 : b >> 3 === 30 ? 4 : 0;
+    if (n === 0) return i;
+    for (let k = 1; k < n; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    i += n;
+  }
+  return bytes.length;
+}
+
+export interface IndexRun {
+  files: WorkspaceFiles;
+  /** Database catalogs that could not be read, per project root. */
+  databaseProblems: Array<{ project: string; message: string }>;
+}
+
+/**
+ * Indexes a folder: its files, then each project's live database. `openEngine` is how databases
+ * are opened (the CLI and the editor share it); a project whose database cannot be opened is
+ * indexed from its files alone, with the reason reported.
+ */
+export async function indexFolder(root: string, openEngine?: (projectRoot: string) => Promise<Engine>, cache?: Parameters<WorkspaceFiles['scan']>[0]): Promise<IndexRun> {
+  const files = new WorkspaceFiles(root);
+  await files.scan(cache);
+  const databaseProblems: IndexRun['databaseProblems'] = [];
+  if (openEngine) {
+    const roots = new Set(files.indexer.build().projects.filter((p) => !p.package).map((p) => p.root));
+    if (roots.size === 0) roots.add('');
+    for (const rel of roots) {
+      const projectRoot = path.join(root, rel);
+      let engine: Engine | undefined;
+      try {
+        engine = await openEngine(projectRoot);
+        files.setLiveCatalog(projectRoot, await readLiveCatalog(engine));
+      } catch (e) {
+        databaseProblems.push({ project: rel || '.', message: (e as Error).message });
+      } finally {
+        engine?.close();
+      }
+    }
+  }
+  return { files, databaseProblems };
+}
