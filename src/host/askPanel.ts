@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { similarQuestions } from '../core/pairs/similar';
 import type { Pair } from '../core/pairs/pairStore';
-import { staleness } from '../core/queue/approvalQueue';
 import {
   ASK_PANEL_VIEW_TYPE, hostToWebview, panelState, webviewToHost, type HostToWebview, type PairView, type PanelState, type RequestBody,
 } from '../protocol/messages';
@@ -110,7 +109,7 @@ class AskPanelSession {
   private lastSent: string | undefined;
   private pushPair(): void {
     if (!this.state.pairId) return;
-    const view = this.pair ? toView(this.pair, this.project!) : null;
+    const view = this.pair ? toView(this.pair, this.project!, (p, x) => this.projects.staleness(p, x)) : null;
     const key = JSON.stringify(view);
     if (key === this.lastSent) return;
     this.lastSent = key;
@@ -131,7 +130,7 @@ class AskPanelSession {
         this.state = { ...this.state, draftQuestion: message.state.draftQuestion };
       }
       if (message.type === 'ready') {
-        const view = this.pair ? toView(this.pair, this.project!) : null;
+        const view = this.pair ? toView(this.pair, this.project!, (p, x) => this.projects.staleness(p, x)) : null;
         this.lastSent = JSON.stringify(view);
         this.post({
           type: 'init',
@@ -189,7 +188,7 @@ class AskPanelSession {
   }
 }
 
-export function toView(pair: Pair, project: Project): PairView {
+export function toView(pair: Pair, project: Project, stale: (project: Project, pair: Pair) => string | undefined): PairView {
   const { approved, rejected } = pair.data;
   return {
     id: pair.id,
@@ -202,7 +201,7 @@ export function toView(pair: Pair, project: Project): PairView {
     approved: approved ? { by: approved.by, at: approved.at } : undefined,
     rejected: rejected ? { by: rejected.by, at: rejected.at, reason: rejected.reason } : undefined,
     history: pair.history.map((h) => ({ at: h.at, event: h.event, by: h.by, model: h.model, text: h.text })),
-    stale: staleness(pair, project.layout ? new Set(project.relations.keys()) : undefined),
+    stale: stale(project, pair),
   };
 }
 

@@ -9,6 +9,8 @@ import { requireIdentity } from './identity';
 import { PairDiagnostics } from './pairDiagnostics';
 import { Projects, type Project } from './projects';
 import { QueueView, type QueueNode } from './queueView';
+import { IndexService } from './indexService';
+import { RelationHover } from './relationHover';
 import { AskDataStatusBar } from './statusBar';
 
 /**
@@ -23,6 +25,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const queue = new QueueView(projects);
   const panels = new AskPanels(context.extensionUri, projects, log);
   const lenses = new SqlCodeLenses(projects);
+  const index = new IndexService(context.storageUri, projects, log);
+  const statusBar = new AskDataStatusBar(projects);
+  projects.staleness = (project, pair) => index.staleness(project.root, pair)?.reason;
   context.subscriptions.push(
     log,
     projects,
@@ -30,13 +35,28 @@ export function activate(context: vscode.ExtensionContext): void {
     panels,
     lenses,
     new PairDiagnostics(projects),
-    new AskDataStatusBar(projects),
-    vscode.languages.registerCodeLensProvider([{ language: 'sql', scheme: 'file' }, { pattern: '**/*.sql', scheme: 'file' }], lenses),
+    statusBar,
+    index,
+    index.onDidChange(() => {
+      statusBar.indexSummary = index.summary;
+      projects.notifyChanged();
+    }),
+    vscode.languages.registerCodeLensProvider(SQL_FILES, lenses),
+    vscode.languages.registerHoverProvider(SQL_FILES, new RelationHover(index, projects)),
     ...registerCommands(projects, queue, panels, log),
+    vscode.commands.registerCommand('askData.reindex', () => index.reindex().catch((e: Error) => void vscode.window.showErrorMessage(`Ask Data could not index the workspace: ${e.message}`))),
   );
   const loadStarted = performance.now();
   projects.initialize().then(
-    () => log.info(`pairs loaded in ${(performance.now() - loadStarted).toFixed(1)} ms`),
+    () => {
+      log.info(`pairs loaded in ${(performance.now() - loadStarted).toFixed(1)} ms`);
+      // The index reads every SQL and YAML file and the database: after the pairs, in the background.
+      const indexStarted = performance.now();
+      index.initialize().then(
+        () => log.info(`workspace indexed in ${(performance.now() - indexStarted).toFixed(0)} ms`),
+        (e: Error) => log.error(`could not index the workspace: ${e.stack ?? e.message}`),
+      );
+    },
     (e: Error) => {
       log.error(`could not read the workspace: ${e.stack ?? e.message}`);
       void vscode.window.showErrorMessage(`Ask Data could not read the workspace: ${e.message}`);
@@ -44,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
+
+const SQL_FILES: vscode.DocumentSelector = [{ language: 'sql', scheme: 'file' }, { language: 'jinja-sql', scheme: 'file' }, { pattern: '**/*.sql', scheme: 'file' }];
 
 type PairRef = QueueNode | { projectRoot: string; pairId: string } | undefined;
 

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { NodePairFiles } from '../adapters/nodePairFiles';
 import { classifySqlFile, parseDbtProject, type DbtProjectLayout, type SqlFileRole } from '../core/dbt/dbtProject';
-import { isPairFileName, PairStore } from '../core/pairs/pairStore';
+import { isPairFileName, PairStore, type Pair } from '../core/pairs/pairStore';
 
 const EXCLUDE = '**/{node_modules,dbt_packages,target,.git,.venv}/**';
 
@@ -64,8 +64,15 @@ export class Projects implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private ready: Promise<void> | undefined;
+  /** Why an approved pair may be stale; the workspace index answers once it is built. */
+  staleness: (project: Project, pair: Pair) => string | undefined = () => undefined;
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** Something the views show changed outside the pair files (the index, say). */
+  notifyChanged(): void {
+    this.changed.fire();
+  }
 
   get all(): Project[] {
     return [...this.byRoot.values()].sort((a, b) => a.root.localeCompare(b.root));

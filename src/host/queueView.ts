@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { escapeMarkdown } from './markdown';
 import { buildQueue, describeInvalid, type QueueEntry, type QueueGroup } from '../core/queue/approvalQueue';
 import type { InvalidPairFile } from '../core/pairs/pairStore';
 import type { Project, Projects } from './projects';
@@ -65,7 +66,7 @@ export class QueueView implements vscode.TreeDataProvider<QueueNode>, vscode.Dis
   }
 
   private projectChildren(project: Project): QueueNode[] {
-    const groups = buildQueue(project.store.pairs, { model: this.filterModel, knownRelations: project.layout ? new Set(project.relations.keys()) : undefined });
+    const groups = buildQueue(project.store.pairs, { model: this.filterModel, stale: (pair) => this.projects.staleness(project, pair) });
     const nodes: QueueNode[] = groups.map((group) => ({ kind: 'group', project, group }));
     if (project.store.invalid.length > 0 && !this.filterModel) nodes.push({ kind: 'invalidGroup', project, files: project.store.invalid });
     return nodes;
@@ -146,8 +147,4 @@ function pairItem(node: Extract<QueueNode, { kind: 'pair' }>, scope: string): vs
   item.accessibilityInformation = { label: `${pair.question}, ${pair.status}${stale ? ', may be stale' : ''}${pair.tables.length ? `, uses ${pair.tables.join(', ')}` : ''}` };
   item.command = { command: 'askData.openPair', title: 'Open in Ask Panel', arguments: [node] };
   return item;
-}
-
-function escapeMarkdown(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!<>|$]/g, '\\$&');
 }

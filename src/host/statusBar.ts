@@ -6,6 +6,9 @@ export class AskDataStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('askData.status', vscode.StatusBarAlignment.Left, 50);
   private readonly subscription: vscode.Disposable;
 
+  /** What the workspace index holds, once built. */
+  indexSummary: string | undefined;
+
   constructor(private readonly projects: Projects) {
     this.item.name = 'Ask Data';
     this.item.command = 'askData.queue.focus';
@@ -21,7 +24,8 @@ export class AskDataStatusBar implements vscode.Disposable {
     const approved = pairs.filter((p) => p.status === 'approved').length;
     const pending = pairs.filter((p) => p.status === 'pending').length;
     this.item.text = `$(database) ${approved} approved${pending ? ` · ${pending} pending` : ''}${invalid ? ` · $(error) ${invalid}` : ''}`;
-    this.item.tooltip = `Ask Data: ${approved} approved, ${pending} pending question↔SQL pairs${invalid ? `, ${invalid} invalid file${invalid === 1 ? '' : 's'} (see Problems)` : ''}. Click to open the approval queue.`;
+    const index = this.indexSummary ? `\nIndex: ${this.indexSummary}.` : '\nIndexing the workspace…';
+    this.item.tooltip = `Ask Data: ${approved} approved, ${pending} pending question↔SQL pairs${invalid ? `, ${invalid} invalid file${invalid === 1 ? '' : 's'} (see Problems)` : ''}.${index}\nClick to open the approval queue.`;
     this.item.accessibilityInformation = { label: `Ask Data: ${approved} approved pairs, ${pending} pending${invalid ? `, ${invalid} invalid` : ''}` };
   }
 

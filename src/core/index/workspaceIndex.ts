@@ -50,6 +50,8 @@ export interface IndexedRelation {
   relation?: string;
   description?: string;
   columns: IndexedColumn[];
+  /** Columns its properties files document. */
+  documentedColumns?: string[];
   /** Columns the current definition produces (dbt artifacts or the model's SQL), when derivable. */
   definedColumns?: string[];
   /** Columns and types the database has now, when it was read. */
@@ -813,6 +815,7 @@ class Merge {
 }
 
 function mergeDocColumns(rel: IndexedRelation, docs: DocColumn[], describe: boolean): void {
+  if (docs.length) rel.documentedColumns = [...new Set([...(rel.documentedColumns ?? []), ...docs.map((d) => d.name)])];
   const byName = new Map(rel.columns.map((c) => [c.name.toLowerCase(), c]));
   for (const d of docs) {
     let col = byName.get(d.name.toLowerCase());

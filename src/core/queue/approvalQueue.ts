@@ -17,11 +17,8 @@ export interface QueueEntry {
 export interface QueueOptions {
   /** Only pairs whose `tables` include this model (case-insensitive). */
   model?: string;
-  /**
-   * Relations the project is known to have (dbt models and seeds, lower case). When given, an
-   * approved pair naming a table outside it is marked as possibly stale.
-   */
-  knownRelations?: ReadonlySet<string>;
+  /** Why a pair may be stale (the workspace index decides), if it may be. */
+  stale?: (pair: Pair) => string | undefined;
 }
 
 const GROUPS: Array<{ status: PairStatus; label: string }> = [
@@ -38,7 +35,7 @@ export function buildQueue(pairs: readonly Pair[], options: QueueOptions = {}): 
     pairs: shown
       .filter((p) => p.status === g.status)
       .sort((a, b) => a.question.localeCompare(b.question))
-      .map((pair) => ({ pair, stale: staleness(pair, options.knownRelations) })),
+      .map((pair) => ({ pair, stale: pair.status === 'approved' ? options.stale?.(pair) : undefined })),
   }));
 }
 
@@ -49,13 +46,6 @@ export function usesModel(pair: Pair, model: string): boolean {
 
 export function approvedPairsUsing(pairs: readonly Pair[], model: string): Pair[] {
   return pairs.filter((p) => p.status === 'approved' && usesModel(p, model));
-}
-
-export function staleness(pair: Pair, known: ReadonlySet<string> | undefined): string | undefined {
-  if (!known || known.size === 0 || pair.status !== 'approved') return undefined;
-  const missing = pair.tables.filter((t) => !known.has(lastPart(t)));
-  if (missing.length === 0) return undefined;
-  return `uses ${missing.join(', ')}, which the project no longer has`;
 }
 
 /** Problems of invalid files, for display in one line. */
