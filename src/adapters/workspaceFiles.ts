@@ -21,6 +21,11 @@ export interface ScanResult {
   fromCache: boolean;
 }
 
+type Loaded = { text: string } | { problem: { line: number; message: string } };
+
+/** Files read ahead of the one being indexed. */
+const READ_AHEAD = 64;
+
 interface Found {
   file: string;
   stat: Stats;
@@ -53,12 +58,23 @@ export class WorkspaceFiles {
       }
       return !(fromCache && this.stamps.get(rel) === stamp(f.stat) && this.indexer.hashOf(rel) !== undefined);
     });
-    // Macros first: models render with them.
+    // Reads overlap (the disk is the slow part); indexing stays in order, macros first since models render with them.
     queue.sort((a, b) => Number(!/\/macros?\//.test(a.file)) - Number(!/\/macros?\//.test(b.file)));
-    for (const f of queue) {
-      await this.readFile(f.file, f.stat);
+    const loaded = new Array<Promise<Loaded>>(queue.length);
+    let next = 0;
+    const startReads = () => {
+      while (next < queue.length && next < done + READ_AHEAD) {
+        const f = queue[next]!;
+        loaded[next++] = this.load(f.file, f.stat);
+      }
+    };
+    startReads();
+    for (let i = 0; i < queue.length; i++) {
+      this.apply(queue[i]!.file, queue[i]!.stat, await loaded[i]!);
+      loaded[i] = undefined as unknown as Promise<Loaded>;
       read++;
       if (++done % 200 === 0) onProgress?.(done, queue.length);
+      startReads();
     }
     for (const stale of this.indexer.staleFiles()) {
       await this.refresh(path.join(this.root, stale));
@@ -128,40 +144,40 @@ export class WorkspaceFiles {
   }
 
   private async readFile(file: string, stat: Stats): Promise<void> {
+    this.apply(file, stat, await this.load(file, stat));
+  }
+
+  private apply(file: string, stat: Stats, loaded: Loaded): void {
     const rel = this.rel(file);
     this.stamps.set(rel, stamp(stat));
+    if ('problem' in loaded) this.indexer.setProblem(rel, loaded.problem);
+    else this.indexer.setFile(rel, loaded.text);
+  }
+
+  /** A file's text, or why it cannot be indexed. */
+  private async load(file: string, stat: Stats): Promise<Loaded> {
     // A seed's columns are its header: big seed files are read only as far as that.
     if (/\.csv$/i.test(file)) {
       const head = await readHead(file, 64 * 1024).catch(() => undefined);
-      if (head === undefined) this.indexer.setProblem(rel, { line: 1, message: 'cannot be read' });
-      else this.indexer.setFile(rel, head.replace(/^\uFEFF/, ''));
-      return;
+      return head === undefined ? { problem: { line: 1, message: 'cannot be read' } } : { text: head.replace(/^\uFEFF/, '') };
     }
     if (stat.size > MAX_FILE_BYTES) {
-      this.indexer.setProblem(rel, { line: 1, message: `${(stat.size / 1024 / 1024).toFixed(1)} MB is over the ${MAX_FILE_BYTES / 1024 / 1024} MB the index reads; skipped` });
-      return;
+      return { problem: { line: 1, message: `${(stat.size / 1024 / 1024).toFixed(1)} MB is over the ${MAX_FILE_BYTES / 1024 / 1024} MB the index reads; skipped` } };
     }
     let bytes: Buffer;
     try {
       bytes = await fs.readFile(file);
     } catch (e) {
-      this.indexer.setProblem(rel, { line: 1, message: `cannot be read: ${(e as Error).message}` });
-      return;
+      return { problem: { line: 1, message: `cannot be read: ${(e as Error).message}` } };
     }
-    if (bytes.subarray(0, 8000).includes(0)) {
-      this.indexer.setProblem(rel, { line: 1, message: 'looks binary (it contains NUL bytes); skipped' });
-      return;
-    }
-    let text: string;
+    if (bytes.subarray(0, 8000).includes(0)) return { problem: { line: 1, message: 'looks binary (it contains NUL bytes); skipped' } };
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '') };
     } catch {
       const at = firstInvalidUtf8(bytes);
       const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
-      this.indexer.setProblem(rel, { line, message: 'is not valid UTF-8; skipped (save it as UTF-8 to index it)' });
-      return;
+      return { problem: { line, message: 'is not valid UTF-8; skipped (save it as UTF-8 to index it)' } };
     }
-    this.indexer.setFile(rel, text.replace(/^\uFEFF/, ''));
   }
 
   /** Every file under the root, following symlinks once: a link back to a folder already walked is a loop, reported and skipped. */

@@ -19,8 +19,18 @@ describe('referencedRelations', () => {
 
 describe('dbt project layout', () => {
   it('reads model and analysis paths, with dbt defaults', () => {
-    const layout = parseDbtProject('name: shop\nmodel-paths: ["transform/"]\n');
-    assert.deepEqual(layout, { name: 'shop', modelPaths: ['transform'], analysisPaths: ['analyses'], seedPaths: ['seeds'] });
+    const layout = parseDbtProject('name: shop\nmodel-paths: ["transform/"]\nvars: {region: EU}\n');
+    assert.deepEqual(layout, {
+      name: 'shop',
+      modelPaths: ['transform'],
+      analysisPaths: ['analyses'],
+      seedPaths: ['seeds'],
+      macroPaths: ['macros'],
+      snapshotPaths: ['snapshots'],
+      packagesPath: 'dbt_packages',
+      vars: { region: 'EU' },
+      configs: { models: undefined, seeds: undefined, snapshots: undefined },
+    });
     assert.deepEqual(classifySqlFile(layout, 'transform/marts/customers.sql'), { kind: 'model', name: 'customers' });
     assert.deepEqual(classifySqlFile(layout, 'analyses/adhoc.sql'), { kind: 'analysis', name: 'adhoc' });
     assert.deepEqual(classifySqlFile(layout, 'scripts/check.sql'), { kind: 'query' });

@@ -151,7 +151,13 @@ interface MacroFragment {
   warnings: Array<{ line: number; message: string }>;
 }
 
-type Fragment = SqlFragment | DocsFragment | SeedFragment | MacroFragment;
+/** A file the index looked at and found nothing in (a workflow YAML, a pair file): remembered so it is not re-read. */
+interface EmptyFragment {
+  kind: 'none';
+  hash: string;
+}
+
+type Fragment = SqlFragment | DocsFragment | SeedFragment | MacroFragment | EmptyFragment;
 
 interface ProjectState {
   root: string;
@@ -170,6 +176,8 @@ export interface IndexCache {
   projects: Array<{ root: string; hash: string; targetSchema: string }>;
   files: Record<string, Fragment>;
   problems: Record<string, IndexWarning[]>;
+  /** The merged index itself: a warm start where nothing changed uses it as it is. */
+  built?: WorkspaceIndex;
 }
 
 export function hashText(text: string): string {
@@ -182,12 +190,16 @@ export class WorkspaceIndexer {
   private readonly problems = new Map<string, IndexWarning[]>();
   private readonly macroTemplates = new Map<string, Template>();
   private readonly envKeys = new Map<string, string>();
+  private readonly libraries = new Map<string, MacroLibrary>();
   private built: WorkspaceIndex | undefined;
+  /** The merge behind `built`, kept so that a one-file edit can patch it. */
+  private merge: Merge | undefined;
 
   /** A `dbt_project.yml` at `root` ('' for the workspace root); undefined text removes the project. */
   setProject(root: string, text: string | undefined, targetSchema = 'main'): void {
     this.built = undefined;
     this.envKeys.clear();
+    this.libraries.clear();
     if (text === undefined) {
       this.projects.delete(root);
       return;
@@ -246,21 +258,23 @@ export class WorkspaceIndexer {
 
   /** A file's content (undefined when it was deleted). Only .sql, .yml/.yaml and .csv files matter. */
   setFile(path: string, text: string | undefined): void {
+    const known = this.files.get(path);
+    const project = this.projectOf(path);
+    const hash = text === undefined ? undefined : hashText(text);
+    if (known && known.hash === hash && !this.problems.has(path) && (known.kind !== 'sql' || known.envKey === this.envKey(project?.root))) return;
+    const last = this.problems.has(path) ? undefined : this.built;
     this.built = undefined;
     this.problems.delete(path);
-    if (text === undefined) {
-      if (this.files.get(path)?.kind === 'macro') this.forgetMacros();
+    if (text === undefined || hash === undefined) {
+      if (known?.kind === 'macro') this.forgetMacros();
       this.files.delete(path);
       return;
     }
-    const hash = hashText(text);
-    const known = this.files.get(path);
-    const project = this.projectOf(path);
-    if (known && known.hash === hash && (known.kind !== 'sql' || known.envKey === this.envKey(project?.root))) return;
     const fragment = this.fragment(path, text, hash, project);
-    if (fragment?.kind === 'macro' || known?.kind === 'macro') this.forgetMacros();
-    if (fragment) this.files.set(path, fragment);
-    else this.files.delete(path);
+    if (fragment.kind === 'macro' || known?.kind === 'macro') this.forgetMacros();
+    this.files.set(path, fragment);
+    // Editing a model's body leaves the relations as they were: patch the last index instead of re-merging.
+    if (last && this.merge && known?.kind === 'sql' && fragment.kind === 'sql') this.built = this.merge.patch(path, known, fragment);
   }
 
   /** A file the reader could not index (binary, too big, not UTF-8, a symlink loop): reported, not parsed. */
@@ -298,6 +312,7 @@ export class WorkspaceIndexer {
       projects: [...this.projects.values()].filter((p) => p.hash).map((p) => ({ root: p.root, hash: p.hash, targetSchema: p.targetSchema })),
       files: Object.fromEntries(this.files),
       problems: Object.fromEntries(this.problems),
+      ...(this.built ? { built: this.built } : {}),
     };
   }
 
@@ -313,12 +328,17 @@ export class WorkspaceIndexer {
     for (const [path, f] of Object.entries(c.files)) this.files.set(path, f);
     for (const [path, w] of Object.entries(c.problems ?? {})) this.problems.set(path, w);
     this.forgetMacros();
-    this.built = undefined;
+    // Any change after this (a file, artifacts, the database) drops it and merges afresh.
+    this.built = c.built?.format === INDEX_FORMAT ? c.built : undefined;
+    this.merge = undefined;
     return true;
   }
 
   build(): WorkspaceIndex {
-    this.built ??= new Merge(this).run();
+    if (!this.built) {
+      this.merge = new Merge(this);
+      this.built = this.merge.run();
+    }
     return this.built;
   }
 
@@ -355,21 +375,21 @@ export class WorkspaceIndexer {
     return undefined;
   }
 
-  private fragment(path: string, text: string, hash: string, project: ProjectState | undefined): Fragment | undefined {
+  private fragment(path: string, text: string, hash: string, project: ProjectState | undefined): Fragment {
     const rel = project ? relative(project.root, path) : path;
     const lower = path.toLowerCase();
     if (lower.endsWith('.yml') || lower.endsWith('.yaml')) {
-      if (!project?.layout || NOT_PROPERTIES.test(rel) || !isPropertiesText(text)) return undefined;
+      if (!project?.layout || NOT_PROPERTIES.test(rel) || !isPropertiesText(text)) return { kind: 'none', hash };
       const parsed = parseProperties(text);
       return { kind: 'docs', hash, entries: parsed.entries, warnings: parsed.warnings };
     }
     if (lower.endsWith('.csv')) {
       const role = project?.layout && project.layout.seedPaths.some((p) => rel.startsWith(p + '/'));
-      if (!role) return undefined;
+      if (!role) return { kind: 'none', hash };
       const header = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).replace(/\r$/, '');
       return { kind: 'seed', hash, name: baseName(path), columns: splitCsvHeader(header) };
     }
-    if (!lower.endsWith('.sql')) return undefined;
+    if (!lower.endsWith('.sql')) return { kind: 'none', hash };
     const role = classifySqlFile(project?.layout, rel);
     if (role.kind === 'macro') {
       return { kind: 'macro', hash, text, warnings: parseMacroFile(text).warnings };
@@ -409,6 +429,7 @@ export class WorkspaceIndexer {
   private forgetMacros(): void {
     this.macroTemplates.clear();
     this.envKeys.clear();
+    this.libraries.clear();
   }
 
   /** What a project's rendering depends on besides the file itself: vars, target schema, macros. */
@@ -440,6 +461,8 @@ export class WorkspaceIndexer {
   }
 
   private macroLibrary(project: ProjectState): MacroLibrary {
+    const known = this.libraries.get(project.root);
+    if (known) return known;
     const packages = new Map<string, Template[]>();
     for (const [path, f] of this.files) {
       if (f.kind !== 'macro' || !this.macroVisibleTo(path, project.root)) continue;
@@ -454,7 +477,9 @@ export class WorkspaceIndexer {
     }
     // A project calls its own macros bare; tell the renderer which package that is.
     if (project.layout && !packages.has(project.layout.name)) packages.set(project.layout.name, []);
-    return { packages };
+    const library = { packages };
+    this.libraries.set(project.root, library);
+    return library;
   }
 }
 
@@ -463,12 +488,19 @@ class Merge {
   private readonly relations = new Map<string, IndexedRelation>();
   /** Lower-case database identifiers and model names → relation key. */
   private readonly byIdentifier = new Map<string, string>();
+  /** Warnings about projects, artifacts and docs; per-file ones live with the file's contribution. */
   private readonly warnings: IndexWarning[] = [];
   private readonly projects: IndexedProject[] = [];
   private readonly refCount = { resolved: 0, unresolved: 0 };
-  /** Per sql file: its placeholders → relation keys. */
-  private readonly placeholders = new Map<string, { refs: Array<string | undefined>; sources: Array<string | undefined> }>();
+  /** What each SQL file added: its placeholders resolved, its warnings. Undone when the file changes. */
+  private readonly contributions = new Map<string, { refs: Array<string | undefined>; sources: Array<string | undefined>; warnings: IndexWarning[] }>();
   private readonly derived = new Map<string, string[] | null>();
+  /** Each relation's columns before the SQL-derived ones were merged in. */
+  private readonly baseColumns = new Map<string, IndexedColumn[]>();
+  private readonly joins = new Map<string, JoinEdge>();
+  private readonly filters = new Map<string, Habit & { op: string; value?: string }>();
+  private readonly aggregations = new Map<string, Habit & { fn: string }>();
+  private readonly buckets = new Map<string, Habit & { unit: string }>();
 
   constructor(private readonly ix: WorkspaceIndexer) {}
 
@@ -485,27 +517,64 @@ class Merge {
     this.addManifestNodes();
     this.addDocs(files);
     this.addDatabase();
-    this.resolveRefs(files);
-    this.deriveColumns(files);
-    const patterns = this.patterns(files);
     for (const [path, f] of files) {
-      if (f.kind === 'seed') continue;
-      for (const w of f.warnings) this.warnings.push({ file: path, ...w });
+      if (f.kind === 'sql') this.contribute(path, f, 1);
+      else if (f.kind === 'docs' || f.kind === 'macro') this.warnings.push(...f.warnings.map((w) => ({ file: path, ...w })));
     }
+    this.addDocJoins();
+    this.deriveColumns(files, undefined);
     this.warnings.push(...this.ix.allProblems());
-    const relations = [...this.relations.values()].sort((a, b) => a.key.localeCompare(b.key));
+    return this.output(files);
+  }
+
+  /**
+   * Updates the index for one SQL file whose edit leaves the set of relations as it was (the
+   * common case: editing a model's body), without re-merging the workspace. Returns undefined
+   * when the edit needs a full merge.
+   */
+  patch(path: string, before: SqlFragment, after: SqlFragment): WorkspaceIndex | undefined {
+    if (before.role !== after.role || before.name !== after.name) return undefined;
+    const project = this.ix.projectOf(path);
+    if (project?.manifest) return undefined;
+    if (after.role === 'model' || after.role === 'snapshot') {
+      const rel = this.relations.get(after.name.toLowerCase());
+      if (!rel || rel.file !== path || !project?.layout) return undefined;
+      const paths = after.role === 'model' ? project.layout.modelPaths : project.layout.snapshotPaths;
+      const config = { ...folderConfig(project.layout, after.role === 'model' ? 'models' : 'snapshots', relative(project.root, path), paths), ...after.config };
+      if (config.enabled === false || relationName(project.targetSchema, after.name, config) !== rel.relation) return undefined;
+      if (typeof config.materialized === 'string') rel.materialized = config.materialized;
+      else delete rel.materialized;
+      const tags = tagsOf(config.tags);
+      if (tags.length) rel.tags = tags;
+      else delete rel.tags;
+      rel.ctes = after.shape.ctes.map((c) => c.name);
+    }
+    this.contribute(path, before, -1);
+    this.contribute(path, after, 1);
+    const files = this.ix.allFiles();
+    if (after.role === 'model' || after.role === 'snapshot') this.deriveColumns(files, this.dependentsOf(after.name.toLowerCase()));
+    return this.output(files);
+  }
+
+  private output(files: Map<string, Fragment>): WorkspaceIndex {
+    const relations = [...this.relations.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const queries = [...files].flatMap(([file, f]) => (f.kind === 'sql' && (f.role === 'analysis' || f.role === 'query') ? [{ file, kind: f.role === 'analysis' ? ('analysis' as const) : ('query' as const), relations: this.relationsOf(file, f) }] : []));
+    const warnings = [...this.warnings, ...[...this.contributions.values()].flatMap((c) => c.warnings)];
+    // Most used first; ties in key order so that the index is the same from run to run.
+    const sorted = <T extends { count: number }>(m: Map<string, T>) => [...m].filter(([, v]) => v.count > 0).sort(([ka, a], [kb, b]) => b.count - a.count || (ka < kb ? -1 : ka > kb ? 1 : 0)).map(([, v]) => v);
     return {
       format: INDEX_FORMAT,
       projects: this.projects,
       relations,
-      ...patterns,
-      queries: queries.sort((a, b) => a.file.localeCompare(b.file)),
-      refs: this.refCount,
-      warnings: this.warnings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line),
+      joins: sorted(this.joins),
+      filters: sorted(this.filters),
+      aggregations: sorted(this.aggregations),
+      dateBuckets: sorted(this.buckets),
+      queries: queries.sort((a, b) => (a.file < b.file ? -1 : 1)),
+      refs: { ...this.refCount },
+      warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)),
     };
   }
-
   private projectName(root: string | undefined): string | undefined {
     return root === undefined ? undefined : this.ix.allProjects().find((p) => p.root === root)?.layout?.name;
   }
@@ -657,27 +726,26 @@ class Merge {
     }
   }
 
-  private resolveRefs(files: Map<string, Fragment>): void {
-    for (const [path, f] of files) {
-      if (f.kind !== 'sql') continue;
+  /** Adds (sign 1) or takes back (sign -1) what one SQL file says: resolved refs, habits, joins, warnings. */
+  private contribute(path: string, f: SqlFragment, sign: 1 | -1): void {
+    let c = this.contributions.get(path);
+    if (sign === 1) {
+      const warnings: IndexWarning[] = f.warnings.map((w) => ({ file: path, ...w }));
       const refs = f.refs.map((r) => {
         const key = this.refKey(r);
-        if (key) this.refCount.resolved++;
-        else {
-          this.refCount.unresolved++;
-          this.warnings.push({ file: path, line: r.line, message: `ref('${r.package ? `${r.package}', '` : ''}${r.name}'${r.version !== undefined ? `, v=${r.version}` : ''}) points at no model, seed or snapshot in the workspace` });
-        }
+        if (!key) warnings.push({ file: path, line: r.line, message: `ref('${r.package ? `${r.package}', '` : ''}${r.name}'${r.version !== undefined ? `, v=${r.version}` : ''}) points at no model, seed or snapshot in the workspace` });
         return key;
       });
-      const sources = f.sources.map((s) => {
-        const key = `${s.source}.${s.table}`.toLowerCase();
+      const sources = f.sources.map((src) => {
+        const key = `${src.source}.${src.table}`.toLowerCase();
         if (this.relations.has(key)) return key;
-        this.warnings.push({ file: path, line: s.line, message: `source('${s.source}', '${s.table}') is not declared in any properties file` });
+        warnings.push({ file: path, line: src.line, message: `source('${src.source}', '${src.table}') is not declared in any properties file` });
         return undefined;
       });
-      this.placeholders.set(path, { refs, sources });
+      c = { refs, sources, warnings };
+      this.contributions.set(path, c);
       const own = this.relations.get(f.name.toLowerCase());
-      if (own && own.file === path) {
+      if (own && own.file === path && (f.role === 'model' || f.role === 'snapshot')) {
         own.refs = refs.filter((r): r is string => !!r);
         own.sql = f.sql.replace(PLACEHOLDER, (m, kind: string, i: string) => {
           const key = (kind === 'ref' ? refs : sources)[Number(i)];
@@ -685,6 +753,67 @@ class Merge {
         });
       }
     }
+    if (!c) return;
+    const resolved = c.refs.filter((r) => r).length;
+    this.refCount.resolved += sign * resolved;
+    this.refCount.unresolved += sign * (c.refs.length - resolved);
+    const key = (name: string | undefined) => this.keyOfName(path, name);
+    for (const j of f.shape.joins) {
+      const l = key(j.left.relation);
+      const r = key(j.right.relation);
+      if (l && r && l !== r) this.addJoin(l, j.left.column, r, j.right.column, `${path}:${j.line}`, sign);
+    }
+    for (const x of f.shape.filters) {
+      const relation = key(x.relation);
+      bump(this.filters, `${relation}\0${x.column}\0${x.op}\0${x.value ?? ''}`, { ...(relation ? { relation } : {}), column: x.column, op: x.op, ...(x.value !== undefined ? { value: x.value } : {}) }, sign);
+    }
+    for (const x of f.shape.aggregations) {
+      const relation = key(x.relation);
+      bump(this.aggregations, `${relation}\0${x.column}\0${x.fn}`, { ...(relation ? { relation } : {}), column: x.column, fn: x.fn }, sign);
+    }
+    for (const x of f.shape.dateBuckets) {
+      const relation = key(x.relation);
+      bump(this.buckets, `${relation}\0${x.column}\0${x.unit}`, { ...(relation ? { relation } : {}), column: x.column, unit: x.unit }, sign);
+    }
+    if (sign === -1) this.contributions.delete(path);
+  }
+
+  private addJoin(a: string, ac: string, b: string, bc: string, seen: string, sign: 1 | -1): void {
+    const [l, lc, r, rc] = a < b || (a === b && ac <= bc) ? [a, ac, b, bc] : [b, bc, a, ac];
+    const k = `${l}.${lc}|${r}.${rc}`;
+    const edge = this.joins.get(k) ?? this.joins.set(k, { left: l, leftColumn: lc, right: r, rightColumn: rc, count: 0, seen: [] }).get(k)!;
+    edge.count += sign;
+    if (sign === 1 && edge.seen.length < 3) edge.seen.push(seen);
+    if (sign === -1) edge.seen = edge.seen.filter((x) => x !== seen);
+  }
+
+  /** relationships tests are join paths the team wrote down. */
+  private addDocJoins(): void {
+    for (const rel of this.relations.values()) {
+      for (const c of rel.columns) {
+        if (!c.references) continue;
+        const target = this.relations.has(c.references.relation.toLowerCase()) ? c.references.relation.toLowerCase() : this.byIdentifier.get(c.references.relation.toLowerCase());
+        if (!target) continue;
+        c.references.relation = target;
+        this.addJoin(rel.key, c.name.toLowerCase(), target, c.references.column.toLowerCase(), `${rel.file ?? rel.key}: relationships test`, 1);
+      }
+    }
+  }
+
+  /** The relation and every model that refs it, directly or not: their derived columns may change with it. */
+  private dependentsOf(key: string): Set<string> {
+    const out = new Set([key]);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const rel of this.relations.values()) {
+        if (!out.has(rel.key) && rel.refs?.some((r) => out.has(r))) {
+          out.add(rel.key);
+          grew = true;
+        }
+      }
+    }
+    return out;
   }
 
   private refKey(r: RefCall): string | undefined {
@@ -705,15 +834,17 @@ class Merge {
 
   private keyOfName(path: string, name: string | undefined): string | undefined {
     if (!name) return undefined;
-    const m = /^__askdata_(ref|src)_(\d+)__$/.exec(name);
+    const m = name.startsWith('__askdata_') ? /^__askdata_(ref|src)_(\d+)__$/.exec(name) : null;
     if (m) {
-      const p = this.placeholders.get(path);
+      const p = this.contributions.get(path);
       return (m[1] === 'ref' ? p?.refs : p?.sources)?.[Number(m[2])];
     }
     return this.byIdentifier.get(name.toLowerCase());
   }
 
-  private deriveColumns(files: Map<string, Fragment>): void {
+  /** Columns each model's SQL produces; `only` limits the work to relations a patch touched. */
+  private deriveColumns(files: Map<string, Fragment>, only: Set<string> | undefined): void {
+    if (only) for (const k of only) this.derived.delete(k);
     const byKey = new Map<string, [string, SqlFragment]>();
     for (const [path, f] of files) if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) byKey.set(f.name.toLowerCase(), [path, f]);
     const columnsOf = (key: string, depth: number): string[] | null => {
@@ -756,62 +887,28 @@ class Merge {
       this.derived.set(key, cols);
       return cols;
     };
-    for (const rel of this.relations.values()) {
+    for (const rel of only ? [...only].map((k) => this.relations.get(k)).filter((r): r is IndexedRelation => !!r) : this.relations.values()) {
       if (rel.from !== 'files' || (rel.kind !== 'model' && rel.kind !== 'snapshot')) continue;
       const cols = columnsOf(rel.key, 0);
-      if (!cols) continue;
+      if (!cols) {
+        delete rel.definedColumns;
+        continue;
+      }
       rel.definedColumns = cols;
       if (!rel.databaseColumns) {
-        const documented = new Map(rel.columns.map((c) => [c.name.toLowerCase(), c]));
+        const base = this.baseColumns.get(rel.key) ?? this.baseColumns.set(rel.key, rel.columns).get(rel.key)!;
+        const documented = new Map(base.map((c) => [c.name.toLowerCase(), c]));
         const seen = new Set(cols.map((c) => c.toLowerCase()));
-        rel.columns = [...cols.map((name) => ({ ...documented.get(name.toLowerCase()), name })), ...rel.columns.filter((c) => !seen.has(c.name.toLowerCase()))];
+        rel.columns = [...cols.map((name) => ({ ...documented.get(name.toLowerCase()), name })), ...base.filter((c) => !seen.has(c.name.toLowerCase()))];
       }
     }
   }
+}
 
-  private patterns(files: Map<string, Fragment>): Pick<WorkspaceIndex, 'joins' | 'filters' | 'aggregations' | 'dateBuckets'> {
-    const joins = new Map<string, JoinEdge>();
-    const addJoin = (a: string, ac: string, b: string, bc: string, seen: string) => {
-      const [l, lc, r, rc] = a < b || (a === b && ac <= bc) ? [a, ac, b, bc] : [b, bc, a, ac];
-      const k = `${l}.${lc}|${r}.${rc}`;
-      const edge = joins.get(k) ?? joins.set(k, { left: l, leftColumn: lc, right: r, rightColumn: rc, count: 0, seen: [] }).get(k)!;
-      edge.count++;
-      if (edge.seen.length < 3) edge.seen.push(seen);
-    };
-    const filters = new Map<string, Habit & { op: string; value?: string }>();
-    const aggregations = new Map<string, Habit & { fn: string }>();
-    const buckets = new Map<string, Habit & { unit: string }>();
-    const bump = <T extends Habit>(map: Map<string, T>, value: Omit<T, 'count'>) => {
-      const k = JSON.stringify(value);
-      const known = map.get(k);
-      if (known) known.count++;
-      else map.set(k, { ...value, count: 1 } as T);
-    };
-    for (const [path, f] of files) {
-      if (f.kind !== 'sql') continue;
-      const key = (name: string | undefined) => this.keyOfName(path, name);
-      for (const j of f.shape.joins) {
-        const l = key(j.left.relation);
-        const r = key(j.right.relation);
-        if (l && r && l !== r) addJoin(l, j.left.column, r, j.right.column, `${path}:${j.line}`);
-      }
-      for (const x of f.shape.filters) bump(filters, { relation: key(x.relation), column: x.column, op: x.op, ...(x.value !== undefined ? { value: x.value } : {}) });
-      for (const x of f.shape.aggregations) bump(aggregations, { relation: key(x.relation), column: x.column, fn: x.fn });
-      for (const x of f.shape.dateBuckets) bump(buckets, { relation: key(x.relation), column: x.column, unit: x.unit });
-    }
-    for (const rel of this.relations.values()) {
-      for (const c of rel.columns) {
-        if (!c.references) continue;
-        const target = this.relations.has(c.references.relation.toLowerCase()) ? c.references.relation.toLowerCase() : this.byIdentifier.get(c.references.relation.toLowerCase());
-        if (!target) continue;
-        c.references.relation = target;
-        addJoin(rel.key, c.name.toLowerCase(), target, c.references.column.toLowerCase(), `${rel.file ?? rel.key}: relationships test`);
-      }
-    }
-    const sorted = <T extends { count: number }>(m: Map<string, T>) => [...m.values()].sort((a, b) => b.count - a.count || JSON.stringify(a).localeCompare(JSON.stringify(b)));
-    const undefinedless = <T extends Habit>(xs: T[]) => xs.map((x) => (x.relation === undefined ? (({ relation: _, ...rest }) => rest)(x) as T : x));
-    return { joins: sorted(joins), filters: undefinedless(sorted(filters)), aggregations: undefinedless(sorted(aggregations)), dateBuckets: undefinedless(sorted(buckets)) };
-  }
+function bump<T extends Habit>(map: Map<string, T>, k: string, value: Omit<T, 'count'>, sign: 1 | -1): void {
+  const known = map.get(k);
+  if (known) known.count += sign;
+  else if (sign === 1) map.set(k, { ...value, count: 1 } as T);
 }
 
 function mergeDocColumns(rel: IndexedRelation, docs: DocColumn[], describe: boolean): void {
