@@ -231,7 +231,7 @@ export function parseTemplate(src: string): Template {
     }
   };
   const [nodes] = block([]);
-  return { nodes, warnings, macros };
+  return { nodes, warnings: warnings.sort((a, b) => a.line - b.line), macros };
 }
 
 function splitTopLevel(s: string): string[] {

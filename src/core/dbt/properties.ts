@@ -1,4 +1,5 @@
 import { load as loadYaml, YAMLException } from 'js-yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { JinjaWarning } from './jinja';
 
 /**
@@ -57,8 +58,11 @@ export function parseProperties(text: string): PropertiesFile {
   try {
     data = loadYaml(text);
   } catch (e) {
-    const line = e instanceof YAMLException ? e.mark.line + 1 : 1;
-    const reason = e instanceof YAMLException ? e.reason : (e as Error).message;
+    // js-yaml notices some errors only at the end of the file; the yaml parser says where they start.
+    const precise = parseDocument(text, { lineCounter: new LineCounter() });
+    const first = precise.errors[0];
+    const line = first?.linePos?.[0]?.line ?? (e instanceof YAMLException ? e.mark.line + 1 : 1);
+    const reason = first ? first.message.split('\n')[0]! : e instanceof YAMLException ? e.reason : (e as Error).message;
     return { entries: [], warnings: [{ line, message: `not valid YAML: ${reason}; this file's docs are skipped` }] };
   }
   if (!isObject(data)) return { entries: [], warnings: [] };

@@ -252,7 +252,9 @@ class ShapeReader {
         i++;
         if (t[i]?.text === '(') i = matchingParen(t, i) + 1; // column aliases
       }
-      const previous = scope.order[scope.order.length - 1];
+      // USING names columns of what is already joined; lexically we cannot tell which relation has
+      // them, and the first one (the FROM's base, usually the fact table) is the best guess.
+      const previous = scope.order[0];
       if (alias && relation) {
         scope.aliases.set(alias, relation);
         scope.order.push(alias);
