@@ -7,6 +7,10 @@ import { NodePairFiles } from '../src/adapters/nodePairFiles';
 import { PairStore } from '../src/core/pairs/pairStore';
 import { sampleShop } from '../test/support/tempDir';
 import { readLogs, startSession } from '../test/e2e/codeServer';
+import { writeSyntheticProject } from '../test/support/syntheticDbt';
+import { WorkspaceFiles } from '../src/adapters/workspaceFiles';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 /**
  * `npm run bench`: speed and memory figures, printed as a table and written as JSON to
@@ -203,8 +207,60 @@ async function benchEngine(): Promise<Result[]> {
   }
 }
 
+/** The workspace index on a synthetic project of 3,000 models and 300 properties files. */
+async function benchIndex(): Promise<Result[]> {
+  const models = 3000;
+  const propertiesFiles = 300;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'askdata-bench-index-'));
+  const cacheFile = path.join(dir, '.index-cache.json');
+  try {
+    const { files } = await writeSyntheticProject(dir, { models, propertiesFiles });
+    const child = async (mode: 'cold' | 'warm') => {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(__dirname, 'indexChild.ts'), mode, dir, cacheFile], { maxBuffer: 1 << 20 });
+      return JSON.parse(stdout) as { ms: number; maxRssMiB: number; relations: number; warnings: number };
+    };
+    const cold = [];
+    for (let i = 0; i < 5; i++) cold.push(await child('cold'));
+    const warm = [];
+    for (let i = 0; i < 5; i++) warm.push(await child('warm'));
+    if (cold[0]!.warnings > 0) throw new Error(`the synthetic project indexed with ${cold[0]!.warnings} warnings`);
+
+    // Edits in a running index: a model's body (patched in place) and a properties file (full merge).
+    const live = new WorkspaceFiles(dir);
+    await live.scan();
+    live.indexer.build();
+    const timeEdits = async (rel: string, edit: (text: string, i: number) => string) => {
+      const file = path.join(dir, rel);
+      const original = await fs.readFile(file, 'utf8');
+      const times: number[] = [];
+      for (let i = 0; i < 21; i++) {
+        await fs.writeFile(file, edit(original, i));
+        const t0 = performance.now();
+        await live.refresh(file);
+        live.indexer.build();
+        times.push(performance.now() - t0);
+      }
+      await fs.writeFile(file, original);
+      return times;
+    };
+    const modelEdits = await timeEdits('models/marts/domain_0/fct_2275.sql', (t, i) => t.replace('count(distinct b.account_id) as accounts', `count(distinct b.account_id) + ${i} as accounts`));
+    const docsEdits = await timeEdits('models/staging/_props_0.yml', (t, i) => t.replace('Model 0 of', `Model 0 (edit ${i}) of`));
+    const label = `${models.toLocaleString('en')} models, ${propertiesFiles} properties files (${files.toLocaleString('en')} files)`;
+    return [
+      { name: `index cold: ${label}, median of 5`, value: median(cold.map((r) => r.ms)), unit: 'ms', target: '≤ 1500 ms', detail: { runs: cold } },
+      { name: 'index cold: peak RSS of the indexing process', value: Math.max(...cold.map((r) => r.maxRssMiB)), unit: 'MiB' },
+      { name: 'index warm start from the cache, median of 5', value: median(warm.map((r) => r.ms)), unit: 'ms', target: '≤ 200 ms', detail: { runs: warm } },
+      { name: 'index one-file change: a model edited, median of 21', value: median(modelEdits), unit: 'ms', target: '≤ 20 ms', detail: { runs: modelEdits } },
+      { name: 'index one-file change: a properties file edited (full merge)', value: median(docsEdits), unit: 'ms', detail: { runs: docsEdits } },
+    ];
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 const benchmarks: Record<string, () => Promise<Result[]>> = {
   pairs: benchPairLoading,
+  index: benchIndex,
   activation: benchActivation,
   engine: benchEngine,
 };

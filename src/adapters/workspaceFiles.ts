@@ -1,4 +1,4 @@
-import { promises as fs, type Stats } from 'node:fs';
+import { promises as fs, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceIndexer, type IndexCache, type LiveCatalog } from '../core/index/workspaceIndex';
 import type { Engine } from './engine';
@@ -22,6 +22,9 @@ export interface ScanResult {
 }
 
 type Loaded = { text: string } | { problem: { line: number; message: string } };
+
+/** A cheap first test on the file name before the path is worked out. */
+const WANTED_NAME = /\.(sql|ya?ml|csv|json)$/i;
 
 /** Files read ahead of the one being indexed. */
 const READ_AHEAD = 64;
@@ -120,8 +123,10 @@ export class WorkspaceFiles {
   }
 
   rel(file: string): string {
-    const r = path.relative(this.root, file).split(path.sep).join('/');
-    return r === '' ? '' : r;
+    // The walk calls this for every file: a prefix slice where possible, path.relative otherwise.
+    const prefix = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
+    const r = file.startsWith(prefix) ? file.slice(prefix.length) : path.relative(this.root, file);
+    return path.sep === '/' ? r : r.split(path.sep).join('/');
   }
 
   private async readProject(file: string): Promise<void> {
@@ -180,22 +185,16 @@ export class WorkspaceFiles {
     }
   }
 
-  /** Every file under the root, following symlinks once: a link back to a folder already walked is a loop, reported and skipped. */
+  /**
+   * Every file under the root. Real folders are walked in parallel (they cannot form loops);
+   * symbolic links to folders are followed afterwards, one at a time and in order, so that a link
+   * back to a folder already walked is reported as a loop the same way every run.
+   */
   private async walk(): Promise<Found[]> {
     const out: Found[] = [];
     const visited = new Set<string>();
+    const links: string[] = [];
     const walkDir = async (dir: string): Promise<void> => {
-      let real: string;
-      try {
-        real = await fs.realpath(dir);
-      } catch {
-        return;
-      }
-      if (visited.has(real)) {
-        this.indexer.setProblem(this.rel(dir), { line: 1, message: `is a symbolic link back to ${this.rel(real) || '.'} (a loop); not followed` });
-        return;
-      }
-      visited.add(real);
       let entries;
       try {
         entries = await fs.readdir(dir, { withFileTypes: true });
@@ -203,33 +202,43 @@ export class WorkspaceFiles {
         return;
       }
       const subdirs: string[] = [];
-      await Promise.all(entries.map(async (e) => {
-        if (SKIP.has(e.name)) return;
+      for (const e of entries) {
+        if (SKIP.has(e.name)) continue;
         const full = path.join(dir, e.name);
-        let isDir = e.isDirectory();
-        let stat: Stats | undefined;
-        if (e.isSymbolicLink()) {
+        if (e.isSymbolicLink()) links.push(full);
+        else if (e.isDirectory()) {
+          if (!e.name.startsWith('.')) subdirs.push(full);
+        } else if (e.name === 'dbt_project.yml' || (WANTED_NAME.test(e.name) && WorkspaceIndexer.wants(this.rel(full)))) {
+          // A stat is a few microseconds synchronously and far more through the thread pool; a folder's worth at a time stays short.
           try {
-            stat = await fs.stat(full);
-            isDir = stat.isDirectory();
+            out.push({ file: full, stat: statSync(full) });
           } catch {
-            return; // a dangling link
+            // gone since the listing
           }
         }
-        if (isDir) {
-          if (!e.name.startsWith('.') || e.name === '.askdata') subdirs.push(full);
-          return;
-        }
-        const rel = this.rel(full);
-        if (e.name !== 'dbt_project.yml' && !WorkspaceIndexer.wants(rel)) return;
-        stat ??= await fs.stat(full).catch(() => undefined);
-        if (stat) out.push({ file: full, stat });
-      }));
-      // Sequential so that `visited` decides loops the same way every run.
-      for (const d of subdirs.sort()) await walkDir(d);
+      }
+      await Promise.all(subdirs.map((d) => walkDir(d)));
     };
-    await walkDir(this.root);
-    return out.sort((a, b) => a.file.localeCompare(b.file));
+    const walkTree = async (dir: string): Promise<void> => {
+      const real = await fs.realpath(dir).catch(() => undefined);
+      if (!real) return;
+      if ([...visited].some((v) => real === v || real.startsWith(v + path.sep))) {
+        this.indexer.setProblem(this.rel(dir), { line: 1, message: `is a symbolic link back to ${this.rel(real) || '.'} (a loop); not followed` });
+        return;
+      }
+      visited.add(real);
+      await walkDir(dir);
+    };
+    await walkTree(this.root);
+    while (links.length > 0) {
+      for (const link of links.splice(0).sort()) {
+        const stat = await fs.stat(link).catch(() => undefined); // a dangling link is skipped
+        if (!stat) continue;
+        if (stat.isDirectory()) await walkTree(link);
+        else if (WorkspaceIndexer.wants(this.rel(link))) out.push({ file: link, stat });
+      }
+    }
+    return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   }
 }
 

@@ -18,7 +18,7 @@ export interface QueryShape {
   dateBuckets: DateBucketUse[];
 }
 
-export type OutputItem = { name: string; from?: ColumnRef } | { star: true; relation?: string };
+export type OutputItem = { name: string } | { star: true; relation?: string };
 
 export interface ColumnRef {
   /** The relation the column belongs to, when the query says (through an alias or a single FROM). */
@@ -417,8 +417,8 @@ class ShapeReader {
     if (isWord(t[b - 2], 'as') || (b - a >= 2 && isName(last) && t[b - 2]!.text !== '.' && !isWord(t[b - 2], ...ENDS_EXPRESSION_NOT))) {
       return { name: last.text.toLowerCase() };
     }
-    if (b - a === 1 && isName(last)) return { name: last.text.toLowerCase(), from: this.columnAt(a, scope)?.ref };
-    if (b - a === 3 && t[a + 1]!.text === '.' && isName(last)) return { name: last.text.toLowerCase(), from: this.columnAt(a, scope)?.ref };
+    if (b - a === 1 && isName(last)) return { name: last.text.toLowerCase() };
+    if (b - a === 3 && t[a + 1]!.text === '.' && isName(last)) return { name: last.text.toLowerCase() };
     return { name: '' };
   }
 }
