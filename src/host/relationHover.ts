@@ -28,14 +28,7 @@ export class RelationHover implements vscode.HoverProvider {
     const where = [rel.kind, rel.materialized, rel.package ? `package ${rel.package}` : undefined, rel.relation].filter(Boolean).join(' · ');
     md.appendMarkdown(`**${escape(rel.name)}** — ${escape(where)}\n\n`);
     if (rel.description) md.appendMarkdown(`${escape(rel.description)}\n\n`);
-    if (rel.columns.length) {
-      const lines = rel.columns.slice(0, MAX_COLUMNS).map((c) => {
-        const bits = [c.type && `\`${c.type}\``, c.tests?.includes('unique') && 'unique', c.references && `→ ${c.references.relation}.${c.references.column}`].filter(Boolean).join(' ');
-        const values = c.values?.length ? ` (${c.values.slice(0, 8).map(escape).join(', ')}${c.values.length > 8 ? ', …' : ''})` : '';
-        return `- \`${c.name}\`${bits ? ` ${bits}` : ''}${c.description ? ` — ${escape(c.description)}` : ''}${values}`;
-      });
-      md.appendMarkdown(`${lines.join('\n')}${rel.columns.length > MAX_COLUMNS ? `\n- … ${rel.columns.length - MAX_COLUMNS} more` : ''}\n\n`);
-    }
+    // The questions first: the column list can be long and the hover scrolls.
     const project = this.projects.projectOf(document.uri.fsPath);
     if (project) {
       const using = approvedPairsUsing(project.store.pairs, rel.key);
@@ -46,7 +39,16 @@ export class RelationHover implements vscode.HoverProvider {
           md.appendMarkdown(`- ${stale ? '$(warning) ' : ''}${escape(pair.question)}${stale ? ` — _may be stale: ${escape(stale.reason)}_` : ''}\n`);
         }
         if (using.length > MAX_QUESTIONS) md.appendMarkdown(`- … ${using.length - MAX_QUESTIONS} more\n`);
+        md.appendMarkdown('\n');
       }
+    }
+    if (rel.columns.length) {
+      const lines = rel.columns.slice(0, MAX_COLUMNS).map((c) => {
+        const bits = [c.type && `\`${c.type}\``, c.tests?.includes('unique') && 'unique', c.references && `→ ${c.references.relation}.${c.references.column}`].filter(Boolean).join(' ');
+        const values = c.values?.length ? ` (${c.values.slice(0, 8).map(escape).join(', ')}${c.values.length > 8 ? ', …' : ''})` : '';
+        return `- \`${c.name}\`${bits ? ` ${bits}` : ''}${c.description ? ` — ${escape(c.description)}` : ''}${values}`;
+      });
+      md.appendMarkdown(`**Columns**\n${lines.join('\n')}${rel.columns.length > MAX_COLUMNS ? `\n- … ${rel.columns.length - MAX_COLUMNS} more` : ''}\n\n`);
     }
     return md;
   }

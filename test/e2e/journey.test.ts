@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { NodePairFiles } from '../../src/adapters/nodePairFiles';
 import { PairStore } from '../../src/core/pairs/pairStore';
+import { WorkspaceFiles } from '../../src/adapters/workspaceFiles';
+import { pairStaleness } from '../../src/core/index/staleness';
 import { approvedPairsUsing } from '../../src/core/queue/approvalQueue';
 import { sampleShop } from '../support/tempDir';
 import { startSession, type Session } from './codeServer';
@@ -92,6 +94,54 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await s.screenshot('05-queue-filtered-by-model');
     await runCommand(page, 'Ask Data: Clear Approval Queue Filter');
     await page.locator('.monaco-list-row[aria-label="20 approved pairs"]').waitFor();
+  });
+
+  it('hovers a model with its description and columns; renaming a column flags the approved questions that use it', async () => {
+    const { page } = s;
+    const modelFile = path.join(s.workspace, 'models', 'marts', 'customers.sql');
+    const original = await fs.readFile(modelFile, 'utf8');
+    await quickOpen(page, 'models/marts/customers.sql');
+    await page.locator('.codelens-decoration a', { hasText: 'use this model' }).waitFor({ timeout: 30_000 });
+    // Put the cursor on `orders` in {{ ref('orders') }} and ask for the hover, as a keyboard user would.
+    const lines = original.split('\n');
+    const line = lines.findIndex((l) => l.includes("ref('orders')"));
+    const column = lines[line]!.indexOf("ref('orders')") + "ref('".length + 2;
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(`:${line + 1}:${column}`);
+    await page.keyboard.press('Enter');
+    await runCommand(page, 'Show or Focus Hover');
+    const hover = page.locator('.monaco-hover', { hasText: 'One row per order' });
+    await hover.waitFor({ timeout: 30_000 });
+    const text = (await hover.textContent()) ?? '';
+    assert.match(text, /orders — model · table · main\.orders/);
+    assert.match(text, /order_id/);
+    assert.match(text, /approved questions/);
+    await page.waitForTimeout(400); // the hover fades in
+    await s.screenshot('06a-hover-on-a-model');
+    await page.keyboard.press('Escape');
+
+    // Rename the mart's last column, as a dbt developer would; the index follows the file.
+    const lastAs = original.lastIndexOf('as lifetime_revenue');
+    await fs.writeFile(modelFile, `${original.slice(0, lastAs)}as lifetime_value${original.slice(lastAs + 'as lifetime_revenue'.length)}`);
+    const files = new WorkspaceFiles(s.workspace);
+    await files.scan();
+    const index = files.indexer.build();
+    const store = new PairStore(s.workspace, new NodePairFiles());
+    await store.load();
+    const stale = approvedPairsUsing(store.pairs, 'customers').filter((p) => pairStaleness(p, index)?.columns.includes('customers.lifetime_revenue'));
+    assert.ok(stale.length >= 1, 'some approved pair uses customers.lifetime_revenue');
+    const staleLens = page.locator('.codelens-decoration a', { hasText: 'may be stale' });
+    await staleLens.waitFor({ timeout: 30_000 });
+    assert.equal((await staleLens.textContent())?.trim(), `${stale.length} approved question${stale.length === 1 ? '' : 's'} may be stale`);
+    await s.screenshot('06b-stale-lens-after-a-column-rename');
+    await staleLens.click();
+    const staleRows = page.locator('.monaco-list-row[role="treeitem"][aria-level="2"][aria-label*="may be stale"]');
+    await eventually(async () => ((await staleRows.count()) === stale.length ? true : undefined), `${stale.length} stale rows in the queue`);
+    await s.screenshot('06c-queue-marks-stale-pairs');
+    await runCommand(page, 'Ask Data: Clear Approval Queue Filter');
+
+    await fs.writeFile(modelFile, original);
+    await staleLens.waitFor({ state: 'detached', timeout: 30_000 });
   });
 
   it('offers "Add as a pending pair" on an analysis and writes the pair', async () => {
