@@ -42,13 +42,13 @@ export class WorkspaceFiles {
 
   /** Walks the workspace; with a cache, only files whose size or mtime changed are read. */
   async scan(cache?: { index: IndexCache; stamps: Record<string, string> }, onProgress?: (done: number, total: number) => void): Promise<ScanResult> {
-    const found = await this.walk();
+    const { found, loops } = await this.walk();
     const projectFiles = found.filter((f) => path.basename(f.file) === 'dbt_project.yml');
     await Promise.all(projectFiles.map((f) => this.readProject(f.file)));
     const fromCache = !!cache && this.indexer.loadCache(cache.index);
     if (fromCache) for (const [p, s] of Object.entries(cache.stamps)) this.stamps.set(p, s);
-    const wanted = found.filter((f) => WorkspaceIndexer.wants(this.rel(f.file)) || f.stat === undefined);
-    const present = new Set(wanted.map((f) => this.rel(f.file)));
+    const wanted = found.filter((f) => WorkspaceIndexer.wants(this.rel(f.file)));
+    const present = new Set([...wanted.map((f) => this.rel(f.file)), ...loops]);
     if (fromCache) for (const known of this.indexer.paths()) if (!present.has(known)) this.indexer.setFile(known, undefined);
     let read = 0;
     let done = 0;
@@ -59,10 +59,12 @@ export class WorkspaceFiles {
         artifacts.add(path.dirname(path.dirname(f.file)));
         return false;
       }
-      return !(fromCache && this.stamps.get(rel) === stamp(f.stat) && this.indexer.hashOf(rel) !== undefined);
+      // Unchanged since the cache was written: its result (or its warning) is in the cache.
+      return !(fromCache && this.stamps.get(rel) === stamp(f.stat) && this.indexer.knows(rel));
     });
     // Reads overlap (the disk is the slow part); indexing stays in order, macros first since models render with them.
-    queue.sort((a, b) => Number(!/\/macros?\//.test(a.file)) - Number(!/\/macros?\//.test(b.file)));
+    const macro = (f: Found) => (this.indexer.isMacroFile(this.rel(f.file)) ? 0 : 1);
+    queue.sort((a, b) => macro(a) - macro(b));
     const loaded = new Array<Promise<Loaded>>(queue.length);
     let next = 0;
     const startReads = () => {
@@ -190,8 +192,9 @@ export class WorkspaceFiles {
    * symbolic links to folders are followed afterwards, one at a time and in order, so that a link
    * back to a folder already walked is reported as a loop the same way every run.
    */
-  private async walk(): Promise<Found[]> {
+  private async walk(): Promise<{ found: Found[]; loops: string[] }> {
     const out: Found[] = [];
+    const loops: string[] = [];
     const visited = new Set<string>();
     const links: string[] = [];
     const walkDir = async (dir: string): Promise<void> => {
@@ -224,6 +227,7 @@ export class WorkspaceFiles {
       if (!real) return;
       if ([...visited].some((v) => real === v || real.startsWith(v + path.sep))) {
         this.indexer.setProblem(this.rel(dir), { line: 1, message: `is a symbolic link back to ${this.rel(real) || '.'} (a loop); not followed` });
+        loops.push(this.rel(dir));
         return;
       }
       visited.add(real);
@@ -238,7 +242,7 @@ export class WorkspaceFiles {
         else if (WorkspaceIndexer.wants(this.rel(link))) out.push({ file: link, stat });
       }
     }
-    return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    return { found: out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), loops };
   }
 }
 

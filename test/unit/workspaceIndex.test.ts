@@ -217,7 +217,12 @@ describe('workspace index fixtures', function () {
       'models/latin1.sql': Buffer.concat([Buffer.from('select 1\n-- caf'), Buffer.from([0xe9]), Buffer.from('\n')]),
     });
     await fs.symlink(dir, path.join(dir, 'models', 'loop'));
-    const { index } = await indexOf(dir);
+    const { index, files } = await indexOf(dir);
+    // A warm start keeps every warning without reading the bad files again.
+    const warm = new WorkspaceFiles(dir);
+    const rescan = await warm.scan(JSON.parse(JSON.stringify(files.cache())));
+    assert.equal(rescan.read, 0);
+    assert.deepEqual(warm.indexer.build().warnings, index.warnings);
     assert.equal(rel(index, 'good').description, 'Still documented.');
     assert.match(warningsFor(index, 'models/broken_jinja.sql')[0]!.message, /\{% if %\} is never closed/);
     assert.equal(warningsFor(index, 'models/broken_jinja.sql')[0]!.line, 3);

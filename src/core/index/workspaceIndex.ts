@@ -306,6 +306,17 @@ export class WorkspaceIndexer {
     return this.files.get(path)?.hash;
   }
 
+  /** Has this path been indexed, or reported as unreadable? */
+  knows(path: string): boolean {
+    return this.files.has(path) || this.problems.has(path);
+  }
+
+  /** Is this a file under one of its project's macro paths? */
+  isMacroFile(path: string): boolean {
+    const project = this.projectOf(path);
+    return !!project?.layout && /\.sql$/i.test(path) && classifySqlFile(project.layout, relative(project.root, path)).kind === 'macro';
+  }
+
   toCache(): IndexCache {
     return {
       format: INDEX_FORMAT,
