@@ -167,6 +167,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Finds the line of a key or a `name:` for warnings and go-to locations, without a second parse. */
 class LineFinder {
   private readonly lines: string[];
+  private names: Map<string, number> | undefined;
   constructor(text: string) {
     this.lines = text.split('\n');
   }
@@ -174,9 +175,15 @@ class LineFinder {
     const i = this.lines.findIndex((l) => l.startsWith(`${key}:`));
     return i + 1 || 1;
   }
+  /** The first line saying `name: <name>`; one pass over the file for all names. */
   name(name: string): number {
-    const re = new RegExp(`^\\s*-?\\s*name:\\s*['"]?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`);
-    const i = this.lines.findIndex((l) => re.test(l));
-    return i + 1 || 1;
+    if (!this.names) {
+      this.names = new Map();
+      this.lines.forEach((l, i) => {
+        const m = /^\s*-?\s*name:\s*['"]?([^'"#]+?)['"]?\s*$/.exec(l);
+        if (m && !this.names!.has(m[1]!)) this.names!.set(m[1]!, i + 1);
+      });
+    }
+    return this.names.get(name) ?? 1;
   }
 }

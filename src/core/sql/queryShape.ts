@@ -102,18 +102,33 @@ function splitStatements(tokens: Token[]): Array<[number, number]> {
 }
 
 class ShapeReader {
+  /** For each `(`, the index of its `)` (or the last token): found once, not per lookup. */
+  private readonly closes: Int32Array;
+
   constructor(
     private readonly t: Token[],
     private readonly shape: QueryShape,
     private readonly cteBase: Map<string, string | undefined>,
     private readonly relations: Set<string>,
-  ) {}
+  ) {
+    this.closes = new Int32Array(t.length).fill(t.length - 1);
+    const open: number[] = [];
+    t.forEach((tok, i) => {
+      if (tok.kind !== 'punct') return;
+      if (tok.text === '(') open.push(i);
+      else if (tok.text === ')' && open.length) this.closes[open.pop()!] = i;
+    });
+  }
+
+  private close(i: number): number {
+    return this.closes[i] ?? this.t.length - 1;
+  }
 
   /** Reads a query expression in [a, b); returns its output columns. */
   query(a: number, b: number, topLevel = false): OutputItem[] {
     const t = this.t;
     let i = a;
-    while (i < b && t[i]!.text === '(' && matchingParen(t, i) === b - 1) {
+    while (i < b && t[i]!.text === '(' && this.close(i) === b - 1) {
       a = i + 1;
       b = b - 1;
       i = a;
@@ -124,13 +139,13 @@ class ShapeReader {
       while (i < b && isName(t[i])) {
         const name = t[i]!.text.toLowerCase();
         i++;
-        if (t[i]?.text === '(') i = matchingParen(t, i) + 1;
+        if (t[i]?.text === '(') i = this.close(i) + 1;
         if (!isWord(t[i], 'as')) break;
         i++;
         if (isWord(t[i], 'not')) i++;
         if (isWord(t[i], 'materialized')) i++;
         if (t[i]?.text !== '(') break;
-        const close = matchingParen(t, i);
+        const close = this.close(i);
         this.cteBase.set(name, undefined);
         const scopes: Scope[] = [];
         const output = this.queryWithScopes(i + 1, close, scopes);
@@ -151,7 +166,7 @@ class ShapeReader {
     for (let i = a; i < b; i++) {
       const tok = this.t[i]!;
       if (tok.kind === 'punct' && tok.text === '(') {
-        const close = Math.min(matchingParen(this.t, i), b - 1);
+        const close = Math.min(this.close(i), b - 1);
         // Subqueries anywhere (FROM, IN, EXISTS, scalar) still show how the team queries.
         if (isWord(this.t[i + 1], 'select', 'with')) this.query(i + 1, close);
         i = close;
@@ -174,17 +189,17 @@ class ShapeReader {
     let i = s + 1;
     if (isWord(t[i], 'distinct')) {
       i++;
-      if (isWord(t[i], 'on') && t[i + 1]?.text === '(') i = matchingParen(t, i + 1) + 1;
+      if (isWord(t[i], 'on') && t[i + 1]?.text === '(') i = this.close(i + 1) + 1;
     } else if (isWord(t[i], 'all')) i++;
     const listStart = i;
-    i = this.skipTo(i, b, (tok) => isWord(tok, 'from') || isWord(tok, ...CLAUSE_END));
+    i = this.skipTo(i, b, (tok) => isWord(tok, 'from') || inSet(tok, CLAUSE_END));
     const listEnd = i;
     if (isWord(t[i], 'from')) i = this.from(i + 1, b, scope);
     const items = this.selectList(listStart, listEnd, scope);
     this.scan(listStart, listEnd, scope);
     while (i < b && !isWord(t[i], 'union', 'intersect', 'except', 'select')) {
       const clause = t[i]!;
-      const end = this.skipTo(i + 1, b, (tok) => isWord(tok, ...CLAUSE_END) || isWord(tok, 'select'));
+      const end = this.skipTo(i + 1, b, (tok) => inSet(tok, CLAUSE_END) || isWord(tok, 'select'));
       if (isWord(clause, 'where', 'having', 'qualify')) this.predicates(i + 1, end, scope);
       this.scan(i + 1, end, scope);
       i = end;
@@ -197,7 +212,7 @@ class ShapeReader {
     for (; i < b; i++) {
       const tok = this.t[i]!;
       if (tok.kind === 'punct' && tok.text === '(') {
-        i = matchingParen(this.t, i);
+        i = this.close(i);
         continue;
       }
       if (stop(tok)) return i;
@@ -210,22 +225,22 @@ class ShapeReader {
     let joinKind = 'from';
     while (i < b) {
       const tok = t[i]!;
-      if (isWord(tok, ...CLAUSE_END) || isWord(tok, 'select') || tok.text === ')') return i;
+      if (inSet(tok, CLAUSE_END) || isWord(tok, 'select') || tok.text === ')') return i;
       if (tok.text === ',') {
         joinKind = 'cross';
         i++;
         continue;
       }
-      if (isWord(tok, ...JOIN_WORDS)) {
+      if (inSet(tok, JOIN_WORDS)) {
         const words: string[] = [];
-        while (isWord(t[i], ...JOIN_WORDS)) words.push(t[i++]!.text);
+        while (inSet(t[i], JOIN_WORDS)) words.push(t[i++]!.text);
         joinKind = words.filter((w) => w !== 'outer' && w !== 'join').join(' ') || 'inner';
         continue;
       }
       // One FROM item: a name, a subquery, or a table function; then an optional alias.
       let relation: string | undefined;
       if (tok.text === '(') {
-        const close = matchingParen(t, i);
+        const close = this.close(i);
         if (isWord(t[i + 1], 'select', 'with')) this.query(i + 1, close);
         i = close + 1;
       } else if (isName(tok) || tok.kind === 'word') {
@@ -236,7 +251,7 @@ class ShapeReader {
           i += 2;
         }
         if (t[i]?.text === '(') {
-          i = matchingParen(t, i) + 1; // table function
+          i = this.close(i) + 1; // table function
         } else {
           relation = parts[parts.length - 1]!.toLowerCase();
           this.relations.add(relation);
@@ -247,10 +262,10 @@ class ShapeReader {
       }
       if (isWord(t[i], 'as')) i++;
       let alias = relation;
-      if (isName(t[i]) && !isWord(t[i], ...JOIN_WORDS)) {
+      if (isName(t[i]) && !inSet(t[i], JOIN_WORDS)) {
         alias = t[i]!.text.toLowerCase();
         i++;
-        if (t[i]?.text === '(') i = matchingParen(t, i) + 1; // column aliases
+        if (t[i]?.text === '(') i = this.close(i) + 1; // column aliases
       }
       // USING names columns of what is already joined; lexically we cannot tell which relation has
       // them, and the first one (the FROM's base, usually the fact table) is the best guess.
@@ -260,12 +275,12 @@ class ShapeReader {
         scope.order.push(alias);
       }
       if (isWord(t[i], 'on')) {
-        const end = this.skipTo(i + 1, b, (x) => isWord(x, ...JOIN_WORDS, ...CLAUSE_END) || x.text === ',' || x.text === ')');
+        const end = this.skipTo(i + 1, b, (x) => inSet(x, JOIN_WORDS) || inSet(x, CLAUSE_END) || x.text === ',' || x.text === ')');
         this.joinCondition(i + 1, end, scope, joinKind);
         this.predicates(i + 1, end, scope);
         i = end;
       } else if (isWord(t[i], 'using') && t[i + 1]?.text === '(') {
-        const close = matchingParen(t, i + 1);
+        const close = this.close(i + 1);
         const line = t[i]!.line;
         for (let k = i + 2; k < close; k++) {
           const col = t[k]!;
@@ -338,13 +353,13 @@ class ShapeReader {
     for (let i = a; i < b; i++) {
       const fn = t[i]!;
       if (fn.text === '(' && isWord(t[i + 1], 'select', 'with')) {
-        const close = matchingParen(t, i);
+        const close = this.close(i);
         this.query(i + 1, close);
         i = close;
         continue;
       }
       if (fn.kind !== 'word' || t[i + 1]?.text !== '(' || t[i - 1]?.text === '.') continue;
-      const close = Math.min(matchingParen(t, i + 1), b);
+      const close = Math.min(this.close(i + 1), b);
       let k = i + 2;
       if (AGGREGATES.has(fn.text)) {
         if (isWord(t[k], 'distinct')) k++;
@@ -396,7 +411,7 @@ class ShapeReader {
     let start = a;
     for (let i = a; i <= b; i++) {
       if (i < b && t[i]!.text === '(') {
-        i = matchingParen(t, i);
+        i = this.close(i);
         continue;
       }
       if (i < b && t[i]!.text !== ',') continue;
@@ -421,6 +436,11 @@ class ShapeReader {
     if (b - a === 3 && t[a + 1]!.text === '.' && isName(last)) return { name: last.text.toLowerCase() };
     return { name: '' };
   }
+}
+
+/** Is the token an unquoted word in the set? (isWord with a spread set allocates on every call.) */
+function inSet(t: Token | undefined, words: ReadonlySet<string>): boolean {
+  return !!t && t.kind === 'word' && words.has(t.text);
 }
 
 // A bare trailing word after these is part of the expression, not an alias (`x is not null`).

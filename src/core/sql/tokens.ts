@@ -65,15 +65,15 @@ export function tokenize(sql: string): Token[] {
       i = stop;
       continue;
     }
-    if (/[A-Za-z_\u00C0-\uFFFF]/.test(c)) {
+    if (isIdentStart(sql.charCodeAt(i))) {
       let j = i + 1;
-      while (j < n && /[\w$\u00C0-\uFFFF]/.test(sql[j]!)) j++;
+      while (j < n && isIdentPart(sql.charCodeAt(j))) j++;
       const raw = sql.slice(i, j);
       tokens.push({ kind: 'word', text: raw.toLowerCase(), raw, start, line: startLine });
       i = j;
       continue;
     }
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
+    if (isDigit(sql.charCodeAt(i)) || (c === '.' && isDigit(sql.charCodeAt(i + 1)))) {
       const m = /^(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?/i.exec(sql.slice(i, i + 64))!;
       tokens.push({ kind: 'number', text: m[0], raw: m[0], start, line: startLine });
       i += m[0].length;
@@ -85,6 +85,19 @@ export function tokenize(sql: string): Token[] {
     i += op.length;
   }
   return tokens;
+}
+
+// Character tests by code: the lexer runs over every model in the workspace.
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isIdentStart(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || code >= 0xc0;
+}
+
+function isIdentPart(code: number): boolean {
+  return isIdentStart(code) || isDigit(code) || code === 36;
 }
 
 /** Is the token this keyword (case-insensitive, unquoted)? */
