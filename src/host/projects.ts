@@ -11,8 +11,6 @@ export class Project {
   readonly store: PairStore;
   layout: DbtProjectLayout | undefined;
   layoutError: string | undefined;
-  /** dbt models and seeds by lower-case name; empty for a project without dbt. */
-  readonly relations = new Map<string, vscode.Uri>();
 
   constructor(readonly root: string) {
     this.store = new PairStore(root, new NodePairFiles());
@@ -39,20 +37,6 @@ export class Project {
     } catch (e) {
       this.layout = undefined;
       this.layoutError = (e as { code?: string }).code === 'FileNotFound' ? undefined : (e as Error).message;
-    }
-  }
-
-  async loadRelations(): Promise<void> {
-    this.relations.clear();
-    if (!this.layout) return;
-    const base = vscode.Uri.file(this.root);
-    const globs = [
-      ...this.layout.modelPaths.map((p) => `${p}/**/*.sql`),
-      ...this.layout.seedPaths.map((p) => `${p}/**/*.csv`),
-    ];
-    const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(new vscode.RelativePattern(base, g), EXCLUDE)));
-    for (const uri of found.flat()) {
-      this.relations.set(path.basename(uri.fsPath).replace(/\.(sql|csv)$/i, '').toLowerCase(), uri);
     }
   }
 }
@@ -125,9 +109,9 @@ export class Projects implements vscode.Disposable {
     this.byRoot.set(root, project);
     project.store.onDidChange(() => this.changed.fire());
     await project.loadLayout();
-    await Promise.all([project.store.load(), project.loadRelations()]);
+    await project.store.load();
     if (project.layoutError) this.log.warn(`${root}: ${project.layoutError}`);
-    this.log.info(`${project.name}: ${project.store.pairs.length} pairs, ${project.store.invalid.length} invalid, ${project.relations.size} dbt relations`);
+    this.log.info(`${project.name}: ${project.store.pairs.length} pairs, ${project.store.invalid.length} invalid`);
     if (notify) this.changed.fire();
     return project;
   }
@@ -145,28 +129,16 @@ export class Projects implements vscode.Disposable {
     pairs.onDidChange(onPair, undefined, this.disposables);
     pairs.onDidDelete((uri) => this.projectOf(uri.fsPath)?.store.forget(uri.fsPath), undefined, this.disposables);
 
-    // Models and seeds coming and going change lens counts and staleness.
-    const relations = vscode.workspace.createFileSystemWatcher('**/*.{sql,csv}', false, true, false);
-    const onRelation = async (uri: vscode.Uri) => {
-      const project = this.projectOf(uri.fsPath);
-      if (!project?.layout) return;
-      await project.loadRelations();
-      this.changed.fire();
-    };
-    relations.onDidCreate(onRelation, undefined, this.disposables);
-    relations.onDidDelete(onRelation, undefined, this.disposables);
-
     const dbtProjects = vscode.workspace.createFileSystemWatcher('**/dbt_project.yml');
     const onDbtProject = async (uri: vscode.Uri) => {
       const root = path.dirname(uri.fsPath);
       const project = this.byRoot.get(root) ?? (await this.add(root));
       await project.loadLayout();
-      await project.loadRelations();
       this.changed.fire();
     };
     dbtProjects.onDidCreate(onDbtProject, undefined, this.disposables);
     dbtProjects.onDidChange(onDbtProject, undefined, this.disposables);
-    this.disposables.push(pairs, relations, dbtProjects);
+    this.disposables.push(pairs, dbtProjects);
   }
 
   dispose(): void {
