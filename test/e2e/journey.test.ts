@@ -137,6 +137,9 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await staleLens.click();
     const staleRows = page.locator('.monaco-list-row[role="treeitem"][aria-level="2"][aria-label*="may be stale"]');
     await eventually(async () => ((await staleRows.count()) === stale.length ? true : undefined), `${stale.length} stale rows in the queue`);
+    const using = approvedPairsUsing(store.pairs, 'customers').length;
+    const pairRows = page.locator('.monaco-list-row[role="treeitem"][aria-level="2"]');
+    await eventually(async () => ((await pairRows.count()) === using ? true : undefined), `the queue filtered to the ${using} questions on customers`);
     await s.screenshot('06c-queue-marks-stale-pairs');
     await runCommand(page, 'Ask Data: Clear Approval Queue Filter');
 
