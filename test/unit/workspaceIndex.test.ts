@@ -101,10 +101,8 @@ from {{ ref('stg_payments') }} join {{ ref('pkg', 'dim', v=2) }} using (id) join
   });
 
   it('stops expanding macros that recurse', () => {
-    const macros = renderModel('{% macro loop_forever(x) %}{{ loop_forever(x) }}{% endmacro %}', ctx);
-    void macros;
     const r = renderModel('{% macro again(x) %}{{ again(x) }}{% endmacro %}select {{ again(1) }} as v', ctx);
-    assert.match(r.sql, /select .* as v/);
+    assert.match(r.sql, /^select .* as v$/);
   });
 });
 
