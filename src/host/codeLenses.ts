@@ -30,13 +30,16 @@ export class SqlCodeLenses implements vscode.CodeLensProvider, vscode.Disposable
       const title = using.length === 0
         ? 'No approved questions use this model yet'
         : `${using.length} approved question${using.length === 1 ? ' uses' : 's use'} this model`;
-      const stale = using.filter((p) => this.projects.staleness(project, p));
+      const stale = using.flatMap((p) => {
+        const why = this.projects.staleness(project, p);
+        return why ? [`${p.question}: ${why}`] : [];
+      });
       const staleLens = stale.length
         ? [new vscode.CodeLens(top, {
             title: `$(warning) ${stale.length} approved question${stale.length === 1 ? '' : 's'} may be stale`,
             command: 'askData.filterQueueByModel',
             arguments: [role.name],
-            tooltip: stale.map((p) => `${p.question}: ${this.projects.staleness(project, p)}`).join('\n'),
+            tooltip: stale.join('\n'),
           })]
         : [];
       return [

@@ -115,22 +115,22 @@ class Parser {
     return e;
   }
 
-  private or(): Expr {
-    let l = this.and();
-    while (this.peek('or')) {
+  /** One left-associative level of binary operators: `next (op next)*`. */
+  private binaryLevel(ops: readonly string[], next: () => Expr): Expr {
+    let l = next();
+    for (let t = this.peek(); t && t.k !== 'str' && ops.includes(t.v); t = this.peek()) {
       this.i++;
-      l = { t: 'bin', op: 'or', l, r: this.and() };
+      l = { t: 'bin', op: t.v, l, r: next() };
     }
     return l;
   }
 
+  private or(): Expr {
+    return this.binaryLevel(['or'], () => this.and());
+  }
+
   private and(): Expr {
-    let l = this.not();
-    while (this.peek('and')) {
-      this.i++;
-      l = { t: 'bin', op: 'and', l, r: this.not() };
-    }
-    return l;
+    return this.binaryLevel(['and'], () => this.not());
   }
 
   private not(): Expr {
@@ -164,30 +164,15 @@ class Parser {
   }
 
   private concat(): Expr {
-    let l = this.additive();
-    while (this.peek('~')) {
-      this.i++;
-      l = { t: 'bin', op: '~', l, r: this.additive() };
-    }
-    return l;
+    return this.binaryLevel(['~'], () => this.additive());
   }
 
   private additive(): Expr {
-    let l = this.multiplicative();
-    while (this.peek('+') || this.peek('-')) {
-      const op = this.toks[this.i++]!.v;
-      l = { t: 'bin', op, l, r: this.multiplicative() };
-    }
-    return l;
+    return this.binaryLevel(['+', '-'], () => this.multiplicative());
   }
 
   private multiplicative(): Expr {
-    let l = this.unary();
-    while (['*', '/', '//', '%', '**'].includes(this.peek()?.k === 'op' ? this.peek()!.v : '')) {
-      const op = this.toks[this.i++]!.v;
-      l = { t: 'bin', op, l, r: this.unary() };
-    }
-    return l;
+    return this.binaryLevel(['*', '/', '//', '%', '**'], () => this.unary());
   }
 
   private unary(): Expr {

@@ -41,8 +41,8 @@ export interface RenderContext {
 }
 
 /** Placeholders survive the SQL lexer as identifiers and are swapped for relation names later. */
-export const refPlaceholder = (i: number): string => `__askdata_ref_${i}__`;
-export const sourcePlaceholder = (i: number): string => `__askdata_src_${i}__`;
+const refPlaceholder = (i: number): string => `__askdata_ref_${i}__`;
+const sourcePlaceholder = (i: number): string => `__askdata_src_${i}__`;
 export const PLACEHOLDER = /__askdata_(ref|src)_(\d+)__/g;
 
 export function renderModel(text: string, ctx: RenderContext): RenderedModel {
@@ -168,8 +168,4 @@ function fromPlain(v: unknown): JValue {
   if (Array.isArray(v)) return v.map(fromPlain);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromPlain(x)]));
   return UNKNOWN;
-}
-
-export function parseMacroFile(text: string): Template {
-  return parseTemplate(text);
 }

@@ -102,8 +102,14 @@ function currentHas(rel: IndexedRelation, column: string): true | string {
   return true;
 }
 
+// The queue asks about every approved pair on each refresh: build the lookup once per index.
+const byNameCache = new WeakMap<WorkspaceIndex, Map<string, IndexedRelation>>();
+
 function relationsByName(index: WorkspaceIndex): Map<string, IndexedRelation> {
+  const cached = byNameCache.get(index);
+  if (cached) return cached;
   const out = new Map<string, IndexedRelation>();
+  byNameCache.set(index, out);
   for (const r of index.relations) {
     out.set(r.key, r);
     const identifier = r.relation?.split('.').pop()?.toLowerCase();

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { classifySqlFile, DbtProjectError, parseDbtProject, type DbtProjectLayout } from '../dbt/dbtProject';
-import type { Template } from '../dbt/jinja';
+import { parseTemplate, type Template } from '../dbt/jinja';
 import { isPropertiesText, parseProperties, type DocColumn, type DocEntry } from '../dbt/properties';
 import { queryShape, type OutputItem, type QueryShape } from '../sql/queryShape';
-import { parseMacroFile, PLACEHOLDER, renderModel, type MacroLibrary, type RefCall, type SourceCall } from './dbtRender';
+import { PLACEHOLDER, renderModel, type MacroLibrary, type RefCall, type SourceCall } from './dbtRender';
 import { ArtifactError, parseCatalog, parseManifest, type Manifest } from './manifest';
 
 /**
@@ -302,10 +302,6 @@ export class WorkspaceIndexer {
     return [...this.files.keys(), ...this.problems.keys()];
   }
 
-  hashOf(path: string): string | undefined {
-    return this.files.get(path)?.hash;
-  }
-
   /** Has this path been indexed, or reported as unreadable? */
   knows(path: string): boolean {
     return this.files.has(path) || this.problems.has(path);
@@ -403,7 +399,7 @@ export class WorkspaceIndexer {
     if (!lower.endsWith('.sql')) return { kind: 'none', hash };
     const role = classifySqlFile(project?.layout, rel);
     if (role.kind === 'macro') {
-      return { kind: 'macro', hash, text, warnings: parseMacroFile(text).warnings };
+      return { kind: 'macro', hash, text, warnings: parseTemplate(text).warnings };
     }
     const envKey = this.envKey(project?.root);
     const name = role.kind === 'query' ? baseName(path) : role.name;
@@ -481,7 +477,7 @@ export class WorkspaceIndexer {
       const name = owner?.layout?.name ?? 'root';
       let t = this.macroTemplates.get(path);
       if (!t) {
-        t = parseMacroFile(f.text);
+        t = parseTemplate(f.text);
         this.macroTemplates.set(path, t);
       }
       (packages.get(name) ?? packages.set(name, []).get(name)!).push(t);
@@ -1001,7 +997,7 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
 }
 
-export function join(root: string, rel: string): string {
+function join(root: string, rel: string): string {
   return root ? `${root}/${rel}` : rel;
 }
 
