@@ -2,7 +2,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NodePairFiles } from '../adapters/nodePairFiles';
 import { PairStore } from '../core/pairs/pairStore';
-import { formatTable, indexReport, pairsListReport, runQuery, validationReport } from './reports';
+import { gitIdentity } from '../adapters/gitIdentity';
+import type { AnswerEngine } from '../core/answer/answer';
+import { answerText, askQuestions, groundQuestions, readBatch } from './ask';
+import { contextText, emailOf, formatTable, indexReport, pairsListReport, runQuery, validationReport } from './reports';
 
 const USAGE = `askdata — Ask Data from the command line
 
@@ -11,6 +14,10 @@ Usage:
   askdata pairs validate --project DIR [--json]
   askdata run --project DIR [--as EMAIL] [--limit N] [--json] "SQL"
   askdata index --project DIR [--no-database] [--json]
+  askdata ask --project DIR [--engine auto|ollama|recall] [--as EMAIL] [--json] "QUESTION"
+  askdata ask --project DIR [--engine …] --batch FILE      (JSON lines {"id","question"} in, one JSON line out each)
+  askdata context --project DIR [--as EMAIL] [--json] "QUESTION"
+  askdata context --project DIR --batch FILE
 
 Commands:
   pairs list       the project's question↔SQL pairs, with invalid files reported
@@ -23,12 +30,22 @@ Commands:
   index            index the folder as the model will see it: dbt projects and packages,
                    SQL files, docs, dbt artifacts and the live database; warnings name
                    file:line for anything that could not be read
+  ask              answer a question: SQL (from the model, or from an approved pair by
+                   the recall engine), its assumptions and its result — or why there is
+                   no answer; exit code 1 if it abstained or failed
+  context          what the model would see for a question: tables and columns chosen
+                   with scores, examples with scores, rules, token counts
 
 Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
   --as EMAIL       whose access policies apply (run; default: git's user.email)
   --limit N        rows in the first page (run; default 100)
   --no-database    index files only, without opening the database (index)
+  --engine E       auto (default: the model if Ollama has it, else recall), ollama, recall
+  --batch FILE     questions as JSON lines {"id", "question"} ('-' reads stdin)
+  --host URL       Ollama's address (default: $OLLAMA_HOST, else http://127.0.0.1:11434)
+  --model NAME     the Ollama model (default qwen2.5-coder:1.5b)
+  --samples N      self-consistency: N samples voted by result (ask, model only)
   --json           machine-readable output
   -h, --help       this help
 `;
@@ -48,6 +65,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         limit: { type: 'string' },
         as: { type: 'string' },
         'no-database': { type: 'boolean', default: false },
+        engine: { type: 'string' },
+        batch: { type: 'string' },
+        host: { type: 'string' },
+        model: { type: 'string' },
+        samples: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -97,6 +119,32 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       const report = await indexReport(project, !values['no-database']);
       out(values.json ? `${JSON.stringify(report.json, null, 2)}\n` : report.text);
       return 0;
+    }
+    if (group === 'ask' || group === 'context') {
+      const question = positionals.slice(1).join(' ').trim();
+      if (!question && !values.batch) throw new UsageError(`${group} needs a question in quotes, or --batch FILE`);
+      if (question && values.batch) throw new UsageError(`${group}: give a question or --batch, not both`);
+      const items = values.batch ? await readBatch(values.batch) : [{ id: null, question }];
+      const asker = values.as ?? emailOf(await gitIdentity(project));
+      const lines = !!values.batch;
+      const emit = (v: unknown) => {
+        const { id: _id, ...rest } = v as { id: unknown };
+        if (lines) out(`${JSON.stringify(v)}\n`);
+        else if (values.json) out(`${JSON.stringify(rest, null, 2)}\n`);
+        else out(group === 'ask' ? answerText(rest as never) : `${contextText(rest as never)}`);
+      };
+      if (group === 'context') {
+        await groundQuestions({ project, asker }, items, emit);
+        return 0;
+      }
+      const engine = values.engine ?? 'auto';
+      if (!['auto', 'ollama', 'recall'].includes(engine)) throw new UsageError(`--engine must be auto, ollama or recall, not ${engine}`);
+      const samples = values.samples === undefined ? undefined : Number(values.samples);
+      if (samples !== undefined && (!Number.isInteger(samples) || samples < 1 || samples > 8)) throw new UsageError('--samples must be a whole number from 1 to 8');
+      const limit = values.limit === undefined ? 100 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not ${values.limit}`);
+      const failures = await askQuestions({ project, engine: engine as AnswerEngine, asker, host: values.host, model: values.model, rows: limit, samples }, items, emit);
+      return lines ? 0 : failures > 0 ? 1 : 0;
     }
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   } catch (e) {

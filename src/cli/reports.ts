@@ -88,7 +88,7 @@ export async function runQuery(project: string, sql: string, limit: number, aske
   }
 }
 
-function emailOf(identity: string | undefined): string | undefined {
+export function emailOf(identity: string | undefined): string | undefined {
   return /<([^>]+)>/.exec(identity ?? '')?.[1];
 }
 
@@ -141,4 +141,19 @@ export async function indexReport(project: string, withDatabase: boolean) {
     '',
   ].join('\n');
   return { json, text, index };
+}
+
+/** `askdata context` for people: what the model would see, and why each part was chosen. */
+export function contextText(g: { tables: Array<{ key: string; score: number; reasons: string[] }>; tablesAvailable: number; hidden: { tables: number; columns: number }; examples: Array<{ file: string; question: string; score: number }>; schema: string; rules: string; tokens: { schema: number; rules: number; examples: number; total: number; budget: number } }): string {
+  const lines = [
+    `Tables (${g.tables.length} of ${g.tablesAvailable}${g.hidden.tables ? `; ${g.hidden.tables} hidden by policy` : ''}):`,
+    ...g.tables.map((t) => `  ${t.key}  ${t.score}  ${t.reasons.join('; ')}`),
+    `Examples (${g.examples.length}):`,
+    ...g.examples.map((e) => `  ${e.score}  ${e.question}  (${e.file})`),
+    `Tokens: schema ${g.tokens.schema}, rules ${g.tokens.rules}, examples ${g.tokens.examples}, total ${g.tokens.total} of ${g.tokens.budget}`,
+    '',
+    g.schema,
+    '',
+  ];
+  return lines.join('\n');
 }

@@ -1,0 +1,82 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { QueryRunner, RunSummary } from '../core/answer/answer';
+import { buildAskContext } from '../core/answer/askContext';
+import type { GroundingContext } from '../core/grounding/grounding';
+import type { WorkspaceIndex } from '../core/index/workspaceIndex';
+import { PairStore } from '../core/pairs/pairStore';
+import type { AccessDecision } from '../core/policies/access';
+import type { Engine } from './engine';
+import { NodePairFiles } from './nodePairFiles';
+import { openProjectEngine, type ProjectDatabase } from './projectDatabase';
+import { projectAccess } from './projectPolicies';
+import { indexFolder } from './workspaceFiles';
+
+/** A project opened for asking, from the command line: its database, pairs, index and rules. */
+export interface AskProject {
+  root: string;
+  database: ProjectDatabase;
+  access: AccessDecision;
+  index: WorkspaceIndex;
+  context: GroundingContext;
+  run: QueryRunner;
+  close(): void;
+}
+
+export async function readRules(root: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(path.join(root, 'askdata', 'rules.md'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export async function openAskProject(root: string, options: { asker?: string; budget?: number; rows?: number }): Promise<AskProject> {
+  const access = await projectAccess(root, options.asker);
+  const { engine, found } = await openProjectEngine(root, access);
+  try {
+    const store = new PairStore(root, new NodePairFiles());
+    // The engine is ours: indexing borrows it and must not close it.
+    const borrowed: Engine = {
+      dialect: engine.dialect,
+      guard: (sql) => engine.guard(sql),
+      run: (sql, o) => engine.run(sql, o),
+      fingerprint: (sql, o) => engine.fingerprint(sql, o),
+      catalog: () => engine.catalog(),
+      close: () => undefined,
+    };
+    const [{ files }, rules] = await Promise.all([indexFolder(root, async () => borrowed), readRules(root), store.load()]);
+    const index = files.indexer.build();
+    const context = buildAskContext({
+      projectRoot: root,
+      pairs: store.pairs,
+      relations: index.relations,
+      joins: index.joins,
+      rules,
+      access,
+      dialect: found.dialect,
+      budget: options.budget,
+      database: found.database,
+      resolve: (r, f) => path.resolve(r, f),
+    });
+    return { root, database: found, access, index, context, run: runnerFor(engine, access, options.rows ?? 100), close: () => engine.close() };
+  } catch (e) {
+    engine.close();
+    throw e;
+  }
+}
+
+/** Runs guarded with the asker's access; keeps the first `rows` rows and counts the rest. */
+export function runnerFor(engine: Engine, access: AccessDecision, rows: number): QueryRunner {
+  return async (sql, signal): Promise<RunSummary> => {
+    const cursor = await engine.run(sql, { access, pageSize: Math.max(rows, 500), signal });
+    try {
+      let page = cursor.first;
+      const kept = page.rows.slice(0, rows);
+      while (page.hasMore) page = await cursor.next();
+      return { columns: cursor.first.columns, rows: kept, rowCount: page.rowsSoFar, capped: page.capped };
+    } finally {
+      cursor.close();
+    }
+  };
+}

@@ -1,0 +1,139 @@
+import { promises as fs } from 'node:fs';
+import { answerQuestion, type Answer, type AnswerEngine, type ChatModel } from '../core/answer/answer';
+import type { Grounding } from '../core/grounding/grounding';
+import { openAskProject } from '../adapters/askProject';
+import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
+
+/** `askdata ask` and `askdata context`: one question, or a JSON-lines batch in one process. */
+export interface AskCommandOptions {
+  project: string;
+  engine: AnswerEngine;
+  asker?: string;
+  host?: string;
+  model?: string;
+  rows: number;
+  samples?: number;
+}
+
+export interface BatchItem {
+  id: unknown;
+  question: string;
+}
+
+export async function readBatch(file: string): Promise<Array<BatchItem | { id: unknown; error: string }>> {
+  const text = file === '-' ? await readStdin() : await fs.readFile(file, 'utf8');
+  return text.split(/\r?\n/).flatMap((line, i): Array<BatchItem | { id: unknown; error: string }> => {
+    if (!line.trim()) return [];
+    try {
+      const v = JSON.parse(line) as { id?: unknown; question?: unknown };
+      if (typeof v.question !== 'string' || !v.question.trim()) return [{ id: v.id ?? null, error: `line ${i + 1}: "question" must be non-empty text` }];
+      return [{ id: v.id ?? null, question: v.question }];
+    } catch (e) {
+      return [{ id: null, error: `line ${i + 1}: not JSON (${(e as Error).message})` }];
+    }
+  });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The model for `--engine auto|ollama`, or why there is none. */
+async function chooseModel(options: AskCommandOptions): Promise<{ model?: ChatModel; unavailable?: string }> {
+  if (options.engine === 'recall') return {};
+  const client = new OllamaClient({ host: resolveOllamaHost(options.host), model: options.model ?? DEFAULT_MODEL });
+  const status = await client.status();
+  if (status.reachable && status.modelPulled) return { model: client };
+  return { unavailable: `No model: ${status.problem}` };
+}
+
+export async function askQuestions(options: AskCommandOptions, items: ReadonlyArray<BatchItem | { id: unknown; error: string }>, emit: (value: unknown) => void): Promise<number> {
+  const project = await openAskProject(options.project, { asker: options.asker, rows: options.rows });
+  let failures = 0;
+  try {
+    const { model, unavailable } = await chooseModel(options);
+    for (const item of items) {
+      if ('error' in item) {
+        failures++;
+        emit({ id: item.id, error: { class: 'input', message: item.error } });
+        continue;
+      }
+      const answer = await answerQuestion(item.question, project.context, project.run, { engine: options.engine, model, modelUnavailable: unavailable, samples: options.samples });
+      if (answer.error || answer.abstained) failures++;
+      emit({ id: item.id, ...answerJson(answer) });
+    }
+  } finally {
+    project.close();
+  }
+  return failures;
+}
+
+export async function groundQuestions(options: Pick<AskCommandOptions, 'project' | 'asker'>, items: ReadonlyArray<BatchItem | { id: unknown; error: string }>, emit: (value: unknown) => void): Promise<void> {
+  const project = await openAskProject(options.project, { asker: options.asker });
+  try {
+    for (const item of items) {
+      if ('error' in item) emit({ id: item.id, error: { class: 'input', message: item.error } });
+      else emit({ id: item.id, ...groundingJson(project.context.ground(item.question)) });
+    }
+  } finally {
+    project.close();
+  }
+}
+
+/** The answer as `askdata ask --json` prints it. */
+export function answerJson(a: Answer) {
+  return {
+    question: a.question,
+    sql: a.sql,
+    source: a.source,
+    model: a.model,
+    pair: a.pair,
+    adaptations: a.adaptations,
+    examples: a.examples,
+    assumptions: a.assumptions,
+    abstained: a.abstained,
+    reason: a.reason,
+    result: a.result,
+    error: a.error,
+    attempts: a.attempts,
+  };
+}
+
+/** Exactly what the model would see, with scores and token counts. */
+export function groundingJson(g: Grounding) {
+  return {
+    question: g.question,
+    dialect: g.dialect,
+    tables: g.tables,
+    tablesAvailable: g.tablesAvailable,
+    hidden: g.hidden,
+    joins: g.joins,
+    examples: g.examples,
+    rules: g.rules,
+    dialectNotes: g.dialectNotes,
+    schema: g.schema,
+    tokens: g.tokens,
+  };
+}
+
+export function answerText(a: Answer): string {
+  const lines: string[] = [];
+  if (a.abstained) {
+    lines.push(`No answer: ${a.reason}`);
+  } else {
+    const from = a.source === 'recall' && a.pair ? `recall: from approved pair ${a.pair.file} (similarity ${a.pair.similarity})` : `model ${a.model}`;
+    lines.push(`-- ${from}`);
+    for (const ad of a.adaptations) lines.push(`-- adapted: ${ad.from} → ${ad.to}`);
+    if (a.reason) lines.push(`-- ${a.reason}`);
+    lines.push(a.sql ?? '', '');
+    if (a.error) lines.push(`error: ${a.error.class}: ${a.error.message}`);
+    if (a.result) {
+      const header = a.result.columns.map((c) => c.name).join(' | ');
+      lines.push(header, ...a.result.rows.map((r) => r.map((v) => (v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v))).join(' | ')));
+      lines.push(`(${a.result.rowCount} row${a.result.rowCount === 1 ? '' : 's'}${a.result.capped ? ', capped' : ''})`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

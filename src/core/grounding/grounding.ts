@@ -1,0 +1,372 @@
+import type { IndexedRelation, JoinEdge } from '../index/workspaceIndex';
+import type { AccessDecision } from '../policies/access';
+import { questionIntents } from '../recall/features';
+import { contentTokens } from '../recall/questionText';
+import type { ApprovedPair, RecallEngine } from '../recall/recall';
+import { BagIndex } from '../recall/similarity';
+import { queryShape } from '../sql/queryShape';
+import { referencedRelations } from '../sql/relations';
+import { skeletonKey, skeletonSimilarity, sqlSkeleton } from '../sql/skeleton';
+
+/**
+ * Grounding: what the model sees for one question. The tables and columns most likely needed
+ * (named in the question, holding a value it mentions, used by similar approved pairs, or on the
+ * join path between those), rendered compactly within a token budget; the team's rules; notes
+ * on the dialect; and 3–5 approved pairs as examples. Access policies filter all of it first:
+ * the model never sees a table or column the asker may not read.
+ */
+export interface GroundingOptions {
+  dialect: 'duckdb' | 'sqlite';
+  rules?: string;
+  access?: AccessDecision;
+  /** Tokens for schema + rules + examples (default 3000; the prompt's own text comes on top). */
+  budget?: number;
+  /** Examples to show, at most (default 5; at least 3 when that many are close enough). */
+  examples?: number;
+}
+
+export interface ChosenTable {
+  key: string;
+  score: number;
+  reasons: string[];
+  columns: Array<{ name: string; score: number }>;
+  /** Columns left out to stay within the budget. */
+  omittedColumns: number;
+}
+
+export interface ChosenExample {
+  id: string;
+  file: string;
+  question: string;
+  sql: string;
+  score: number;
+  questionScore: number;
+  structureScore: number;
+  skeletonScore: number;
+}
+
+export interface Grounding {
+  question: string;
+  dialect: 'duckdb' | 'sqlite';
+  tables: ChosenTable[];
+  /** Tables in the schema the asker may read, for "share of the schema kept". */
+  tablesAvailable: number;
+  /** Tables and columns policies hide from this asker: counted, never named. */
+  hidden: { tables: number; columns: number };
+  joins: Array<{ left: string; right: string; on: string }>;
+  examples: ChosenExample[];
+  rules: string;
+  dialectNotes: string[];
+  /** The schema as the prompt shows it. */
+  schema: string;
+  tokens: { schema: number; rules: number; examples: number; total: number; budget: number };
+}
+
+const DEFAULT_BUDGET = 3000;
+const MAX_TABLES = 8;
+const MAX_COLUMNS_SHOWN = 40;
+
+/** A rough token count (≈ 4 characters a token for English and SQL), used for budgets only. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export const DIALECT_NOTES: Record<'duckdb' | 'sqlite', string[]> = {
+  duckdb: [
+    'DuckDB SQL. Dates: current_date - interval 30 day; date_trunc(\'month\', d); extract(year from d); strftime(d, \'%Y-%m\').',
+    'GROUP BY ALL is allowed; ILIKE matches case-insensitively; integer / integer gives a decimal, // is integer division.',
+  ],
+  sqlite: [
+    'SQLite SQL. Dates are text: date(\'now\', \'-30 days\'); strftime(\'%Y-%m\', d); there is no date_trunc, interval or ILIKE.',
+    'LIKE is case-insensitive for ASCII; integer / integer truncates, so multiply by 1.0 for a ratio.',
+  ],
+};
+
+/** Everything grounding reads, prepared once per project and reused for every question. */
+export class GroundingContext {
+  private readonly relations: IndexedRelation[];
+  private readonly hiddenCount: { tables: number; columns: number };
+  private readonly byKey = new Map<string, IndexedRelation>();
+  private readonly edges: JoinEdge[];
+  private readonly adjacency = new Map<string, Map<string, JoinEdge>>();
+  private readonly masked: BagIndex<ApprovedPair>;
+  private readonly pairTables = new Map<string, string[]>();
+  private readonly skeletons = new Map<string, string[]>();
+  private readonly columnTableCount = new Map<string, number>();
+
+  constructor(
+    relations: readonly IndexedRelation[],
+    joins: readonly JoinEdge[],
+    readonly recall: RecallEngine,
+    private readonly options: GroundingOptions,
+  ) {
+    const visible = visibleRelations(relations, options.access);
+    this.relations = visible.relations;
+    this.hiddenCount = visible.hidden;
+    for (const r of this.relations) {
+      this.byKey.set(r.key.toLowerCase(), r);
+      const bare = relationName(r).toLowerCase();
+      if (!this.byKey.has(bare)) this.byKey.set(bare, r);
+      for (const c of r.columns) this.columnTableCount.set(c.name.toLowerCase(), (this.columnTableCount.get(c.name.toLowerCase()) ?? 0) + 1);
+    }
+
+    // Join paths: the index's (dbt tests, models, analyses) plus the approved pairs' own joins.
+    const mined: JoinEdge[] = [];
+    for (const p of recall.pairs) {
+      for (const j of queryShape(p.sql).joins) {
+        mined.push({ left: j.left.relation, leftColumn: j.left.column, right: j.right.relation, rightColumn: j.right.column, count: 1, seen: [p.file] });
+      }
+      this.pairTables.set(p.id, referencedRelations(p.sql).map((t) => this.byKey.get(t)?.key).filter((t): t is string => !!t));
+      this.skeletons.set(p.id, sqlSkeleton(p.sql));
+    }
+    this.edges = [...joins, ...mined].filter((e) => this.byKey.has(e.left.toLowerCase()) && this.byKey.has(e.right.toLowerCase()));
+    for (const e of this.edges) {
+      const l = this.byKey.get(e.left.toLowerCase())!.key;
+      const r = this.byKey.get(e.right.toLowerCase())!.key;
+      if (l === r) continue;
+      for (const [a, b] of [[l, r], [r, l]] as const) {
+        const m = this.adjacency.get(a) ?? new Map<string, JoinEdge>();
+        const known = m.get(b);
+        if (!known || known.count < e.count) m.set(b, e);
+        this.adjacency.set(a, m);
+      }
+    }
+    this.masked = new BagIndex(recall.pairs.map((p) => ({ item: p, bag: this.maskedBag(p.question) })));
+  }
+
+  /** A question with its schema words and values taken out: what kind of question it is. */
+  private maskedBag(question: string): string[] {
+    const tokens = contentTokens(question);
+    const schema = new Set<string>();
+    for (const f of this.recall.vocabulary.schemaFeatures(tokens).keys()) schema.add(f);
+    const vocabularyWords = new Set(tokens.filter((t) => this.recall.vocabulary.schemaFeatures([t]).size > 0));
+    const values = new Set(this.recall.vocabulary.valueMentions(question).flatMap((m) => contentTokens(m.value)));
+    return [...tokens.filter((t) => !vocabularyWords.has(t) && !values.has(t) && !/^\d/.test(t)), ...questionIntents(question), ...questionIntents(question)];
+  }
+
+  ground(question: string): Grounding {
+    const budget = this.options.budget ?? DEFAULT_BUDGET;
+    const nearest = this.recall.nearest(question, 8);
+    const tables = this.chooseTables(question, nearest);
+    const examples = this.chooseExamples(question, nearest);
+    const rules = (this.options.rules ?? '').trim();
+    const exampleTokens = examples.reduce((s, e) => s + estimateTokens(e.question) + estimateTokens(e.sql) + 8, 0);
+    const rulesTokens = estimateTokens(rules);
+    const schemaBudget = Math.max(400, budget - exampleTokens - rulesTokens);
+    const { text, chosen } = this.renderSchema(tables, schemaBudget);
+    const schemaTokens = estimateTokens(text);
+    const keys = new Set(chosen.map((t) => t.key));
+    const joins = this.edges
+      .filter((e) => keys.has(this.byKey.get(e.left.toLowerCase())!.key) && keys.has(this.byKey.get(e.right.toLowerCase())!.key) && e.left.toLowerCase() !== e.right.toLowerCase())
+      .map((e) => ({ left: e.left, right: e.right, on: `${e.left}.${e.leftColumn} = ${e.right}.${e.rightColumn}` }))
+      .filter((j, i, all) => all.findIndex((k) => k.on === j.on) === i);
+    return {
+      question,
+      dialect: this.options.dialect,
+      tables: chosen,
+      tablesAvailable: this.relations.length,
+      hidden: this.hiddenCount,
+      joins,
+      examples,
+      rules,
+      dialectNotes: DIALECT_NOTES[this.options.dialect],
+      schema: text,
+      tokens: { schema: schemaTokens, rules: rulesTokens, examples: exampleTokens, total: schemaTokens + rulesTokens + exampleTokens, budget },
+    };
+  }
+
+  private chooseTables(question: string, nearest: ReturnType<RecallEngine['nearest']>): Array<{ relation: IndexedRelation; score: number; reasons: string[]; columnScores: Map<string, number> }> {
+    const vocabulary = this.recall.vocabulary;
+    const tokens = contentTokens(question);
+    const joined = tokens.slice(1).map((t, i) => `${tokens[i]}${t}`);
+    const named = vocabulary.schemaFeatures([...tokens, ...joined]);
+    const values = vocabulary.valueMentions(question);
+    const words = new Set(tokens);
+    const scored = new Map<string, { relation: IndexedRelation; score: number; reasons: string[]; columnScores: Map<string, number> }>();
+    const entry = (r: IndexedRelation) => {
+      let e = scored.get(r.key);
+      if (!e) scored.set(r.key, (e = { relation: r, score: 0, reasons: [], columnScores: new Map() }));
+      return e;
+    };
+    for (const r of this.relations) {
+      const e = entry(r);
+      const bare = relationName(r).toLowerCase();
+      if (named.has(`t:${r.key.toLowerCase()}`)) {
+        e.score += 3;
+        e.reasons.push(`named in the question (${bare})`);
+      }
+      for (const c of r.columns) {
+        const name = c.name.toLowerCase();
+        let s = 0;
+        // A column every table has ("id", "name") says little about which table is meant.
+        if (named.has(`c:${name}`)) s += 1 / Math.sqrt(this.columnTableCount.get(name) ?? 1);
+        if (c.description && contentTokens(c.description).some((w) => words.has(w) && w.length > 3)) s += 0.25;
+        if (values.some((v) => v.column === `${r.key.toLowerCase()}.${name}`)) {
+          s += 2;
+          e.reasons.push(`holds the value ${values.find((v) => v.column === `${r.key.toLowerCase()}.${name}`)!.value} (${c.name})`);
+        }
+        if (s > 0) {
+          e.columnScores.set(c.name, s);
+          e.score += s;
+        }
+      }
+      if (r.description && contentTokens(r.description).some((w) => words.has(w) && w.length > 3)) e.score += 0.5;
+    }
+    for (const n of nearest) {
+      if (n.score < 0.2) continue;
+      for (const key of this.pairTables.get(n.item.id) ?? []) {
+        const e = entry(this.byKey.get(key.toLowerCase())!);
+        e.score += 3 * n.score;
+        if (!e.reasons.some((r) => r.startsWith('used by'))) e.reasons.push(`used by approved pair ${n.item.file} (similarity ${n.score.toFixed(2)})`);
+      }
+    }
+    const ranked = [...scored.values()].filter((e) => e.score > 0).sort((a, b) => b.score - a.score || a.relation.key.localeCompare(b.relation.key));
+    const top = ranked[0]?.score ?? 0;
+    const chosen = ranked.filter((e) => e.score >= top * 0.25).slice(0, MAX_TABLES);
+    // Bridge tables on the shortest join path between chosen ones, so a many-to-many join can be written.
+    const keys = new Set(chosen.map((c) => c.relation.key));
+    for (const a of [...keys]) {
+      for (const b of [...keys]) {
+        if (a >= b) continue;
+        for (const k of this.path(a, b)) {
+          if (keys.has(k) || keys.size >= MAX_TABLES + 2) continue;
+          keys.add(k);
+          const e = entry(this.byKey.get(k.toLowerCase())!);
+          e.reasons.push(`joins ${a} to ${b}`);
+          chosen.push(e);
+        }
+      }
+    }
+    return chosen;
+  }
+
+  /** Tables strictly between a and b on a shortest join path of at most 3 hops. */
+  private path(a: string, b: string): string[] {
+    if (this.adjacency.get(a)?.has(b)) return [];
+    const previous = new Map<string, string>([[a, a]]);
+    let frontier = [a];
+    for (let depth = 0; depth < 3 && frontier.length > 0; depth++) {
+      const next: string[] = [];
+      for (const x of frontier) {
+        for (const y of this.adjacency.get(x)?.keys() ?? []) {
+          if (previous.has(y)) continue;
+          previous.set(y, x);
+          if (y === b) {
+            const out: string[] = [];
+            for (let k = previous.get(b)!; k !== a; k = previous.get(k)!) out.push(k);
+            return out;
+          }
+          next.push(y);
+        }
+      }
+      frontier = next;
+    }
+    return [];
+  }
+
+  private chooseExamples(question: string, nearest: ReturnType<RecallEngine['nearest']>): ChosenExample[] {
+    const limit = this.options.examples ?? 5;
+    if (this.recall.pairs.length === 0) return [];
+    // The likely answer's shape: the nearest approved pair's skeleton.
+    const likely = nearest[0] ? this.skeletons.get(nearest[0].item.id)! : undefined;
+    const byQuestion = new Map(this.recall.nearest(question, 30).map((n) => [n.item.id, n.score]));
+    const byStructure = new Map(this.masked.nearest(this.maskedBag(question), 30).map((n) => [n.item.id, n.score]));
+    const candidates = new Map<string, ApprovedPair>();
+    for (const p of this.recall.pairs) if (byQuestion.has(p.id) || byStructure.has(p.id)) candidates.set(p.id, p);
+    const scored = [...candidates.values()].map((p) => {
+      const questionScore = byQuestion.get(p.id) ?? 0;
+      const structureScore = byStructure.get(p.id) ?? 0;
+      const skeletonScore = likely ? skeletonSimilarity(likely, this.skeletons.get(p.id)!) : 0;
+      return { p, questionScore, structureScore, skeletonScore, score: 0.55 * questionScore + 0.2 * structureScore + 0.25 * skeletonScore };
+    }).sort((a, b) => b.score - a.score || a.p.id.localeCompare(b.p.id));
+    const out: ChosenExample[] = [];
+    const seenSql = new Set<string>();
+    for (const s of scored) {
+      if (out.length >= limit) break;
+      if (out.length >= 3 && s.score < 0.3) break;
+      const key = skeletonKey(s.p.sql) + s.p.sql.length;
+      if (seenSql.has(key)) continue;
+      seenSql.add(key);
+      out.push({ id: s.p.id, file: s.p.file, question: s.p.question, sql: s.p.sql, score: r3(s.score), questionScore: r3(s.questionScore), structureScore: r3(s.structureScore), skeletonScore: r3(s.skeletonScore) });
+    }
+    return out;
+  }
+
+  private renderSchema(tables: ReturnType<GroundingContext['chooseTables']>, budget: number): { text: string; chosen: ChosenTable[] } {
+    const blocks: string[] = [];
+    const chosen: ChosenTable[] = [];
+    let used = 0;
+    for (const t of tables) {
+      const r = t.relation;
+      const joinColumns = new Set<string>();
+      for (const other of this.adjacency.get(r.key)?.values() ?? []) {
+        if (other.left.toLowerCase() === r.key.toLowerCase() || this.byKey.get(other.left.toLowerCase())?.key === r.key) joinColumns.add(other.leftColumn.toLowerCase());
+        if (other.right.toLowerCase() === r.key.toLowerCase() || this.byKey.get(other.right.toLowerCase())?.key === r.key) joinColumns.add(other.rightColumn.toLowerCase());
+      }
+      const important = (c: IndexedRelation['columns'][number]) => (t.columnScores.get(c.name) ?? 0) + (joinColumns.has(c.name.toLowerCase()) || c.tests?.some((x) => x === 'unique' || x === 'primary_key') ? 0.5 : 0) + (c.description ? 0.1 : 0);
+      const columns = r.columns.length <= MAX_COLUMNS_SHOWN ? r.columns : [...r.columns].sort((a, b) => important(b) - important(a)).slice(0, MAX_COLUMNS_SHOWN);
+      const lines = columns.map((c) => {
+        const notes: string[] = [];
+        if (c.description) notes.push(oneLine(c.description, 120));
+        if (c.references) notes.push(`joins ${c.references.relation}.${c.references.column}`);
+        if (c.values?.length) notes.push(`values: ${c.values.slice(0, 8).map((v) => `'${oneLine(v, 40)}'`).join(', ')}`);
+        const key = c.tests?.includes('unique') || c.tests?.includes('primary_key') ? ' PRIMARY KEY' : '';
+        return `  ${c.name} ${c.type ?? ''}${key},${notes.length ? ` -- ${notes.join('; ')}` : ''}`.replace(/ ,/, ',');
+      });
+      const header = `CREATE TABLE ${relationName(r)} (${r.description ? ` -- ${oneLine(r.description, 200)}` : ''}`;
+      let block = [header, ...lines, ');'].join('\n');
+      let shown = columns.length;
+      // Over budget: keep the table, with its most important columns only.
+      while (used + estimateTokens(block) > budget && shown > 4) {
+        shown = Math.max(4, Math.floor(shown * 0.6));
+        const keep = new Set([...columns].sort((a, b) => important(b) - important(a)).slice(0, shown));
+        block = [header, ...lines.filter((_, i) => keep.has(columns[i]!)), ');'].join('\n');
+      }
+      if (used + estimateTokens(block) > budget && chosen.length > 0) break;
+      used += estimateTokens(block);
+      blocks.push(block);
+      const shownColumns = shown === columns.length ? columns : [...columns].sort((a, b) => important(b) - important(a)).slice(0, shown);
+      chosen.push({
+        key: r.key,
+        score: r3(t.score),
+        reasons: t.reasons,
+        columns: shownColumns.map((c) => ({ name: c.name, score: r3(t.columnScores.get(c.name) ?? 0) })),
+        omittedColumns: r.columns.length - shownColumns.length,
+      });
+    }
+    return { text: blocks.join('\n\n'), chosen };
+  }
+}
+
+/** The relations and columns an asker may read; what is hidden is only counted. */
+export function visibleRelations(relations: readonly IndexedRelation[], access: AccessDecision | undefined): { relations: IndexedRelation[]; hidden: { tables: number; columns: number } } {
+  if (!access || access.unrestricted) return { relations: [...relations], hidden: { tables: 0, columns: 0 } };
+  const out: IndexedRelation[] = [];
+  const hidden = { tables: 0, columns: 0 };
+  for (const r of relations) {
+    const decision = access.table(relationName(r));
+    if (decision.denied) {
+      hidden.tables++;
+      continue;
+    }
+    const columns = r.columns.filter((c) => !decision.hiddenColumns.has(c.name.toLowerCase()));
+    hidden.columns += r.columns.length - columns.length;
+    out.push(columns.length === r.columns.length ? r : { ...r, columns });
+  }
+  return { relations: out, hidden };
+}
+
+/** The name a query uses for a relation: its identifier in the database, else its key. */
+function relationName(r: IndexedRelation): string {
+  if (r.kind === 'table' || r.kind === 'model' || r.kind === 'seed' || r.kind === 'snapshot') return r.name;
+  return r.relation?.split('.').pop() ?? r.name;
+}
+
+function oneLine(s: string, max: number): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
+}
+
+function r3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

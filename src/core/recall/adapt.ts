@@ -1,0 +1,193 @@
+import { tokenize, type Token } from '../sql/tokens';
+import { questionLiterals, type QuestionLiteral } from './questionText';
+
+/**
+ * Adapting an approved pair's SQL to a new question by changing its literal values only: a value
+ * the approved question states and its SQL uses (30 in "last 30 days" and `interval 30 day`,
+ * 'DE', top 5 and `limit 5`) is replaced by the value the new question states in the same place.
+ * Nothing else in the SQL changes, so the answer is always the approved SQL with values adapted.
+ * Where that cannot be done faithfully the result says why, and the engine abstains.
+ */
+export interface Adaptation {
+  kind: QuestionLiteral['kind'] | 'value';
+  from: string;
+  to: string;
+}
+
+/** A known value written in a question, with the column it belongs to when known. */
+export interface ValueMention {
+  value: string;
+  column?: string;
+}
+
+export type AdaptResult =
+  | { ok: true; sql: string; adaptations: Adaptation[]; kept: string[] }
+  | { ok: false; reason: string };
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const KIND_NAMES: Record<QuestionLiteral['kind'], string> = { number: 'number', quoted: 'name', date: 'date', period: 'period', top: 'top-N count' };
+
+export function adaptSql(
+  pair: { question: string; sql: string },
+  question: string,
+  dialect: 'duckdb' | 'sqlite',
+  values: { inPair: readonly ValueMention[]; inQuestion: readonly ValueMention[] } = { inPair: [], inQuestion: [] },
+): AdaptResult {
+  const tokens = tokenize(pair.sql);
+  const from = questionLiterals(pair.question);
+  const to = questionLiterals(question);
+  const edits: Edit[] = [];
+  const adaptations: Adaptation[] = [];
+  const kept: string[] = [];
+  const consumed = new Set<QuestionLiteral>();
+
+  for (const kind of ['quoted', 'date', 'period', 'top', 'number'] as const) {
+    const olds = from.filter((l) => l.kind === kind);
+    const news = to.filter((l) => l.kind === kind);
+    // Values the new question repeats stay as they are; the rest pair up in order.
+    const open = news.filter((n) => !olds.some((o) => sameLiteral(o, n)));
+    for (const old of olds) {
+      const same = news.find((n) => sameLiteral(old, n));
+      if (same) {
+        consumed.add(same);
+        continue;
+      }
+      const target = open.shift();
+      const bound = bindings(old, tokens);
+      if (!target) {
+        if (bound.length > 0) kept.push(`${KIND_NAMES[kind]} ${old.text} kept from the approved question`);
+        continue;
+      }
+      consumed.add(target);
+      if (bound.length === 0) {
+        return { ok: false, reason: `the approved question says "${old.text}" but its SQL does not show where, so it cannot be changed to "${target.text}"` };
+      }
+      for (const t of bound) edits.push(...replace(t, old, target, tokens, dialect));
+      adaptations.push({ kind, from: old.text, to: target.text });
+    }
+  }
+
+  // "top 3" against an approved "top customers" whose SQL has LIMIT 10.
+  const top = to.find((l) => l.kind === 'top' && !consumed.has(l));
+  if (top && !from.some((l) => l.kind === 'top')) {
+    const limit = tokens.findIndex((t, i) => t.kind === 'number' && tokens[i - 1]?.kind === 'word' && tokens[i - 1]!.text === 'limit');
+    if (limit >= 0) {
+      consumed.add(top);
+      edits.push({ start: tokens[limit]!.start, end: tokens[limit]!.start + tokens[limit]!.raw.length, text: top.value });
+      adaptations.push({ kind: 'top', from: `limit ${tokens[limit]!.text}`, to: top.text });
+    }
+  }
+
+  const unplaced = to.find((l) => !consumed.has(l) && !namesAColumn(l, question, tokens));
+  if (unplaced) return { ok: false, reason: `your question says "${unplaced.text}", and the approved pair has no ${KIND_NAMES[unplaced.kind]} to change` };
+
+  // Known values written without quotes ("singers from France"): swap one of a column's values for another of the same column.
+  for (const old of values.inPair) {
+    if (values.inQuestion.some((v) => sameValue(v.value, old.value))) continue;
+    const target = values.inQuestion.find((v) => v.column && v.column === old.column && !values.inPair.some((p) => sameValue(p.value, v.value)));
+    if (!target) continue;
+    const bound = tokens.filter((t) => (t.kind === 'string' || t.kind === 'quoted') && stripWildcards(t.text).toLowerCase() === old.value.toLowerCase());
+    if (bound.length === 0) continue;
+    for (const t of bound) edits.push({ start: t.start, end: t.start + t.raw.length, text: stringLiteral(t.text.replace(stripWildcards(t.text), target.value), t.kind === 'quoted' ? '"' : "'") });
+    adaptations.push({ kind: 'value', from: old.value, to: target.value });
+  }
+
+  return { ok: true, sql: applyEdits(pair.sql, edits), adaptations, kept };
+}
+
+function sameLiteral(a: QuestionLiteral, b: QuestionLiteral): boolean {
+  return a.kind === b.kind && sameValue(a.value, b.value) && a.unit === b.unit;
+}
+
+function sameValue(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase() || (isNumeric(a) && isNumeric(b) && Number(a) === Number(b));
+}
+
+function isNumeric(s: string): boolean {
+  return /^-?\d+(\.\d+)?$/.test(s.trim());
+}
+
+function stripWildcards(s: string): string {
+  return s.replace(/^%+|%+$/g, '');
+}
+
+function stringLiteral(s: string, quote: '"' | "'" = "'"): string {
+  return `${quote}${s.split(quote).join(quote + quote)}${quote}`;
+}
+
+/** "line 1" in a question about the column line_1 is a name, not a value. */
+function namesAColumn(l: QuestionLiteral, question: string, tokens: readonly Token[]): boolean {
+  if (l.kind !== 'number') return false;
+  const before = /([A-Za-z]+)\s*$/.exec(question.slice(0, l.start))?.[1]?.toLowerCase();
+  if (!before) return false;
+  const names = new Set([`${before}_${l.value}`, `${before}${l.value}`]);
+  return tokens.some((t) => (t.kind === 'word' || t.kind === 'quoted') && names.has(t.text.toLowerCase()));
+}
+
+const UNIT_WORDS = /^(day|week|month|quarter|year)s?$/i;
+
+/** The SQL tokens that carry an approved question's literal. */
+function bindings(l: QuestionLiteral, tokens: readonly Token[]): Token[] {
+  const isLimit = (i: number) => tokens[i - 1]?.kind === 'word' && tokens[i - 1]!.text === 'limit';
+  return tokens.filter((t, i) => {
+    switch (l.kind) {
+      case 'quoted':
+      case 'date':
+        return (t.kind === 'string' || t.kind === 'quoted') && stripWildcards(t.text).toLowerCase() === l.value.toLowerCase();
+      case 'top':
+        return t.kind === 'number' && isLimit(i) && Number(t.text) === Number(l.value);
+      case 'number':
+        return (t.kind === 'number' && !isLimit(i) && Number(t.text) === Number(l.value)) || ((t.kind === 'string' || t.kind === 'quoted') && t.text.trim() === l.value);
+      case 'period': {
+        if (t.kind === 'string') {
+          const m = /^\s*([+-]?)\s*(\d+)\s*([a-z]+)\s*$/i.exec(t.text);
+          return !!m && Number(m[2]) === Number(l.value) && UNIT_WORDS.test(m[3]!);
+        }
+        if (t.kind !== 'number' || Number(t.text) !== Number(l.value)) return false;
+        const next = tokens[i + 1];
+        return tokens.slice(Math.max(0, i - 3), i).some((p) => p.kind === 'word' && p.text === 'interval') || (next?.kind === 'word' && UNIT_WORDS.test(next.text));
+      }
+    }
+  });
+}
+
+function replace(t: Token, old: QuestionLiteral, target: QuestionLiteral, tokens: readonly Token[], dialect: 'duckdb' | 'sqlite'): Edit[] {
+  const whole = (text: string): Edit => ({ start: t.start, end: t.start + t.raw.length, text });
+  if (old.kind !== 'period') {
+    if (t.kind === 'string' || t.kind === 'quoted') return [whole(stringLiteral(t.text.replace(stripWildcards(t.text).trim(), target.value), t.kind === 'quoted' ? '"' : "'"))];
+    return [whole(target.value)];
+  }
+  const { count, unit } = periodFor(Number(target.value), target.unit!, dialect, t.kind === 'string');
+  if (t.kind === 'string') {
+    const m = /^\s*([+-]?)\s*(\d+)\s*([a-z]+)\s*$/i.exec(t.text)!;
+    const plural = m[3]!.toLowerCase().endsWith('s') || count !== 1;
+    return [whole(stringLiteral(`${m[1]}${count} ${unit}${plural ? 's' : ''}`))];
+  }
+  const edits = [whole(String(count))];
+  const i = tokens.indexOf(t);
+  const next = tokens[i + 1];
+  if (next?.kind === 'word' && UNIT_WORDS.test(next.text) && unit !== old.unit) {
+    edits.push({ start: next.start, end: next.start + next.raw.length, text: next.raw.toLowerCase().endsWith('s') ? `${unit}s` : unit });
+  }
+  return edits;
+}
+
+// SQLite's date modifiers know days, months and years only.
+function periodFor(count: number, unit: string, dialect: 'duckdb' | 'sqlite', modifier: boolean): { count: number; unit: string } {
+  if (dialect === 'sqlite' || modifier) {
+    if (unit === 'week') return { count: count * 7, unit: 'day' };
+    if (unit === 'quarter') return { count: count * 3, unit: 'month' };
+  }
+  return { count, unit };
+}
+
+function applyEdits(sql: string, edits: readonly Edit[]): string {
+  let out = sql;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}

@@ -1,0 +1,224 @@
+import { tokenize, type Token } from '../sql/tokens';
+import { foldText, nameTerms, words } from './questionText';
+
+/**
+ * What a question asks for and what a query does, in one vocabulary, so that "Return the number
+ * of airports" and `SELECT count(*) FROM airports` can be compared: intents (`!count`, `!max`,
+ * `!not`, …), schema items (`t:airports`, `c:source_airport`) and values (`v:jetblue airways`).
+ */
+
+/** Tables and columns as grounding and recall see them; values are known values of a column. */
+export interface SchemaRelation {
+  key: string;
+  description?: string;
+  columns: ReadonlyArray<{ name: string; description?: string; values?: readonly string[] }>;
+}
+
+interface VocabularyItem {
+  feature: string;
+  terms: string[];
+}
+
+/** The schema's names and values, indexed for matching against question words. */
+export class Vocabulary {
+  private readonly byTerm = new Map<string, VocabularyItem[]>();
+  private readonly termsByPrefix = new Map<string, Set<string>>();
+  private readonly values = new Map<string, { feature: string; value: string; column?: string }>();
+  private maxValueWords = 1;
+  /** Lower-case table keys and bare table names → `t:` feature. */
+  readonly tables = new Map<string, string>();
+  /** Lower-case column names → `c:` feature. */
+  readonly columns = new Map<string, string>();
+
+  constructor(relations: readonly SchemaRelation[]) {
+    for (const r of relations) {
+      const key = r.key.toLowerCase();
+      const feature = `t:${key}`;
+      this.tables.set(key, feature);
+      const bare = key.slice(key.lastIndexOf('.') + 1);
+      if (!this.tables.has(bare)) this.tables.set(bare, feature);
+      this.addItem(feature, nameTerms(bare));
+      for (const c of r.columns) {
+        const name = c.name.toLowerCase();
+        const cf = `c:${name}`;
+        if (!this.columns.has(name)) {
+          this.columns.set(name, cf);
+          this.addItem(cf, nameTerms(c.name));
+        }
+        for (const v of c.values ?? []) this.addValue(v, `${key}.${name}`);
+      }
+    }
+  }
+
+  /** Values with no known column, e.g. the literals of approved pairs' SQL. */
+  addValues(values: Iterable<string>): void {
+    for (const v of values) this.addValue(v);
+  }
+
+  private addItem(feature: string, terms: string[]): void {
+    if (terms.length === 0) return;
+    const item = { feature, terms };
+    for (const t of new Set(terms)) {
+      const list = this.byTerm.get(t);
+      if (list) list.push(item);
+      else this.byTerm.set(t, [item]);
+      const p = t.slice(0, 4);
+      const set = this.termsByPrefix.get(p);
+      if (set) set.add(t);
+      else this.termsByPrefix.set(p, new Set([t]));
+    }
+  }
+
+  private addValue(value: string, column?: string): void {
+    const folded = valueKey(value);
+    if (!folded || folded.length > 80 || /^\d+(\.\d+)?$/.test(folded)) return;
+    // A value two columns share belongs to neither for adaptation's purposes.
+    const known = this.values.get(folded);
+    this.values.set(folded, { feature: `v:${folded}`, value: known?.value ?? value, column: known && known.column !== column ? undefined : column });
+    this.maxValueWords = Math.max(this.maxValueWords, Math.min(6, folded.split(' ').length));
+  }
+
+  /**
+   * Whether a token is a value: a string, or a double-quoted word that names no table or column
+   * (SQLite, and Spider's gold SQL, accept "USA" as a string there).
+   */
+  isValue(t: Token): boolean {
+    if (t.kind === 'string') return true;
+    if (t.kind !== 'quoted') return false;
+    const name = t.text.toLowerCase();
+    return !this.tables.has(name) && !this.columns.has(name);
+  }
+
+  /** Schema items named in a question, by their terms: every term present (prefixes of ≥ 4 letters count). */
+  schemaFeatures(stems: readonly string[]): Map<string, number> {
+    const matched = new Set<string>();
+    for (const w of stems) {
+      if (this.byTerm.has(w)) matched.add(w);
+      if (w.length < 4) continue;
+      for (const t of this.termsByPrefix.get(w.slice(0, 4)) ?? []) {
+        if (t.length >= 4 && (t.startsWith(w) || w.startsWith(t))) matched.add(t);
+      }
+    }
+    const out = new Map<string, number>();
+    const seen = new Set<VocabularyItem>();
+    for (const t of matched) {
+      for (const item of this.byTerm.get(t)!) {
+        if (seen.has(item)) continue;
+        seen.add(item);
+        if (item.terms.every((x) => matched.has(x))) out.set(item.feature, item.terms.length);
+      }
+    }
+    return out;
+  }
+
+  /** Known values written in the question (whole words, case and accents ignored), longest first. */
+  valueMentions(question: string): Array<{ feature: string; value: string; column?: string }> {
+    const ws = words(question);
+    const out: Array<{ feature: string; value: string; column?: string }> = [];
+    for (let i = 0; i < ws.length; i++) {
+      for (let n = Math.min(this.maxValueWords, ws.length - i); n >= 1; n--) {
+        const found = this.values.get(ws.slice(i, i + n).join(' '));
+        if (found) {
+          out.push(found);
+          i += n - 1;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  valueFeatures(question: string): string[] {
+    return this.valueMentions(question).map((m) => m.feature);
+  }
+}
+
+/** A value as compared: folded, punctuation as spaces. */
+export function valueKey(value: string): string {
+  return words(value).join(' ');
+}
+
+const QUESTION_INTENTS: Array<[string, RegExp]> = [
+  ['!count', /\b(how many|number of|count|counts|counting|total number|tally)\b/],
+  ['!avg', /\b(average|mean|avg)\b/],
+  ['!sum', /\b(total|sum|combined|altogether|overall amount)\b(?! number)/],
+  ['!max', /\b(most|maximum|max|highest|largest|greatest|biggest|oldest|longest|latest|newest|heaviest|tallest|top|best|last(?! \d| (?:day|week|month|quarter|year)))\b/],
+  ['!min', /\b(least|minimum|min|lowest|smallest|fewest|youngest|shortest|earliest|lightest|cheapest|worst)\b/],
+  ['!distinct', /\b(different|distinct|unique)\b/],
+  ['!not', /\b(not|no|without|never|none|except|dont|doesnt|didnt|havent|hasnt|isnt|arent|neither|nor|excluding|other than)\b/],
+  ['!both', /\b(both|as well as)\b/],
+  ['!or', /\b(or|either)\b/],
+  ['!group', /\b(each|per|every|respectively|breakdown|by type|by category)\b/],
+  ['!order', /\b(order|ordered|sort|sorted|descending|ascending|alphabetical|alphabetically|ranked|rank)\b/],
+  ['!gt', /\b(more than|greater|larger than|bigger than|higher than|heavier|older|taller|longer|above|over|at least|exceed|exceeds|after)\b/],
+  ['!lt', /\b(less than|fewer than|smaller than|lower than|younger|shorter than|below|under|at most|before|lighter)\b/],
+  ['!like', /\b(contain|contains|containing|substring|starts? with|ends? with|includes? the word)\b/],
+];
+
+/** The intents a question states, from its wording. */
+export function questionIntents(question: string): string[] {
+  const text = ` ${foldText(question).replace(/[^a-z0-9]+/g, ' ')} `;
+  return QUESTION_INTENTS.filter(([, re]) => re.test(text)).map(([f]) => f);
+}
+
+/** Intents, schema items and values of a query. */
+export function sqlFeatures(sql: string, vocabulary: Vocabulary): string[] {
+  const tokens = tokenize(sql);
+  const out: string[] = [];
+  const word = (i: number, ...ws: string[]) => tokens[i]?.kind === 'word' && ws.includes(tokens[i]!.text);
+  const punct = (i: number, p: string) => tokens[i]?.kind === 'punct' && tokens[i]!.text === p;
+  const add = (f: string) => out.push(f);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'string' || (t.kind === 'quoted' && vocabulary.isValue(t))) {
+      const v = valueKey(t.text.replace(/^%|%$/g, ''));
+      if (v) add(`v:${v}`);
+      continue;
+    }
+    if (t.kind === 'number') {
+      if (!word(i - 1, 'limit')) add(`n:${Number(t.text)}`);
+      continue;
+    }
+    if (t.kind === 'punct') {
+      if (t.text === '>' || t.text === '>=') add('!gt');
+      else if (t.text === '<' || t.text === '<=') add('!lt');
+      else if (t.text === '!=' || t.text === '<>') add('!not');
+      continue;
+    }
+    const name = t.text.toLowerCase();
+    if (t.kind === 'word' && punct(i + 1, '(')) {
+      const fn = { count: '!count', avg: '!avg', sum: '!sum', max: '!max', min: '!min' }[name];
+      if (fn) {
+        add(fn);
+        continue;
+      }
+    }
+    if (t.kind === 'word') {
+      if (name === 'distinct') add('!distinct');
+      else if (name === 'not' || name === 'except') add('!not');
+      else if (name === 'intersect') add('!both');
+      else if (name === 'union' || name === 'or') add('!or');
+      else if (name === 'like' || name === 'ilike') add('!like');
+      else if (name === 'group' && word(i + 1, 'by')) add('!group');
+      else if (name === 'order' && word(i + 1, 'by')) add(superlative(tokens, i + 2));
+    }
+    const table = vocabulary.tables.get(name);
+    if (table && !punct(i - 1, '.')) add(table);
+    const column = vocabulary.columns.get(name);
+    if (column && !punct(i + 1, '(')) add(column);
+  }
+  return out;
+}
+
+// `ORDER BY x DESC LIMIT 1` is "the most x"; with ASC it is "the least"; without LIMIT it is a sort.
+function superlative(tokens: readonly Token[], from: number): string {
+  let desc = false;
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'word') continue;
+    if (t.text === 'desc') desc = true;
+    if (t.text === 'limit') return desc ? '!max' : '!min';
+    if (['union', 'intersect', 'except', 'select'].includes(t.text)) break;
+  }
+  return '!order';
+}

@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A faithful stand-in for Ollama's HTTP API on loopback, for what our client depends on: NDJSON
+ * streams of chat chunks ending in a `done` line, `{"error": …}` lines mid-stream, 404 with
+ * `{"error": "model … not found"}` for a model that is not pulled, pull progress, embeddings,
+ * slow answers and dropped connections. It plays the model with scripted replies; it tests our
+ * client's behaviour, not model quality.
+ */
+export interface FakeReply {
+  /** The answer, streamed in these chunks (a string is split into words). */
+  content: string | string[];
+  /** Milliseconds before the response headers, and between chunks. */
+  delayMs?: number;
+  chunkDelayMs?: number;
+  /** Send this `{"error"}` line after the content instead of the done line. */
+  errorMidStream?: string;
+  /** Close the connection after the content, without a done line. */
+  dropAfterContent?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: Record<string, unknown> | undefined;
+}
+
+export interface FakeOllamaOptions {
+  models?: string[];
+  /** What the model says to a chat request; default: a fixed SELECT. */
+  reply?: (request: { model: string; messages: Array<{ role: string; content: string }>; options?: Record<string, unknown> }) => FakeReply;
+  /** Models `/api/pull` can fetch. */
+  pullable?: string[];
+}
+
+export class FakeOllama {
+  readonly requests: RecordedRequest[] = [];
+  readonly models: Set<string>;
+  private server: http.Server | undefined;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  url = '';
+
+  /** What the model says; tests may replace it between requests. */
+  reply: NonNullable<FakeOllamaOptions['reply']>;
+
+  constructor(private readonly options: FakeOllamaOptions = {}) {
+    this.models = new Set(options.models ?? ['qwen2.5-coder:1.5b']);
+    this.reply = options.reply ?? (() => ({ content: '```sql\nselect 1 as one\n```' }));
+  }
+
+  async start(port = 0): Promise<string> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Requests to one endpoint, e.g. '/api/chat'. */
+  calls(path: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.path === path);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    } catch {
+      return json(res, 400, { error: 'invalid character in request body' });
+    }
+    const path = (req.url ?? '/').split('?')[0]!;
+    this.requests.push({ method: req.method ?? 'GET', path, body });
+    const model = typeof body?.model === 'string' ? body.model : '';
+    const missing = () => json(res, 404, { error: `model "${model}" not found, try pulling it first` });
+    const now = () => new Date().toISOString();
+
+    if (req.method === 'GET' && path === '/api/version') return json(res, 200, { version: '0.12.6' });
+    if (req.method === 'GET' && path === '/api/tags') {
+      return json(res, 200, { models: [...this.models].map((name) => ({ name, model: name, modified_at: now(), size: 986_000_000, digest: sha(name), details: { family: 'qwen2', parameter_size: '1.5B', quantization_level: 'Q4_K_M', format: 'gguf' } })) });
+    }
+    if (req.method === 'GET' && path === '/api/ps') return json(res, 200, { models: [] });
+    if (req.method !== 'POST') return json(res, 405, { error: 'method not allowed' });
+    const stream = body?.stream !== false;
+
+    if (path === '/api/show') return this.models.has(model) ? json(res, 200, { details: { family: 'qwen2' }, model_info: { 'qwen2.context_length': 32768 } }) : missing();
+    if (path === '/api/generate') {
+      if (!this.models.has(model)) return missing();
+      // An empty prompt loads the model, as Ollama documents.
+      return json(res, 200, { model, created_at: now(), response: '', done: true, done_reason: 'load' });
+    }
+    if (path === '/api/embed') {
+      if (!this.models.has(model)) return missing();
+      const input = Array.isArray(body?.input) ? (body.input as string[]) : [String(body?.input ?? '')];
+      return json(res, 200, { model, embeddings: input.map(embedding) });
+    }
+    if (path === '/api/pull') {
+      if (!(this.options.pullable ?? []).includes(model)) {
+        if (!stream) return json(res, 500, { error: 'pull model manifest: file does not exist' });
+        res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+        line(res, { status: 'pulling manifest' });
+        line(res, { error: 'pull model manifest: file does not exist' });
+        return void res.end();
+      }
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      line(res, { status: 'pulling manifest' });
+      const total = 986_000_000;
+      for (const completed of [0, total / 4, total / 2, total]) line(res, { status: `pulling ${sha(model).slice(7, 19)}`, digest: sha(model), total, completed });
+      line(res, { status: 'verifying sha256 digest' });
+      line(res, { status: 'writing manifest' });
+      this.models.add(model);
+      line(res, { status: 'success' });
+      return void res.end();
+    }
+    if (path === '/api/chat') {
+      if (!this.models.has(model)) return missing();
+      const reply = this.reply({ model, messages: (body?.messages ?? []) as Array<{ role: string; content: string }>, options: body?.options as Record<string, unknown> | undefined });
+      await sleep(reply.delayMs ?? 0);
+      if (res.destroyed) return;
+      const parts = typeof reply.content === 'string' ? reply.content.split(/(?<=\s)/) : reply.content;
+      if (!stream) {
+        return json(res, 200, { model, created_at: now(), message: { role: 'assistant', content: parts.join('') }, done: true, done_reason: 'stop', total_duration: 1, prompt_eval_count: 10, eval_count: parts.length });
+      }
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      for (const content of parts) {
+        if (res.destroyed) return;
+        line(res, { model, created_at: now(), message: { role: 'assistant', content }, done: false });
+        await sleep(reply.chunkDelayMs ?? 0);
+      }
+      if (reply.errorMidStream) line(res, { error: reply.errorMidStream });
+      else if (reply.dropAfterContent) return void res.destroy();
+      else line(res, { model, created_at: now(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, prompt_eval_count: 10, eval_count: parts.length });
+      return void res.end();
+    }
+    return json(res, 404, { error: `unknown endpoint ${path}` });
+  }
+}
+
+function json(res: http.ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(value));
+}
+
+function line(res: http.ServerResponse, value: unknown): void {
+  res.write(`${JSON.stringify(value)}\n`);
+}
+
+function sha(s: string): string {
+  return `sha256:${createHash('sha256').update(s).digest('hex')}`;
+}
+
+// Deterministic: similar texts share words, so share dimensions.
+function embedding(text: string): number[] {
+  const v = new Array<number>(32).fill(0);
+  for (const w of text.toLowerCase().split(/\W+/).filter(Boolean)) v[createHash('md5').update(w).digest()[0]! % 32]! += 1;
+  const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
+  return v.map((x) => x / n);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
