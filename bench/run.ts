@@ -11,6 +11,9 @@ import { writeSyntheticProject } from '../test/support/syntheticDbt';
 import { WorkspaceFiles } from '../src/adapters/workspaceFiles';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { buildAskContext } from '../src/core/answer/askContext';
+import type { Pair } from '../src/core/pairs/pairStore';
+import { runSpider, spiderAvailable } from './spider';
 
 /**
  * `npm run bench`: speed and memory figures, printed as a table and written as JSON to
@@ -258,8 +261,74 @@ async function benchIndex(): Promise<Result[]> {
   }
 }
 
+async function benchSpider(): Promise<Result[]> {
+  if (!(await spiderAvailable())) {
+    process.stderr.write('spider: ../shared/data/spider-dev is not there; skipped\n');
+    return [];
+  }
+  const f = await runSpider();
+  const asked = `${f.asked} paraphrases, ${f.approved} approved`;
+  return [
+    { name: `spider recall: execution accuracy (Spider), ${asked}`, value: f.recall.spider, unit: 'x', target: '≥ 0.90', detail: f as unknown as Record<string, unknown> },
+    { name: 'spider recall: execution accuracy (BIRD set comparison)', value: f.recall.bird, unit: 'x' },
+    { name: 'spider recall: abstentions (counted as misses above)', value: f.recall.abstained, unit: 'n' },
+    { name: 'spider recall: accuracy of the answers given', value: f.recall.precision, unit: 'x' },
+    { name: 'spider baseline: plain TF-IDF nearest question', value: f.tfidf.spider, unit: 'x', target: '(issue quotes 0.77)' },
+    { name: 'spider grounding: every gold table chosen', value: f.grounding.tableRecall, unit: 'x', target: '≥ 0.98' },
+    { name: 'spider grounding: share of the schema kept', value: f.grounding.schemaShare, unit: 'x' },
+    { name: 'spider grounding: a same-skeleton pair among the examples', value: f.grounding.sameSkeletonExample, unit: 'x' },
+    { name: 'spider grounding: median prompt tokens (schema+rules+examples)', value: f.grounding.medianTokens, unit: 'tok' },
+  ];
+}
+
+async function benchGrounding(): Promise<Result[]> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'askdata-bench-grounding-'));
+  try {
+    await writeSyntheticProject(dir, { models: 3000, propertiesFiles: 300 });
+    const files = new WorkspaceFiles(dir);
+    await files.scan();
+    const index = files.indexer.build();
+    const models = index.relations.filter((r) => r.kind === 'model');
+    const templates: Array<(m: string) => [string, string]> = [
+      (m) => [`What is the paid amount per month in ${m}?`, `select month, sum(paid_amount) as paid from ${m} group by month order by month`],
+      (m) => [`How many accounts does ${m} have?`, `select count(distinct account_id) from ${m}`],
+      (m) => [`Top 10 accounts by open amount in ${m}`, `select account_id, sum(open_amount) as open from ${m} group by 1 order by 2 desc limit 10`],
+      (m) => [`Which accounts in ${m} have void amounts over 100?`, `select account_id from ${m} where void_amount > 100`],
+      (m) => [`Show ${m} for the last 30 days`, `select * from ${m} where month >= current_date - interval 30 day`],
+    ];
+    const pairs: Pair[] = Array.from({ length: 10_000 }, (_, i) => {
+      const m = models[(i * 7919) % models.length]!.key;
+      const [question, sql] = templates[i % templates.length]!(m);
+      const data = { question, sql, status: 'approved' as const, approved: { by: 'Bench <bench@askdata.invalid>', at: '2026-11-01T00:00:00Z' } };
+      return { id: `pair-${i}`, path: path.join(dir, 'askdata', 'pairs', `pair-${i}.yml`), question, sql, status: 'approved', tags: [], tables: [m], history: [], data };
+    });
+    gc();
+    const t0 = performance.now();
+    const context = buildAskContext({ projectRoot: dir, pairs, relations: index.relations, joins: index.joins, dialect: 'duckdb' });
+    const buildMs = performance.now() - t0;
+    const asks = Array.from({ length: 200 }, (_, i) => {
+      const m = models[(i * 104729) % models.length]!.key;
+      return [`paid amount by month for ${m}`, `number of accounts in ${m}`, `best 5 accounts by open amount, ${m}`, `accounts with more than 500 void in ${m}`][i % 4]!;
+    });
+    for (const q of asks.slice(0, 10)) context.ground(q);
+    const times = asks.map((q) => {
+      const s = performance.now();
+      context.ground(q);
+      return performance.now() - s;
+    });
+    return [
+      { name: 'grounding: one question, 10,000 approved pairs, 3,000-model index (median of 200)', value: median(times), unit: 'ms', target: '≤ 20 ms', detail: { p90: [...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)] } },
+      { name: 'grounding: building recall + grounding for that project (once)', value: buildMs, unit: 'ms' },
+    ];
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 const benchmarks: Record<string, () => Promise<Result[]>> = {
   pairs: benchPairLoading,
+  spider: benchSpider,
+  grounding: benchGrounding,
   index: benchIndex,
   activation: benchActivation,
   engine: benchEngine,

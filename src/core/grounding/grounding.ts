@@ -92,7 +92,10 @@ export class GroundingContext {
   private readonly masked: BagIndex<ApprovedPair>;
   private readonly pairTables = new Map<string, string[]>();
   private readonly skeletons = new Map<string, string[]>();
-  private readonly columnTableCount = new Map<string, number>();
+  /** Lower-case column name → the relations that have it. */
+  private readonly columnOwners = new Map<string, Array<{ relation: IndexedRelation; column: string }>>();
+  /** Words of descriptions → the relation (and column) they describe; each at most once. */
+  private readonly descriptionWords = new Map<string, Array<{ relation: IndexedRelation; column?: string }>>();
 
   constructor(
     relations: readonly IndexedRelation[],
@@ -107,7 +110,13 @@ export class GroundingContext {
       this.byKey.set(r.key.toLowerCase(), r);
       const bare = relationName(r).toLowerCase();
       if (!this.byKey.has(bare)) this.byKey.set(bare, r);
-      for (const c of r.columns) this.columnTableCount.set(c.name.toLowerCase(), (this.columnTableCount.get(c.name.toLowerCase()) ?? 0) + 1);
+      for (const c of r.columns) {
+        const owners = this.columnOwners.get(c.name.toLowerCase()) ?? [];
+        owners.push({ relation: r, column: c.name });
+        this.columnOwners.set(c.name.toLowerCase(), owners);
+        if (c.description) this.indexDescription(c.description, r, c.name);
+      }
+      if (r.description) this.indexDescription(r.description, r);
     }
 
     // Join paths: the index's (dbt tests, models, analyses) plus the approved pairs' own joins.
@@ -134,6 +143,15 @@ export class GroundingContext {
     this.masked = new BagIndex(recall.pairs.map((p) => ({ item: p, bag: this.maskedBag(p.question) })));
   }
 
+  private indexDescription(text: string, relation: IndexedRelation, column?: string): void {
+    for (const w of new Set(contentTokens(text))) {
+      if (w.length <= 3) continue;
+      const list = this.descriptionWords.get(w) ?? [];
+      list.push({ relation, column });
+      this.descriptionWords.set(w, list);
+    }
+  }
+
   /** A question with its schema words and values taken out: what kind of question it is. */
   private maskedBag(question: string): string[] {
     const tokens = contentTokens(question);
@@ -146,7 +164,7 @@ export class GroundingContext {
 
   ground(question: string): Grounding {
     const budget = this.options.budget ?? DEFAULT_BUDGET;
-    const nearest = this.recall.nearest(question, 8);
+    const nearest = this.recall.nearest(question, 30);
     const tables = this.chooseTables(question, nearest);
     const examples = this.chooseExamples(question, nearest);
     const rules = (this.options.rules ?? '').trim();
@@ -181,38 +199,50 @@ export class GroundingContext {
     const joined = tokens.slice(1).map((t, i) => `${tokens[i]}${t}`);
     const named = vocabulary.schemaFeatures([...tokens, ...joined]);
     const values = vocabulary.valueMentions(question);
-    const words = new Set(tokens);
     const scored = new Map<string, { relation: IndexedRelation; score: number; reasons: string[]; columnScores: Map<string, number> }>();
     const entry = (r: IndexedRelation) => {
       let e = scored.get(r.key);
       if (!e) scored.set(r.key, (e = { relation: r, score: 0, reasons: [], columnScores: new Map() }));
       return e;
     };
-    for (const r of this.relations) {
+    for (const f of named.keys()) {
+      if (!f.startsWith('t:')) continue;
+      const r = this.byKey.get(f.slice(2));
+      if (!r) continue;
       const e = entry(r);
-      const bare = relationName(r).toLowerCase();
-      if (named.has(`t:${r.key.toLowerCase()}`)) {
-        e.score += 3;
-        e.reasons.push(`named in the question (${bare})`);
-      }
-      for (const c of r.columns) {
-        const name = c.name.toLowerCase();
-        let s = 0;
-        // A column every table has ("id", "name") says little about which table is meant.
-        if (named.has(`c:${name}`)) s += 1 / Math.sqrt(this.columnTableCount.get(name) ?? 1);
-        if (c.description && contentTokens(c.description).some((w) => words.has(w) && w.length > 3)) s += 0.25;
-        if (values.some((v) => v.column === `${r.key.toLowerCase()}.${name}`)) {
-          s += 2;
-          e.reasons.push(`holds the value ${values.find((v) => v.column === `${r.key.toLowerCase()}.${name}`)!.value} (${c.name})`);
-        }
-        if (s > 0) {
-          e.columnScores.set(c.name, s);
-          e.score += s;
-        }
-      }
-      if (r.description && contentTokens(r.description).some((w) => words.has(w) && w.length > 3)) e.score += 0.5;
+      e.score += 3;
+      e.reasons.push(`named in the question (${relationName(r)})`);
     }
-    for (const n of nearest) {
+    const addColumn = (r: IndexedRelation, column: string, s: number, reason?: string) => {
+      const e = entry(r);
+      e.columnScores.set(column, (e.columnScores.get(column) ?? 0) + s);
+      e.score += s;
+      if (reason) e.reasons.push(reason);
+    };
+    for (const f of named.keys()) {
+      if (!f.startsWith('c:')) continue;
+      const owners = this.columnOwners.get(f.slice(2)) ?? [];
+      // A column every table has ("id", "name") says little about which table is meant.
+      for (const o of owners) addColumn(o.relation, o.column, 1 / Math.sqrt(owners.length));
+    }
+    for (const w of new Set(tokens)) {
+      if (w.length <= 3) continue;
+      const described = this.descriptionWords.get(w) ?? [];
+      // A word most descriptions use ("model", "the account") does not point anywhere.
+      if (described.length > Math.max(20, this.relations.length / 5)) continue;
+      for (const d of described) {
+        if (d.column) addColumn(d.relation, d.column, 0.25);
+        else entry(d.relation).score += 0.5;
+      }
+    }
+    for (const v of values) {
+      if (!v.column) continue;
+      const dot = v.column.lastIndexOf('.');
+      const r = this.byKey.get(v.column.slice(0, dot));
+      const c = r?.columns.find((x) => x.name.toLowerCase() === v.column!.slice(dot + 1));
+      if (r && c) addColumn(r, c.name, 2, `holds the value ${v.value} (${c.name})`);
+    }
+    for (const n of nearest.slice(0, 8)) {
       if (n.score < 0.2) continue;
       for (const key of this.pairTables.get(n.item.id) ?? []) {
         const e = entry(this.byKey.get(key.toLowerCase())!);
@@ -269,10 +299,12 @@ export class GroundingContext {
     if (this.recall.pairs.length === 0) return [];
     // The likely answer's shape: the nearest approved pair's skeleton.
     const likely = nearest[0] ? this.skeletons.get(nearest[0].item.id)! : undefined;
-    const byQuestion = new Map(this.recall.nearest(question, 30).map((n) => [n.item.id, n.score]));
-    const byStructure = new Map(this.masked.nearest(this.maskedBag(question), 30).map((n) => [n.item.id, n.score]));
+    const byQuestion = new Map(nearest.map((n) => [n.item.id, n.score]));
+    const structural = this.masked.nearest(this.maskedBag(question), 30);
+    const byStructure = new Map(structural.map((n) => [n.item.id, n.score]));
     const candidates = new Map<string, ApprovedPair>();
-    for (const p of this.recall.pairs) if (byQuestion.has(p.id) || byStructure.has(p.id)) candidates.set(p.id, p);
+    for (const n of nearest) candidates.set(n.item.id, n.item);
+    for (const p of structural) candidates.set(p.item.id, p.item);
     const scored = [...candidates.values()].map((p) => {
       const questionScore = byQuestion.get(p.id) ?? 0;
       const structureScore = byStructure.get(p.id) ?? 0;

@@ -21,7 +21,10 @@ interface VocabularyItem {
 
 /** The schema's names and values, indexed for matching against question words. */
 export class Vocabulary {
+  /** Items by their rarest term: a question must contain that term for the item to match. */
   private readonly byTerm = new Map<string, VocabularyItem[]>();
+  private readonly termCount = new Map<string, number>();
+  private pending: VocabularyItem[] = [];
   private readonly termsByPrefix = new Map<string, Set<string>>();
   private readonly values = new Map<string, { feature: string; value: string; column?: string }>();
   private maxValueWords = 1;
@@ -57,11 +60,9 @@ export class Vocabulary {
 
   private addItem(feature: string, terms: string[]): void {
     if (terms.length === 0) return;
-    const item = { feature, terms };
+    this.pending.push({ feature, terms });
     for (const t of new Set(terms)) {
-      const list = this.byTerm.get(t);
-      if (list) list.push(item);
-      else this.byTerm.set(t, [item]);
+      this.termCount.set(t, (this.termCount.get(t) ?? 0) + 1);
       const p = t.slice(0, 4);
       const set = this.termsByPrefix.get(p);
       if (set) set.add(t);
@@ -89,22 +90,32 @@ export class Vocabulary {
     return !this.tables.has(name) && !this.columns.has(name);
   }
 
+  // Anchoring each item at its rarest term keeps matching cheap when 1,000 models share "fct".
+  private anchor(): void {
+    for (const item of this.pending) {
+      let best = item.terms[0]!;
+      for (const t of item.terms) if (this.termCount.get(t)! < this.termCount.get(best)!) best = t;
+      const list = this.byTerm.get(best);
+      if (list) list.push(item);
+      else this.byTerm.set(best, [item]);
+    }
+    this.pending = [];
+  }
+
   /** Schema items named in a question, by their terms: every term present (prefixes of ≥ 4 letters count). */
   schemaFeatures(stems: readonly string[]): Map<string, number> {
+    if (this.pending.length > 0) this.anchor();
     const matched = new Set<string>();
     for (const w of stems) {
-      if (this.byTerm.has(w)) matched.add(w);
+      if (this.termCount.has(w)) matched.add(w);
       if (w.length < 4) continue;
       for (const t of this.termsByPrefix.get(w.slice(0, 4)) ?? []) {
         if (t.length >= 4 && (t.startsWith(w) || w.startsWith(t))) matched.add(t);
       }
     }
     const out = new Map<string, number>();
-    const seen = new Set<VocabularyItem>();
     for (const t of matched) {
-      for (const item of this.byTerm.get(t)!) {
-        if (seen.has(item)) continue;
-        seen.add(item);
+      for (const item of this.byTerm.get(t) ?? []) {
         if (item.terms.every((x) => matched.has(x))) out.set(item.feature, item.terms.length);
       }
     }

@@ -109,18 +109,28 @@ export class BagIndex<T> {
     const q = this.weigh(bag);
     const qn = norm(q);
     if (qn === 0) return [];
-    const dots = new Map<number, number>();
+    // Dense accumulators: with 10,000 pairs a common word touches thousands of them.
+    const dots = new Float64Array(this.vectors.length);
+    const touched: number[] = [];
     for (const [t, w] of q) {
-      for (const i of this.postings.get(t) ?? []) dots.set(i, (dots.get(i) ?? 0) + w * this.vectors[i]!.vector.get(t)!);
+      for (const i of this.postings.get(t) ?? []) {
+        if (dots[i] === 0) touched.push(i);
+        dots[i] = dots[i]! + w * this.vectors[i]!.vector.get(t)!;
+      }
     }
-    const out: Array<Scored<T>> = [];
-    for (const [i, dot] of dots) {
+    // Keep the best `limit` in a small sorted array rather than sorting every touched entry.
+    const best: Array<Scored<T>> = [];
+    for (const i of touched) {
       const v = this.vectors[i]!;
+      const score = v.norm === 0 ? 0 : dots[i]! / (qn * v.norm);
+      if (best.length === limit && score <= best[best.length - 1]!.score) continue;
       if (filter && !filter(v.item)) continue;
-      out.push({ item: v.item, score: v.norm === 0 ? 0 : dot / (qn * v.norm) });
+      let k = best.length;
+      while (k > 0 && best[k - 1]!.score < score) k--;
+      best.splice(k, 0, { item: v.item, score });
+      if (best.length > limit) best.pop();
     }
-    out.sort((a, b) => b.score - a.score);
-    return out.slice(0, limit);
+    return best;
   }
 }
 
