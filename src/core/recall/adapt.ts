@@ -67,6 +67,9 @@ export function adaptSql(
       if (bound.length === 0) {
         return { ok: false, reason: `the approved question says "${old.text}" but its SQL does not show where, so it cannot be changed to "${target.text}"` };
       }
+      if (kind === 'period' && old.unit !== target.unit && tokens.some((t) => t.kind === 'string' && t.text.toLowerCase() === old.unit)) {
+        return { ok: false, reason: `its SQL also works by ${old.unit} ('${old.unit}'), so changing "${old.text}" to "${target.text}" would change its meaning` };
+      }
       for (const t of bound) edits.push(...replace(t, old, target, tokens, dialect));
       adaptations.push({ kind, from: old.text, to: target.text });
     }

@@ -92,10 +92,10 @@ export function questionLiterals(question: string): QuestionLiteral[] {
   };
   const numberOf = (w: string) => (NUMBER_WORDS[w.toLowerCase()] !== undefined ? String(NUMBER_WORDS[w.toLowerCase()]) : w.replace(/,/g, ''));
   const num = '(\\d[\\d,]*(?:\\.\\d+)?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)';
-  for (const m of question.matchAll(/(["“'‘])([^"”'’]{1,80})(["”'’])/g)) {
+  for (const m of question.matchAll(/"([^"]{1,80})"|“([^”]{1,80})”|‘([^’]{1,80})’|'([^']{1,80})'/g)) {
     // An apostrophe inside a word ("customer's") is not a quote.
-    if (m[1] === "'" && /\w/.test(question[m.index - 1] ?? '')) continue;
-    add({ kind: 'quoted', text: m[0], value: m[2]!.trim(), start: m.index, end: m.index + m[0].length });
+    if (m[4] !== undefined && /\w/.test(question[m.index - 1] ?? '')) continue;
+    add({ kind: 'quoted', text: m[0], value: (m[1] ?? m[2] ?? m[3] ?? m[4])!.trim(), start: m.index, end: m.index + m[0].length });
   }
   for (const m of question.matchAll(/\b\d{4}-\d{2}-\d{2}\b/g)) add({ kind: 'date', text: m[0], value: m[0], start: m.index, end: m.index + m[0].length });
   const period = new RegExp(`\\b(?:last|past|previous|prior|trailing)\\s+${num}\\s+(days?|weeks?|months?|quarters?|years?)\\b`, 'gi');
