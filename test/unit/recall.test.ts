@@ -199,7 +199,8 @@ describe('askdata ask and context on the sample', function () {
     assert.equal(marketing.hidden.columns > 0, true);
     const manager = JSON.parse((await cli(['context', '--project', project, '--as', 'lena.fischer@country.shop.example', '--json', 'How much did we spend on marketing by channel?'])).out);
     assert.ok(!manager.tables.some((t: { key: string }) => t.key === 'marketing_daily'));
-    assert.doesNotMatch(JSON.stringify(manager), /marketing_daily/);
+    assert.doesNotMatch(manager.schema, /marketing_daily/);
+    assert.ok(manager.examples.every((e: { sql: string }) => !/marketing_daily/.test(e.sql)), 'no example reads a table the asker may not read');
   });
 
   it('answers a batch in one process, one JSON line per input with its id, bad lines included', async () => {

@@ -339,7 +339,7 @@ export class GroundingContext {
       const columns = r.columns.length <= MAX_COLUMNS_SHOWN ? r.columns : [...r.columns].sort((a, b) => important(b) - important(a)).slice(0, MAX_COLUMNS_SHOWN);
       const lines = columns.map((c) => {
         const notes: string[] = [];
-        if (c.description) notes.push(oneLine(c.description, 120));
+        if (c.description) notes.push(oneLine(c.description, 120).replace(/\.$/, ''));
         if (c.references) notes.push(`joins ${c.references.relation}.${c.references.column}`);
         if (c.values?.length) notes.push(`values: ${c.values.slice(0, 8).map((v) => `'${oneLine(v, 40)}'`).join(', ')}`);
         const key = c.tests?.includes('unique') || c.tests?.includes('primary_key') ? ' PRIMARY KEY' : '';
