@@ -83,7 +83,8 @@ export class FakeOllama {
     }
     const path = (req.url ?? '/').split('?')[0]!;
     this.requests.push({ method: req.method ?? 'GET', path, body });
-    const model = typeof body?.model === 'string' ? body.model : '';
+    // Ollama accepts `name` as the older spelling of `model` (the npm client still sends it for pull).
+    const model = typeof body?.model === 'string' ? body.model : typeof body?.name === 'string' ? body.name : '';
     const missing = () => json(res, 404, { error: `model "${model}" not found, try pulling it first` });
     const now = () => new Date().toISOString();
 
