@@ -11,8 +11,8 @@ import type { Project, Projects } from './projects';
 
 /** Said in the panel instead of pretending: this build has no answering engine yet. */
 const ANSWERING_UNAVAILABLE =
-  'This build of Ask Data cannot answer new questions yet: SQL generation (Ollama) and the recall engine are still being built. ' +
-  'You can review, edit, approve and reject the pairs in the approval queue, and see which approved questions resemble yours.';
+  'Answering in this panel is not built yet. From a terminal, askdata ask --project . "your question" answers now, with the local model or from approved pairs (recall). ' +
+  'Here you can review, edit, approve and reject pairs, and see which approved questions resemble yours.';
 
 /** All open Ask panels; opening a pair that already has one focuses it. */
 export class AskPanels implements vscode.Disposable {

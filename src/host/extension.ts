@@ -11,6 +11,7 @@ import { Projects, type Project } from './projects';
 import { QueueView, type QueueNode } from './queueView';
 import { IndexService } from './indexService';
 import { RelationHover } from './relationHover';
+import { ModelService } from './modelService';
 import { AskDataStatusBar } from './statusBar';
 
 /**
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const lenses = new SqlCodeLenses(projects);
   const index = new IndexService(context.storageUri, projects, log);
   const statusBar = new AskDataStatusBar(projects);
+  const model = new ModelService(context.globalState, log);
   projects.staleness = (project, pair) => index.staleness(project.root, pair)?.reason;
   context.subscriptions.push(
     log,
@@ -36,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
     lenses,
     new PairDiagnostics(projects),
     statusBar,
+    model,
     index,
     index.onDidChange(() => {
       statusBar.indexSummary = index.summary;
@@ -43,7 +46,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.languages.registerCodeLensProvider(SQL_FILES, lenses),
     vscode.languages.registerHoverProvider(SQL_FILES, new RelationHover(index, projects)),
-    ...registerCommands(projects, queue, panels, log),
+    ...registerCommands(projects, queue, panels, log, model),
+    vscode.commands.registerCommand('askData.ollama.setup', () => model.onboard(true)),
+    vscode.commands.registerCommand('askData.ollama.pull', () => model.pull()),
     vscode.commands.registerCommand('askData.reindex', () => index.reindex().catch((e: Error) => void vscode.window.showErrorMessage(`Ask Data could not index the workspace: ${e.message}`))),
   );
   const loadStarted = performance.now();
@@ -52,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): void {
       log.info(`pairs loaded in ${(performance.now() - loadStarted).toFixed(1)} ms`);
       // The index reads every SQL and YAML file and the database: after the pairs, in the background.
       const indexStarted = performance.now();
+      model.start();
       index.initialize().then(
         () => log.info(`workspace indexed in ${(performance.now() - indexStarted).toFixed(0)} ms`),
         (e: Error) => log.error(`could not index the workspace: ${e.stack ?? e.message}`),
@@ -69,7 +75,7 @@ const SQL_FILES: vscode.DocumentSelector = [{ language: 'sql', scheme: 'file' },
 
 type PairRef = QueueNode | { projectRoot: string; pairId: string } | undefined;
 
-function registerCommands(projects: Projects, queue: QueueView, panels: AskPanels, log: vscode.LogOutputChannel): vscode.Disposable[] {
+function registerCommands(projects: Projects, queue: QueueView, panels: AskPanels, log: vscode.LogOutputChannel, model: ModelService): vscode.Disposable[] {
   const command = (id: string, run: (...args: never[]) => unknown) =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {
       try {
@@ -124,6 +130,7 @@ function registerCommands(projects: Projects, queue: QueueView, panels: AskPanel
         });
         return;
       }
+      model.offerSetup();
       await panels.open({ projectRoot: root });
     }),
     command('askData.askAboutModel', async (model: string, root: string) => {

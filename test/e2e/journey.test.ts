@@ -180,7 +180,7 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await runCommand(page, 'Ask Data: Ask data');
     const view = webview(page);
     await view.locator('h1', { hasText: 'Ask data' }).waitFor({ timeout: 30_000 });
-    await view.locator('#answering-note', { hasText: 'cannot answer new questions yet' }).waitFor();
+    await view.locator('#answering-note', { hasText: 'Answering in this panel is not built yet' }).waitFor();
     await view.locator('#question').click();
     await page.keyboard.type('Who are our best customers by revenue?');
     const suggestion = view.locator('ul.similar button', { hasText: 'Who are my top customers?' });
