@@ -109,8 +109,9 @@ export async function answerQuestion(question: string, context: GroundingContext
 
   options.onStep?.('recall');
   const recalled = context.recall.answer(question);
-  const recallFirst = !useModel || (!hasFeedback && !recalled.abstained && recalled.similarity >= REUSE_SIMILARITY);
-  if (recallFirst || options.engine === 'recall') {
+  // `--engine ollama` asks the model even when an approved pair is near-identical.
+  const recallFirst = !useModel || (options.engine === 'auto' && !hasFeedback && !recalled.abstained && recalled.similarity >= REUSE_SIMILARITY);
+  if (recallFirst) {
     if (recalled.abstained) {
       const why = !useModel && options.engine === 'auto' && options.modelUnavailable ? ` ${options.modelUnavailable}` : '';
       return { ...base, source: 'recall', abstained: true, reason: `${recalled.reason}${why}` };
