@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
 import { answerQuestion, type Answer, type AnswerEngine, type ChatModel } from '../core/answer/answer';
-import type { Grounding } from '../core/grounding/grounding';
 import { openAskProject } from '../adapters/askProject';
 import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
 
@@ -75,47 +74,17 @@ export async function groundQuestions(options: Pick<AskCommandOptions, 'project'
   try {
     for (const item of items) {
       if ('error' in item) emit({ id: item.id, error: { class: 'input', message: item.error } });
-      else emit({ id: item.id, ...groundingJson(project.context.ground(item.question)) });
+      else emit({ id: item.id, ...project.context.ground(item.question) });
     }
   } finally {
     project.close();
   }
 }
 
-/** The answer as `askdata ask --json` prints it. */
-export function answerJson(a: Answer) {
-  return {
-    question: a.question,
-    sql: a.sql,
-    source: a.source,
-    model: a.model,
-    pair: a.pair,
-    adaptations: a.adaptations,
-    examples: a.examples,
-    assumptions: a.assumptions,
-    abstained: a.abstained,
-    reason: a.reason,
-    result: a.result,
-    error: a.error,
-    attempts: a.attempts,
-  };
-}
-
-/** Exactly what the model would see, with scores and token counts. */
-export function groundingJson(g: Grounding) {
-  return {
-    question: g.question,
-    dialect: g.dialect,
-    tables: g.tables,
-    tablesAvailable: g.tablesAvailable,
-    hidden: g.hidden,
-    joins: g.joins,
-    examples: g.examples,
-    rules: g.rules,
-    dialectNotes: g.dialectNotes,
-    schema: g.schema,
-    tokens: g.tokens,
-  };
+/** The answer as `askdata ask --json` prints it: everything but the grounding (`askdata context` prints that). */
+export function answerJson(a: Answer): Omit<Answer, 'grounding'> {
+  const { grounding: _grounding, ...rest } = a;
+  return rest;
 }
 
 export function answerText(a: Answer): string {

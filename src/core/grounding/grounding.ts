@@ -332,8 +332,8 @@ export class GroundingContext {
       const r = t.relation;
       const joinColumns = new Set<string>();
       for (const other of this.adjacency.get(r.key)?.values() ?? []) {
-        if (other.left.toLowerCase() === r.key.toLowerCase() || this.byKey.get(other.left.toLowerCase())?.key === r.key) joinColumns.add(other.leftColumn.toLowerCase());
-        if (other.right.toLowerCase() === r.key.toLowerCase() || this.byKey.get(other.right.toLowerCase())?.key === r.key) joinColumns.add(other.rightColumn.toLowerCase());
+        if (this.byKey.get(other.left.toLowerCase())?.key === r.key) joinColumns.add(other.leftColumn.toLowerCase());
+        if (this.byKey.get(other.right.toLowerCase())?.key === r.key) joinColumns.add(other.rightColumn.toLowerCase());
       }
       const important = (c: IndexedRelation['columns'][number]) => (t.columnScores.get(c.name) ?? 0) + (joinColumns.has(c.name.toLowerCase()) || c.tests?.some((x) => x === 'unique' || x === 'primary_key') ? 0.5 : 0) + (c.description ? 0.1 : 0);
       const columns = r.columns.length <= MAX_COLUMNS_SHOWN ? r.columns : [...r.columns].sort((a, b) => important(b) - important(a)).slice(0, MAX_COLUMNS_SHOWN);

@@ -49,9 +49,8 @@ export function questionBag(question: string, vocabulary: Vocabulary): string[] 
 
 export function pairBag(doc: ExampleDoc, vocabulary: Vocabulary): string[] {
   const q = questionBag(doc.question, vocabulary);
-  const words = new Set(q.filter((t) => !isFeature(t)));
-  const features = new Set([...q.filter(isFeature), ...sqlFeatures(doc.sql, vocabulary)]);
-  return [...q.filter((t) => words.has(t)), ...features];
+  // Words count as often as they occur; a feature once, whether the question or the SQL shows it.
+  return [...q.filter((t) => !isFeature(t)), ...new Set([...q.filter(isFeature), ...sqlFeatures(doc.sql, vocabulary)])];
 }
 
 // Words never hold ':' or '!': question words are split on anything but letters and digits.
@@ -92,16 +91,6 @@ export class BagIndex<T> {
     const v: Vector = new Map();
     for (const t of bag) v.set(t, (v.get(t) ?? 0) + this.idf(t) * (isFeature(t) ? FEATURE_WEIGHT : 1));
     return v;
-  }
-
-  /** Cosine of two bags, weighted by this index's IDF. */
-  similarity(a: readonly string[], b: readonly string[]): number {
-    const va = this.weigh(a);
-    const vb = this.weigh(b);
-    let dot = 0;
-    for (const [t, w] of va) dot += w * (vb.get(t) ?? 0);
-    const n = norm(va) * norm(vb);
-    return n === 0 ? 0 : dot / n;
   }
 
   /** The entries most like `bag`, best first; only entries sharing a token are scored. */
