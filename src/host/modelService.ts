@@ -116,9 +116,10 @@ export class ModelService implements vscode.Disposable {
       return;
     }
     const install = process.platform === 'darwin' ? 'brew install ollama && ollama serve' : process.platform === 'win32' ? 'winget install Ollama.Ollama' : 'curl -fsSL https://ollama.com/install.sh | sh';
+    // Three buttons at most: a fourth squeezes the notification's source label into a stray letter.
     const choice = await vscode.window.showInformationMessage(
-      `Ask Data writes SQL with a local model served by Ollama, which is not running at ${s.host}. Install and start it (${install}), then run: ${pull}. Until then, questions that match approved pairs are still answered.`,
-      'Install Ollama', 'Pull Model', 'Settings', ...(explicit ? [] : ["Don't Show Again"]),
+      `Ollama is not running at ${s.host}. Ask Data writes SQL with a local model: install Ollama (${install}), then run ${pull}. Until then, questions that match approved pairs are answered from them.`,
+      'Install Ollama', 'Pull Model', explicit ? 'Settings' : "Don't Show Again",
     );
     if (choice === 'Install Ollama') this.runInTerminal(`${install}${process.platform === 'darwin' ? '' : ` && ${pull}`}`);
     else if (choice === 'Pull Model') this.runInTerminal(pull);
