@@ -21,3 +21,8 @@ function gitConfig(cwd: string, key: string): Promise<string | undefined> {
     });
   });
 }
+
+/** The email of a "Name <email>" identity: what access policies match askers by. */
+export function emailOf(identity: string | undefined): string | undefined {
+  return /<([^>]+)>/.exec(identity ?? '')?.[1];
+}

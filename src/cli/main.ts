@@ -2,10 +2,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NodePairFiles } from '../adapters/nodePairFiles';
 import { PairStore } from '../core/pairs/pairStore';
-import { gitIdentity } from '../adapters/gitIdentity';
+import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import type { AnswerEngine } from '../core/answer/answer';
 import { answerText, askQuestions, groundQuestions, readBatch } from './ask';
-import { contextText, emailOf, formatTable, indexReport, pairsListReport, runQuery, validationReport } from './reports';
+import { contextText, formatTable, indexReport, pairsListReport, runQuery, validationReport } from './reports';
 
 const USAGE = `askdata — Ask Data from the command line
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { gitIdentity } from '../adapters/gitIdentity';
+import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import { openProjectEngine } from '../adapters/projectDatabase';
 import { projectAccess } from '../adapters/projectPolicies';
 import { indexFolder } from '../adapters/workspaceFiles';
@@ -86,10 +86,6 @@ export async function runQuery(project: string, sql: string, limit: number, aske
   } finally {
     engine.close();
   }
-}
-
-export function emailOf(identity: string | undefined): string | undefined {
-  return /<([^>]+)>/.exec(identity ?? '')?.[1];
 }
 
 function asExecutionError(e: unknown): ExecutionError {

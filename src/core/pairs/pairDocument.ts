@@ -1,7 +1,7 @@
 import { CORE_SCHEMA, load as fastLoad } from 'js-yaml';
 import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { parseYamlWith, type YamlProblem } from '../yamlFile';
-import { pairFileSchema, type HistoryEvent, type PairFile } from './pairSchema';
+import { pairFileSchema, type HistoryEvent, type PairFile, type ResultSummary } from './pairSchema';
 
 /** A problem in a pair file, located for the Problems panel and for `askdata pairs validate`. */
 export type PairProblem = YamlProblem;
@@ -85,6 +85,11 @@ export function setQuestion(doc: Document, question: string): void {
 
 export function setSql(doc: Document, sql: string): void {
   doc.set('sql', sqlScalar(sql));
+}
+
+/** The result an approval signed off on: row count, columns and fingerprint (GUIDE §3). */
+export function setResult(doc: Document, result: ResultSummary): void {
+  setBeforeHistory(doc, 'result', doc.createNode(dropUndefined(result), { flow: true }));
 }
 
 export function setList(doc: Document, key: 'tables' | 'tags', values: readonly string[]): void {

@@ -60,3 +60,4 @@ export const pairFileSchema = z
 
 export type PairFile = z.infer<typeof pairFileSchema>;
 export type HistoryEvent = z.infer<typeof historyEventSchema>;
+export type ResultSummary = z.infer<typeof resultSummarySchema>;

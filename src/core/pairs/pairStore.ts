@@ -1,9 +1,9 @@
 import type { Document } from 'yaml';
 import {
-  appendHistory, newPairDocument, parsePairText, readPairText, removeKey, renderPairDocument, setQuestion, setSignOff,
+  appendHistory, newPairDocument, parsePairText, readPairText, removeKey, renderPairDocument, setQuestion, setResult, setSignOff,
   setSql, setStatus, type PairProblem,
 } from './pairDocument';
-import { PAIR_FORMAT_VERSION, type HistoryEvent, type PairFile, type PairStatus } from './pairSchema';
+import { PAIR_FORMAT_VERSION, type HistoryEvent, type PairFile, type PairStatus, type ResultSummary } from './pairSchema';
 
 /** The file operations the store needs; the file-system adapter provides them. */
 export interface PairFiles {
@@ -62,6 +62,15 @@ export interface NewPair {
   by: string;
   /** The first history event; `created` unless the pair came from a question that was asked. */
   event?: { event: string; model?: string; text?: string };
+  /**
+   * The whole history when the pair was worked out before it was saved (asked, feedback, edited,
+   * run …), oldest first; the store adds the final event (`created` or `approved`) itself.
+   */
+  history?: HistoryEvent[];
+  /** Why, for a pair saved as rejected. */
+  reason?: string;
+  /** The result signed off on, for an approved pair: what `askdata test` compares against later. */
+  result?: ResultSummary;
 }
 
 export const PAIRS_DIR = 'askdata/pairs';
@@ -149,11 +158,13 @@ export class PairStore {
     if (this.byPath.delete(path)) this.emit();
   }
 
-  approve(id: string, by: string): Promise<Pair> {
+  /** Approves; with `result`, also records the result the approver saw (row count, columns, fingerprint). */
+  approve(id: string, by: string, result?: ResultSummary): Promise<Pair> {
     return this.mutate(id, (doc, at) => {
       setStatus(doc, 'approved');
       setSignOff(doc, 'approved', { by, at });
       removeKey(doc, 'rejected');
+      if (result) setResult(doc, result);
       appendHistory(doc, { at, event: 'approved', by });
     });
   }
@@ -181,7 +192,7 @@ export class PairStore {
    * Changes the question or the SQL. What was approved is no longer what the file says, so an
    * approved pair goes back to pending and its stored result summary is dropped.
    */
-  edit(id: string, change: { question?: string; sql?: string }, by: string): Promise<Pair> {
+  edit(id: string, change: { question?: string; sql?: string }, by: string, steps: readonly HistoryEvent[] = []): Promise<Pair> {
     return this.mutate(id, (doc, at, pair) => {
       const edited: string[] = [];
       if (change.question !== undefined && change.question.trim() !== pair.question.trim()) {
@@ -198,6 +209,8 @@ export class PairStore {
         setStatus(doc, 'pending');
         removeKey(doc, 'approved');
       }
+      // The steps that led to the edit (feedback, regenerations) come first, in the order they happened.
+      for (const step of steps) appendHistory(doc, step);
       appendHistory(doc, { at, event: 'edited', by, text: edited.join(' and ') });
       return true;
     });
@@ -214,7 +227,11 @@ export class PairStore {
       tags: input.tags?.length ? input.tags : undefined,
       tables: input.tables?.length ? input.tables : undefined,
       approved: status === 'approved' ? { by: input.by, at } : undefined,
-      history: [{ ...(input.event ?? { event: 'created' }), at, by: input.by }],
+      rejected: status === 'rejected' ? { by: input.by, at, ...(input.reason ? { reason: input.reason } : {}) } : undefined,
+      result: input.result,
+      history: input.history?.length
+        ? [...input.history, ...(status === 'pending' ? [] : [{ event: status, at, by: input.by, ...(input.reason ? { text: input.reason } : {}) }])]
+        : [{ ...(input.event ?? { event: 'created' }), at, by: input.by }],
     };
     const text = renderPairDocument(newPairDocument(pair));
     const check = parsePairText(text);
