@@ -23,7 +23,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, banner: { js: '#!/usr/bin/env node' } },
-  { ...common, entryPoints: ['webview-ui/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // The panel is minified even in development builds: it loads every time a panel opens.
+  { ...common, minify: true, entryPoints: ['webview-ui/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
   { ...common, entryPoints: ['test/electron/runTest.ts', 'test/electron/suite/index.ts'], outdir: 'dist/test/electron', outbase: 'test/electron', platform: 'node', format: 'cjs', target: 'node20', external: [...nodeExternals, 'mocha', '@vscode/test-electron'] },
 ];
 

@@ -10,7 +10,7 @@ step() { printf '\n\033[1m── %s\033[0m\n' "$*"; }
 step "lint"
 npx eslint .
 step "type check"
-npx tsc --noEmit -p .
+npx tsc --noEmit -p . && npx tsc --noEmit -p webview-ui
 step "build"
 node esbuild.mjs
 step "unit and integration tests"

@@ -27,3 +27,8 @@ export function formatWhen(iso: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
+
+/** The children worth appending: `el.append(...present(a, cond ? b : null))`. */
+export function present(...children: Child[]): Array<Node | string> {
+  return children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false);
+}

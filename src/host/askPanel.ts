@@ -1,25 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { similarQuestions } from '../core/pairs/similar';
+import type { AnswerStep } from '../core/answer/answer';
+import type { Turn } from '../core/answer/prompt';
+import { ExecutionError } from '../core/execution/errors';
 import type { Pair } from '../core/pairs/pairStore';
+import type { ResultSummary } from '../core/pairs/pairSchema';
+import { referencedRelations } from '../core/sql/relations';
 import {
-  ASK_PANEL_VIEW_TYPE, hostToWebview, panelState, webviewToHost, type HostToWebview, type PairView, type PanelState, type RequestBody,
+  ASK_PANEL_VIEW_TYPE, hostToWebview, panelState, webviewToHost, type HistoryEntry, type HostToWebview, type ModelView, type PairView, type PanelState, type RequestBody,
 } from '../protocol/messages';
+import { panelHtml } from '../protocol/panelHtml';
+import type { AskService } from './askService';
 import { requireIdentity } from './identity';
+import type { ModelService } from './modelService';
 import type { Project, Projects } from './projects';
-
-/** Said in the panel instead of pretending: this build has no answering engine yet. */
-const ANSWERING_UNAVAILABLE =
-  'Answering in this panel is not built yet. From a terminal, askdata ask --project . "your question" answers now, with the local model or from approved pairs (recall). ' +
-  'Here you can review, edit, approve and reject pairs, and see which approved questions resemble yours.';
 
 /** All open Ask panels; opening a pair that already has one focuses it. */
 export class AskPanels implements vscode.Disposable {
   private readonly sessions = new Set<AskPanelSession>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly projects: Projects, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly projects: Projects, private readonly services: PanelServices, private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(vscode.window.registerWebviewPanelSerializer(ASK_PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
         const parsed = panelState.safeParse(state);
@@ -29,7 +31,7 @@ export class AskPanels implements vscode.Disposable {
           return;
         }
         await this.projects.initialize();
-        this.track(new AskPanelSession(panel, parsed.data, this.projects, this.log, this.extensionUri));
+        this.track(new AskPanelSession(panel, parsed.data, this.projects, this.services, this.log, this.extensionUri));
       },
     }));
   }
@@ -47,7 +49,7 @@ export class AskPanels implements vscode.Disposable {
     const project = this.projects.get(state.projectRoot);
     const pair = state.pairId ? project?.store.get(state.pairId) : undefined;
     const panel = vscode.window.createWebviewPanel(ASK_PANEL_VIEW_TYPE, panelTitle(pair, state.about), vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
-    this.track(new AskPanelSession(panel, state, this.projects, this.log, this.extensionUri));
+    this.track(new AskPanelSession(panel, state, this.projects, this.services, this.log, this.extensionUri));
   }
 
   private track(session: AskPanelSession): void {
@@ -74,13 +76,22 @@ function truncate(s: string, n: number): string {
   return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
 }
 
+/** What the panel needs besides the projects: answering, and the model's state. */
+export interface PanelServices {
+  ask: AskService;
+  model: ModelService;
+}
+
 class AskPanelSession {
   private readonly disposables: vscode.Disposable[] = [];
+  /** Requests that can be stopped (ask, fix, run), by request id. */
+  private readonly running = new Map<number, AbortController>();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
     public state: PanelState,
     private readonly projects: Projects,
+    private readonly services: PanelServices,
     private readonly log: vscode.LogOutputChannel,
     extensionUri: vscode.Uri,
   ) {
@@ -90,7 +101,11 @@ class AskPanelSession {
     panel.webview.html = html(panel.webview, extensionUri);
     panel.webview.onDidReceiveMessage((m) => this.receive(m), undefined, this.disposables);
     projects.onDidChange(() => this.pushPair(), undefined, this.disposables);
-    panel.onDidDispose(() => this.disposables.forEach((d) => d.dispose()), undefined, this.disposables);
+    services.model.onDidChange(() => this.post({ type: 'modelChanged', model: this.modelView() }), undefined, this.disposables);
+    panel.onDidDispose(() => {
+      for (const c of this.running.values()) c.abort();
+      this.disposables.forEach((d) => d.dispose());
+    }, undefined, this.disposables);
   }
 
   private get project(): Project | undefined {
@@ -101,15 +116,25 @@ class AskPanelSession {
     return this.state.pairId ? this.project?.store.get(this.state.pairId) : undefined;
   }
 
+  private modelView(): ModelView {
+    const m = this.services.model;
+    const name = m.client.name;
+    return m.ready ? { available: true, name } : { available: false, name, problem: m.unavailableReason() };
+  }
+
   private post(message: HostToWebview): void {
     // Validate what we send too: a bad value should fail here, loudly, not in the webview.
     void this.panel.webview.postMessage(hostToWebview.parse(message));
   }
 
+  private view(pair: Pair): PairView {
+    return toView(pair, this.project!, (p, x) => this.projects.staleness(p, x));
+  }
+
   private lastSent: string | undefined;
   private pushPair(): void {
     if (!this.state.pairId) return;
-    const view = this.pair ? toView(this.pair, this.project!, (p, x) => this.projects.staleness(p, x)) : null;
+    const view = this.pair ? this.view(this.pair) : null;
     const key = JSON.stringify(view);
     if (key === this.lastSent) return;
     this.lastSent = key;
@@ -120,46 +145,72 @@ class AskPanelSession {
   private async receive(raw: unknown): Promise<void> {
     const parsed = webviewToHost.safeParse(raw);
     if (!parsed.success) {
-      this.log.warn(`Ask panel sent a message that does not match the protocol; ignored: ${parsed.error.issues[0]?.message}`);
+      this.log.warn(`Ask panel sent a message that does not match the protocol; ignored: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
       return;
     }
     const message = parsed.data;
     if (message.type === 'ready' || message.type === 'state') {
-      // The webview's own state wins only for what it owns (the draft question).
+      // The webview's own state wins only for what it owns (the draft).
       if (message.state && message.state.projectRoot === this.state.projectRoot && message.state.pairId === this.state.pairId) {
-        this.state = { ...this.state, draftQuestion: message.state.draftQuestion };
+        this.state = { ...this.state, draftQuestion: message.state.draftQuestion, draft: message.state.draft };
       }
       if (message.type === 'ready') {
-        const view = this.pair ? toView(this.pair, this.project!, (p, x) => this.projects.staleness(p, x)) : null;
+        const view = this.pair ? this.view(this.pair) : null;
         this.lastSent = JSON.stringify(view);
-        this.post({
-          type: 'init',
-          state: this.state,
-          projectName: this.project?.name ?? path.basename(this.state.projectRoot),
-          pair: view,
-          answering: { available: false, reason: ANSWERING_UNAVAILABLE },
-        });
+        this.post({ type: 'init', state: this.state, projectName: this.project?.name ?? path.basename(this.state.projectRoot), pair: view, model: this.modelView() });
       }
       return;
     }
+    const controller = new AbortController();
+    this.running.set(message.id, controller);
     try {
-      const result = await this.handle(message.body);
+      const result = await this.handle(message.body, message.id, controller.signal);
       this.post({ type: 'reply', id: message.id, ok: true, result });
     } catch (e) {
-      this.post({ type: 'reply', id: message.id, ok: false, error: (e as Error).message });
+      const errorClass = e instanceof ExecutionError ? e.errorClass : undefined;
+      if (!errorClass) this.log.warn(`Ask panel ${message.body.method}: ${(e as Error).stack ?? e}`);
+      this.post({ type: 'reply', id: message.id, ok: false, error: (e as Error).message, errorClass });
+    } finally {
+      this.running.delete(message.id);
     }
   }
 
-  private async handle(body: RequestBody): Promise<unknown> {
+  private async handle(body: RequestBody, id: number, signal: AbortSignal): Promise<unknown> {
     const project = this.project;
     if (!project) throw new Error(`The project at ${this.state.projectRoot} is no longer open.`);
-    if (body.method === 'similar') {
-      const approved = project.store.pairs.filter((p) => p.status === 'approved');
-      return similarQuestions(body.question, approved);
-    }
-    if (body.method === 'openPair') {
-      await vscode.commands.executeCommand('askData.openPair', { projectRoot: project.root, pairId: body.pairId });
-      return undefined;
+    const ask = this.services.ask;
+    const progress = {
+      signal,
+      onStep: (step: AnswerStep, detail?: string) => this.post({ type: 'progress', id, step, detail }),
+      onToken: (text: string) => this.post({ type: 'token', id, text }),
+    };
+    switch (body.method) {
+      case 'ask': {
+        const turns: Turn[] = body.feedback ? [{ kind: 'feedback', sql: body.feedback.sql, shape: body.feedback.shape, text: body.feedback.text }] : [];
+        if (turns.length && !this.services.model.ready) throw new Error(`Regenerating from your feedback needs the local model. ${this.services.model.unavailableReason()}`);
+        return ask.ask(project.root, body.question, { ...progress, turns });
+      }
+      case 'fix':
+        if (!this.services.model.ready) throw new Error(`Fixing a query needs the local model. ${this.services.model.unavailableReason()}`);
+        return ask.ask(project.root, body.question, { ...progress, turns: [{ kind: 'repair', sql: body.sql, errorClass: body.error.class, message: body.error.message }] });
+      case 'run':
+        return ask.run(project.root, body.sql, signal);
+      case 'cancel':
+        this.running.get(body.requestId)?.abort();
+        return undefined;
+      case 'similar':
+        return ask.similar(project.root, body.question);
+      case 'openPair':
+        await vscode.commands.executeCommand('askData.openPair', { projectRoot: project.root, pairId: body.pairId });
+        return undefined;
+      case 'copy':
+        await vscode.env.clipboard.writeText(body.text);
+        return undefined;
+      case 'setupModel':
+        await vscode.commands.executeCommand('askData.ollama.setup');
+        return undefined;
+      case 'decide':
+        return this.decide(project, body);
     }
     const pair = this.pair;
     if (!pair) throw new Error('This pair no longer exists; it may have been deleted or renamed.');
@@ -171,7 +222,7 @@ class AskPanelSession {
     if (!who) throw new Error('No identity set (git user.name/user.email or the Ask Data identity settings).');
     switch (body.method) {
       case 'approve':
-        await project.store.approve(pair.id, who);
+        await approvePair(project, pair, who, ask, this.log);
         break;
       case 'reject':
         await project.store.reject(pair.id, who, body.reason?.trim() || undefined);
@@ -180,12 +231,63 @@ class AskPanelSession {
         await project.store.removeApproval(pair.id, who);
         break;
       case 'save':
-        await project.store.edit(pair.id, { question: body.question, sql: body.sql }, who);
+        await project.store.edit(pair.id, { question: body.question, sql: body.sql }, who, stamp(body.history ?? [], who));
         break;
     }
     this.pushPair();
     return undefined;
   }
+
+  /** An answer becomes a pair file: approved (with its result), pending, or rejected (with why). */
+  private async decide(project: Project, body: Extract<RequestBody, { method: 'decide' }>): Promise<PairView> {
+    const who = await requireIdentity(project.root);
+    if (!who) throw new Error('No identity set (git user.name/user.email or the Ask Data identity settings).');
+    const result = body.decision === 'approve' ? await resultToRecord(project, body.sql, this.services.ask, this.log) : undefined;
+    const pair = await project.store.add({
+      question: body.question,
+      sql: body.sql,
+      status: body.decision === 'approve' ? 'approved' : body.decision === 'reject' ? 'rejected' : 'pending',
+      tables: referencedRelations(body.sql),
+      by: who,
+      reason: body.reason?.trim() || undefined,
+      history: stamp(body.history, who),
+      result,
+    });
+    this.state = { projectRoot: project.root, pairId: pair.id };
+    this.panel.title = panelTitle(pair, undefined);
+    const view = this.view(pair);
+    this.lastSent = JSON.stringify(view);
+    return view;
+  }
+}
+
+/** The asker is who typed the question: their name goes on the steps the webview recorded. */
+function stamp(history: readonly HistoryEntry[], who: string): HistoryEntry[] {
+  return history.map((h) => (h.event === 'asked' || h.event === 'feedback' || h.event === 'edited' ? { ...h, by: h.by ?? who } : h));
+}
+
+/**
+ * The result an approval records. A query that fails is not approved: approving it would sign off
+ * on an error. A database that cannot be read right now (missing, locked by dbt) does not block
+ * the approval; the result is then left out and the person is told.
+ */
+async function resultToRecord(project: Project, sql: string, ask: AskService, log: vscode.LogOutputChannel): Promise<ResultSummary | undefined> {
+  try {
+    const f = await ask.fingerprint(project.root, sql);
+    return { rows: f.rows, columns: f.columns, fingerprint: f.fingerprint };
+  } catch (e) {
+    if (e instanceof ExecutionError && (e.errorClass === 'database-missing' || e.errorClass === 'database-locked')) {
+      log.warn(`approved without a result fingerprint: ${e.message}`);
+      void vscode.window.showWarningMessage(`Approved without recording its result: ${e.message}`);
+      return undefined;
+    }
+    throw new ExecutionError(e instanceof ExecutionError ? e.errorClass : 'runtime', `Not approved: this SQL does not run (${(e as Error).message}). Fix it, then approve.`, 'not approved');
+  }
+}
+
+/** Approves an existing pair, recording the result it returns now (the queue and the panel both use this). */
+export async function approvePair(project: Project, pair: Pair, who: string, ask: AskService, log: vscode.LogOutputChannel): Promise<Pair> {
+  return project.store.approve(pair.id, who, await resultToRecord(project, pair.sql, ask, log));
 }
 
 export function toView(pair: Pair, project: Project, stale: (project: Project, pair: Pair) => string | undefined): PairView {
@@ -200,33 +302,14 @@ export function toView(pair: Pair, project: Project, stale: (project: Project, p
     tables: pair.tables,
     approved: approved ? { by: approved.by, at: approved.at } : undefined,
     rejected: rejected ? { by: rejected.by, at: rejected.at, reason: rejected.reason } : undefined,
+    result: pair.data.result ? { rows: pair.data.result.rows, columns: pair.data.result.columns, fingerprint: pair.data.result.fingerprint } : undefined,
+    synthetic: pair.data.synthetic,
     history: pair.history.map((h) => ({ at: h.at, event: h.event, by: h.by, model: h.model, text: h.text })),
     stale: stale(project, pair),
   };
 }
 
 function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', name)).toString();
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource} data:`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${asset('panel.css')}">
-<title>Ask data</title>
-</head>
-<body>
-<main id="app" aria-busy="true"></main>
-<script nonce="${nonce}" src="${asset('webview.js')}"></script>
-</body>
-</html>`;
+  return panelHtml({ nonce: randomBytes(16).toString('base64'), cspSource: webview.cspSource, script: asset('webview.js'), style: asset('panel.css') });
 }

@@ -3,12 +3,14 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { Pair } from '../core/pairs/pairStore';
 import { referencedRelations } from '../core/sql/relations';
-import { AskPanels } from './askPanel';
+import { approvePair, AskPanels } from './askPanel';
+import { AskService } from './askService';
 import { SqlCodeLenses } from './codeLenses';
 import { requireIdentity } from './identity';
 import { PairDiagnostics } from './pairDiagnostics';
 import { Projects, type Project } from './projects';
 import { QueueView, type QueueNode } from './queueView';
+import { LearningView } from './learningView';
 import { IndexService } from './indexService';
 import { RelationHover } from './relationHover';
 import { ModelService } from './modelService';
@@ -24,11 +26,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Ask Data', { log: true });
   const projects = new Projects(log);
   const queue = new QueueView(projects);
-  const panels = new AskPanels(context.extensionUri, projects, log);
   const lenses = new SqlCodeLenses(projects);
   const index = new IndexService(context.storageUri, projects, log);
   const statusBar = new AskDataStatusBar(projects);
   const model = new ModelService(context.globalState, log);
+  const ask = new AskService(projects, index, model, log);
+  const panels = new AskPanels(context.extensionUri, projects, { ask, model }, log);
   projects.staleness = (project, pair) => index.staleness(project.root, pair)?.reason;
   context.subscriptions.push(
     log,
@@ -39,6 +42,8 @@ export function activate(context: vscode.ExtensionContext): void {
     new PairDiagnostics(projects),
     statusBar,
     model,
+    new LearningView(projects, model),
+    ask,
     index,
     index.onDidChange(() => {
       statusBar.indexSummary = index.summary;
@@ -46,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.languages.registerCodeLensProvider(SQL_FILES, lenses),
     vscode.languages.registerHoverProvider(SQL_FILES, new RelationHover(index, projects)),
-    ...registerCommands(projects, queue, panels, log, model),
+    ...registerCommands(projects, queue, panels, log, model, ask),
     vscode.commands.registerCommand('askData.ollama.setup', () => model.onboard(true)),
     vscode.commands.registerCommand('askData.ollama.pull', () => model.pull()),
     vscode.commands.registerCommand('askData.reindex', () => index.reindex().catch((e: Error) => void vscode.window.showErrorMessage(`Ask Data could not index the workspace: ${e.message}`))),
@@ -75,7 +80,7 @@ const SQL_FILES: vscode.DocumentSelector = [{ language: 'sql', scheme: 'file' },
 
 type PairRef = QueueNode | { projectRoot: string; pairId: string } | undefined;
 
-function registerCommands(projects: Projects, queue: QueueView, panels: AskPanels, log: vscode.LogOutputChannel, model: ModelService): vscode.Disposable[] {
+function registerCommands(projects: Projects, queue: QueueView, panels: AskPanels, log: vscode.LogOutputChannel, model: ModelService, ask: AskService): vscode.Disposable[] {
   const command = (id: string, run: (...args: never[]) => unknown) =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {
       try {
@@ -154,7 +159,7 @@ function registerCommands(projects: Projects, queue: QueueView, panels: AskPanel
       if (!target) return;
       const who = await requireIdentity(target.project.root);
       if (!who) return;
-      await target.project.store.approve(target.pair.id, who);
+      await approvePair(target.project, target.pair, who, ask, log);
       vscode.window.setStatusBarMessage(`$(pass) Approved: ${target.pair.question}`, 4000);
     }),
     command('askData.rejectPair', async (ref: PairRef) => {

@@ -54,6 +54,15 @@ export class ModelService implements vscode.Disposable {
     return this.status?.reachable && this.status.modelPulled ? this.client : undefined;
   }
 
+  /** Why there is no model, in a sentence with the fix (shown with recall answers and in the panel). */
+  unavailableReason(): string {
+    const s = this.status;
+    if (!s) return 'The local model has not been checked yet.';
+    if (!s.reachable) return `Ollama is not running at ${s.host} (start it with: ollama serve).`;
+    if (!s.modelPulled) return `The model ${s.model} is not pulled (ollama pull ${s.model}).`;
+    return '';
+  }
+
   start(): void {
     void this.check();
   }
@@ -99,7 +108,8 @@ export class ModelService implements vscode.Disposable {
 
   /** The onboarding: what is missing, the exact command, and a button that does it. */
   async onboard(explicit: boolean): Promise<void> {
-    const s = this.status ?? (await this.check());
+    // Asked for by the person: look again, Ollama may have been started since the last check.
+    const s = explicit || !this.status ? await this.check() : this.status;
     if (s.reachable && s.modelPulled) {
       if (explicit) void vscode.window.showInformationMessage(`Ask Data is using ${s.model} on Ollama ${s.version} at ${s.host}.`);
       return;

@@ -32,7 +32,7 @@ export interface SessionOptions {
   settings?: Record<string, unknown>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -89,7 +89,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const extensions = path.join(base, 'extensions');
   const userData = path.join(base, 'user-data');
 
-  await fs.cp(options.workspaceFrom, workspace, { recursive: true, filter: (src) => !/\.duckdb(\.wal)?$/.test(src) });
+  // The database comes along (the panel runs queries on it); a write-ahead log of a build in progress does not.
+  await fs.cp(options.workspaceFrom, workspace, { recursive: true, filter: (src) => !/\.duckdb\.wal$/.test(src) });
   const user = options.gitUser ?? { name: 'Erin Tester', email: 'erin@shop.example' };
   const git = (...args: string[]) => execFileSync('git', args, { cwd: workspace, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');

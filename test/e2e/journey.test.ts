@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
@@ -7,19 +8,43 @@ import { PairStore } from '../../src/core/pairs/pairStore';
 import { WorkspaceFiles } from '../../src/adapters/workspaceFiles';
 import { pairStaleness } from '../../src/core/index/staleness';
 import { approvedPairsUsing } from '../../src/core/queue/approvalQueue';
-import { sampleShop } from '../support/tempDir';
-import { startSession, type Session } from './codeServer';
+import { slugify } from '../../src/core/pairs/pairStore';
+import { FakeOllama } from '../support/fakeOllama';
+import { sampleWithDatabase } from '../support/sampleDb';
+import { repoRoot } from '../support/tempDir';
+import { freePort, startSession, type Session } from './codeServer';
 import { closeAllEditors, eventually, openAskDataView, quickOpen, runCommand, treeRow, webview } from './workbench';
 
 const TESTER = { name: 'Erin Tester', email: 'erin@shop.example' };
+const JOURNEY_QUESTION = 'Who are our five biggest customers by revenue?';
+const JOURNEY_PAIR = slugify(JOURNEY_QUESTION);
+const BY_REVENUE = '-- assumption: "biggest" means highest lifetime revenue\nselect customer_id, customer_name, lifetime_revenue\nfrom customers\norder by lifetime_revenue desc\nlimit 5';
+const BY_ORDERS = '-- assumption: "biggest" means the most orders\nselect customer_id, customer_name, order_count\nfrom customers\norder by order_count desc\nlimit 5';
+
+/** The model, played by a fake Ollama: scripted SQL for the questions of the journey. */
+function scriptedModel({ messages }: { messages: Array<{ role: string; content: string }> }) {
+  const last = messages.at(-1)!.content;
+  const sql = /not quite right/.test(last) || /most orders/.test(last) ? BY_ORDERS
+    : last === JOURNEY_QUESTION ? BY_REVENUE
+      : /email/.test(last) ? 'select customer_name, email from customers order by lifetime_revenue desc limit 5'
+        : 'select 1 as one';
+  return { content: `\`\`\`sql\n${sql}\n\`\`\``, chunkDelayMs: 5 };
+}
 
 describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
   let s: Session;
+  let ollamaPort: number;
+  let ollamaHost: string;
+  // Not listening until the journey starts: the first questions are asked without a model.
+  const ollama = new FakeOllama({ reply: scriptedModel });
   const pairFile = (id: string) => path.join(s.workspace, 'askdata', 'pairs', `${id}.yml`);
   const readPair = async (id: string) => parse(await fs.readFile(pairFile(id), 'utf8'));
 
   before(async function () {
-    s = await startSession({ workspaceFrom: sampleShop, gitUser: TESTER });
+    ollamaPort = await freePort();
+    ollamaHost = `http://127.0.0.1:${ollamaPort}`;
+    const { project } = await sampleWithDatabase();
+    s = await startSession({ workspaceFrom: project, gitUser: TESTER, settings: { 'askData.ollama.host': ollamaHost } });
   });
 
   afterEach(async function () {
@@ -31,6 +56,7 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
 
   after(async () => {
     await s?.close();
+    await ollama.stop();
   });
 
   it('opens the sample: the extension activates and the status bar counts the pairs', async () => {
@@ -174,20 +200,133 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await runCommand(page, 'Notifications: Clear All Notifications');
   });
 
-  it('opens the Ask panel from the palette: "Ask data"', async () => {
+  it('without a model: the onboarding appears, and a question an approved pair covers is answered by recall', async () => {
+    const { page } = s;
+    await closeAllEditors(page);
+    await page.locator('.statusbar-item', { hasText: 'no model' }).waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Ask Data: Ask data');
+    await page.locator('.notifications-toasts', { hasText: `Ollama is not running at ${ollamaHost}` }).waitFor();
+    const view = webview(page);
+    await view.locator('#setup-model', { hasText: 'No model: recall only' }).waitFor({ timeout: 30_000 });
+    await view.locator('#question').click();
+    await page.keyboard.type('Show me sales from the last 90 days');
+    await view.locator('ul.similar button', { hasText: 'sales' }).first().waitFor();
+    await s.screenshot('07a-ask-panel-without-a-model');
+    await page.keyboard.press('Control+Enter');
+    await view.locator('#source .badge', { hasText: 'recall' }).waitFor({ timeout: 30_000 });
+    assert.match(await view.locator('#source').innerText(), /sales-last-30-days\.yml/);
+    assert.match(await view.locator('#sql .cm-content').innerText(), /interval 90 day/);
+    await view.locator('#row-count', { hasText: 'rows' }).waitFor();
+    assert.ok((await view.locator('.grid [role="gridcell"]').count()) > 0, 'the result has rows');
+    await s.screenshot('07b-answered-by-recall');
+    assert.equal(ollama.calls('/api/chat').length, 0);
+    await runCommand(page, 'Notifications: Clear All Notifications');
+  });
+
+  it('with the model (a fake Ollama): asks, shows SQL, assumptions and result; edits and runs; regenerates from feedback; approves', async () => {
+    const { page } = s;
+    await ollama.start(ollamaPort);
+    await runCommand(page, 'Ask Data: Set Up Local Model');
+    await page.locator('.statusbar-item', { hasText: 'qwen2.5-coder:1.5b' }).waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await closeAllEditors(page);
+    await runCommand(page, 'Ask Data: Ask data');
+    const view = webview(page);
+    await view.locator('.model-badge', { hasText: 'qwen2.5-coder:1.5b' }).waitFor({ timeout: 30_000 });
+    await view.locator('#question').click();
+    await page.keyboard.type(JOURNEY_QUESTION);
+    await page.keyboard.press('Control+Enter');
+    await view.locator('#assumptions li', { hasText: '"biggest" means highest lifetime revenue' }).waitFor({ timeout: 30_000 });
+    await view.locator('#row-count', { hasText: '5 rows' }).waitFor();
+    assert.equal(await view.locator('#source .badge').innerText(), 'model: qwen2.5-coder:1.5b');
+    const firstPrompt = ollama.calls('/api/chat').at(-1)!.body!.messages as Array<{ role: string; content: string }>;
+    assert.match(firstPrompt[0]!.content, /CREATE TABLE customers/);
+    assert.equal(firstPrompt.at(-1)!.content, JOURNEY_QUESTION);
+    await s.screenshot('08a-answer-with-sql-assumptions-and-result');
+
+    // Edit the SQL and run it.
+    await view.locator('#sql .cm-content').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('3');
+    await page.keyboard.press('Control+Enter');
+    await view.locator('#row-count', { hasText: '3 rows' }).waitFor();
+    await view.locator('#edited', { hasText: 'Edited by you' }).waitFor();
+    await s.screenshot('08b-sql-edited-and-run');
+
+    // Not quite right? Regenerate.
+    await view.locator('#feedback').click();
+    await page.keyboard.type('rank by order count instead');
+    await page.keyboard.press('Enter');
+    await eventually(async () => ((await view.locator('#sql .cm-content').innerText()).includes('order by order_count desc') ? true : undefined), 'the regenerated SQL');
+    await view.locator('#row-count', { hasText: '5 rows' }).waitFor();
+    const regenerate = ollama.calls('/api/chat').at(-1)!.body!.messages as Array<{ role: string; content: string }>;
+    assert.match(regenerate.at(-1)!.content, /It returned 3 rows with columns customer_id, customer_name, lifetime_revenue\. That is not quite right: rank by order count instead/);
+    assert.match(regenerate.at(-2)!.content, /limit 3/);
+    await s.screenshot('08c-regenerated-from-feedback');
+
+    // Approve: the pair file appears with who approved it and the result fingerprint.
+    await view.locator('#approve').click();
+    await view.locator('#status-line', { hasText: 'approved' }).waitFor();
+    const file = pairFile(JOURNEY_PAIR);
+    const data = await eventually(async () => readPair(JOURNEY_PAIR).catch(() => undefined), `${file}`);
+    assert.equal(data.status, 'approved');
+    assert.equal(data.question, JOURNEY_QUESTION);
+    assert.equal(data.approved.by, `${TESTER.name} <${TESTER.email}>`);
+    assert.deepEqual(data.tables, ['customers']);
+    assert.deepEqual(data.result.columns, ['customer_id', 'customer_name', 'order_count']);
+    assert.equal(data.result.rows, 5);
+    assert.match(data.result.fingerprint, /^sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(data.history.map((h: { event: string }) => h.event), ['asked', 'edited', 'feedback', 'approved']);
+    assert.equal(data.history[0].model, 'qwen2.5-coder:1.5b');
+    assert.equal(data.history[2].text, 'rank by order count instead');
+    // The fingerprint is the one `askdata run` computes for the same SQL on the same database.
+    const cli = JSON.parse(execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'run', '--project', s.workspace, '--json', '--', data.sql], { encoding: 'utf8' }));
+    assert.equal(data.result.fingerprint, cli.fingerprint);
+    await s.screenshot('08d-approved-in-panel');
+
+    await openAskDataView(page);
+    await treeRow(page, JOURNEY_QUESTION).waitFor();
+    await page.locator('.statusbar-item', { hasText: '21 approved' }).waitFor();
+    await s.screenshot('08e-approved-pair-in-the-queue');
+  });
+
+  it('asking a paraphrase now shows the approved pair among the examples the model saw', async () => {
     const { page } = s;
     await closeAllEditors(page);
     await runCommand(page, 'Ask Data: Ask data');
     const view = webview(page);
-    await view.locator('h1', { hasText: 'Ask data' }).waitFor({ timeout: 30_000 });
-    await view.locator('#answering-note', { hasText: 'Answering in this panel is not built yet' }).waitFor();
     await view.locator('#question').click();
-    await page.keyboard.type('Who are our best customers by revenue?');
-    const suggestion = view.locator('ul.similar button', { hasText: 'Who are my top customers?' });
-    await suggestion.waitFor();
-    await s.screenshot('07-ask-panel');
-    await suggestion.click();
-    await view.locator('h1', { hasText: 'Question and SQL' }).waitFor();
+    await page.keyboard.type('Which five customers placed the most orders?');
+    await page.keyboard.press('Control+Enter');
+    await view.locator('#row-count', { hasText: 'rows' }).waitFor({ timeout: 30_000 });
+    const prompt = ollama.calls('/api/chat').at(-1)!.body!.messages as Array<{ role: string; content: string }>;
+    assert.ok(prompt.some((m) => m.role === 'user' && m.content === JOURNEY_QUESTION), 'the approved question is an example in the prompt');
+    await view.locator('#saw summary').click();
+    await view.locator('#saw-examples button', { hasText: JOURNEY_QUESTION }).waitFor();
+    await view.locator('#saw-examples').scrollIntoViewIfNeeded();
+    await s.screenshot('09-paraphrase-uses-the-approved-pair');
+  });
+
+  it('shows a policy denial clearly: the class, what it means, and no Fix', async () => {
+    const { page } = s;
+    await closeAllEditors(page);
+    // Erin joins the marketing group, which may not read customers' email addresses.
+    const policies = path.join(s.workspace, 'askdata', 'policies.yml');
+    const original = await fs.readFile(policies, 'utf8');
+    await fs.writeFile(policies, original.replace('"sam.okafor@shop.example"]', `"sam.okafor@shop.example", "${TESTER.email}"]`));
+    await runCommand(page, 'Ask Data: Ask data');
+    const view = webview(page);
+    await view.locator('#question').click();
+    await page.keyboard.type('What are the email addresses of our top customers?');
+    await page.keyboard.press('Control+Enter');
+    await view.locator('#query-error .badge', { hasText: 'permission-denied' }).waitFor({ timeout: 30_000 });
+    assert.match(await view.locator('#query-error').innerText(), /email/);
+    assert.equal(await view.locator('#fix').count(), 0);
+    const prompt = ollama.calls('/api/chat').at(-1)!.body!.messages as Array<{ role: string; content: string }>;
+    assert.doesNotMatch(prompt[0]!.content, /^\s*email\b/m, 'the schema shown to the model for a marketing member has no email column');
+    await s.screenshot('10-policy-denial');
+    await fs.writeFile(policies, original);
   });
 
   it('shows a pair from the queue with its question, SQL and history, and rejects it from the panel', async () => {
@@ -197,9 +336,9 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     const view = webview(page);
     await view.locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 30_000 });
     assert.equal(await view.locator('#question').evaluate((e) => (e as HTMLTextAreaElement).value), 'What is our gross margin by category?');
-    assert.match(await view.locator('#sql').evaluate((e) => (e as HTMLTextAreaElement).value), /gross_margin/);
+    assert.match(await view.locator('#sql .cm-content').innerText(), /gross_margin/);
     await view.locator('#history li', { hasText: 'approved' }).first().waitFor();
-    await s.screenshot('08-pair-in-panel-dark');
+    await s.screenshot('11-pair-in-panel-dark');
 
     await view.locator('#reject').click();
     await view.locator('#reject-reason').click();
@@ -212,7 +351,7 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     assert.deepEqual(data.rejected, { by: `${TESTER.name} <${TESTER.email}>`, at: data.rejected.at, reason: 'margin should use paid amounts' });
     assert.equal(data.approved, undefined);
     await view.locator('#status-line', { hasText: 'margin should use paid amounts' }).waitFor();
-    await s.screenshot('09-pair-rejected-in-panel');
+    await s.screenshot('12-pair-rejected-in-panel');
   });
 
   it('follows files changed outside the editor: an invalid pair is marked and reported, a fixed one returns', async () => {
@@ -222,13 +361,13 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await fs.writeFile(file, original.replace('status: approved', 'status: aproved'));
     await page.locator('.monaco-list-row', { hasText: 'Invalid files' }).waitFor();
     await treeRow(page, 'customers-by-country.yml').waitFor();
-    await page.locator('.statusbar-item', { hasText: '18 approved' }).waitFor();
+    await page.locator('.statusbar-item', { hasText: '19 approved' }).waitFor();
     assert.equal(await fs.readFile(file, 'utf8'), original.replace('status: approved', 'status: aproved'), 'the broken file is left as it is');
     await runCommand(page, 'View: Focus Problems');
     await page.locator('.markers-panel .monaco-list-row', { hasText: 'status: must be one of pending, approved, rejected' }).waitFor();
-    await s.screenshot('10-invalid-pair-reported');
+    await s.screenshot('13-invalid-pair-reported');
     await fs.writeFile(file, original);
-    await page.locator('.statusbar-item', { hasText: '19 approved' }).waitFor();
+    await page.locator('.statusbar-item', { hasText: '20 approved' }).waitFor();
     await eventually(async () => ((await page.locator('.monaco-list-row', { hasText: 'Invalid files' }).count()) === 0 ? true : undefined), 'the invalid group to go');
     await page.keyboard.press('Control+J');
     await page.locator('.markers-panel').waitFor({ state: 'hidden' });
@@ -246,7 +385,7 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await closeAllEditors(page);
     await treeRow(page, 'Who are my top customers?').click();
     await webview(page).locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 30_000 });
-    await s.screenshot('11-pair-in-panel-light');
+    await s.screenshot('14-pair-in-panel-light');
   });
 
   it('brings the panel back after the window reloads', async () => {
@@ -256,6 +395,6 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     const view = webview(page);
     await view.locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 60_000 });
     assert.equal(await view.locator('#question').evaluate((e) => (e as HTMLTextAreaElement).value), 'Who are my top customers?');
-    await s.screenshot('12-panel-restored-after-reload');
+    await s.screenshot('15-panel-restored-after-reload');
   });
 });

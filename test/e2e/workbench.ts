@@ -25,6 +25,8 @@ export async function quickOpen(page: Page, relativePath: string): Promise<void>
 }
 
 export async function openAskDataView(page: Page): Promise<void> {
+  // A click on the icon of the container already shown would close the side bar.
+  if (await page.locator('.pane-header[aria-label^="Approval queue"]').isVisible()) return;
   // The pending-count badge sits on top of the icon and would take the click.
   await page.locator('.activitybar a[aria-label^="Ask Data"]').click({ force: true });
   // With one view in the container its header is hidden, but it is there.

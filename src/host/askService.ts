@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { readRules } from '../adapters/askProject';
+import type { Engine } from '../adapters/engine';
+import { emailOf } from '../adapters/gitIdentity';
+import { openProjectEngine, type ProjectDatabase } from '../adapters/projectDatabase';
+import { projectAccess } from '../adapters/projectPolicies';
+import { answerQuestion, type Answer, type AnswerStep, type RunSummary } from '../core/answer/answer';
+import { buildAskContext } from '../core/answer/askContext';
+import type { Turn } from '../core/answer/prompt';
+import { ExecutionError } from '../core/execution/errors';
+import type { ResultFingerprint } from '../core/execution/fingerprint';
+import { DEFAULT_ROW_CAP } from '../core/execution/result';
+import type { GroundingContext } from '../core/grounding/grounding';
+import type { AccessDecision } from '../core/policies/access';
+import type { AnswerView, ResultView, SimilarPair } from '../protocol/messages';
+import { whoAmI } from './identity';
+import type { IndexService } from './indexService';
+import type { ModelService } from './modelService';
+import type { Projects } from './projects';
+
+/** An engine left unused this long is closed, so a `dbt run` can take the database's write lock. */
+const IDLE_CLOSE_MS = 30_000;
+
+interface Prepared {
+  /** What this preparation was built from; a different key means build again. */
+  key: string;
+  access: AccessDecision;
+  database: ProjectDatabase;
+  context: GroundingContext;
+}
+
+/**
+ * Answering in the editor: the same core pipeline as `askdata ask`, fed from what the editor
+ * already holds — the workspace index, the pair store and the model service. Each project's
+ * grounding is built once and rebuilt only when its pairs, index, rules, policies or the asker
+ * change; its database is opened on first use and closed again when idle.
+ */
+export class AskService implements vscode.Disposable {
+  private readonly prepared = new Map<string, Prepared>();
+  private readonly engines = new Map<string, { key: string; engine: Promise<{ engine: Engine; found: ProjectDatabase }>; timer?: NodeJS.Timeout; users: number }>();
+  private generation = 0;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly projects: Projects, private readonly index: IndexService, private readonly model: ModelService, private readonly log: vscode.LogOutputChannel) {
+    // Pairs approved or edited, files re-indexed: the next question grounds on the new state.
+    this.disposables.push(
+      projects.onDidChange(() => this.generation++),
+      index.onDidChange(() => this.generation++),
+    );
+  }
+
+  /** The asker's email, which access policies match on. */
+  private async asker(root: string): Promise<string | undefined> {
+    return emailOf(await whoAmI(root));
+  }
+
+  private async prepare(root: string): Promise<Prepared> {
+    const project = this.projects.get(root);
+    if (!project) throw new Error(`The project at ${root} is no longer open.`);
+    const [asker, rules, policies] = await Promise.all([this.asker(root), readRules(root), fs.readFile(path.join(root, 'askdata', 'policies.yml'), 'utf8').catch(() => '')]);
+    const key = [this.generation, asker ?? '', hash(rules ?? ''), hash(policies)].join('|');
+    const known = this.prepared.get(root);
+    if (known?.key === key) return known;
+    await this.index.initialize();
+    const index = this.index.indexOf(root);
+    const access = await projectAccess(root, asker);
+    const { found } = await this.engine(root, access, async (e) => e);
+    const started = performance.now();
+    const context = buildAskContext({
+      projectRoot: root,
+      pairs: project.store.pairs,
+      relations: index?.relations ?? [],
+      joins: index?.joins ?? [],
+      rules,
+      access,
+      dialect: found.dialect,
+      database: found.database,
+      resolve: (r, f) => path.resolve(r, f),
+    });
+    this.log.info(`grounding for ${project.name} built in ${(performance.now() - started).toFixed(0)} ms (${project.store.pairs.length} pairs, ${index?.relations.length ?? 0} relations, asker ${asker ?? 'unknown'})`);
+    const prepared: Prepared = { key, access, database: found, context };
+    this.prepared.set(root, prepared);
+    return prepared;
+  }
+
+  /**
+   * Runs `use` with the project's engine. SQLite engines carry the asker's restrictions, so they
+   * are keyed by the asker too; every use resets the idle timer.
+   */
+  private async engine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
+    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}`;
+    let entry = this.engines.get(root);
+    if (entry && entry.key !== key) {
+      this.closeEngine(root);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = { key, engine: openProjectEngine(root, access), users: 0 };
+      this.engines.set(root, entry);
+      // A database that is missing or locked now may be there next time: do not keep the failure.
+      entry.engine.catch(() => this.engines.get(root) === entry && this.engines.delete(root));
+    }
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.users++;
+    try {
+      return await use(await entry.engine);
+    } finally {
+      entry.users--;
+      if (entry.users === 0 && this.engines.get(root) === entry) {
+        entry.timer = setTimeout(() => this.closeEngine(root), IDLE_CLOSE_MS);
+      }
+    }
+  }
+
+  private closeEngine(root: string): void {
+    const entry = this.engines.get(root);
+    if (!entry) return;
+    this.engines.delete(root);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.engine.then(({ engine }) => engine.close(), () => undefined);
+  }
+
+  /** Answers a question (or regenerates or repairs one, with `turns`), as `askdata ask` does. */
+  async ask(root: string, question: string, options: { turns?: Turn[]; signal?: AbortSignal; onStep?: (step: AnswerStep, detail?: string) => void; onToken?: (text: string) => void }): Promise<AnswerView> {
+    const prepared = await this.prepare(root);
+    const model = this.model.ready;
+    const started = performance.now();
+    let ms = 0;
+    const answer = await this.engine(root, prepared.access, ({ engine }) =>
+      answerQuestion(question, prepared.context, async (sql, signal) => {
+        const t = performance.now();
+        try {
+          return await collect(engine, sql, prepared.access, signal);
+        } finally {
+          ms = performance.now() - t;
+        }
+      }, {
+        engine: 'auto',
+        model,
+        modelUnavailable: model ? undefined : this.model.unavailableReason(),
+        turns: options.turns,
+        signal: options.signal,
+        onStep: options.onStep,
+        onToken: options.onToken,
+      }));
+    this.log.info(`answered "${question}" from ${answer.source ?? 'nothing'}${answer.pair ? ` (${answer.pair.file}, ${answer.pair.similarity.toFixed(2)})` : ''} in ${(performance.now() - started).toFixed(0)} ms${answer.error ? `; ${answer.error.class}` : ''}`);
+    return answerView(answer, ms);
+  }
+
+  /** Runs SQL as the asker: guarded, read-only, with their policies, up to the row cap. */
+  async run(root: string, sql: string, signal?: AbortSignal): Promise<ResultView> {
+    const prepared = await this.prepare(root);
+    return this.engine(root, prepared.access, async ({ engine }) => {
+      const started = performance.now();
+      const summary = await collect(engine, sql, prepared.access, signal);
+      return resultView(summary, performance.now() - started);
+    });
+  }
+
+  /** The result an approval records: the whole result read once, fingerprinted. */
+  async fingerprint(root: string, sql: string): Promise<ResultFingerprint> {
+    const prepared = await this.prepare(root);
+    return this.engine(root, prepared.access, ({ engine }) => engine.fingerprint(sql, { access: prepared.access }));
+  }
+
+  /** Approved questions like `question`, by the recall engine's similarity (question and SQL). */
+  async similar(root: string, question: string, limit = 5): Promise<SimilarPair[]> {
+    const prepared = await this.prepare(root);
+    return prepared.context.recall.nearest(question, limit)
+      .filter((n) => n.score >= 0.2)
+      .map((n) => ({ id: n.item.id, question: n.item.question, score: n.score }));
+  }
+
+  dispose(): void {
+    for (const root of [...this.engines.keys()]) this.closeEngine(root);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Every row up to the cap, for the panel's table; the engine counts none beyond it. */
+async function collect(engine: Engine, sql: string, access: AccessDecision, signal?: AbortSignal): Promise<RunSummary> {
+  const cursor = await engine.run(sql, { access, pageSize: 5_000, rowCap: DEFAULT_ROW_CAP, signal });
+  try {
+    const rows = [...cursor.first.rows];
+    let page = cursor.first;
+    while (page.hasMore) {
+      if (signal?.aborted) throw new ExecutionError('timeout', 'Stopped.', 'stopped');
+      page = await cursor.next();
+      for (const r of page.rows) rows.push(r);
+    }
+    return { columns: cursor.first.columns, rows, rowCount: page.rowsSoFar, capped: page.capped };
+  } finally {
+    cursor.close();
+  }
+}
+
+function resultView(r: RunSummary, ms: number): ResultView {
+  return { columns: r.columns, rows: r.rows, rowCount: r.rowCount, capped: r.capped, ms: Math.round(ms) };
+}
+
+function answerView(a: Answer, ms: number): AnswerView {
+  const g = a.grounding;
+  return {
+    question: a.question,
+    sql: a.sql,
+    source: a.source,
+    model: a.model,
+    pair: a.pair,
+    adaptations: a.adaptations.map((x) => `${x.kind}: ${x.from} → ${x.to}`),
+    assumptions: a.assumptions,
+    abstained: a.abstained,
+    reason: a.reason,
+    error: a.error,
+    attempts: a.attempts.length,
+    result: a.result ? resultView(a.result, ms) : null,
+    grounding: {
+      dialect: g.dialect,
+      tables: g.tables.map((t) => ({ name: t.key, score: t.score, reasons: t.reasons, columns: t.columns.length, omittedColumns: t.omittedColumns })),
+      tablesAvailable: g.tablesAvailable,
+      hidden: g.hidden,
+      joins: g.joins.map((j) => j.on),
+      examples: g.examples.map((e) => ({ id: e.id, file: e.file, question: e.question, sql: e.sql, score: e.score })),
+      rules: g.rules,
+      schema: g.schema,
+      tokens: { total: g.tokens.total, budget: g.tokens.budget },
+    },
+  };
+}

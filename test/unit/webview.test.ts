@@ -1,0 +1,240 @@
+import * as assert from 'node:assert/strict';
+import type { AnswerView, HostToWebview, PanelState, ResultView } from '../../src/protocol/messages';
+import { WebviewHarness } from '../support/webviewHarness';
+
+/** The Ask panel as built (dist/webview.js) in Chromium under its real CSP; the host is played here. */
+
+const PROJECT = '/work/shop';
+const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+
+function grounding(): AnswerView['grounding'] {
+  return {
+    dialect: 'duckdb',
+    tables: [{ name: 'customers', score: 3, reasons: ['named in the question'], columns: 4, omittedColumns: 0 }],
+    tablesAvailable: 9,
+    hidden: { tables: 1, columns: 2 },
+    joins: ['orders.customer_id = customers.customer_id'],
+    examples: [{ id: 'who-are-my-top-customers', file: 'askdata/pairs/who-are-my-top-customers.yml', question: 'Who are my top customers?', sql: 'select 1', score: 0.8 }],
+    rules: `Revenue excludes refunds. ${HOSTILE}`,
+    schema: `CREATE TABLE customers (name TEXT -- ${HOSTILE})`,
+    tokens: { total: 320, budget: 3000 },
+  };
+}
+
+function answer(result: ResultView | null, patch: Partial<AnswerView> = {}): AnswerView {
+  return {
+    question: 'Who are my top customers?',
+    sql: '-- assumption: "top" means highest lifetime revenue\nselect name, revenue from customers order by revenue desc limit 3',
+    source: 'model',
+    model: 'qwen2.5-coder:1.5b',
+    pair: null,
+    adaptations: [],
+    assumptions: ['"top" means highest lifetime revenue'],
+    abstained: false,
+    reason: null,
+    error: null,
+    attempts: 1,
+    result,
+    grounding: grounding(),
+    ...patch,
+  };
+}
+
+const small: ResultView = {
+  columns: [{ name: 'name', type: 'VARCHAR' }, { name: 'revenue', type: 'DECIMAL(12,2)' }],
+  rows: [[HOSTILE, '1234567.50'], ['Ada', '99.00'], ['Lin', null]],
+  rowCount: 3,
+  capped: false,
+  ms: 4,
+};
+
+function rows(n: number): ResultView {
+  const out: Array<Array<string | number>> = [];
+  for (let i = 0; i < n; i++) out.push([i, `customer ${i}`, (i * 7919) % 100_003, `2026-01-${String((i % 28) + 1).padStart(2, '0')}`]);
+  return {
+    columns: [{ name: 'customer_id', type: 'INTEGER' }, { name: 'name', type: 'VARCHAR' }, { name: 'score', type: 'BIGINT' }, { name: 'first_order', type: 'DATE' }],
+    rows: out,
+    rowCount: n,
+    capped: false,
+    ms: 30,
+  };
+}
+
+function init(state: Partial<PanelState> = {}, model = true): HostToWebview {
+  return {
+    type: 'init',
+    state: { projectRoot: PROJECT, ...state },
+    projectName: 'shop',
+    pair: null,
+    model: model ? { available: true, name: 'qwen2.5-coder:1.5b' } : { available: false, name: 'qwen2.5-coder:1.5b', problem: 'Ollama is not running at http://127.0.0.1:11434 (start it with: ollama serve).' },
+  };
+}
+
+describe('the Ask panel in Chromium (built bundle, real CSP)', function () {
+  this.timeout(60_000);
+  let harness: WebviewHarness;
+
+  beforeEach(async () => {
+    harness = await WebviewHarness.open();
+    await harness.ready();
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('asks, streams, shows SQL, assumptions and the result, and escapes everything from data, schema and model', async () => {
+    const { page } = harness;
+    harness.onRequest(async (body, id) => {
+      if (body.method === 'similar') return [];
+      if (body.method !== 'ask') return undefined;
+      await harness.post({ type: 'progress', id, step: 'grounding' });
+      await harness.post({ type: 'progress', id, step: 'generating', detail: 'qwen2.5-coder:1.5b' });
+      await harness.post({ type: 'token', id, text: '```sql\nselect name' });
+      await harness.post({ type: 'progress', id, step: 'running' });
+      return answer(small);
+    });
+    await harness.post(init());
+    await page.locator('#question').click();
+    await page.keyboard.type('Who are my top customers?');
+    await page.keyboard.press('Control+Enter');
+    await page.locator('.grid [role="gridcell"]', { hasText: 'Ada' }).waitFor();
+    assert.deepEqual(harness.requests('ask').map((r) => r.body), [{ method: 'ask', question: 'Who are my top customers?' }]);
+    assert.match(await page.locator('#sql .cm-content').innerText(), /assumption: "top" means highest lifetime revenue/);
+    assert.equal(await page.locator('#assumptions li').innerText(), '"top" means highest lifetime revenue');
+    assert.equal(await page.locator('#source .badge').innerText(), 'model: qwen2.5-coder:1.5b');
+    assert.deepEqual(await page.locator('#progress li').allInnerTexts(), [
+      'Grounding in your schema and approved pairs', 'Writing SQL with qwen2.5-coder:1.5b', 'Running the query',
+    ]);
+    // Hostile text from a row, the rules and the schema is shown as text and never runs.
+    await page.locator('#saw summary').click();
+    assert.equal(await page.locator('.grid [role="gridcell"]').first().innerText(), HOSTILE);
+    assert.match(await page.locator('#saw').innerText(), /onerror/);
+    assert.equal(await page.locator('img').count(), 0);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.match(await page.locator('#saw').innerText(), /hide 1 table and 2 columns/);
+    // Decimals are grouped without losing digits; NULL is marked.
+    assert.equal(await page.locator('.grid [role="gridcell"][aria-colindex="2"]').first().innerText(), '1,234,567.50');
+    assert.equal(await page.locator('.grid .grid-cell.null').innerText(), 'NULL');
+    assert.deepEqual(harness.problems, []);
+  });
+
+  it('keeps a 100,000-row result virtual: few rows in the DOM, the last one reachable, sorting over all rows', async () => {
+    const { page } = harness;
+    const big = rows(100_000);
+    harness.onRequest((body) => (body.method === 'run' ? big : undefined));
+    await harness.post(init({ draft: { question: 'All customers', sql: 'select * from customers', answer: { ...answer(null), sql: 'select * from customers', result: null }, history: [] } }));
+    await page.locator('#row-count', { hasText: '100,000 rows' }).waitFor();
+    const grid = page.locator('.grid');
+    assert.equal(await grid.getAttribute('aria-rowcount'), '100001');
+    assert.ok((await page.locator('.grid-spacer .grid-row:not([hidden])').count()) < 60, 'only the rows in view are in the DOM');
+    await grid.focus();
+    await page.keyboard.press('Control+End');
+    await page.locator('.grid [role="gridcell"]', { hasText: 'customer 99999' }).waitFor();
+    assert.equal(await grid.getAttribute('aria-activedescendant'), 'gc-99999-3');
+    // customer_id is an identifier: no thousands separator.
+    assert.equal(await page.locator('.grid [role="gridcell"][aria-colindex="1"]', { hasText: '99999' }).first().innerText(), '99999');
+    await page.locator('[role="columnheader"]', { hasText: 'score' }).click();
+    await page.keyboard.press('Control+Home');
+    assert.equal(await page.locator('[role="columnheader"][aria-sort="ascending"]').innerText(), 'score ▲');
+    const first = await page.locator('.grid-spacer .grid-row[aria-rowindex="2"] [aria-colindex="3"]').innerText();
+    assert.equal(first, '0');
+    await page.locator('[role="columnheader"]', { hasText: 'score' }).click();
+    const top = await page.locator('.grid-spacer .grid-row[aria-rowindex="2"] [aria-colindex="3"]').innerText();
+    assert.equal(top, '100,002');
+    assert.deepEqual(harness.problems, []);
+  });
+
+  it('draws a line chart for a time series without breaking the CSP, and copies the result as CSV', async () => {
+    const { page } = harness;
+    const series: ResultView = {
+      columns: [{ name: 'month', type: 'DATE' }, { name: 'revenue', type: 'DOUBLE' }],
+      rows: [['2026-03-01', 30.5], ['2026-01-01', 10], ['2026-02-01', 20]],
+      rowCount: 3,
+      capped: false,
+      ms: 2,
+    };
+    const copied: string[] = [];
+    harness.onRequest((body) => {
+      if (body.method === 'run') return series;
+      if (body.method === 'copy') copied.push(body.text);
+      return undefined;
+    });
+    await harness.post(init({ draft: { question: 'Revenue by month', sql: 'select 1', answer: { ...answer(null), sql: 'select 1', result: null }, history: [] } }));
+    await page.locator('#tab-chart').click();
+    await page.locator('.chart-box canvas[aria-label="Line chart of revenue over month"]').waitFor();
+    await page.locator('#tab-table').click();
+    await page.locator('#copy-csv').click();
+    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'Copied CSV');
+    assert.deepEqual(copied, ['month,revenue\r\n2026-03-01,30.5\r\n2026-01-01,10\r\n2026-02-01,20\r\n']);
+    assert.deepEqual(harness.problems, []);
+  });
+
+  it('shows a query error with its class and a Fix that asks for a repair; a policy denial has no Fix', async () => {
+    const { page } = harness;
+    let fixes = 0;
+    harness.onRequest((body) => {
+      if (body.method === 'run') {
+        const sql = body.sql;
+        throw Object.assign(new Error(sql.includes('email') ? 'You may not read customers.email.' : 'Referenced column "revenu" not found'), { errorClass: sql.includes('email') ? 'permission-denied' : 'unknown-column' });
+      }
+      if (body.method === 'fix') {
+        fixes++;
+        assert.deepEqual(body.error, { class: 'unknown-column', message: 'Referenced column "revenu" not found' });
+        return answer(small);
+      }
+      return undefined;
+    });
+    await harness.post(init({ draft: { question: 'Revenue', sql: 'select revenu from customers', answer: { ...answer(null), sql: 'select revenu from customers', result: null }, history: [] } }));
+    await page.locator('#query-error .badge', { hasText: 'unknown-column' }).waitFor();
+    await page.locator('#fix').click();
+    await page.locator('.grid [role="gridcell"]', { hasText: 'Ada' }).waitFor();
+    assert.equal(fixes, 1);
+    await page.locator('#sql .cm-content').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('select email from customers');
+    await page.keyboard.press('Control+Enter');
+    await page.locator('#query-error .badge', { hasText: 'permission-denied' }).waitFor();
+    assert.equal(await page.locator('#fix').count(), 0);
+    assert.match(await page.locator('#query-error').innerText(), /access policies/);
+  });
+
+  it('approves an answer with the steps that led to it, and becomes that pair\'s panel', async () => {
+    const { page } = harness;
+    harness.onRequest((body) => {
+      if (body.method === 'ask') return body.feedback ? answer(small, { sql: 'select name, count(*) as orders from orders group by 1 order by 2 desc limit 3' }) : answer(small);
+      if (body.method === 'decide') {
+        return { id: 'who-are-my-top-customers-2', file: 'askdata/pairs/who-are-my-top-customers-2.yml', question: body.question, sql: body.sql, status: 'approved', tags: [], tables: ['orders'], approved: { by: 'Erin <erin@shop.example>', at: '2026-11-21T10:00:00Z' }, history: [...body.history, { at: '2026-11-21T10:00:00Z', event: 'approved', by: 'Erin <erin@shop.example>' }] };
+      }
+      return [];
+    });
+    await harness.post(init());
+    await page.locator('#question').click();
+    await page.keyboard.type('Who are my top customers?');
+    await page.keyboard.press('Control+Enter');
+    await page.locator('#approve').waitFor();
+    await page.locator('#feedback').click();
+    await page.keyboard.type('rank by order count instead');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#sql .cm-content')?.textContent?.includes('count(*)'));
+    await page.locator('#approve').click();
+    await page.locator('#status-line', { hasText: 'approved' }).waitFor();
+    const decide = harness.requests('decide')[0]!.body as Extract<typeof harness.received[number], { type: 'request' }>['body'] & { method: 'decide' };
+    assert.equal(decide.decision, 'approve');
+    assert.match(decide.sql, /count\(\*\)/);
+    assert.deepEqual(decide.history.map((h) => [h.event, h.text ?? h.model]), [['asked', 'qwen2.5-coder:1.5b'], ['feedback', 'rank by order count instead']]);
+    assert.equal(await page.locator('#history li').count(), 3);
+    // The state kept for a reload is now the pair's, not the draft.
+    const states = harness.received.filter((m) => m.type === 'state');
+    assert.deepEqual((states.at(-1) as { state: PanelState }).state, { projectRoot: PROJECT, pairId: 'who-are-my-top-customers-2' });
+  });
+
+  it('ignores messages that do not match the protocol', async () => {
+    const { page } = harness;
+    await harness.post({ type: 'init', state: { projectRoot: PROJECT }, projectName: 'shop', pair: null } as unknown as HostToWebview);
+    await page.waitForTimeout(200);
+    assert.equal(await page.locator('#question').count(), 0, 'an init without its model was not rendered');
+    await harness.post(init({}, false));
+    await page.locator('#setup-model', { hasText: 'No model: recall only' }).waitFor();
+  });
+});
