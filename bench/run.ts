@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { buildAskContext } from '../src/core/answer/askContext';
 import type { Pair } from '../src/core/pairs/pairStore';
 import { runSpider, spiderAvailable } from './spider';
+import { benchPanel } from './panel';
 
 /**
  * `npm run bench`: speed and memory figures, printed as a table and written as JSON to
@@ -332,6 +333,7 @@ const benchmarks: Record<string, () => Promise<Result[]>> = {
   index: benchIndex,
   activation: benchActivation,
   engine: benchEngine,
+  panel: benchPanel,
 };
 
 async function main(): Promise<void> {

@@ -219,10 +219,10 @@ function render(): void {
   ui.history = h('section', { class: 'section', id: 'history', hidden: !pair });
   app.append(ui.history);
 
-  document.addEventListener('keydown', onGlobalKey);
   baseSql = pair ? pair.sql : draft.answer?.sql ?? draft.sql;
   baseQuestion = pair ? pair.question : '';
   if (draft.answer && !pair) showAnswer(draft.answer, false);
+  if (pair) showAssumptions(pair.assumptions, 'Assumptions stated in this SQL');
   renderDecisions();
   renderHistory();
   renderEdited();
@@ -241,9 +241,9 @@ function renderModelBadge(): void {
   if (model.available) {
     ui.modelBadge.append(h('span', { class: 'badge ok', title: `SQL is written by ${model.name} on your local Ollama` }, model.name));
   } else {
-    const setup = h('button', { class: 'link', id: 'setup-model', title: model.problem ?? '' }, 'No model: recall only');
+    const setup = h('button', { class: 'link warn', id: 'setup-model', title: `${model.problem ?? ''} Click to set up the local model.` }, '⚠ No model: recall only');
     setup.addEventListener('click', () => void request({ method: 'setupModel' }).catch(showError));
-    ui.modelBadge.append(h('span', { class: 'badge warn' }, '⚠ '), setup);
+    ui.modelBadge.append(setup);
   }
   if (ui.regenerate) ui.regenerate.title = model.available ? 'Regenerate with your feedback (Enter)' : `Needs the local model. ${model.problem ?? ''}`;
 }
@@ -432,11 +432,7 @@ function showAnswer(answer: AnswerView, fresh: boolean): void {
   ui.notice.hidden = !(answer.abstained || answer.reason);
   ui.notice.textContent = answer.abstained ? `No answer: ${answer.reason ?? ''}` : answer.reason ?? '';
   ui.notice.classList.toggle('warning', answer.abstained);
-  ui.assumptions.hidden = answer.assumptions.length === 0;
-  ui.assumptions.replaceChildren(
-    h('h2', {}, answer.source === 'recall' ? 'Kept from the approved question' : 'The model assumed'),
-    h('ul', {}, ...answer.assumptions.map((a) => h('li', {}, a))),
-  );
+  showAssumptions(answer.assumptions, answer.source === 'recall' ? 'Kept from the approved question' : 'The model assumed');
   renderSaw(answer);
   if (fresh) {
     queryError = answer.error;
@@ -447,6 +443,11 @@ function showAnswer(answer: AnswerView, fresh: boolean): void {
   }
   renderEdited();
   renderDecisions();
+}
+
+function showAssumptions(assumptions: readonly string[], title: string): void {
+  ui.assumptions.hidden = assumptions.length === 0;
+  ui.assumptions.replaceChildren(h('h2', {}, title), h('ul', {}, ...assumptions.map((a) => h('li', {}, a))));
 }
 
 function renderSource(answer: AnswerView): void {
@@ -560,6 +561,7 @@ const NOT_FIXABLE = new Set(['permission-denied', 'database-missing', 'database-
 function renderQueryError(): void {
   ui.queryError.hidden = !queryError;
   ui.queryError.replaceChildren();
+  renderDecisions();
   if (!queryError) return;
   const e = queryError;
   const fixable = !NOT_FIXABLE.has(e.class);
@@ -670,6 +672,11 @@ function renderDecisions(): void {
     const pending = button('save-pending', 'Save as pending', true, (b) => void decide(b, 'pending'), 'Save to the approval queue for someone to review');
     const reject = button('reject', 'Reject…', true, (b) => openRejectForm(b, (reason) => decide(undefined, 'reject', reason)));
     for (const b of [approve, pending, reject]) b.disabled = blocked;
+    // A query that fails is not approved (the host refuses too); it can still go to the queue.
+    if (queryError) {
+      approve.disabled = true;
+      approve.title = 'This SQL fails to run: fix it, then approve';
+    }
     ui.decisions.append(approve, pending, reject, h('span', { class: 'hint' }, 'Saved under askdata/pairs/ with its history'));
     return;
   }
@@ -802,6 +809,7 @@ function onPairChanged(): void {
   if (!edited) {
     if (ui.question.value !== p.question) ui.question.value = p.question;
     if (ui.editor.value.trim() !== p.sql.trim()) ui.editor.value = p.sql;
+    showAssumptions(p.assumptions, 'Assumptions stated in this SQL');
   } else if (p.question.trim() !== baseQuestion.trim() || p.sql.trim() !== baseSql.trim()) {
     showError('The pair file changed on disk; your unsaved edits are kept. Save them to replace the file\'s question and SQL.');
   }
@@ -817,4 +825,5 @@ function onPairChanged(): void {
   target?.focus();
 }
 
+document.addEventListener('keydown', onGlobalKey);
 ready();

@@ -6,6 +6,7 @@ import type { Turn } from '../core/answer/prompt';
 import { ExecutionError } from '../core/execution/errors';
 import type { Pair } from '../core/pairs/pairStore';
 import type { ResultSummary } from '../core/pairs/pairSchema';
+import { assumptionsIn } from '../core/recall/recall';
 import { referencedRelations } from '../core/sql/relations';
 import {
   ASK_PANEL_VIEW_TYPE, hostToWebview, panelState, webviewToHost, type HistoryEntry, type HostToWebview, type ModelView, type PairView, type PanelState, type RequestBody,
@@ -304,6 +305,7 @@ export function toView(pair: Pair, project: Project, stale: (project: Project, p
     rejected: rejected ? { by: rejected.by, at: rejected.at, reason: rejected.reason } : undefined,
     result: pair.data.result ? { rows: pair.data.result.rows, columns: pair.data.result.columns, fingerprint: pair.data.result.fingerprint } : undefined,
     synthetic: pair.data.synthetic,
+    assumptions: assumptionsIn(pair.sql),
     history: pair.history.map((h) => ({ at: h.at, event: h.event, by: h.by, model: h.model, text: h.text })),
     stale: stale(project, pair),
   };

@@ -38,6 +38,8 @@ export const pairView = z.object({
   /** The result recorded when it was approved. */
   result: z.optional(z.object({ rows: z.number(), columns: z.array(z.string()), fingerprint: z.optional(z.string()) })),
   synthetic: z.optional(z.boolean()),
+  /** What the SQL states it assumes (its `-- assumption:` comments). */
+  assumptions: z.array(z.string()),
   history: z.array(z.extend(historyEntry, { at: z.string() })),
   /** Why the pair may no longer match the project, when it may not. */
   stale: z.optional(z.string()),

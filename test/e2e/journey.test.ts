@@ -264,6 +264,11 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     assert.match(regenerate.at(-1)!.content, /It returned 3 rows with columns customer_id, customer_name, lifetime_revenue\. That is not quite right: rank by order count instead/);
     assert.match(regenerate.at(-2)!.content, /limit 3/);
     await s.screenshot('08c-regenerated-from-feedback');
+    await view.locator('#tab-chart').click();
+    await view.locator('.chart-box canvas[aria-label^="Bar chart of order_count by customer_name"]').waitFor();
+    await view.locator('#result').scrollIntoViewIfNeeded();
+    await s.screenshot('08c2-result-as-a-chart');
+    await view.locator('#tab-table').click();
 
     // Approve: the pair file appears with who approved it and the result fingerprint.
     await view.locator('#approve').click();
@@ -386,6 +391,14 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await treeRow(page, 'Who are my top customers?').click();
     await webview(page).locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 30_000 });
     await s.screenshot('14-pair-in-panel-light');
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    await page.locator('.quick-input-widget input').fill('Dark High Contrast');
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Dark High Contrast' }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-workbench.hc-black').waitFor({ state: 'attached' });
+    await webview(page).locator('#row-count').waitFor();
+    await s.screenshot('14b-pair-in-panel-high-contrast');
   });
 
   it('brings the panel back after the window reloads', async () => {

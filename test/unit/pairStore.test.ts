@@ -163,6 +163,39 @@ describe('pair store', () => {
     });
   });
 
+  it('saves an answer as approved with its result and the steps that led to it, or as rejected with why', async () => {
+    const { store } = await projectWith({});
+    const steps = [
+      { at: '2026-11-20T10:10:02Z', event: 'asked', by: ME, model: 'qwen2.5-coder:1.5b' },
+      { at: '2026-11-20T10:11:40Z', event: 'feedback', by: ME, text: 'rank by revenue, not order count' },
+    ];
+    const result = { rows: 10, columns: ['customer_id', 'revenue'], fingerprint: `sha256:${'a'.repeat(64)}` };
+    const approved = await store.add({ question: 'Who are my top 10 customers?', sql: 'select 1', status: 'approved', by: ME, history: steps, result });
+    const data = parse(await fs.readFile(approved.path, 'utf8'));
+    assert.deepEqual(data.approved, { by: ME, at: '2026-11-20T10:12:00Z' });
+    assert.deepEqual(data.result, result);
+    assert.deepEqual(data.history, [...steps, { event: 'approved', at: '2026-11-20T10:12:00Z', by: ME }]);
+    assert.deepEqual(Object.keys(data), ['version', 'question', 'sql', 'status', 'approved', 'result', 'history']);
+
+    const rejected = await store.add({ question: 'How many orders?', sql: 'select 2', status: 'rejected', by: ME, reason: 'counts customers', history: steps.slice(0, 1) });
+    const r = parse(await fs.readFile(rejected.path, 'utf8'));
+    assert.deepEqual(r.rejected, { by: ME, at: '2026-11-20T10:12:00Z', reason: 'counts customers' });
+    assert.deepEqual(r.history.at(-1), { event: 'rejected', at: '2026-11-20T10:12:00Z', by: ME, text: 'counts customers' });
+  });
+
+  it('records the result an approval signed off on, and appends the steps before an edit', async () => {
+    const { root, store } = await projectWith({ 'top.yml': pending });
+    const result = { rows: 3, columns: ['customer_id', 'revenue'], fingerprint: `sha256:${'b'.repeat(64)}` };
+    await store.approve('top', ME, result);
+    const data = parse(await fs.readFile(pairPath(root, 'top.yml'), 'utf8'));
+    assert.deepEqual(data.result, result);
+    assert.equal(data.owner_team, 'growth');
+    await store.edit('top', { sql: 'select 2 as two' }, ME, [{ at: '2026-11-20T10:11:00Z', event: 'feedback', by: ME, text: 'only this year' }]);
+    const edited = parse(await fs.readFile(pairPath(root, 'top.yml'), 'utf8'));
+    assert.equal(edited.result, undefined, 'an edit drops the result of the SQL that was approved');
+    assert.deepEqual(edited.history.slice(-2).map((h: { event: string }) => h.event), ['feedback', 'edited']);
+  });
+
   it('picks up files changed, added or deleted outside the store', async () => {
     const { root, store } = await projectWith({ 'top.yml': pending });
     let changes = 0;

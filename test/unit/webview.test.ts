@@ -204,7 +204,7 @@ describe('the Ask panel in Chromium (built bundle, real CSP)', function () {
     harness.onRequest((body) => {
       if (body.method === 'ask') return body.feedback ? answer(small, { sql: 'select name, count(*) as orders from orders group by 1 order by 2 desc limit 3' }) : answer(small);
       if (body.method === 'decide') {
-        return { id: 'who-are-my-top-customers-2', file: 'askdata/pairs/who-are-my-top-customers-2.yml', question: body.question, sql: body.sql, status: 'approved', tags: [], tables: ['orders'], approved: { by: 'Erin <erin@shop.example>', at: '2026-11-21T10:00:00Z' }, history: [...body.history, { at: '2026-11-21T10:00:00Z', event: 'approved', by: 'Erin <erin@shop.example>' }] };
+        return { id: 'who-are-my-top-customers-2', file: 'askdata/pairs/who-are-my-top-customers-2.yml', question: body.question, sql: body.sql, status: 'approved', tags: [], tables: ['orders'], assumptions: [], approved: { by: 'Erin <erin@shop.example>', at: '2026-11-21T10:00:00Z' }, history: [...body.history, { at: '2026-11-21T10:00:00Z', event: 'approved', by: 'Erin <erin@shop.example>' }] };
       }
       return [];
     });
