@@ -104,6 +104,7 @@ class AskPanelSession {
     projects.onDidChange(() => this.pushPair(), undefined, this.disposables);
     services.model.onDidChange(() => this.post({ type: 'modelChanged', model: this.modelView() }), undefined, this.disposables);
     panel.onDidDispose(() => {
+      this.disposed = true;
       for (const c of this.running.values()) c.abort();
       this.disposables.forEach((d) => d.dispose());
     }, undefined, this.disposables);
@@ -123,7 +124,11 @@ class AskPanelSession {
     return m.ready ? { available: true, name } : { available: false, name, problem: m.unavailableReason() };
   }
 
+  private disposed = false;
+
   private post(message: HostToWebview): void {
+    // A question still being answered when the panel closed has nobody to tell.
+    if (this.disposed) return;
     // Validate what we send too: a bad value should fail here, loudly, not in the webview.
     void this.panel.webview.postMessage(hostToWebview.parse(message));
   }
