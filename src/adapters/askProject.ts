@@ -4,7 +4,7 @@ import type { QueryRunner, RunSummary } from '../core/answer/answer';
 import { buildAskContext } from '../core/answer/askContext';
 import type { GroundingContext } from '../core/grounding/grounding';
 import type { WorkspaceIndex } from '../core/index/workspaceIndex';
-import { PairStore } from '../core/pairs/pairStore';
+import { PairStore, type Pair } from '../core/pairs/pairStore';
 import type { AccessDecision } from '../core/policies/access';
 import type { Engine } from './engine';
 import { NodePairFiles } from './nodePairFiles';
@@ -20,6 +20,9 @@ export interface AskProject {
   index: WorkspaceIndex;
   context: GroundingContext;
   run: QueryRunner;
+  /** The project's pairs, as read when it was opened. */
+  pairs: readonly Pair[];
+  engine: Engine;
   close(): void;
 }
 
@@ -59,7 +62,7 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       database: found.database,
       resolve: (r, f) => path.resolve(r, f),
     });
-    return { root, database: found, access, index, context, run: runnerFor(engine, access, options.rows ?? 100), close: () => engine.close() };
+    return { root, database: found, access, index, context, run: runnerFor(engine, access, options.rows ?? 100), pairs: store.pairs, engine, close: () => engine.close() };
   } catch (e) {
     engine.close();
     throw e;

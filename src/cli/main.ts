@@ -5,6 +5,7 @@ import { PairStore } from '../core/pairs/pairStore';
 import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import type { AnswerEngine } from '../core/answer/answer';
 import { answerText, askQuestions, groundQuestions, readBatch } from './ask';
+import { regressionReport } from './regression';
 import { contextText, formatTable, indexReport, pairsListReport, runQuery, validationReport } from './reports';
 
 const USAGE = `askdata — Ask Data from the command line
@@ -18,6 +19,7 @@ Usage:
   askdata ask --project DIR [--engine …] --batch FILE      (JSON lines {"id","question"} in, one JSON line out each)
   askdata context --project DIR [--as EMAIL] [--json] "QUESTION"
   askdata context --project DIR --batch FILE
+  askdata test --project DIR [--json]
 
 Commands:
   pairs list       the project's question↔SQL pairs, with invalid files reported
@@ -35,6 +37,9 @@ Commands:
                    no answer; exit code 1 if it abstained or failed
   context          what the model would see for a question: tables and columns chosen
                    with scores, examples with scores, rules, token counts
+  test             run every approved pair's SQL again and compare with the result recorded
+                   when it was approved; exit code 1 naming each pair that no longer runs
+                   (and the models and columns it reads that changed) or returns other data
 
 Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
@@ -114,6 +119,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       }
       out(values.json ? `${JSON.stringify(report)}\n` : formatTable(report));
       return 0;
+    }
+    if (group === 'test') {
+      const report = await regressionReport(project);
+      if (values.json) out(`${JSON.stringify(report.json, null, 2)}\n`);
+      else if (report.ok) out(report.text);
+      else err(report.text);
+      return report.ok ? 0 : 1;
     }
     if (group === 'index') {
       const report = await indexReport(project, !values['no-database']);

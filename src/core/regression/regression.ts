@@ -1,0 +1,52 @@
+import type { ResultFingerprint } from '../execution/fingerprint';
+import type { Staleness } from '../index/staleness';
+import type { Pair } from '../pairs/pairStore';
+
+/**
+ * Approved pairs as regression tests (GUIDE §5): each approved SQL is run again and its result
+ * compared with the fingerprint recorded when it was approved. A pair fails when its SQL no
+ * longer runs (schema drift), or returns other data; the index says which models and columns it
+ * reads that changed.
+ */
+export type PairCheckStatus = 'passed' | 'failed-to-run' | 'changed' | 'no-baseline';
+
+export interface PairCheck {
+  id: string;
+  file: string;
+  question: string;
+  status: PairCheckStatus;
+  /** Why it failed, in a sentence naming the pair and what changed. */
+  message?: string;
+  error?: { class: string; message: string };
+  expected?: { rows: number; columns: string[]; fingerprint?: string };
+  actual?: { rows: number; columns: string[]; fingerprint: string };
+  /** Models and columns it reads that changed or disappeared, from the workspace index. */
+  stale?: { relations: string[]; columns: string[]; reason: string };
+}
+
+export type RunOutcome = { ok: true; result: ResultFingerprint } | { ok: false; error: { class: string; message: string } };
+
+export function judgePair(pair: Pair, file: string, outcome: RunOutcome, stale?: Staleness): PairCheck {
+  const base = { id: pair.id, file, question: pair.question, ...(stale ? { stale: { relations: stale.relations, columns: stale.columns, reason: stale.reason } } : {}) };
+  const expected = pair.data.result ? { rows: pair.data.result.rows, columns: pair.data.result.columns, fingerprint: pair.data.result.fingerprint } : undefined;
+  const changed = stale && (stale.columns.length || stale.relations.length) ? ` It reads ${[...stale.relations, ...stale.columns].join(', ')}, which changed.` : '';
+  if (!outcome.ok) {
+    return { ...base, status: 'failed-to-run', expected, error: outcome.error, message: `${file} no longer runs: ${outcome.error.message}.${changed}` };
+  }
+  const actual = { rows: outcome.result.rows, columns: outcome.result.columns, fingerprint: outcome.result.fingerprint };
+  if (!expected?.fingerprint) return { ...base, status: 'no-baseline', actual, message: `${file} runs; it has no recorded result to compare (approve it in the panel to record one).` };
+  if (expected.fingerprint === actual.fingerprint) return { ...base, status: 'passed', expected, actual };
+  const diffs: string[] = [];
+  const gone = expected.columns.filter((c) => !actual.columns.includes(c));
+  const added = actual.columns.filter((c) => !expected.columns.includes(c));
+  if (gone.length) diffs.push(`columns gone: ${gone.join(', ')}`);
+  if (added.length) diffs.push(`new columns: ${added.join(', ')}`);
+  if (expected.rows !== actual.rows) diffs.push(`${expected.rows} rows then, ${actual.rows} now`);
+  if (diffs.length === 0) diffs.push('same rows and columns, different values');
+  return { ...base, status: 'changed', expected, actual, message: `${file} returns other data than when it was approved (${diffs.join('; ')}).${changed}` };
+}
+
+export function summarise(checks: readonly PairCheck[]): { passed: number; failed: number; noBaseline: number; ok: boolean } {
+  const failed = checks.filter((c) => c.status === 'failed-to-run' || c.status === 'changed').length;
+  return { passed: checks.filter((c) => c.status === 'passed').length, failed, noBaseline: checks.filter((c) => c.status === 'no-baseline').length, ok: failed === 0 };
+}
