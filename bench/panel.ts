@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { AnswerView, ResultView } from '../src/protocol/messages';
+import type { Result } from './result';
 import { repoRoot } from '../test/support/tempDir';
 import { WebviewHarness } from '../test/support/webviewHarness';
 
@@ -12,14 +13,6 @@ import { WebviewHarness } from '../test/support/webviewHarness';
  * arriving in the webview (validation included) to its first rows painted, in Chromium with the
  * panel's CSP — the built bundle, as VS Code loads it.
  */
-interface Result {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  detail?: Record<string, unknown>;
-}
-
 const ROWS = 100_000;
 const RUNS = 7;
 

@@ -15,19 +15,13 @@ import { buildAskContext } from '../src/core/answer/askContext';
 import type { Pair } from '../src/core/pairs/pairStore';
 import { runSpider, spiderAvailable } from './spider';
 import { benchPanel } from './panel';
+import type { Result } from './result';
 
 /**
  * `npm run bench`: speed and memory figures, printed as a table and written as JSON to
  * bench/results/. Targets are reported next to the figures, never asserted in tests.
  *   npm run bench -- --only pairs     run one benchmark by name
  */
-interface Result {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  detail?: Record<string, unknown>;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();

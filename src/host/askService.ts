@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { readRules } from '../adapters/askProject';
+import { readRules, runnerFor } from '../adapters/askProject';
 import type { Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
 import { openProjectEngine, type ProjectDatabase } from '../adapters/projectDatabase';
@@ -11,7 +11,6 @@ import { projectAccess } from '../adapters/projectPolicies';
 import { answerQuestion, type Answer, type AnswerStep, type RunSummary } from '../core/answer/answer';
 import { buildAskContext } from '../core/answer/askContext';
 import type { Turn } from '../core/answer/prompt';
-import { ExecutionError } from '../core/execution/errors';
 import type { ResultFingerprint } from '../core/execution/fingerprint';
 import { DEFAULT_ROW_CAP } from '../core/execution/result';
 import type { GroundingContext } from '../core/grounding/grounding';
@@ -134,7 +133,7 @@ export class AskService implements vscode.Disposable {
       answerQuestion(question, prepared.context, async (sql, signal) => {
         const t = performance.now();
         try {
-          return await collect(engine, sql, prepared.access, signal);
+          return await runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal);
         } finally {
           ms = performance.now() - t;
         }
@@ -156,7 +155,7 @@ export class AskService implements vscode.Disposable {
     const prepared = await this.prepare(root);
     return this.engine(root, prepared.access, async ({ engine }) => {
       const started = performance.now();
-      const summary = await collect(engine, sql, prepared.access, signal);
+      const summary = await runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal);
       return resultView(summary, performance.now() - started);
     });
   }
@@ -183,23 +182,6 @@ export class AskService implements vscode.Disposable {
 
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
-/** Every row up to the cap, for the panel's table; the engine counts none beyond it. */
-async function collect(engine: Engine, sql: string, access: AccessDecision, signal?: AbortSignal): Promise<RunSummary> {
-  const cursor = await engine.run(sql, { access, pageSize: 5_000, rowCap: DEFAULT_ROW_CAP, signal });
-  try {
-    const rows = [...cursor.first.rows];
-    let page = cursor.first;
-    while (page.hasMore) {
-      if (signal?.aborted) throw new ExecutionError('timeout', 'Stopped.', 'stopped');
-      page = await cursor.next();
-      for (const r of page.rows) rows.push(r);
-    }
-    return { columns: cursor.first.columns, rows, rowCount: page.rowsSoFar, capped: page.capped };
-  } finally {
-    cursor.close();
-  }
 }
 
 function resultView(r: RunSummary, ms: number): ResultView {

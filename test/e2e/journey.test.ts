@@ -37,6 +37,18 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
   let ollamaHost: string;
   // Not listening until the journey starts: the first questions are asked without a model.
   const ollama = new FakeOllama({ reply: scriptedModel });
+  /** The messages of the last chat request the model received. */
+  const lastPrompt = () => ollama.calls('/api/chat').at(-1)!.body!.messages as Array<{ role: string; content: string }>;
+  /** A new Ask panel, from the palette, with `question` asked in it. */
+  const askInNewPanel = async (question: string) => {
+    await closeAllEditors(s.page);
+    await runCommand(s.page, 'Ask Data: Ask data');
+    const view = webview(s.page);
+    await view.locator('#question').click();
+    await s.page.keyboard.type(question);
+    await s.page.keyboard.press('Control+Enter');
+    return view;
+  };
   const pairFile = (id: string) => path.join(s.workspace, 'askdata', 'pairs', `${id}.yml`);
   const readPair = async (id: string) => parse(await fs.readFile(pairFile(id), 'utf8'));
 
@@ -239,7 +251,7 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await view.locator('#assumptions li', { hasText: '"biggest" means highest lifetime revenue' }).waitFor({ timeout: 30_000 });
     await view.locator('#row-count', { hasText: '5 rows' }).waitFor();
     assert.equal(await view.locator('#source .badge').innerText(), 'model: qwen2.5-coder:1.5b');
-    const firstPrompt = ollama.calls('/api/chat').at(-1)!.body!.messages as Array<{ role: string; content: string }>;
+    const firstPrompt = lastPrompt();
     assert.match(firstPrompt[0]!.content, /CREATE TABLE customers/);
     assert.equal(firstPrompt.at(-1)!.content, JOURNEY_QUESTION);
     await s.screenshot('08a-answer-with-sql-assumptions-and-result');
@@ -260,7 +272,7 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await page.keyboard.press('Enter');
     await eventually(async () => ((await view.locator('#sql .cm-content').innerText()).includes('order by order_count desc') ? true : undefined), 'the regenerated SQL');
     await view.locator('#row-count', { hasText: '5 rows' }).waitFor();
-    const regenerate = ollama.calls('/api/chat').at(-1)!.body!.messages as Array<{ role: string; content: string }>;
+    const regenerate = lastPrompt();
     assert.match(regenerate.at(-1)!.content, /It returned 3 rows with columns customer_id, customer_name, lifetime_revenue\. That is not quite right: rank by order count instead/);
     assert.match(regenerate.at(-2)!.content, /limit 3/);
     await s.screenshot('08c-regenerated-from-feedback');
@@ -297,15 +309,9 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
   });
 
   it('asking a paraphrase now shows the approved pair among the examples the model saw', async () => {
-    const { page } = s;
-    await closeAllEditors(page);
-    await runCommand(page, 'Ask Data: Ask data');
-    const view = webview(page);
-    await view.locator('#question').click();
-    await page.keyboard.type('Which five customers placed the most orders?');
-    await page.keyboard.press('Control+Enter');
+    const view = await askInNewPanel('Which five customers placed the most orders?');
     await view.locator('#row-count', { hasText: 'rows' }).waitFor({ timeout: 30_000 });
-    const prompt = ollama.calls('/api/chat').at(-1)!.body!.messages as Array<{ role: string; content: string }>;
+    const prompt = lastPrompt();
     assert.ok(prompt.some((m) => m.role === 'user' && m.content === JOURNEY_QUESTION), 'the approved question is an example in the prompt');
     await view.locator('#saw summary').click();
     await view.locator('#saw-examples button', { hasText: JOURNEY_QUESTION }).waitFor();
@@ -314,21 +320,15 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
   });
 
   it('shows a policy denial clearly: the class, what it means, and no Fix', async () => {
-    const { page } = s;
-    await closeAllEditors(page);
     // Erin joins the marketing group, which may not read customers' email addresses.
     const policies = path.join(s.workspace, 'askdata', 'policies.yml');
     const original = await fs.readFile(policies, 'utf8');
     await fs.writeFile(policies, original.replace('"sam.okafor@shop.example"]', `"sam.okafor@shop.example", "${TESTER.email}"]`));
-    await runCommand(page, 'Ask Data: Ask data');
-    const view = webview(page);
-    await view.locator('#question').click();
-    await page.keyboard.type('What are the email addresses of our top customers?');
-    await page.keyboard.press('Control+Enter');
+    const view = await askInNewPanel('What are the email addresses of our top customers?');
     await view.locator('#query-error .badge', { hasText: 'permission-denied' }).waitFor({ timeout: 30_000 });
     assert.match(await view.locator('#query-error').innerText(), /email/);
     assert.equal(await view.locator('#fix').count(), 0);
-    const prompt = ollama.calls('/api/chat').at(-1)!.body!.messages as Array<{ role: string; content: string }>;
+    const prompt = lastPrompt();
     assert.doesNotMatch(prompt[0]!.content, /^\s*email\b/m, 'the schema shown to the model for a marketing member has no email column');
     await s.screenshot('10-policy-denial');
     await fs.writeFile(policies, original);
