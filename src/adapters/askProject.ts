@@ -22,7 +22,10 @@ export interface AskProject {
   run: QueryRunner;
   /** The project's pairs, as read when it was opened. */
   pairs: readonly Pair[];
+  rules: string | undefined;
   engine: Engine;
+  /** The grounding context with some approved pairs held out (evaluation folds, LoRA export). */
+  contextWithout(pairIds: ReadonlySet<string>): GroundingContext;
   close(): void;
 }
 
@@ -50,9 +53,9 @@ export async function openAskProject(root: string, options: { asker?: string; bu
     };
     const [{ files }, rules] = await Promise.all([indexFolder(root, async () => borrowed), readRules(root), store.load()]);
     const index = files.indexer.build();
-    const context = buildAskContext({
+    const contextOf = (pairs: readonly Pair[]) => buildAskContext({
       projectRoot: root,
-      pairs: store.pairs,
+      pairs,
       relations: index.relations,
       joins: index.joins,
       rules,
@@ -62,7 +65,19 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       database: found.database,
       resolve: (r, f) => path.resolve(r, f),
     });
-    return { root, database: found, access, index, context, run: runnerFor(engine, access, options.rows ?? 100), pairs: store.pairs, engine, close: () => engine.close() };
+    return {
+      root,
+      database: found,
+      access,
+      index,
+      context: contextOf(store.pairs),
+      contextWithout: (ids) => contextOf(store.pairs.filter((p) => !ids.has(p.id))),
+      run: runnerFor(engine, access, options.rows ?? 100),
+      pairs: store.pairs,
+      rules,
+      engine,
+      close: () => engine.close(),
+    };
   } catch (e) {
     engine.close();
     throw e;

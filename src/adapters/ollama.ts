@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import { Readable } from 'node:stream';
 import { Ollama } from 'ollama';
 import type { ChatModel } from '../core/answer/answer';
 import type { ChatMessage } from '../core/answer/prompt';
@@ -59,6 +61,23 @@ export interface PullProgress {
   fraction?: number;
 }
 
+/** What `/api/create` is given to build a model (Ollama ≥ 0.5's JSON form, no Modelfile). */
+export interface CreateModelRequest {
+  model: string;
+  from: string;
+  system?: string;
+  messages?: ChatMessage[];
+  parameters?: Record<string, unknown>;
+  /** Adapter file name → blob digest (`sha256:…`), uploaded first with uploadBlob. */
+  adapters?: Record<string, string>;
+}
+
+export interface ModelInfo {
+  family: string;
+  families: string[];
+  parameterSize?: string;
+}
+
 export class OllamaClient implements ChatModel {
   readonly host: string;
   readonly name: string;
@@ -73,6 +92,15 @@ export class OllamaClient implements ChatModel {
     this.numCtx = settings.numCtx ?? DEFAULT_NUM_CTX;
     this.keepAlive = settings.keepAlive ?? DEFAULT_KEEP_ALIVE;
     this.seed = settings.seed ?? DEFAULT_SEED;
+  }
+
+  /** The same server and options, another model (a specialised one, or a candidate under evaluation). */
+  withModel(model: string): OllamaClient {
+    return new OllamaClient({ host: this.host, model, numCtx: this.numCtx, keepAlive: this.keepAlive, seed: this.seed });
+  }
+
+  get contextLength(): number {
+    return this.numCtx;
   }
 
   /** A client whose every request ends when `signal` aborts, the wait for response headers included. */
@@ -147,6 +175,93 @@ export class OllamaClient implements ChatModel {
     }
   }
 
+  /** The models on the server, by name. */
+  async list(signal?: AbortSignal): Promise<string[]> {
+    try {
+      return (await this.api(signal).list()).models.map((m) => m.name);
+    } catch (e) {
+      throw this.explain(e, signal);
+    }
+  }
+
+  /** What a model is built on (from `/api/show`): whether it can take an adapter depends on it. */
+  async info(model: string, signal?: AbortSignal): Promise<ModelInfo> {
+    try {
+      const { details } = await this.api(signal).show({ model });
+      return { family: details.family, families: details.families ?? [details.family], ...(details.parameter_size ? { parameterSize: details.parameter_size } : {}) };
+    } catch (e) {
+      throw this.explain(e, signal, '', model);
+    }
+  }
+
+  /** Builds a model with `/api/create`, streaming Ollama's status lines ("using existing layer …", "writing manifest"). */
+  async create(request: CreateModelRequest, onProgress: (status: string) => void, signal?: AbortSignal): Promise<void> {
+    try {
+      const stream = await this.api(signal).create({ ...request, stream: true });
+      let last = '';
+      for await (const p of stream) {
+        last = p.status;
+        onProgress(p.status);
+      }
+      if (last !== 'success') throw new OllamaError('stream', `Ollama at ${this.host} stopped building ${request.model} before it was done (last step: ${last || 'none'}).`);
+    } catch (e) {
+      const err = this.explain(e, signal, '', request.from);
+      // Ollama's own words say what was wrong with the request (an unsupported adapter, a bad parameter).
+      if (err.kind === 'server' || (err.kind === 'stream' && !(e instanceof OllamaError))) throw new OllamaError(err.kind, `Ollama could not build ${request.model}: ${(e as Error).message}`);
+      throw err;
+    }
+  }
+
+  /** Removes a model; one already gone is not an error. */
+  async remove(model: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.api(signal).delete({ model });
+    } catch (e) {
+      if ((e as { status_code?: unknown }).status_code === 404) return;
+      throw this.explain(e, signal);
+    }
+  }
+
+  /**
+   * Uploads a file as a blob, as `ollama create` does before it names the blob in a request: the
+   * digest is computed first, `HEAD /api/blobs/<digest>` asks whether the server has it, and if
+   * not the file is streamed in a `POST` (never read into memory: adapters are hundreds of MB).
+   * The ollama package has no call for this. Returns the digest.
+   */
+  async uploadBlob(file: string, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal): Promise<{ digest: string; uploaded: boolean }> {
+    const { size } = await fs.stat(file);
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    const digest = `sha256:${hash.digest('hex')}`;
+    const url = `${this.host}/api/blobs/${digest}`;
+    try {
+      const head = await fetch(url, { method: 'HEAD', signal });
+      if (head.ok) return { digest, uploaded: false };
+      if (head.status !== 404) throw new OllamaError('server', `Ollama at ${this.host} answered ${head.status} when asked whether it has ${digest}.`);
+      let sent = 0;
+      const source = createReadStream(file);
+      source.on('data', (c) => {
+        sent += (c as Buffer).length;
+        onProgress?.(sent, size);
+      });
+      const body = Readable.toWeb(source) as ReadableStream<Uint8Array>;
+      const post = await fetch(url, { method: 'POST', body, signal, headers: { 'Content-Length': String(size) }, duplex: 'half' } as RequestInit);
+      if (!post.ok) {
+        const text = await post.text();
+        let message = text;
+        try {
+          message = (JSON.parse(text) as { error?: string }).error ?? text;
+        } catch {
+          // Not JSON: the text is the message.
+        }
+        throw new OllamaError('server', `Ollama at ${this.host} refused the upload of ${digest} (${post.status}): ${message}`);
+      }
+      return { digest, uploaded: true };
+    } catch (e) {
+      throw this.explain(e, signal);
+    }
+  }
+
   /** Embeddings by `/api/embed`, cached by text hash for the life of the client. */
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
     const keys = texts.map((t) => createHash('sha256').update(t).digest('hex'));
@@ -162,7 +277,7 @@ export class OllamaClient implements ChatModel {
     return keys.map((k) => this.embedCache.get(k)!);
   }
 
-  private explain(e: unknown, signal: AbortSignal | undefined, partial = ''): OllamaError {
+  private explain(e: unknown, signal: AbortSignal | undefined, partial = '', model = this.name): OllamaError {
     if (e instanceof OllamaError) return e;
     const err = e as Error & { cause?: { code?: string } };
     if (signal?.aborted || err.name === 'AbortError') {
@@ -172,7 +287,7 @@ export class OllamaClient implements ChatModel {
     const status = (e as { status_code?: unknown }).status_code;
     if (typeof status === 'number') {
       if (status === 404 && /model|not found/i.test(err.message)) {
-        return new OllamaError('model-missing', `The model ${this.name} is not pulled on ${this.host}. Run: ollama pull ${this.name}`);
+        return new OllamaError('model-missing', `The model ${model} is not pulled on ${this.host}. Run: ollama pull ${model}`);
       }
       return new OllamaError('server', `Ollama at ${this.host} answered ${status}: ${err.message}`);
     }

@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { answerQuestion, type Answer, type AnswerEngine, type ChatModel } from '../core/answer/answer';
 import { openAskProject } from '../adapters/askProject';
+import { answeringModel, readLearningRecords } from '../adapters/learning';
 import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
+import { promotedModel } from '../core/learning/records';
 
 /** `askdata ask` and `askdata context`: one question, or a JSON-lines batch in one process. */
 export interface AskCommandOptions {
@@ -39,20 +41,24 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The model for `--engine auto|ollama`, or why there is none. */
-async function chooseModel(options: AskCommandOptions): Promise<{ model?: ChatModel; unavailable?: string }> {
+/**
+ * The model for `--engine auto|ollama`, or why there is none: the project's promoted specialised
+ * model when the asker may see all it was taught and no --model was given, else the base model.
+ */
+async function chooseModel(options: AskCommandOptions, access: { unrestricted: boolean }): Promise<{ model?: ChatModel; unavailable?: string }> {
   if (options.engine === 'recall') return {};
   const client = new OllamaClient({ host: resolveOllamaHost(options.host), model: options.model ?? DEFAULT_MODEL });
   const status = await client.status();
-  if (status.reachable && status.modelPulled) return { model: client };
-  return { unavailable: `No model: ${status.problem}` };
+  if (!status.reachable || !status.modelPulled) return { unavailable: `No model: ${status.problem}` };
+  const promoted = options.model ? undefined : answeringModel(promotedModel(await readLearningRecords(options.project)), status.models, access);
+  return { model: promoted ? client.withModel(promoted) : client };
 }
 
 export async function askQuestions(options: AskCommandOptions, items: ReadonlyArray<BatchItem | { id: unknown; error: string }>, emit: (value: unknown) => void): Promise<number> {
   const project = await openAskProject(options.project, { asker: options.asker, rows: options.rows });
   let failures = 0;
   try {
-    const { model, unavailable } = await chooseModel(options);
+    const { model, unavailable } = await chooseModel(options, project.access);
     for (const item of items) {
       if ('error' in item) {
         failures++;

@@ -5,6 +5,9 @@ import { PairStore } from '../core/pairs/pairStore';
 import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import type { AnswerEngine } from '../core/answer/answer';
 import { answerText, askQuestions, groundQuestions, readBatch } from './ask';
+import { augmentProject, evaluateProject, exportTrainingData, importAdapter, trainProject } from '../adapters/learning';
+import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
+import { augmentText, evaluationText, exportText, importText, trainText } from './learn';
 import { regressionReport } from './regression';
 import { contextText, formatTable, indexReport, pairsListReport, runQuery, validationReport } from './reports';
 
@@ -20,6 +23,11 @@ Usage:
   askdata context --project DIR [--as EMAIL] [--json] "QUESTION"
   askdata context --project DIR --batch FILE
   askdata test --project DIR [--json]
+  askdata train --project DIR [--json]
+  askdata train export --project DIR --out DIR [--json]
+  askdata train import-adapter --project DIR [--json] FILE.gguf
+  askdata eval --project DIR [--k N] [--engine recall] [--json]
+  askdata augment --project DIR [--pair FILE]… [--paraphrases N] [--no-variants] [--json]
 
 Commands:
   pairs list       the project's question↔SQL pairs, with invalid files reported
@@ -40,6 +48,19 @@ Commands:
   test             run every approved pair's SQL again and compare with the result recorded
                    when it was approved; exit code 1 naming each pair that no longer runs
                    (and the models and columns it reads that changed) or returns other data
+  train            build the specialised Ollama model from the base model, the distilled
+                   schema, rules.md and a representative selection of approved pairs;
+                   tagged askdata-<project>:<hash of inputs>, not rebuilt when unchanged
+  train export     write train/validation JSONL in the inference chat format, the Hugging
+                   Face base id and a README with the LoRA recipe
+  train import-adapter
+                   upload a GGUF LoRA adapter to Ollama, build a model with it, evaluate
+                   it, and use it only if it answers better
+  eval             execution accuracy on held-out approved pairs (k-fold), per query type
+                   and per version (recall, base, specialised); promotes the specialised
+                   model if it is not worse than the current one; kept in askdata/learning/
+  augment          paraphrases and equivalent SQL variants of approved pairs, written to
+                   the queue as pending synthetic pairs (a variant only if its result is equal)
 
 Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
@@ -51,6 +72,11 @@ Options:
   --host URL       Ollama's address (default: $OLLAMA_HOST, else http://127.0.0.1:11434)
   --model NAME     the Ollama model (default qwen2.5-coder:1.5b)
   --samples N      self-consistency: N samples voted by result (ask, model only)
+  --out DIR        where train export writes
+  --k N            folds for eval (default 5)
+  --pair FILE      augment only this approved pair (repeatable)
+  --paraphrases N  paraphrases per pair (augment; default 3)
+  --no-variants    no SQL variants (augment)
   --json           machine-readable output
   -h, --help       this help
 `;
@@ -75,6 +101,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         host: { type: 'string' },
         model: { type: 'string' },
         samples: { type: 'string' },
+        out: { type: 'string' },
+        k: { type: 'string' },
+        pair: { type: 'string', multiple: true },
+        paraphrases: { type: 'string' },
+        'no-variants': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -126,6 +157,42 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       else if (report.ok) out(report.text);
       else err(report.text);
       return report.ok ? 0 : 1;
+    }
+    if (group === 'train' || group === 'eval' || group === 'augment') {
+      const client = new OllamaClient({ host: resolveOllamaHost(values.host), model: values.model ?? DEFAULT_MODEL });
+      // Who ran it, for the records and the synthetic pairs' history (git's identity, as approvals use).
+      const by = (await gitIdentity(project)) ?? 'unknown (git user.name and user.email are not set)';
+      const onProgress = values.json ? undefined : (m: string) => err(`${m}\n`);
+      const print = <T>(report: T, text: (r: T) => string) => out(values.json ? `${JSON.stringify(report, null, 2)}\n` : text(report));
+      if (group === 'train' && command === 'export') {
+        if (!values.out) throw new UsageError('train export needs --out DIR');
+        print(await exportTrainingData(project, path.resolve(values.out), { client }), exportText);
+        return 0;
+      }
+      if (group === 'train' && command === 'import-adapter') {
+        const file = positionals[2];
+        if (!file) throw new UsageError('train import-adapter needs the adapter file (.gguf)');
+        print(await importAdapter(project, path.resolve(file), { client, by, onProgress }), importText);
+        return 0;
+      }
+      if (group === 'train') {
+        if (command !== undefined) throw new UsageError(`unknown command: train ${command}`);
+        print(await trainProject(project, { client, by, onProgress }), trainText);
+        return 0;
+      }
+      if (group === 'eval') {
+        const k = values.k === undefined ? 5 : Number(values.k);
+        if (!Number.isInteger(k) || k < 2) throw new UsageError('--k must be a whole number of at least 2');
+        if (values.engine !== undefined && values.engine !== 'recall') throw new UsageError('eval --engine takes only recall (without it, every version that can run is evaluated)');
+        print(await evaluateProject(project, { client, by, onProgress, k, ...(values.engine === 'recall' ? { versions: ['recall'] as const } : {}) }), evaluationText);
+        return 0;
+      }
+      const paraphrases = values.paraphrases === undefined ? 3 : Number(values.paraphrases);
+      if (!Number.isInteger(paraphrases) || paraphrases < 0 || paraphrases > 10) throw new UsageError('--paraphrases must be a whole number from 0 to 10');
+      const status = await client.status();
+      if (!status.reachable || !status.modelPulled) throw new Error(`augment needs the model: ${status.problem}`);
+      print(await augmentProject(project, { client, by, onProgress, only: values.pair, paraphrases, variants: !values['no-variants'] }), augmentText);
+      return 0;
     }
     if (group === 'index') {
       const report = await indexReport(project, !values['no-database']);

@@ -25,7 +25,22 @@ export interface RecordedRequest {
   method: string;
   path: string;
   body: Record<string, unknown> | undefined;
+  /** For a blob upload: the bytes received and their digest. */
+  upload?: { bytes: number; digest: string; contentLength?: string };
 }
+
+/** A model built by `/api/create`, as the fake keeps it. */
+export interface CreatedModel {
+  from: string;
+  family: string;
+  system?: string;
+  messages: Array<{ role: string; content: string }>;
+  parameters?: Record<string, unknown>;
+  adapters?: Record<string, string>;
+}
+
+/** Families whose models Ollama runs on its newer engine, which (as of 0.12) loads no LoRA adapter. */
+export const NO_ADAPTER_FAMILIES = ['gemma3', 'qwen3', 'llama4', 'mistral3', 'gptoss'];
 
 export interface FakeOllamaOptions {
   models?: string[];
@@ -33,11 +48,15 @@ export interface FakeOllamaOptions {
   reply?: (request: { model: string; messages: Array<{ role: string; content: string }>; options?: Record<string, unknown> }) => FakeReply;
   /** Models `/api/pull` can fetch. */
   pullable?: string[];
+  /** Milliseconds between `/api/create` status lines. */
+  createDelayMs?: number;
 }
 
 export class FakeOllama {
   readonly requests: RecordedRequest[] = [];
   readonly models: Set<string>;
+  readonly created = new Map<string, CreatedModel>();
+  readonly blobs = new Map<string, number>();
   private server: http.Server | undefined;
   private readonly sockets = new Set<import('node:net').Socket>();
   url = '';
@@ -71,7 +90,22 @@ export class FakeOllama {
     return this.requests.filter((r) => r.path === path);
   }
 
+  /** The family `/api/show` reports, from the model's name as Ollama's library names them. */
+  familyOf(name: string): string {
+    const made = this.created.get(name);
+    if (made) return made.family;
+    const base = name.split(':')[0]!.toLowerCase();
+    if (base.startsWith('qwen2')) return 'qwen2';
+    if (base.startsWith('qwen3')) return 'qwen3';
+    if (base.startsWith('gemma3')) return 'gemma3';
+    if (base.startsWith('llama3') || base.startsWith('codellama')) return 'llama';
+    return base.replace(/[\d.]+$/, '');
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const blob = /^\/api\/blobs\/(sha256:[0-9a-f]{64})$/.exec(path);
+    if (blob) return this.handleBlob(req, res, blob[1]!);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -81,7 +115,6 @@ export class FakeOllama {
     } catch {
       return json(res, 400, { error: 'invalid character in request body' });
     }
-    const path = (req.url ?? '/').split('?')[0]!;
     this.requests.push({ method: req.method ?? 'GET', path, body });
     // Ollama accepts `name` as the older spelling of `model` (the npm client still sends it for pull).
     const model = typeof body?.model === 'string' ? body.model : typeof body?.name === 'string' ? body.name : '';
@@ -90,13 +123,25 @@ export class FakeOllama {
 
     if (req.method === 'GET' && path === '/api/version') return json(res, 200, { version: '0.12.6' });
     if (req.method === 'GET' && path === '/api/tags') {
-      return json(res, 200, { models: [...this.models].map((name) => ({ name, model: name, modified_at: now(), size: 986_000_000, digest: sha(name), details: { family: 'qwen2', parameter_size: '1.5B', quantization_level: 'Q4_K_M', format: 'gguf' } })) });
+      return json(res, 200, { models: [...this.models].map((name) => ({ name, model: name, modified_at: now(), size: 986_000_000, digest: sha(name), details: { family: this.familyOf(name), families: [this.familyOf(name)], parameter_size: '1.5B', quantization_level: 'Q4_K_M', format: 'gguf' } })) });
     }
     if (req.method === 'GET' && path === '/api/ps') return json(res, 200, { models: [] });
+    if (req.method === 'DELETE' && path === '/api/delete') {
+      if (!this.models.has(model)) return json(res, 404, { error: `model '${model}' not found` });
+      this.models.delete(model);
+      this.created.delete(model);
+      return void res.writeHead(200).end();
+    }
     if (req.method !== 'POST') return json(res, 405, { error: 'method not allowed' });
     const stream = body?.stream !== false;
 
-    if (path === '/api/show') return this.models.has(model) ? json(res, 200, { details: { family: 'qwen2' }, model_info: { 'qwen2.context_length': 32768 } }) : missing();
+    if (path === '/api/show') {
+      if (!this.models.has(model)) return missing();
+      const family = this.familyOf(model);
+      const made = this.created.get(model);
+      return json(res, 200, { details: { family, families: [family], parameter_size: '1.5B', format: 'gguf' }, model_info: { [`${family}.context_length`]: 32768 }, ...(made ? { system: made.system ?? '', messages: made.messages } : {}) });
+    }
+    if (path === '/api/create') return this.handleCreate(res, body ?? {}, stream);
     if (path === '/api/generate') {
       if (!this.models.has(model)) return missing();
       // An empty prompt loads the model, as Ollama documents.
@@ -127,7 +172,9 @@ export class FakeOllama {
     }
     if (path === '/api/chat') {
       if (!this.models.has(model)) return missing();
-      const reply = this.reply({ model, messages: (body?.messages ?? []) as Array<{ role: string; content: string }>, options: body?.options as Record<string, unknown> | undefined });
+      // As Ollama does: a created model's messages come before the request's.
+      const messages = [...(this.created.get(model)?.messages ?? []), ...((body?.messages ?? []) as Array<{ role: string; content: string }>)];
+      const reply = this.reply({ model, messages, options: body?.options as Record<string, unknown> | undefined });
       await sleep(reply.delayMs ?? 0);
       if (res.destroyed) return;
       const parts = typeof reply.content === 'string' ? reply.content.split(/(?<=\s)/) : reply.content;
@@ -146,6 +193,62 @@ export class FakeOllama {
       return void res.end();
     }
     return json(res, 404, { error: `unknown endpoint ${path}` });
+  }
+
+  /** `HEAD` says whether the blob is there; `POST` stores it if the bytes hash to the digest named. */
+  private async handleBlob(req: http.IncomingMessage, res: http.ServerResponse, digest: string): Promise<void> {
+    if (req.method === 'HEAD') {
+      this.requests.push({ method: 'HEAD', path: req.url!, body: undefined });
+      return void res.writeHead(this.blobs.has(digest) ? 200 : 404).end();
+    }
+    if (req.method !== 'POST') return json(res, 405, { error: 'method not allowed' });
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const c of req) {
+      hash.update(c as Buffer);
+      bytes += (c as Buffer).length;
+    }
+    const got = `sha256:${hash.digest('hex')}`;
+    this.requests.push({ method: 'POST', path: req.url!, body: undefined, upload: { bytes, digest: got, ...(req.headers['content-length'] ? { contentLength: req.headers['content-length'] } : {}) } });
+    if (got !== digest) return json(res, 400, { error: `digest mismatch, expected "${digest}", got "${got}"` });
+    this.blobs.set(digest, bytes);
+    return void res.writeHead(201).end();
+  }
+
+  private async handleCreate(res: http.ServerResponse, body: Record<string, unknown>, stream: boolean): Promise<void> {
+    const name = typeof body.model === 'string' ? body.model : '';
+    const from = typeof body.from === 'string' ? body.from : '';
+    if (!/^[\w][\w.-]*(:[\w][\w.-]{0,127})?$/.test(name)) return json(res, 400, { error: 'invalid model name' });
+    if (!from && !body.files) return json(res, 400, { error: "neither 'from' or 'files' was specified" });
+    const steps: Array<{ status: string } | { error: string }> = [];
+    const messages = (body.messages ?? []) as Array<{ role: string; content: string }>;
+    const adapters = (body.adapters ?? {}) as Record<string, string>;
+    const family = this.familyOf(from);
+    if (!this.models.has(from)) steps.push({ status: 'pulling manifest' }, { error: 'pull model manifest: file does not exist' });
+    else if (messages.some((m) => !['system', 'user', 'assistant'].includes(m.role))) steps.push({ error: `invalid message role: ${messages.find((m) => !['system', 'user', 'assistant'].includes(m.role))!.role}` });
+    else if (Object.values(adapters).some((d) => !this.blobs.has(d))) steps.push({ error: `open ${Object.values(adapters).find((d) => !this.blobs.has(d))}: no such file or directory` });
+    else if (Object.keys(adapters).length > 0 && NO_ADAPTER_FAMILIES.includes(family)) steps.push({ status: 'parsing GGUF' }, { error: `${family} models do not support adapters` });
+    else {
+      steps.push({ status: `using existing layer ${sha(from)}` });
+      for (const digest of Object.values(adapters)) steps.push({ status: `using existing layer ${digest}` });
+      if (body.system) steps.push({ status: `creating new layer ${sha(String(body.system))}` });
+      if (messages.length) steps.push({ status: `creating new layer ${sha(JSON.stringify(messages))}` });
+      if (body.parameters) steps.push({ status: `creating new layer ${sha(JSON.stringify(body.parameters))}` });
+      steps.push({ status: 'writing manifest' }, { status: 'success' });
+    }
+    const failed = steps.find((s): s is { error: string } => 'error' in s);
+    if (!failed) {
+      const tagged = name.includes(':') ? name : `${name}:latest`;
+      this.models.add(tagged);
+      this.created.set(tagged, { from, family, messages, ...(body.system ? { system: String(body.system) } : {}), ...(body.parameters ? { parameters: body.parameters as Record<string, unknown> } : {}), ...(Object.keys(adapters).length ? { adapters } : {}) });
+    }
+    if (!stream) return failed ? json(res, 400, failed) : json(res, 200, { status: 'success' });
+    res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+    for (const s of steps) {
+      line(res, s);
+      await sleep(this.options.createDelayMs ?? 0);
+    }
+    res.end();
   }
 }
 

@@ -173,11 +173,7 @@ export class GroundingContext {
     const schemaBudget = Math.max(400, budget - exampleTokens - rulesTokens);
     const { text, chosen } = this.renderSchema(tables, schemaBudget);
     const schemaTokens = estimateTokens(text);
-    const keys = new Set(chosen.map((t) => t.key));
-    const joins = this.edges
-      .filter((e) => keys.has(this.byKey.get(e.left.toLowerCase())!.key) && keys.has(this.byKey.get(e.right.toLowerCase())!.key) && e.left.toLowerCase() !== e.right.toLowerCase())
-      .map((e) => ({ left: e.left, right: e.right, on: `${e.left}.${e.leftColumn} = ${e.right}.${e.rightColumn}` }))
-      .filter((j, i, all) => all.findIndex((k) => k.on === j.on) === i);
+    const joins = this.joinsAmong(new Set(chosen.map((t) => t.key)));
     return {
       question,
       dialect: this.options.dialect,
@@ -191,6 +187,37 @@ export class GroundingContext {
       schema: text,
       tokens: { schema: schemaTokens, rules: rulesTokens, examples: exampleTokens, total: schemaTokens + rulesTokens + exampleTokens, budget },
     };
+  }
+
+  /**
+   * The whole schema the way a specialised model is given it once, in its system prompt: every
+   * table the asker (for training, everyone) may read, those the approved pairs use first, within
+   * `budget` tokens. The per-question grounding still comes with each question on top of it.
+   */
+  distil(budget: number): Pick<Grounding, 'dialect' | 'schema' | 'rules' | 'dialectNotes' | 'joins'> & { tables: number; tablesAvailable: number } {
+    const usage = new Map<string, number>();
+    for (const tables of this.pairTables.values()) for (const t of tables) usage.set(t, (usage.get(t) ?? 0) + 1);
+    const ranked = [...this.relations]
+      .sort((a, b) => (usage.get(b.key) ?? 0) - (usage.get(a.key) ?? 0) || Number(!!b.description) - Number(!!a.description) || a.key.localeCompare(b.key))
+      .map((relation) => ({ relation, score: usage.get(relation.key) ?? 0, reasons: [], columnScores: new Map<string, number>() }));
+    const { text, chosen } = this.renderSchema(ranked, budget);
+    const keys = new Set(chosen.map((t) => t.key));
+    return {
+      dialect: this.options.dialect,
+      schema: text,
+      rules: (this.options.rules ?? '').trim(),
+      dialectNotes: DIALECT_NOTES[this.options.dialect],
+      joins: this.joinsAmong(keys),
+      tables: chosen.length,
+      tablesAvailable: this.relations.length,
+    };
+  }
+
+  private joinsAmong(keys: ReadonlySet<string>): Grounding['joins'] {
+    return this.edges
+      .filter((e) => keys.has(this.byKey.get(e.left.toLowerCase())!.key) && keys.has(this.byKey.get(e.right.toLowerCase())!.key) && e.left.toLowerCase() !== e.right.toLowerCase())
+      .map((e) => ({ left: e.left, right: e.right, on: `${e.left}.${e.leftColumn} = ${e.right}.${e.rightColumn}` }))
+      .filter((j, i, all) => all.findIndex((k) => k.on === j.on) === i);
   }
 
   private chooseTables(question: string, nearest: ReturnType<RecallEngine['nearest']>): Array<{ relation: IndexedRelation; score: number; reasons: string[]; columnScores: Map<string, number> }> {

@@ -69,6 +69,8 @@ export interface NewPair {
   history?: HistoryEvent[];
   /** Why, for a pair saved as rejected. */
   reason?: string;
+  /** Generated (a paraphrase or an SQL variant of an approved pair), not asked by a person. */
+  synthetic?: boolean;
   /** The result signed off on, for an approved pair: what `askdata test` compares against later. */
   result?: ResultSummary;
 }
@@ -226,6 +228,7 @@ export class PairStore {
       status,
       tags: input.tags?.length ? input.tags : undefined,
       tables: input.tables?.length ? input.tables : undefined,
+      synthetic: input.synthetic || undefined,
       approved: status === 'approved' ? { by: input.by, at } : undefined,
       rejected: status === 'rejected' ? { by: input.by, at, ...(input.reason ? { reason: input.reason } : {}) } : undefined,
       result: input.result,

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { birdEqual, hasOrderBy, spiderEqual } from '../execution/compare';
+import type { ResultRow } from '../execution/result';
+
+/**
+ * Execution accuracy on held-out approved pairs (GUIDE §5): k folds, so that every pair is
+ * answered by a version that did not see it; Spider's comparison (order only with ORDER BY,
+ * multiset rows, column order ignored) and BIRD's set comparison; per query type (pair tags)
+ * and per model version. The same numbers decide whether a candidate is promoted.
+ */
+
+/** recall: the deterministic engine; base: the base model with examples; specialised and adapter: built models. */
+export type VersionKind = 'recall' | 'base' | 'specialised' | 'adapter';
+
+export interface CaseResult {
+  /** The pair's file, relative to the project. */
+  pair: string;
+  tags: string[];
+  fold: number;
+  version: string;
+  status: 'correct' | 'wrong-result' | 'failed' | 'abstained' | 'gold-failed';
+  spider: boolean;
+  bird: boolean;
+  sql: string | null;
+  /** The error or the reason for abstaining. */
+  detail?: string;
+}
+
+export interface Score {
+  cases: number;
+  spider: number;
+  bird: number;
+  /** spider / cases, 0 when there are no cases. */
+  accuracy: number;
+}
+
+export interface VersionReport {
+  version: string;
+  kind: VersionKind;
+  /** The Ollama model (for fold-built versions, the recipe's base and what was added). */
+  model?: string;
+  overall: Score;
+  perTag: Record<string, Score>;
+  /** Why some cases could not be judged or the version was not run. */
+  notes: string[];
+}
+
+/**
+ * Deterministic folds: pairs are ordered by a hash of their id and dealt round robin, so the
+ * same pairs land in the same fold on every machine and a new pair moves no other.
+ */
+export function kFolds<T extends { id: string }>(pairs: readonly T[], k: number): T[][] {
+  const n = Math.max(1, Math.min(k, pairs.length));
+  const folds: T[][] = Array.from({ length: n }, () => []);
+  const order = [...pairs].sort((a, b) => hashOf(a.id).localeCompare(hashOf(b.id)));
+  order.forEach((p, i) => folds[i % n]!.push(p));
+  return pairs.length === 0 ? [] : folds;
+}
+
+function hashOf(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+export interface GoldResult {
+  sql: string;
+  rows: readonly ResultRow[];
+}
+
+/** Whether a predicted result counts as the gold one, by both benchmarks' rules. */
+export function judge(gold: GoldResult, predicted: { rows: readonly ResultRow[] }): { spider: boolean; bird: boolean } {
+  return { spider: spiderEqual(gold, predicted, hasOrderBy(gold.sql)), bird: birdEqual(gold, predicted) };
+}
+
+export function score(cases: readonly CaseResult[]): Score {
+  const judged = cases.filter((c) => c.status !== 'gold-failed');
+  const spider = judged.filter((c) => c.spider).length;
+  return { cases: judged.length, spider, bird: judged.filter((c) => c.bird).length, accuracy: judged.length === 0 ? 0 : round3(spider / judged.length) };
+}
+
+export function versionReport(version: string, kind: VersionKind, cases: readonly CaseResult[], model?: string, notes: string[] = []): VersionReport {
+  const mine = cases.filter((c) => c.version === version);
+  const tags = [...new Set(mine.flatMap((c) => (c.tags.length ? c.tags : ['(untagged)'])))].sort();
+  const perTag: Record<string, Score> = {};
+  for (const t of tags) perTag[t] = score(mine.filter((c) => (c.tags.length ? c.tags.includes(t) : t === '(untagged)')));
+  const goldFailed = mine.filter((c) => c.status === 'gold-failed').length;
+  return {
+    version,
+    kind,
+    ...(model ? { model } : {}),
+    overall: score(mine),
+    perTag,
+    notes: [...notes, ...(goldFailed ? [`${goldFailed} approved pair${goldFailed === 1 ? '' : 's'} no longer run (see askdata test) and were not scored`] : [])],
+  };
+}
+
+/** A candidate replaces the current version only if it is not worse on the same held-out pairs. */
+export function promotion(current: VersionReport, candidate: VersionReport): { promote: boolean; reason: string } {
+  const c = candidate.overall;
+  const b = current.overall;
+  if (c.cases === 0) return { promote: false, reason: `${candidate.version} answered no held-out pair, so there is nothing to judge it by.` };
+  const pct = (s: Score) => `${(s.accuracy * 100).toFixed(1)}% (${s.spider}/${s.cases})`;
+  if (c.accuracy >= b.accuracy) return { promote: true, reason: `${candidate.version} ${pct(c)} is not worse than ${current.version} ${pct(b)}.` };
+  return { promote: false, reason: `${candidate.version} ${pct(c)} is worse than ${current.version} ${pct(b)}; the current model stays.` };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
