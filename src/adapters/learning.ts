@@ -71,8 +71,17 @@ async function openForLearning(root: string): Promise<{ project: AskProject; pai
   return { project, pairs };
 }
 
-function recipeFor(root: string, client: OllamaClient, pairs: readonly LearningPair[], context: GroundingContext, prefix?: string, adapter?: ModelRecord['adapter']): RecipeSummary {
-  return specialisedRecipe({ project: path.basename(root), base: client.name, context, pairs, numCtx: client.contextLength, seed: DEFAULT_SEED, ...(prefix ? { prefix } : {}), ...(adapter ? { adapters: { [adapter.file]: adapter.digest } } : {}) });
+/**
+ * The name models are tagged with: the dbt project's name, so every clone of the repo (whatever
+ * its folder is called) builds and recognises the same tags; else the folder's name.
+ */
+function projectName(project: AskProject): string {
+  const own = project.index.projects.filter((p) => !p.package).sort((a, b) => a.root.length - b.root.length)[0];
+  return own?.name ?? path.basename(project.root);
+}
+
+function recipeFor(project: AskProject, client: OllamaClient, pairs: readonly LearningPair[], context: GroundingContext, prefix?: string, adapter?: ModelRecord['adapter']): RecipeSummary {
+  return specialisedRecipe({ project: projectName(project), base: client.name, context, pairs, numCtx: client.contextLength, seed: DEFAULT_SEED, ...(prefix ? { prefix } : {}), ...(adapter ? { adapters: { [adapter.file]: adapter.digest } } : {}) });
 }
 
 async function ensureModel(client: OllamaClient, recipe: ModelRecipe, existing: readonly string[], options: LearningOptions): Promise<boolean> {
@@ -99,7 +108,7 @@ export async function trainProject(root: string, options: LearningOptions): Prom
   const { project, pairs } = await openForLearning(root);
   try {
     if (pairs.length === 0) throw new Error('There are no approved pairs to learn from yet: approve a few answers first.');
-    const summary = recipeFor(root, options.client, pairs, project.context);
+    const summary = recipeFor(project, options.client, pairs, project.context);
     const recipe = summary.recipe;
     options.onProgress?.(`Building ${recipe.model} from ${recipe.from} with ${summary.pairs.length} approved pairs`);
     const models = await options.client.list(options.signal);
@@ -112,15 +121,15 @@ export async function trainProject(root: string, options: LearningOptions): Prom
       record = await writeRecord(root, recordFileName('model', at), value);
     }
     const promoted = promotedModel(records);
-    const removed = await removeSuperseded(root, options, [...models, recipe.model], [recipe.model, ...(promoted ? [promoted] : [])]);
+    const removed = await removeSuperseded(projectName(project), options, [...models, recipe.model], [recipe.model, ...(promoted ? [promoted] : [])]);
     return { model: recipe.model, from: recipe.from, built, pairs: summary.pairs, left: summary.left, tokens: summary.tokens, schemaTables: summary.schemaTables, removed, ...(record ? { record } : {}), promoted };
   } finally {
     project.close();
   }
 }
 
-async function removeSuperseded(root: string, options: LearningOptions, models: readonly string[], keep: readonly string[]): Promise<string[]> {
-  const stale = supersededModels(models, path.basename(root), keep);
+async function removeSuperseded(name: string, options: LearningOptions, models: readonly string[], keep: readonly string[]): Promise<string[]> {
+  const stale = supersededModels(models, name, keep);
   for (const m of stale) {
     options.onProgress?.(`Removing superseded ${m}`);
     await options.client.remove(m, options.signal);
@@ -195,7 +204,7 @@ export async function evaluateProject(root: string, options: EvaluateOptions): P
         let model: ChatModel | undefined;
         if (v.kind === 'base') model = options.client;
         if (v.kind === 'specialised' || v.kind === 'adapter') {
-          const { recipe } = recipeFor(root, options.client, seen, context, 'askdata-eval', v.kind === 'adapter' ? adapterRecord!.adapter : undefined);
+          const { recipe } = recipeFor(project, options.client, seen, context, 'askdata-eval', v.kind === 'adapter' ? adapterRecord!.adapter : undefined);
           options.onProgress?.(`Fold ${f + 1} of ${folds.length}: building ${recipe.model}`);
           if (await ensureModel(options.client, recipe, models, options)) createdForFolds.push(recipe.model);
           model = options.client.withModel(recipe.model);
@@ -223,7 +232,7 @@ export async function evaluateProject(root: string, options: EvaluateOptions): P
       if (promote) {
         if (options.adapter) model = options.adapter.model;
         else {
-          const full = recipeFor(root, options.client, pairs, project.context);
+          const full = recipeFor(project, options.client, pairs, project.context);
           options.onProgress?.(`Promoting: building ${full.recipe.model} from all ${full.pairs.length} pairs`);
           await ensureModel(options.client, full.recipe, models, options);
           if (!records.models.some((m) => m.model === full.recipe.model)) {
@@ -231,6 +240,7 @@ export async function evaluateProject(root: string, options: EvaluateOptions): P
           }
           model = full.recipe.model;
         }
+        await removeSuperseded(projectName(project), options, [...models, model], [model]);
       }
       record.decision = { current: incumbent.version, candidate: candidate.version, promote, reason, model };
     } else if (!candidate && wanted.size > 1) {
@@ -290,12 +300,12 @@ export async function exportTrainingData(root: string, out: string, options: Pic
     const base = options.client.name;
     const huggingFace = huggingFaceBase(base) ?? null;
     await fs.mkdir(out, { recursive: true });
-    const manifest = { format: 'askdata-lora-export', version: 1, at: (options.now?.() ?? new Date()).toISOString(), project: path.basename(root), ollamaBase: base, huggingFaceBase: huggingFace, train: train.map((p) => p.file), validation: validation.map((p) => p.file) };
+    const manifest = { format: 'askdata-lora-export', version: 1, at: (options.now?.() ?? new Date()).toISOString(), project: projectName(project), ollamaBase: base, huggingFaceBase: huggingFace, train: train.map((p) => p.file), validation: validation.map((p) => p.file) };
     const files: Array<[string, string]> = [
       ['train.jsonl', lines(train)],
       ['validation.jsonl', lines(validation)],
       ['askdata-export.json', `${JSON.stringify(manifest, null, 2)}\n`],
-      ['README.md', exportReadme({ base, huggingFace: huggingFace ?? undefined, train: train.length, validation: validation.length, project: path.basename(root) })],
+      ['README.md', exportReadme({ base, huggingFace: huggingFace ?? undefined, train: train.length, validation: validation.length, project: projectName(project) })],
     ];
     for (const [name, text] of files) await fs.writeFile(path.join(out, name), text, 'utf8');
     return { out, base, huggingFace, train: manifest.train, validation: manifest.validation, files: files.map(([n]) => path.join(out, n)) };
@@ -341,7 +351,7 @@ export async function importAdapter(root: string, file: string, options: Learnin
   let record: ModelRecord;
   try {
     const adapterName = path.basename(file);
-    const summary = recipeFor(root, options.client, pairs, project.context, 'askdata-adapter', { file: adapterName, digest: blob.digest });
+    const summary = recipeFor(project, options.client, pairs, project.context, 'askdata-adapter', { file: adapterName, digest: blob.digest });
     const recipe = summary.recipe;
     await ensureModel(options.client, recipe, await options.client.list(options.signal), options);
     const at = (options.now?.() ?? new Date()).toISOString();

@@ -43,6 +43,8 @@ export class AskService implements vscode.Disposable {
   private readonly engines = new Map<string, { key: string; engine: Promise<{ engine: Engine; found: ProjectDatabase }>; timer?: NodeJS.Timeout; users: number }>();
   private generation = 0;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The project's promoted specialised model for this asker, if any (set by the learning service). */
+  answeringModel: (root: string, access: { unrestricted: boolean }) => Promise<string | undefined> = async () => undefined;
 
   constructor(private readonly projects: Projects, private readonly index: IndexService, private readonly model: ModelService, private readonly log: vscode.LogOutputChannel) {
     // Pairs approved or edited, files re-indexed: the next question grounds on the new state.
@@ -126,7 +128,9 @@ export class AskService implements vscode.Disposable {
   /** Answers a question (or regenerates or repairs one, with `turns`), as `askdata ask` does. */
   async ask(root: string, question: string, options: { turns?: Turn[]; signal?: AbortSignal; onStep?: (step: AnswerStep, detail?: string) => void; onToken?: (text: string) => void }): Promise<AnswerView> {
     const prepared = await this.prepare(root);
-    const model = this.model.ready;
+    const base = this.model.ready;
+    const specialised = base ? await this.answeringModel(root, prepared.access) : undefined;
+    const model = specialised ? base!.withModel(specialised) : base;
     const started = performance.now();
     let ms = 0;
     const answer = await this.engine(root, prepared.access, ({ engine }) =>

@@ -10,6 +10,7 @@ import { requireIdentity } from './identity';
 import { PairDiagnostics } from './pairDiagnostics';
 import { Projects, type Project } from './projects';
 import { QueueView, type QueueNode } from './queueView';
+import { LearningService } from './learningService';
 import { LearningView } from './learningView';
 import { IndexService } from './indexService';
 import { RelationHover } from './relationHover';
@@ -32,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const model = new ModelService(context.globalState, log);
   const ask = new AskService(projects, index, model, log);
   const panels = new AskPanels(context.extensionUri, projects, { ask, model }, log);
+  const learning = new LearningService(projects, model, log);
+  ask.answeringModel = (root, access) => learning.answeringModel(root, access);
   projects.staleness = (project, pair) => index.staleness(project.root, pair)?.reason;
   context.subscriptions.push(
     log,
@@ -42,7 +45,8 @@ export function activate(context: vscode.ExtensionContext): void {
     new PairDiagnostics(projects),
     statusBar,
     model,
-    new LearningView(projects, model),
+    learning,
+    new LearningView(projects, model, learning),
     ask,
     index,
     index.onDidChange(() => {
@@ -52,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerCodeLensProvider(SQL_FILES, lenses),
     vscode.languages.registerHoverProvider(SQL_FILES, new RelationHover(index, projects)),
     ...registerCommands(projects, queue, panels, log, model, ask),
+    ...registerLearningCommands(learning, projects, log),
     vscode.commands.registerCommand('askData.ollama.setup', () => model.onboard(true)),
     vscode.commands.registerCommand('askData.ollama.pull', () => model.pull()),
     vscode.commands.registerCommand('askData.reindex', () => index.reindex().catch((e: Error) => void vscode.window.showErrorMessage(`Ask Data could not index the workspace: ${e.message}`))),
@@ -74,6 +79,36 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   );
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
+}
+
+/** Learning commands take a project (from the Learning view), a queue pair (augment), or ask which. */
+function registerLearningCommands(learning: LearningService, projects: Projects, log: vscode.LogOutputChannel): vscode.Disposable[] {
+  const projectOf = (arg: unknown): Project | undefined => {
+    if (arg && typeof arg === 'object' && 'project' in arg) return (arg as { project: Project }).project;
+    return undefined;
+  };
+  const guarded = (id: string, run: (arg: unknown) => Promise<void>) => vscode.commands.registerCommand(id, async (arg: unknown) => {
+    try {
+      await projects.initialize();
+      await run(arg);
+    } catch (e) {
+      log.error(`${id}: ${(e as Error).stack ?? e}`);
+      void vscode.window.showErrorMessage(`Ask Data: ${(e as Error).message}`);
+    }
+  });
+  return [
+    guarded('askData.train', (arg) => learning.train(projectOf(arg))),
+    guarded('askData.evaluate', (arg) => learning.evaluate(projectOf(arg))),
+    guarded('askData.showEvaluation', (arg) => learning.showLastReport(projectOf(arg))),
+    guarded('askData.testApprovedPairs', (arg) => learning.test(projectOf(arg))),
+    guarded('askData.exportTrainingData', (arg) => learning.exportData(projectOf(arg))),
+    guarded('askData.importAdapter', (arg) => learning.importAdapter(projectOf(arg))),
+    guarded('askData.augment', (arg) => {
+      const node = arg as QueueNode | undefined;
+      if (node && 'kind' in node && node.kind === 'pair') return learning.augment(node.project, node.entry.pair.path);
+      return learning.augment(projectOf(arg));
+    }),
+  ];
 }
 
 const SQL_FILES: vscode.DocumentSelector = [{ language: 'sql', scheme: 'file' }, { language: 'jinja-sql', scheme: 'file' }, { pattern: '**/*.sql', scheme: 'file' }];

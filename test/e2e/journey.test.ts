@@ -378,6 +378,70 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await page.locator('.markers-panel').waitFor({ state: 'hidden' });
   });
 
+  it('trains the specialised model and evaluates it with the fake Ollama, then shows the report and the Learning view', async () => {
+    const { page } = s;
+    await closeAllEditors(page);
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    ollama.requests.length = 0;
+    // A model that is right about some questions: the base model about those of even length, a
+    // model built from approved pairs also about those whose length is a multiple of three.
+    const known = new PairStore(s.workspace, new NodePairFiles());
+    await known.load();
+    const gold = new Map(known.pairs.map((p) => [p.question, p.sql]));
+    const rightFor = (model: string, q: string) => q.length % 2 === 0 || (model.startsWith('askdata-') && q.length % 3 === 0);
+    ollama.reply = (request) => {
+      const q = request.messages.at(-1)!.content;
+      return gold.has(q) && rightFor(request.model, q) ? { content: `\`\`\`sql\n${gold.get(q)}\n\`\`\`` } : scriptedModel(request);
+    };
+    await runCommand(page, 'Ask Data: Train Model');
+    const built = page.locator('.notification-toast', { hasText: 'Built askdata-shop:' });
+    await built.waitFor({ timeout: 60_000 });
+    const create = ollama.calls('/api/create')[0]!.body as { model: string; from: string; system: string; messages: unknown[]; parameters: Record<string, unknown> };
+    assert.match(create.model, /^askdata-shop:[0-9a-f]{12}$/);
+    assert.equal(create.from, 'qwen2.5-coder:1.5b');
+    assert.deepEqual(create.parameters, { temperature: 0, num_ctx: 8192, seed: 42 });
+    // The sample's approved pairs plus the two approved during the journey, as user/assistant messages.
+    const store = new PairStore(s.workspace, new NodePairFiles());
+    await store.load();
+    const approved = store.pairs.filter((p) => p.status === 'approved');
+    assert.equal(create.messages.length, 2 * approved.length);
+    await s.screenshot('16a-model-built');
+
+    await built.locator('a.monaco-button', { hasText: 'Evaluate' }).click();
+    const report = webview(page);
+    await report.locator('h1', { hasText: 'Evaluation of shop' }).waitFor({ timeout: 120_000 });
+    assert.match(await report.locator('.decision').innerText(), /Promoted\.|Not promoted\./);
+    const header = await report.locator('table').first().locator('thead').innerText();
+    assert.match(header, /recall/);
+    assert.match(header, /base qwen2\.5-coder:1\.5b/);
+    assert.match(header, /specialised/);
+    assert.ok(await report.locator('svg[role="img"] rect').count() > 0, 'bars are drawn');
+    // The fake's right answers, scored as right: the table says so per version.
+    const overall = await report.locator('table').first().locator('tbody tr').first().locator('td').allInnerTexts();
+    const expected = (model: string) => approved.filter((p) => rightFor(model, p.question)).length;
+    assert.match(overall[1]!, new RegExp(`${expected('qwen2.5-coder:1.5b')}/${approved.length} `));
+    assert.match(overall[2]!, new RegExp(`${expected('askdata-eval-shop')}/${approved.length} `));
+    assert.ok(ollama.calls('/api/create').some((c) => String((c.body as { model: string }).model).startsWith('askdata-eval-shop:')), 'fold models were built');
+    assert.ok([...ollama.models].every((m) => !m.startsWith('askdata-eval-')), 'and removed');
+    const records = (await fs.readdir(path.join(s.workspace, 'askdata', 'learning'))).sort();
+    assert.ok(records.some((f) => f.startsWith('eval-')) && records.some((f) => f.startsWith('model-')), records.join(', '));
+    await s.screenshot('16b-evaluation-report');
+
+    await openAskDataView(page);
+    // The queue folds away so the Learning section has the room.
+    const queueHeader = page.locator('.pane-header[aria-label^="Approval queue"]');
+    if ((await queueHeader.getAttribute('aria-expanded')) === 'true') await queueHeader.click();
+    const learning = page.locator('.pane-header[aria-label^="Learning"]');
+    if ((await learning.getAttribute('aria-expanded')) !== 'true') await learning.click();
+    await treeRow(page, 'Last evaluation:').waitFor({ timeout: 30_000 });
+    await treeRow(page, 'Answering:').waitFor();
+    await treeRow(page, 'Models built: 1').click();
+    await s.screenshot('16c-learning-view');
+    await queueHeader.click();
+    ollama.reply = scriptedModel;
+    await closeAllEditors(page);
+  });
+
   it('follows the theme: the panel in a light theme', async () => {
     const { page } = s;
     await page.keyboard.press('Control+K');

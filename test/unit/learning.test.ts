@@ -12,6 +12,7 @@ import { huggingFaceBase } from '../../src/core/learning/lora';
 import { learningCurve, promotedModel } from '../../src/core/learning/records';
 import { selectRepresentative, supersededModels, type LearningPair } from '../../src/core/learning/training';
 import { PairStore } from '../../src/core/pairs/pairStore';
+import { evaluationReportHtml } from '../../src/host/evaluationReportHtml';
 import { FakeOllama } from '../support/fakeOllama';
 import { writeGguf } from '../support/gguf';
 import { sampleWithDatabase } from '../support/sampleDb';
@@ -147,6 +148,26 @@ describe('learning: pure parts', () => {
     assert.equal(answeringModel('askdata-shop:bbb', ['askdata-shop:bbb'], { unrestricted: true }), 'askdata-shop:bbb');
     assert.equal(answeringModel('askdata-shop:bbb', ['askdata-shop:bbb'], { unrestricted: false }), undefined, 'a restricted asker never talks to a model taught what they may not see');
     assert.equal(answeringModel('askdata-shop:bbb', [BASE], { unrestricted: true }), undefined);
+  });
+});
+
+describe('the evaluation report page', () => {
+  it('draws bars and the learning curve with nothing from pairs or models unescaped, and no script', () => {
+    const evil = '<img src=x onerror=alert(1)>';
+    const cases: CaseResult[] = [
+      { pair: `askdata/pairs/${evil}.yml`, tags: [evil], fold: 0, version: 'recall', status: 'correct', spider: true, bird: true, sql: 'select 1' },
+      { pair: 'askdata/pairs/b.yml', tags: ['ranking'], fold: 1, version: 'recall', status: 'failed', spider: false, bird: false, sql: 'select x', detail: `unknown-column: ${evil}` },
+    ];
+    const record = { version: 1 as const, at: '2026-11-21T10:00:00.000Z', approvedPairs: 2, k: 2, versions: [versionReport('recall', 'recall', cases)], cases, decision: { current: 'base', candidate: 'recall', promote: false, reason: evil, model: null } };
+    const html = evaluationReportHtml({ project: 'shop', record, file: 'askdata/learning/eval.json', curve: learningCurve({ evaluations: [record, { ...record, at: '2026-11-22T10:00:00.000Z', approvedPairs: 30 }] }), nonce: 'abc', cspSource: 'vscode-resource:' });
+    assert.ok(!html.includes('<img'), 'no markup from data');
+    assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
+    assert.ok(!/<script/i.test(html));
+    assert.match(html, /default-src 'none'; style-src 'nonce-abc'/);
+    assert.ok(!/ style="/.test(html), 'no inline style attributes, which the CSP would block');
+    assert.equal((html.match(/<rect /g) ?? []).length, 3, 'one bar per version for all questions and for each of the two tags');
+    assert.match(html, /<polyline [^>]*points="[^"]+ [^"]+"/, 'the curve joins the two evaluations');
+    assert.match(html, /50\.0% <span class="muted">1\/2 \(1\)<\/span>/);
   });
 });
 
