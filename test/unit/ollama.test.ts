@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { OllamaClient, OllamaError, resolveOllamaHost } from '../../src/adapters/ollama';
 import { answerQuestion, type QueryRunner } from '../../src/core/answer/answer';
 import { buildAskContext } from '../../src/core/answer/askContext';
@@ -6,6 +8,7 @@ import { ExecutionError } from '../../src/core/execution/errors';
 import type { IndexedRelation } from '../../src/core/index/workspaceIndex';
 import type { Pair } from '../../src/core/pairs/pairStore';
 import { FakeOllama } from '../support/fakeOllama';
+import { tempDir } from '../support/tempDir';
 
 /**
  * Our Ollama client against a fake of Ollama's HTTP API on loopback. The tests that need no
@@ -68,6 +71,29 @@ describe('Ollama client: behaviour any Ollama shows', () => {
         const chat = new OllamaClient({ host: host!, model: MODEL }).chat([{ role: 'user', content: 'Count slowly from 1 to 500.' }], { signal: controller.signal });
         setTimeout(() => controller.abort(), 5);
         await assert.rejects(chat, (e: OllamaError) => e.kind === 'aborted');
+      });
+
+      it('builds a model from the base with a system prompt, messages and parameters, lists it, and removes it', async function () {
+        this.timeout(120_000);
+        const client = new OllamaClient({ host: host!, model: MODEL });
+        const name = `askdata-client-test:${Date.now().toString(36)}`;
+        const steps: string[] = [];
+        await client.create({ model: name, from: MODEL, system: 'You write SQL.', messages: [{ role: 'user', content: 'How many customers?' }, { role: 'assistant', content: '```sql\nselect count(*) from customers\n```' }], parameters: { temperature: 0, num_ctx: 4096 } }, (s) => steps.push(s));
+        assert.equal(steps.at(-1), 'success');
+        assert.ok((await client.list()).includes(name));
+        assert.equal((await client.info(name)).family, (await client.info(MODEL)).family);
+        await client.remove(name);
+        assert.ok(!(await client.list()).includes(name));
+      });
+
+      it('uploads a blob once: the second time the server already has it', async () => {
+        const file = path.join(await tempDir(), 'blob.bin');
+        await fs.writeFile(file, `askdata blob test ${Date.now()}\n`.repeat(1000));
+        const client = new OllamaClient({ host: host!, model: MODEL });
+        const first = await client.uploadBlob(file);
+        assert.equal(first.uploaded, true);
+        assert.match(first.digest, /^sha256:[0-9a-f]{64}$/);
+        assert.deepEqual(await client.uploadBlob(file), { digest: first.digest, uploaded: false });
       });
     });
   }
