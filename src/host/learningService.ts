@@ -34,6 +34,10 @@ export class LearningService implements vscode.Disposable {
       const project = this.projects.projectOf(uri.fsPath);
       if (project) void this.refresh(project);
     };
+    // A test failure is about the file as it was tested: once the file changes, it is stale.
+    const pairs = vscode.workspace.createFileSystemWatcher('**/askdata/pairs/*.yml');
+    const forget = (uri: vscode.Uri) => this.diagnostics.delete(uri);
+    this.disposables.push(pairs, pairs.onDidChange(forget), pairs.onDidDelete(forget));
     this.disposables.push(this.diagnostics, watcher, watcher.onDidCreate(reread), watcher.onDidChange(reread), watcher.onDidDelete(reread), projects.onDidChange(() => this.onPairsChanged()));
   }
 

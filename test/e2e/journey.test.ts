@@ -442,6 +442,31 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await closeAllEditors(page);
   });
 
+  it('tests the approved pairs from the editor: a pair whose SQL no longer runs is reported in Problems on its file', async () => {
+    const { page } = s;
+    const file = pairFile('who-are-my-top-customers');
+    const original = await fs.readFile(file, 'utf8');
+    // As after a schema change: the approved SQL reads a column the database does not have.
+    await fs.writeFile(file, original.replace('lifetime_revenue\n  from customers', 'lifetime_value\n  from customers'));
+    await eventually(async () => (await readPair('who-are-my-top-customers')).sql.includes('lifetime_value') || undefined, 'the edited pair');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'Ask Data: Test Approved Pairs');
+    const toast = page.locator('.notification-toast', { hasText: 'Approved pairs of shop:' });
+    await toast.waitFor({ timeout: 60_000 });
+    assert.match(await toast.innerText(), /\d+ passed, 1 failed, \d+ ran without a recorded result/);
+    await toast.locator('a.monaco-button', { hasText: 'Show Problems' }).click();
+    try {
+      await page.locator('.markers-panel .monaco-list-row[aria-label^="Error: askdata/pairs/who-are-my-top-customers.yml no longer runs"]', { hasText: 'lifetime_value' }).waitFor({ timeout: 20_000 });
+      await s.screenshot('17-approved-pair-test-failure-in-problems');
+    } finally {
+      await fs.writeFile(file, original);
+    }
+    // Restored: the failure goes from Problems, once the change has been picked up.
+    await page.locator('.markers-panel .monaco-list-row[aria-label^="Error: askdata/pairs/who-are-my-top-customers.yml"]').waitFor({ state: 'detached', timeout: 20_000 });
+    await runCommand(page, 'View: Hide Panel');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+  });
+
   it('follows the theme: the panel in a light theme', async () => {
     const { page } = s;
     await page.keyboard.press('Control+K');
