@@ -114,18 +114,21 @@ export async function trainProject(root: string, options: LearningOptions): Prom
     const models = await options.client.list(options.signal);
     const built = await ensureModel(options.client, recipe, models, options);
     const at = (options.now?.() ?? new Date()).toISOString();
-    let record: string | undefined;
     const records = await readLearningRecords(root);
-    if (!records.models.some((m) => m.model === recipe.model)) {
-      const value: ModelRecord = { version: 1, kind: 'specialised', model: recipe.model, from: recipe.from, at, ...(options.by ? { by: options.by } : {}), pairs: summary.pairs, left: summary.left, tokens: summary.tokens };
-      record = await writeRecord(root, recordFileName('model', at), value);
-    }
+    const record = await recordBuilt(root, records, summary, at, options.by);
     const promoted = promotedModel(records);
     const removed = await removeSuperseded(projectName(project), options, [...models, recipe.model], [recipe.model, ...(promoted ? [promoted] : [])]);
     return { model: recipe.model, from: recipe.from, built, pairs: summary.pairs, left: summary.left, tokens: summary.tokens, schemaTables: summary.schemaTables, removed, ...(record ? { record } : {}), promoted };
   } finally {
     project.close();
   }
+}
+
+/** The record of a specialised model built from `summary`, unless one is kept already; returns its file. */
+async function recordBuilt(root: string, records: LearningRecords, summary: RecipeSummary, at: string, by: string | undefined): Promise<string | undefined> {
+  if (records.models.some((m) => m.model === summary.recipe.model)) return undefined;
+  const value: ModelRecord = { version: 1, kind: 'specialised', model: summary.recipe.model, from: summary.recipe.from, at, ...(by ? { by } : {}), pairs: summary.pairs, left: summary.left, tokens: summary.tokens };
+  return writeRecord(root, recordFileName('model', at), value);
 }
 
 async function removeSuperseded(name: string, options: LearningOptions, models: readonly string[], keep: readonly string[]): Promise<string[]> {
@@ -235,9 +238,7 @@ export async function evaluateProject(root: string, options: EvaluateOptions): P
           const full = recipeFor(project, options.client, pairs, project.context);
           options.onProgress?.(`Promoting: building ${full.recipe.model} from all ${full.pairs.length} pairs`);
           await ensureModel(options.client, full.recipe, models, options);
-          if (!records.models.some((m) => m.model === full.recipe.model)) {
-            await writeRecord(root, recordFileName('model', at), { version: 1, kind: 'specialised', model: full.recipe.model, from: full.recipe.from, at, ...(options.by ? { by: options.by } : {}), pairs: full.pairs, left: full.left, tokens: full.tokens } satisfies ModelRecord);
-          }
+          await recordBuilt(root, records, full, at, options.by);
           model = full.recipe.model;
         }
         await removeSuperseded(projectName(project), options, [...models, model], [model]);

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { answeringModel, augmentProject, evaluateProject, exportTrainingData, importAdapter, LEARNING_DIR, readLearningRecords, trainProject, type LearningOptions } from '../adapters/learning';
 import { checkApprovedPairs } from '../adapters/regression';
-import { learningCurve, promotedModel, type EvaluationRecord, type LearningRecords } from '../core/learning/records';
+import { learningCurve, promotedModel, recordFileName, type EvaluationRecord, type LearningRecords } from '../core/learning/records';
 import { evaluationReportHtml } from './evaluationReportHtml';
-import { whoAmI } from './identity';
+import { requireIdentity, whoAmI } from './identity';
 import type { ModelService } from './modelService';
 import type { Project, Projects } from './projects';
 
@@ -160,7 +160,7 @@ export class LearningService implements vscode.Disposable {
       if (choice) await this.evaluate(project);
       return;
     }
-    this.showReport(project, last, path.join(LEARNING_DIR, `(${last.at})`));
+    this.showReport(project, last, path.join(LEARNING_DIR, recordFileName('eval', last.at)));
   }
 
   private showReport(project: Project, record: EvaluationRecord, file: string): void {
@@ -224,8 +224,11 @@ export class LearningService implements vscode.Disposable {
   async augment(target?: Project, pairFile?: string): Promise<void> {
     const project = await this.pick('Ask Data: Generate Paraphrases and Variants', target);
     if (!project || !(await this.needModel('Generating paraphrases'))) return;
+    // The synthetic pairs' history says who generated them, as an approval says who approved.
+    const by = await requireIdentity(project.root);
+    if (!by) return;
     const only = pairFile ? [path.relative(project.root, pairFile)] : undefined;
-    const report = await this.withProgress(project, `Generating paraphrases and variants for ${only ? only[0] : project.name}`, async (o) => augmentProject(project.root, { ...o, by: o.by ?? 'unknown', client: this.model.client, ...(only ? { only } : {}) }));
+    const report = await this.withProgress(project, `Generating paraphrases and variants for ${only ? only[0] : project.name}`, async (o) => augmentProject(project.root, { ...o, by, client: this.model.client, ...(only ? { only } : {}) }));
     if (!report) return;
     const choice = await vscode.window.showInformationMessage(`${report.written.length} synthetic pair${report.written.length === 1 ? '' : 's'} added to the queue as pending; ${report.dropped.length} proposal${report.dropped.length === 1 ? '' : 's'} dropped (see the log). None is approved until someone approves it.`, 'Show Queue');
     for (const d of report.dropped) this.log.info(`augment: dropped ${d.kind} of ${d.of}: ${d.reason}`);
