@@ -226,7 +226,10 @@ export async function evaluateProject(root: string, options: EvaluateOptions): P
     const candidateKind: VersionKind = options.adapter ? 'adapter' : 'specialised';
     const currentKind: VersionKind = currentRecord?.kind ?? 'base';
     const candidate = reports.find((r) => r.kind === candidateKind);
-    const incumbent = reports.find((r) => r.kind === currentKind);
+    // A specialised model already answers: the candidate is the same recipe with today's pairs,
+    // which held-out folds cannot tell apart from the old one. It must still be no worse than the
+    // base model, and then replaces the old build.
+    const incumbent = reports.find((r) => r.kind === (currentKind === candidateKind ? 'base' : currentKind));
     if (candidate && incumbent && candidate !== incumbent) {
       const decision = promotion(incumbent, candidate);
       const promote = decision.promote && (!options.strict || candidate.overall.accuracy > incumbent.overall.accuracy);

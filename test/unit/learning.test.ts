@@ -260,6 +260,18 @@ describe('learning on the sample project, with the fake Ollama', function () {
     fake.requests.length = 0;
     await main(['ask', '--project', project, '--host', host, '--engine', 'ollama', '--as', 'sam.okafor@shop.example', '--json', 'Which payment methods do customers use most?'], () => undefined, () => undefined);
     assert.equal(fake.calls('/api/chat')[0]!.body!.model, BASE);
+
+    // One more approval, evaluated again: the specialised recipe is still no worse than the base
+    // model, so a build with today's pairs replaces the old one.
+    const store = new PairStore(project, new NodePairFiles());
+    await store.load();
+    await store.approve(store.pairs.find((p) => p.status === 'pending')!.id, 'Erin <erin@shop.example>');
+    const second = await evaluateProject(project, { client, k: 4 });
+    assert.equal(second.record.decision!.current, `base ${BASE}`);
+    assert.equal(second.record.decision!.promote, true);
+    assert.notEqual(second.record.decision!.model, record.decision!.model);
+    assert.equal(promotedModel(await readLearningRecords(project)), second.record.decision!.model);
+    assert.ok(!fake.models.has(record.decision!.model!), 'the superseded build is removed');
   });
 
   it('keeps the current model when the candidate is worse', async () => {
