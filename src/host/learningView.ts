@@ -11,7 +11,7 @@ import type { Project, Projects } from './projects';
  */
 export const RECOMMENDED_PAIRS = { min: 25, max: 100 } as const;
 
-type LearningNode = { kind: 'project'; project: Project } | { kind: 'item'; item: vscode.TreeItem; children?: LearningNode[]; project?: Project };
+type LearningNode = { kind: 'project'; project: Project } | { kind: 'item'; item: vscode.TreeItem; children?: LearningNode[] };
 
 export class LearningView implements vscode.TreeDataProvider<LearningNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -104,7 +104,7 @@ export class LearningView implements vscode.TreeDataProvider<LearningNode>, vsco
     evaluate.iconPath = new vscode.ThemeIcon('pulse');
     evaluate.command = { command: 'askData.evaluate', title: 'Evaluate', arguments: [arg] };
     const items = [answering, models, evaluation, train, evaluate];
-    return items.map((item) => ({ kind: 'item' as const, item, project, ...(item === models ? { children: built } : {}) }));
+    return items.map((item) => ({ kind: 'item' as const, item, ...(item === models ? { children: built } : {}) }));
   }
 
   private modelItems(): LearningNode[] {

@@ -401,9 +401,7 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     assert.equal(create.from, 'qwen2.5-coder:1.5b');
     assert.deepEqual(create.parameters, { temperature: 0, num_ctx: 8192, seed: 42 });
     // The sample's approved pairs plus the two approved during the journey, as user/assistant messages.
-    const store = new PairStore(s.workspace, new NodePairFiles());
-    await store.load();
-    const approved = store.pairs.filter((p) => p.status === 'approved');
+    const approved = known.pairs.filter((p) => p.status === 'approved');
     assert.equal(create.messages.length, 2 * approved.length);
     await s.screenshot('16a-model-built');
 
