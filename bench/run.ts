@@ -258,7 +258,7 @@ async function benchIndex(): Promise<Result[]> {
 
 async function benchSpider(): Promise<Result[]> {
   if (!(await spiderAvailable())) {
-    process.stderr.write('spider: ../shared/data/spider-dev is not there; skipped\n');
+    process.stderr.write('spider: no spider-dev/ (set ASKDATA_DATA to the data folder); skipped\n');
     return [];
   }
   const f = await runSpider();

@@ -9,9 +9,10 @@ import { pagesOf, type ResultRow } from '../src/core/execution/result';
 import { similarQuestions } from '../src/core/pairs/similar';
 import { referencedRelations } from '../src/core/sql/relations';
 import { skeletonKey } from '../src/core/sql/skeleton';
+import { optionalDataDir } from '../test/support/dataDir';
 
 /**
- * The recall engine and grounding on Spider's dev subset (../shared/data/spider-dev), read in
+ * The recall engine and grounding on Spider's dev subset (spider-dev/ in the folder ASKDATA_DATA names, or beside the repo), read in
  * place. Each database becomes a project without dbt (askdata/askdata.yml names the .sqlite
  * file); the first question of every gold SQL is approved, and every other paraphrase is asked
  * through `askdata ask --batch` and `askdata context --batch`. Execution accuracy uses Spider's
@@ -34,10 +35,10 @@ export interface SpiderFigures {
   ms: number;
 }
 
-const DATA = path.resolve(__dirname, '..', '..', 'shared', 'data', 'spider-dev');
+const DATA = optionalDataDir('spider-dev') ?? '';
 
 export async function spiderAvailable(): Promise<boolean> {
-  return fs.access(path.join(DATA, 'questions.json')).then(() => true, () => false);
+  return DATA !== '' && fs.access(path.join(DATA, 'questions.json')).then(() => true, () => false);
 }
 
 async function capture(args: string[]): Promise<string> {

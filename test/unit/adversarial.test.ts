@@ -6,7 +6,8 @@ import type { Engine } from '../../src/adapters/engine';
 import { SqliteEngine } from '../../src/adapters/sqliteEngine';
 import { ExecutionError } from '../../src/core/execution/errors';
 import { sampleWithDatabase } from '../support/sampleDb';
-import { repoRoot, tempDir } from '../support/tempDir';
+import { tempDir } from '../support/tempDir';
+import { writePetsDatabase } from '../support/petsDb';
 
 /**
  * Attacks on the read-only guard. Every case must be refused before it runs (or fail inside the
@@ -160,8 +161,7 @@ describe('adversarial queries', function () {
 
   for (const [category, cases] of Object.entries(sqliteAttacks)) {
     it(`SQLite refuses every case of: ${category} (${cases.length})`, async () => {
-      const copy = path.join(await tempDir(), 'pets_1.sqlite');
-      await fs.copyFile(path.resolve(repoRoot, '..', 'shared', 'data', 'spider-dev', 'database', 'pets_1', 'pets_1.sqlite'), copy);
+      const copy = await writePetsDatabase(path.join(await tempDir(), 'pets.sqlite'));
       const original = await fs.readFile(copy);
       const engine = await SqliteEngine.open({ database: copy });
       const pets = async () => JSON.stringify((await engine.run('SELECT count(*), sum(weight), group_concat(petid) FROM Pets')).first.rows);

@@ -10,7 +10,8 @@ import type { ResultRow } from '../../src/core/execution/result';
 import { decideAccess, visibleCatalog, type AccessDecision } from '../../src/core/policies/access';
 import { parsePolicyFile, type PolicyFile } from '../../src/core/policies/policySchema';
 import { sampleWithDatabase } from '../support/sampleDb';
-import { repoRoot, sampleShop, tempDir } from '../support/tempDir';
+import { sampleShop, tempDir } from '../support/tempDir';
+import { writePetsDatabase } from '../support/petsDb';
 
 const MARKETING = 'sam.okafor@shop.example';
 const LENA = 'lena.fischer@country.shop.example';
@@ -187,8 +188,7 @@ describe('access policies enforced on SQLite queries', () => {
   };
 
   it('removes what the asker may not read from its private copy, so no SQL reaches it', async () => {
-    const copy = path.join(await tempDir(), 'pets.sqlite');
-    await fs.copyFile(path.resolve(repoRoot, '..', 'shared', 'data', 'spider-dev', 'database', 'pets_1', 'pets_1.sqlite'), copy);
+    const copy = await writePetsDatabase(path.join(await tempDir(), 'pets.sqlite'));
     const original = await fs.readFile(copy);
     const engine = await SqliteEngine.open({ database: copy, access: decideAccess(policy, 'ann@vet.example') });
     try {

@@ -5,16 +5,18 @@ import { findProjectDatabase } from '../../src/adapters/projectDatabase';
 import { ExecutionError } from '../../src/core/execution/errors';
 import { main } from '../../src/cli/main';
 import { sampleWithDatabase } from '../support/sampleDb';
-import { repoRoot, tempDir, writeFiles } from '../support/tempDir';
+import { tempDir, writeFiles } from '../support/tempDir';
+import { writePetsDatabase } from '../support/petsDb';
 
-const spiderPets = path.resolve(repoRoot, '..', 'shared', 'data', 'spider-dev', 'database', 'pets_1', 'pets_1.sqlite');
+let pets = '';
+before(async () => (pets = await writePetsDatabase(path.join(await tempDir(), 'pets.sqlite'))));
 
 describe('finding the project database', () => {
   it('uses database: from askdata/askdata.yml, with its data folders', async () => {
     const dir = await tempDir();
     await writeFiles(dir, { 'askdata/askdata.yml': 'database: db/pets.sqlite\ndata: [data]\n' });
     await fs.mkdir(path.join(dir, 'db'));
-    await fs.copyFile(spiderPets, path.join(dir, 'db', 'pets.sqlite'));
+    await fs.copyFile(pets, path.join(dir, 'db', 'pets.sqlite'));
     assert.deepEqual(await findProjectDatabase(dir), { database: path.join(dir, 'db', 'pets.sqlite'), dialect: 'sqlite', dataDirectories: [path.join(dir, 'data')], source: 'askdata.yml' });
   });
 
@@ -34,9 +36,9 @@ describe('finding the project database', () => {
   it('falls back to the one database file, telling DuckDB from SQLite by its bytes', async () => {
     const dir = await tempDir();
     await fs.mkdir(path.join(dir, 'warehouse'));
-    await fs.copyFile(spiderPets, path.join(dir, 'warehouse', 'pets.db'));
+    await fs.copyFile(pets, path.join(dir, 'warehouse', 'pets.db'));
     assert.deepEqual(await findProjectDatabase(dir, {}), { database: path.join(dir, 'warehouse', 'pets.db'), dialect: 'sqlite', dataDirectories: [], source: 'only database file' });
-    await fs.copyFile(spiderPets, path.join(dir, 'other.sqlite'));
+    await fs.copyFile(pets, path.join(dir, 'other.sqlite'));
     await assert.rejects(findProjectDatabase(dir, {}), (e: unknown) => e instanceof ExecutionError && /Several databases/.test(e.message) && /database: in askdata\/askdata.yml/.test(e.message));
   });
 

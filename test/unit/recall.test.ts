@@ -7,6 +7,7 @@ import { questionLiterals } from '../../src/core/recall/questionText';
 import { RecallEngine } from '../../src/core/recall/recall';
 import { skeletonKey } from '../../src/core/sql/skeleton';
 import { main } from '../../src/cli/main';
+import { writePetsDatabase } from '../support/petsDb';
 import { sampleWithDatabase } from '../support/sampleDb';
 import { tempDir, writeFiles } from '../support/tempDir';
 
@@ -17,7 +18,6 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-const SPIDER = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'spider-dev');
 
 describe('question literals', () => {
   it('reads periods, top-N, quoted names, dates and numbers, each once', () => {
@@ -218,15 +218,11 @@ describe('askdata ask and context on the sample', function () {
 });
 
 describe('a project without dbt: askdata.yml names the database', () => {
-  it('answers a Spider paraphrase from an approved pair, with the schema read from the database', async function () {
-    try {
-      await fs.access(path.join(SPIDER, 'database', 'pets_1', 'pets_1.sqlite'));
-    } catch {
-      this.skip();
-    }
+  it('answers a paraphrase from an approved pair, with the schema read from the database', async () => {
     const project = await tempDir();
+    const database = await writePetsDatabase(path.join(await tempDir(), 'pets.sqlite'));
     await writeFiles(project, {
-      'askdata/askdata.yml': `database: ${JSON.stringify(path.join(SPIDER, 'database', 'pets_1', 'pets_1.sqlite'))}\n`,
+      'askdata/askdata.yml': `database: ${JSON.stringify(database)}\n`,
       'askdata/pairs/heavy-pets.yml': 'question: Find the number of pets whose weight is heavier than 10.\nsql: SELECT count(*) FROM pets WHERE weight  >  10\nstatus: approved\napproved: { by: "A <a@b.c>", at: 2026-11-01T00:00:00Z }\n',
       'askdata/pairs/pet-owners.yml': 'question: Find the first name of students who have a dog.\nsql: SELECT T1.Fname FROM student AS T1 JOIN has_pet AS T2 ON T1.stuid = T2.stuid JOIN pets AS T3 ON T3.petid = T2.petid WHERE T3.pettype = \'dog\'\nstatus: approved\napproved: { by: "A <a@b.c>", at: 2026-11-01T00:00:00Z }\n',
     });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DuckDbEngine } from '../../src/adapters/duckdbEngine';
 import type { Engine } from '../../src/adapters/engine';
@@ -7,12 +7,10 @@ import { SqliteEngine } from '../../src/adapters/sqliteEngine';
 import { birdEqual, hasOrderBy, spiderEqual } from '../../src/core/execution/compare';
 import { ExecutionError } from '../../src/core/execution/errors';
 import { pagesOf, type ResultRow } from '../../src/core/execution/result';
+import { requiredDataDir } from '../support/dataDir';
 import { repoRoot } from '../support/tempDir';
 
-// Real text-to-SQL data written by others, read in place (../shared/data beside the repo).
-const shared = path.resolve(repoRoot, '..', 'shared', 'data');
-const spiderDir = path.join(shared, 'spider-dev');
-const nsqlDir = path.join(shared, 'duckdb-nsql');
+// Real text-to-SQL data written by others, read in place from the folder ASKDATA_DATA names.
 
 async function allRows(engine: Engine, sql: string): Promise<{ columns: string[]; rows: ResultRow[] }> {
   const cursor = await engine.run(sql, { pageSize: 5000, rowCap: 1_000_000, timeoutMs: 60_000 });
@@ -70,10 +68,8 @@ function checkComparison(sql: string, rows: ResultRow[], label: string): number 
 
 describe('real data: Spider dev through sql.js with the guard on', function () {
   this.timeout(300_000);
-  if (!existsSync(spiderDir)) {
-    it('needs ../shared/data/spider-dev', () => assert.fail(`${spiderDir} is missing`));
-    return;
-  }
+  let spiderDir = '';
+  before(() => (spiderDir = requiredDataDir('spider-dev')));
 
   it('runs every gold query (none refused), and the comparison holds on every result', async () => {
     const questions = JSON.parse(await fs.readFile(path.join(spiderDir, 'questions.json'), 'utf8')) as Array<{ db_id: string; query: string }>;
@@ -119,10 +115,8 @@ function nsqlExpectation(query: string, setup: string): { runs: true } | { runs:
 
 describe('real data: DuckDB-NSQL through the DuckDB engine', function () {
   this.timeout(300_000);
-  if (!existsSync(nsqlDir)) {
-    it('needs ../shared/data/duckdb-nsql', () => assert.fail(`${nsqlDir} is missing`));
-    return;
-  }
+  let nsqlDir = '';
+  before(() => (nsqlDir = requiredDataDir('duckdb-nsql')));
 
   it('runs every runnable gold query, refuses the writes, and the comparison holds', async () => {
     const items = JSON.parse(await fs.readFile(path.join(nsqlDir, 'dev.json'), 'utf8')) as Array<{ db_id: string; query: string; setup_sql: string | null }>;
