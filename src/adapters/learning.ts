@@ -262,7 +262,7 @@ async function goldOf(run: QueryRunner, sql: string, signal?: AbortSignal): Prom
   try {
     const r = await run(sql, signal);
     if (r.capped || r.rowCount > r.rows.length) return { error: `returns more than ${COMPARE_ROW_CAP} rows, too many to compare` };
-    return { sql, rows: r.rows };
+    return { sql, columns: r.columns.map((c) => c.name), rows: r.rows };
   } catch (e) {
     return { error: e instanceof ExecutionError ? `${e.errorClass}: ${e.message}` : (e as Error).message };
   }

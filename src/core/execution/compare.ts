@@ -21,19 +21,28 @@ export function hasOrderBy(sql: string): boolean {
   return /\border\s+by\b/i.test(text);
 }
 
-export function spiderEqual(gold: ComparableResult, predicted: ComparableResult, ordered: boolean): boolean {
+/**
+ * `ordered`: false for a multiset comparison; true for Spider's ordered one; or the gold columns
+ * the gold query sorts on (see `orderKeyColumns`), for an ordered comparison in which rows that
+ * tie on those columns may come in any order, as the database itself may return them.
+ */
+export function spiderEqual(gold: ComparableResult, predicted: ComparableResult, ordered: boolean | readonly number[]): boolean {
   const g = gold.rows.map((r) => r.map(cell));
   const p = predicted.rows.map((r) => r.map(cell));
   if (g.length === 0 && p.length === 0) return true;
   if (g.length !== p.length) return false;
   const width = g[0]?.length ?? 0;
   if ((p[0]?.length ?? 0) !== width || p.some((r) => r.length !== width) || g.some((r) => r.length !== width)) return false;
+  if (Array.isArray(ordered) && ordered.some((k) => k < 0 || k >= width)) ordered = true;
+  // Runs of consecutive gold rows that compare as multisets: every row alone when strictly
+  // ordered, rows tied on the sort keys together, the whole result when unordered.
+  const runs = ordered === false ? [g.length] : ordered === true ? g.map(() => 1) : tieRuns(g, ordered as readonly number[]);
 
-  // Candidate gold columns for each predicted column: same values (as a sequence if ordered, else
-  // as a multiset). This prunes the permutations to try to almost always exactly one.
+  // Candidate gold columns for each predicted column: same values, run by run. This prunes the
+  // permutations to try to almost always exactly one.
   const goldColumns = Array.from({ length: width }, (_, j) => g.map((r) => r[j]!));
   const predColumns = Array.from({ length: width }, (_, j) => p.map((r) => r[j]!));
-  const key = (col: string[]) => (ordered ? col.join('\u0000') : [...col].sort().join('\u0000'));
+  const key = (col: string[]) => byRuns(col, runs);
   const goldKeys = goldColumns.map(key);
   const candidates = predColumns.map((col) => {
     const k = key(col);
@@ -41,7 +50,7 @@ export function spiderEqual(gold: ComparableResult, predicted: ComparableResult,
   });
   if (candidates.some((c) => c.length === 0)) return false;
 
-  const goldRows = ordered ? g.map((r) => r.join('\u0001')) : multiset(g.map((r) => r.join('\u0001')));
+  const goldRows = byRuns(g.map((r) => r.join('\u0001')), runs);
   const used = new Array<boolean>(width).fill(false);
   const mapping = new Array<number>(width);
   const search = (i: number): boolean => {
@@ -52,7 +61,7 @@ export function spiderEqual(gold: ComparableResult, predicted: ComparableResult,
         for (let j = 0; j < width; j++) out[mapping[j]!] = r[j]!;
         return out.join('\u0001');
       });
-      return ordered ? rows.every((r, k) => r === (goldRows as string[])[k]) : sameMultiset(goldRows as Map<string, number>, multiset(rows));
+      return byRuns(rows, runs) === goldRows;
     }
     for (const j of candidates[i]!) {
       if (used[j]) continue;
@@ -76,14 +85,27 @@ function cell(v: unknown): string {
   return canonicalJson(v);
 }
 
-function multiset(xs: readonly string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
-  return m;
+/** Lengths of the runs of consecutive rows with equal values in the key columns. */
+function tieRuns(rows: readonly string[][], keys: readonly number[]): number[] {
+  const runs: number[] = [];
+  let previous: string | undefined;
+  for (const r of rows) {
+    const k = keys.map((j) => r[j]).join('\u0001');
+    if (runs.length && k === previous) runs[runs.length - 1]!++;
+    else runs.push(1);
+    previous = k;
+  }
+  return runs;
 }
 
-function sameMultiset(a: Map<string, number>, b: Map<string, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, n] of a) if (b.get(k) !== n) return false;
-  return true;
+/** One text for a sequence read run by run, each run as a sorted multiset. */
+function byRuns(xs: readonly string[], runs: readonly number[]): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const n of runs) {
+    const run = xs.slice(at, at + n);
+    parts.push((n > 1 ? run.sort() : run).join('\u0000'));
+    at += n;
+  }
+  return parts.join('\u0002');
 }

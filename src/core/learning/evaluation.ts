@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { birdEqual, hasOrderBy, spiderEqual } from '../execution/compare';
 import type { ResultRow } from '../execution/result';
+import { orderKeyColumns } from '../sql/ordering';
 
 /**
  * Execution accuracy on held-out approved pairs (GUIDE §5): k folds, so that every pair is
@@ -63,12 +64,19 @@ function hashOf(s: string): string {
 
 export interface GoldResult {
   sql: string;
+  /** The result's column names: they tell which columns the gold query sorts on. */
+  columns: readonly string[];
   rows: readonly ResultRow[];
 }
 
-/** Whether a predicted result counts as the gold one, by both benchmarks' rules. */
+/**
+ * Whether a predicted result counts as the gold one, by both benchmarks' rules. Rows that tie on
+ * the gold query's sort keys may come in any order: the approved SQL itself returns them in a
+ * different order from run to run.
+ */
 export function judge(gold: GoldResult, predicted: { rows: readonly ResultRow[] }): { spider: boolean; bird: boolean } {
-  return { spider: spiderEqual(gold, predicted, hasOrderBy(gold.sql)), bird: birdEqual(gold, predicted) };
+  const ordered = hasOrderBy(gold.sql) && (orderKeyColumns(gold.sql, gold.columns) ?? true);
+  return { spider: spiderEqual(gold, predicted, ordered), bird: birdEqual(gold, predicted) };
 }
 
 export function score(cases: readonly CaseResult[]): Score {
