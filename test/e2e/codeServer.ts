@@ -30,6 +30,8 @@ export interface SessionOptions {
   theme?: string;
   gitUser?: { name: string; email: string };
   settings?: Record<string, unknown>;
+  /** Install this VSIX, as a user would, instead of loading the extension from this checkout. */
+  vsix?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -100,7 +102,11 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   git('commit', '-qm', 'sample');
 
   await fs.mkdir(extensions, { recursive: true });
-  await fs.symlink(repoRoot, path.join(extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`), 'dir');
+  if (options.vsix) {
+    execFileSync(codeServerBin, ['--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', options.vsix], { stdio: 'pipe', env: { ...process.env, VSCODE_PROXY_URI: '' } });
+  } else {
+    await fs.symlink(repoRoot, path.join(extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`), 'dir');
+  }
   await fs.mkdir(path.join(userData, 'User'), { recursive: true });
   await fs.writeFile(path.join(userData, 'User', 'settings.json'), JSON.stringify({
     'security.workspace.trust.enabled': false,
