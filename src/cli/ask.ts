@@ -35,7 +35,7 @@ export async function readBatch(file: string): Promise<Array<BatchItem | { id: u
   });
 }
 
-async function readStdin(): Promise<string> {
+export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');

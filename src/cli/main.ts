@@ -1,10 +1,11 @@
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NodePairFiles } from '../adapters/nodePairFiles';
 import { PairStore } from '../core/pairs/pairStore';
 import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import type { AnswerEngine } from '../core/answer/answer';
-import { answerText, askQuestions, groundQuestions, readBatch } from './ask';
+import { answerText, askQuestions, groundQuestions, readBatch, readStdin } from './ask';
 import { augmentProject, evaluateProject, exportTrainingData, importAdapter, trainProject } from '../adapters/learning';
 import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
 import { augmentText, evaluationText, exportText, importText, trainText } from './learn';
@@ -17,6 +18,8 @@ Usage:
   askdata pairs list --project DIR [--status pending|approved|rejected] [--json]
   askdata pairs validate --project DIR [--json]
   askdata run --project DIR [--as EMAIL] [--limit N] [--json] "SQL"
+  askdata run --project DIR [--as EMAIL] [--limit N] [--json] --file FILE.sql
+  askdata run --project DIR [--as EMAIL] [--limit N] [--json] -        (SQL from standard input)
   askdata index --project DIR [--no-database] [--json]
   askdata ask --project DIR [--engine auto|ollama|recall] [--as EMAIL] [--json] "QUESTION"
   askdata ask --project DIR [--engine …] --batch FILE      (JSON lines {"id","question"} in, one JSON line out each)
@@ -66,6 +69,9 @@ Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
   --as EMAIL       whose access policies apply (run; default: git's user.email)
   --limit N        rows in the first page (run; default 100)
+  --file FILE      read the SQL to run from FILE (run)
+  --               ends the options: what follows is SQL even if it starts with -
+                   (askdata run --project . -- "-- a comment\nselect 1")
   --no-database    index files only, without opening the database (index)
   --engine E       auto (default: the model if Ollama has it, else recall), ollama, recall
   --batch FILE     questions as JSON lines {"id", "question"} ('-' reads stdin)
@@ -83,7 +89,7 @@ Options:
 
 class UsageError extends Error {}
 
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s), stdin: () => Promise<string> = readStdin): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -94,6 +100,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         json: { type: 'boolean', default: false },
         status: { type: 'string' },
         limit: { type: 'string' },
+        file: { type: 'string' },
         as: { type: 'string' },
         'no-database': { type: 'boolean', default: false },
         engine: { type: 'string' },
@@ -110,7 +117,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       },
     });
   } catch (e) {
-    err(`askdata: ${(e as Error).message}\n\n${USAGE}`);
+    // SQL that starts with a comment reads as an unknown option: say how to pass it.
+    const looksLikeSql = argv.some((a) => /^-/.test(a) && /\s/.test(a));
+    const hint = looksLikeSql ? '\nSQL that starts with "-" goes after --, e.g. askdata run --project . -- "-- note\\nselect 1"; or use --file FILE, or - for standard input.' : '';
+    err(`askdata: ${(e as Error).message}${hint}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -138,8 +148,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return report.ok ? 0 : 1;
     }
     if (group === 'run') {
-      const sql = positionals.slice(1).join(' ').trim();
-      if (!sql) throw new UsageError('run needs the SQL to run, in quotes');
+      const given = positionals.slice(1).join(' ').trim();
+      if (given && values.file) throw new UsageError('run: give the SQL or --file, not both');
+      const sql = (values.file ? await fs.readFile(path.resolve(values.file), 'utf8') : given === '-' ? await stdin() : given).trim();
+      if (!sql) throw new UsageError(values.file || given === '-' ? 'run: the SQL to run is empty' : 'run needs the SQL to run: in quotes, --file FILE, or - to read standard input');
       const limit = values.limit === undefined ? 100 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not ${values.limit}`);
       const report = await runQuery(project, sql, limit, values.as);

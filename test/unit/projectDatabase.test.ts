@@ -51,10 +51,10 @@ describe('finding the project database', () => {
 });
 
 describe('askdata run', () => {
-  async function cli(args: string[]) {
+  async function cli(args: string[], stdin = '') {
     let out = '';
     let err = '';
-    const code = await main(args, (s) => (out += s), (s) => (err += s));
+    const code = await main(args, (s) => (out += s), (s) => (err += s), async () => stdin);
     return { code, out, err };
   }
 
@@ -79,5 +79,27 @@ describe('askdata run', () => {
     const unknown = await cli(['run', '--project', project, 'select * from customer']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /unknown-table: There is no table or view named customer\. Did you mean customers/);
+  });
+
+  it('takes SQL that starts with a comment after --, from a file, or from standard input', async () => {
+    const { project } = await sampleWithDatabase();
+    const commented = '-- a comment\nselect 2 as two';
+    const rowsOf = (r: { code: number; out: string; err: string }) => {
+      assert.equal(r.code, 0, r.err);
+      return JSON.parse(r.out).rows;
+    };
+    assert.deepEqual(rowsOf(await cli(['run', '--project', project, '--json', '--', commented])), [[2]]);
+    const file = path.join(await tempDir(), 'q.sql');
+    await fs.writeFile(file, `${commented}\n`);
+    assert.deepEqual(rowsOf(await cli(['run', '--project', project, '--json', '--file', file])), [[2]]);
+    assert.deepEqual(rowsOf(await cli(['run', '--project', project, '--json', '-'], commented)), [[2]]);
+    const unquoted = await cli(['run', '--project', project, commented]);
+    assert.equal(unquoted.code, 2, 'without --, a leading -- is an option to parseArgs');
+    assert.match(unquoted.err, /SQL that starts with "-" goes after --/);
+    const both = await cli(['run', '--project', project, '--file', file, 'select 1']);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /the SQL or --file, not both/);
+    const empty = await cli(['run', '--project', project, '-'], '  \n');
+    assert.match(empty.err, /the SQL to run is empty/);
   });
 });
