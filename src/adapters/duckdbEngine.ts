@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import { checkDuckDbParse, type GuardResult } from '../core/execution/duckdbGuard';
@@ -265,8 +265,20 @@ async function assertDatabaseFile(file: string): Promise<void> {
     if (!stat.isFile()) throw new ExecutionError('database-missing', `${file} is not a file.`, 'database missing');
   } catch (e) {
     if (e instanceof ExecutionError) throw e;
-    throw new ExecutionError('database-missing', `The database ${file} does not exist. Build it (dbt build, or npm run build:sample for the sample), or set database: in askdata/askdata.yml.`, 'database missing');
+    throw new ExecutionError('database-missing', `The database ${file} does not exist. ${howToCreate(file)}`, 'database missing');
   }
+}
+
+/** What the person can do about a missing database: in their project, dbt; in this repo's sample, its build script. */
+function howToCreate(file: string): string {
+  const inSample = (() => {
+    for (let dir = path.dirname(path.resolve(file)), i = 0; i < 4; i++, dir = path.dirname(dir)) {
+      if (existsSync(path.join(dir, 'scripts', 'build-sample.mjs')) && path.relative(dir, file).startsWith(`samples${path.sep}`)) return true;
+    }
+    return false;
+  })();
+  if (inSample) return 'This is the sample project of the Ask Data repository: build its database with npm run build:sample (from the repository root).';
+  return 'Create it by running your dbt project for this target (dbt build, or dbt seed and dbt run), or name an existing database file as database: in askdata/askdata.yml.';
 }
 
 function openError(file: string, e: Error): ExecutionError {

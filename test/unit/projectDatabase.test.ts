@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { DuckDbEngine } from '../../src/adapters/duckdbEngine';
 import { findProjectDatabase } from '../../src/adapters/projectDatabase';
 import { ExecutionError } from '../../src/core/execution/errors';
 import { main } from '../../src/cli/main';
@@ -40,6 +41,17 @@ describe('finding the project database', () => {
     assert.deepEqual(await findProjectDatabase(dir, {}), { database: path.join(dir, 'warehouse', 'pets.db'), dialect: 'sqlite', dataDirectories: [], source: 'only database file' });
     await fs.copyFile(pets, path.join(dir, 'other.sqlite'));
     await assert.rejects(findProjectDatabase(dir, {}), (e: unknown) => e instanceof ExecutionError && /Several databases/.test(e.message) && /database: in askdata\/askdata.yml/.test(e.message));
+  });
+
+  it('says what a user can do about a missing database file, and names the sample build only for the sample', async () => {
+    const dir = await tempDir();
+    const missing = (e: unknown) => e instanceof ExecutionError && e.errorClass === 'database-missing' ? e.message : '';
+    const user = missing(await DuckDbEngine.open({ database: path.join(dir, 'warehouse', 'dev.duckdb'), baseDirectory: dir }).catch((e: unknown) => e));
+    assert.match(user, /does not exist\. Create it by running your dbt project .*dbt build.*database: in askdata\/askdata\.yml/);
+    assert.doesNotMatch(user, /npm/);
+    await writeFiles(dir, { 'repo/scripts/build-sample.mjs': '', 'repo/samples/shop/dbt_project.yml': 'name: shop\n' });
+    const sample = missing(await DuckDbEngine.open({ database: path.join(dir, 'repo', 'samples', 'shop', 'shop.duckdb'), baseDirectory: dir }).catch((e: unknown) => e));
+    assert.match(sample, /sample project of the Ask Data repository: build its database with npm run build:sample/);
   });
 
   it('explains a missing database and an invalid askdata.yml by line', async () => {
