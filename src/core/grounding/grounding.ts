@@ -370,16 +370,18 @@ export class GroundingContext {
         if (c.references) notes.push(`joins ${c.references.relation}.${c.references.column}`);
         if (c.values?.length) notes.push(`values: ${c.values.slice(0, 8).map((v) => `'${oneLine(v, 40)}'`).join(', ')}`);
         const key = c.tests?.includes('unique') || c.tests?.includes('primary_key') ? ' PRIMARY KEY' : '';
-        return `  ${c.name} ${c.type ?? ''}${key},${notes.length ? ` -- ${notes.join('; ')}` : ''}`.replace(/ ,/, ',');
+        return { definition: `  ${c.name}${c.type ? ` ${c.type}` : ''}${key}`, note: notes.length ? ` -- ${notes.join('; ')}` : '' };
       });
       const header = `CREATE TABLE ${relationName(r)} (${r.description ? ` -- ${oneLine(r.description, 200)}` : ''}`;
-      let block = [header, ...lines, ');'].join('\n');
+      // Valid SQL, no comma after the last column: small models copy what they are shown.
+      const blockOf = (shownLines: typeof lines) => [header, ...shownLines.map((l, i) => `${l.definition}${i < shownLines.length - 1 ? ',' : ''}${l.note}`), ');'].join('\n');
+      let block = blockOf(lines);
       let shown = columns.length;
       // Over budget: keep the table, with its most important columns only.
       while (used + estimateTokens(block) > budget && shown > 4) {
         shown = Math.max(4, Math.floor(shown * 0.6));
         const keep = new Set([...columns].sort((a, b) => important(b) - important(a)).slice(0, shown));
-        block = [header, ...lines.filter((_, i) => keep.has(columns[i]!)), ');'].join('\n');
+        block = blockOf(lines.filter((_, i) => keep.has(columns[i]!)));
       }
       if (used + estimateTokens(block) > budget && chosen.length > 0) break;
       used += estimateTokens(block);
