@@ -210,7 +210,7 @@ export async function evaluateProject(root: string, options: EvaluateOptions): P
           const { recipe } = recipeFor(project, options.client, seen, context, 'askdata-eval', v.kind === 'adapter' ? adapterRecord!.adapter : undefined);
           options.onProgress?.(`Fold ${f + 1} of ${folds.length}: building ${recipe.model}`);
           if (await ensureModel(options.client, recipe, models, options)) createdForFolds.push(recipe.model);
-          model = options.client.withModel(recipe.model);
+          model = options.client.withModel(recipe.model, { system: recipe.system, messages: recipe.messages });
         }
         for (const p of fold) {
           options.onProgress?.(`Fold ${f + 1} of ${folds.length}, ${v.id}: ${p.question}`, 0.25 + (0.75 * done++) / total);
