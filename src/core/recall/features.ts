@@ -74,6 +74,18 @@ export class Vocabulary {
     }
   }
 
+  /** Other known values of the column a value belongs to, as a question would write them (country names for codes). */
+  otherValues(value: string, column: string): string[] {
+    const names = new Map<string, string>();
+    for (const [key, v] of this.values) {
+      if (v.column !== column || v.value.toLowerCase() === value.toLowerCase()) continue;
+      // Prefer the written name of a code ("France" over 'FR').
+      const known = names.get(v.value);
+      if (!known || (known === valueKey(v.value) && key !== valueKey(v.value))) names.set(v.value, key === valueKey(v.value) ? v.value : key.replace(/\b\w/g, (c) => c.toUpperCase()));
+    }
+    return [...names.values()].sort();
+  }
+
   /** Whether a stemmed word is a term of some table or column name (prefixes of ≥ 4 letters count). */
   isSchemaTerm(w: string, exact = false): boolean {
     if (this.termCount.has(w)) return true;
