@@ -79,14 +79,19 @@ export async function spiderProject(spiderDir: string, db: string): Promise<stri
   for (const q of questions.filter((x) => x.db_id === db)) {
     if (seen.has(q.query)) continue;
     seen.add(q.query);
-    await fs.writeFile(path.join(project, 'askdata', 'pairs', `q${q.id}.yml`), [
-      'version: 1',
-      `question: ${JSON.stringify(q.question)}`,
-      `sql: ${JSON.stringify(q.query)}`,
-      'status: approved',
-      'approved: { by: "Spider benchmark <bench@askdata.invalid>", at: 2026-11-01T00:00:00Z }',
-      '',
-    ].join('\n'));
+    await fs.writeFile(path.join(project, 'askdata', 'pairs', `q${q.id}.yml`), approvedSpiderPair(q));
   }
   return project;
+}
+
+/** A Spider gold query as an approved pair file. */
+export function approvedSpiderPair(q: { question: string; query: string }): string {
+  return [
+    'version: 1',
+    `question: ${JSON.stringify(q.question)}`,
+    `sql: ${JSON.stringify(q.query)}`,
+    'status: approved',
+    'approved: { by: "Spider benchmark <bench@askdata.invalid>", at: 2026-11-01T00:00:00Z }',
+    '',
+  ].join('\n');
 }
