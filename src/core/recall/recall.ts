@@ -174,7 +174,7 @@ export class RecallEngine {
         sql: adapted.sql,
         adaptations,
         assumptions: [...assumptionsIn(adapted.sql), ...adapted.kept],
-        matched: [...m.matched, ...adapted.adaptations.map((a) => ({ component: (a.kind === 'top' ? 'ranking' : a.kind === 'period' ? 'period' : 'value') as MatchedComponent['component'], value: `${a.to} (approved ${a.from})`, adapted: true }))],
+        matched: withLiterals(m.matched, adapted.adaptations),
         exact: adaptations.length === 0 && adapted.kept.length === 0,
         rejected,
       };
@@ -187,6 +187,13 @@ export class RecallEngine {
     const [r] = this.nearestRejected(question, 1);
     return r ? { id: r.item.id, file: r.item.file, question: r.item.question, sql: r.item.sql, reason: r.item.reason ?? null, similarity: round(r.score) } : undefined;
   }
+}
+
+/** The matched components with adaptSql's literal changes in place of the same components read unchanged. */
+function withLiterals(matched: readonly MatchedComponent[], adaptations: readonly Adaptation[]): MatchedComponent[] {
+  const literal = adaptations.map((a) => ({ component: (a.kind === 'top' ? 'ranking' : a.kind === 'period' ? 'period' : 'value') as MatchedComponent['component'], value: `${a.to} (approved ${a.from})`, adapted: true }));
+  const replaced = new Set<MatchedComponent['component']>(literal.map((l) => l.component).filter((c) => c === 'period'));
+  return [...matched.filter((c) => c.adapted || !replaced.has(c.component)), ...literal];
 }
 
 /** "The approved pair, "…", counts orders per day; you asked per week." — every difference, in the asker's words. */
