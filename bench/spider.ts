@@ -10,6 +10,7 @@ import { similarQuestions } from '../src/core/pairs/similar';
 import { referencedRelations } from '../src/core/sql/relations';
 import { skeletonKey } from '../src/core/sql/skeleton';
 import { optionalDataDir } from '../test/support/dataDir';
+import { approvedSpiderPair } from '../test/support/nearMiss/judge';
 
 /**
  * The recall engine and grounding on Spider's dev subset (spider-dev/ in the folder ASKDATA_DATA names, or beside the repo), read in
@@ -89,14 +90,7 @@ export async function runSpider(): Promise<SpiderFigures> {
       for (const g of mine) {
         const first = g[0]!;
         approved++;
-        await fs.writeFile(path.join(project, 'askdata', 'pairs', `q${first.id}.yml`), [
-          'version: 1',
-          `question: ${JSON.stringify(first.question)}`,
-          `sql: ${JSON.stringify(first.query)}`,
-          'status: approved',
-          'approved: { by: "Spider benchmark <bench@askdata.invalid>", at: 2026-11-01T00:00:00Z }',
-          '',
-        ].join('\n'));
+        await fs.writeFile(path.join(project, 'askdata', 'pairs', `q${first.id}.yml`), approvedSpiderPair(first));
       }
       const ask = mine.flatMap((g) => g.slice(1).map((q) => ({ q, gold: g[0]! })));
       if (ask.length === 0) continue;

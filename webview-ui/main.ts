@@ -464,6 +464,14 @@ function renderSource(answer: AnswerView): void {
       h('span', { class: 'muted' }, ` · ${Math.round(p.similarity * 100)}% alike`),
     );
     if (answer.adaptations.length) ui.source.append(h('span', { class: 'muted' }, ` · changed ${answer.adaptations.join(', ')}`));
+    if (answer.matched?.length) ui.source.append(h('div', { class: 'muted small', id: 'matched' }, `Matched: ${answer.matched.join(' · ')}`));
+  }
+  // Why recall did not answer: what differs from the nearest approved pair.
+  if (answer.abstained && answer.differences?.length) {
+    ui.source.append(h('div', { class: 'muted small', id: 'differences' }, h('span', {}, 'Differs from the nearest approved pair:'), h('ul', {}, ...answer.differences.map((d) => h('li', {}, d)))));
+  }
+  if (answer.rejected) {
+    ui.source.append(h('div', { class: 'muted small', id: 'rejected-near' }, `A similar question was answered and rejected (${answer.rejected.file.replace(/^askdata\/pairs\//, '')})${answer.rejected.reason ? `: “${answer.rejected.reason}”` : ''}`));
   }
 }
 

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { answerQuestion, type AnswerOptions, type ChatModel, type QueryRunner } from '../core/answer/answer';
 import { extractSql } from '../core/answer/prompt';
-import { paraphraseChat, parseParaphrases, sameSqlText, variantChat } from '../core/learning/augment';
+import { edgeCaseQuestions, paraphraseChat, parseParaphrases, sameSqlText, variantChat } from '../core/learning/augment';
 import { PairStore } from '../core/pairs/pairStore';
 import { ExecutionError } from '../core/execution/errors';
 import type { ResultRow } from '../core/execution/result';
@@ -210,7 +210,7 @@ export async function evaluateProject(root: string, options: EvaluateOptions): P
           const { recipe } = recipeFor(project, options.client, seen, context, 'askdata-eval', v.kind === 'adapter' ? adapterRecord!.adapter : undefined);
           options.onProgress?.(`Fold ${f + 1} of ${folds.length}: building ${recipe.model}`);
           if (await ensureModel(options.client, recipe, models, options)) createdForFolds.push(recipe.model);
-          model = options.client.withModel(recipe.model);
+          model = options.client.withModel(recipe.model, { system: recipe.system, messages: recipe.messages });
         }
         for (const p of fold) {
           options.onProgress?.(`Fold ${f + 1} of ${folds.length}, ${v.id}: ${p.question}`, 0.25 + (0.75 * done++) / total);
@@ -370,9 +370,9 @@ export async function importAdapter(root: string, file: string, options: Learnin
 
 export interface AugmentReport {
   /** Pending synthetic pairs written, by file. */
-  written: Array<{ file: string; kind: 'paraphrase' | 'variant'; of: string; question: string }>;
+  written: Array<{ file: string; kind: 'paraphrase' | 'variant' | 'edge case'; of: string; question: string }>;
   /** Proposals dropped, and why (a variant that returned other data, a reply without SQL …). */
-  dropped: Array<{ of: string; kind: 'paraphrase' | 'variant'; reason: string }>;
+  dropped: Array<{ of: string; kind: 'paraphrase' | 'variant' | 'edge case'; reason: string }>;
 }
 
 /**
@@ -380,7 +380,7 @@ export interface AugmentReport {
  * synthetic pairs for a person to approve or reject. A variant is kept only when its result
  * compares equal to the approved SQL's (Spider's comparison).
  */
-export async function augmentProject(root: string, options: LearningOptions & { by: string; only?: string[]; paraphrases?: number; variants?: boolean }): Promise<AugmentReport> {
+export async function augmentProject(root: string, options: Partial<LearningOptions> & { by: string; only?: string[]; paraphrases?: number; variants?: boolean; edgeCases?: boolean }): Promise<AugmentReport> {
   const { project, pairs } = await openForLearning(root);
   const report: AugmentReport = { written: [], dropped: [] };
   try {
@@ -393,7 +393,20 @@ export async function augmentProject(root: string, options: LearningOptions & { 
     const count = options.paraphrases ?? 3;
     for (const [i, p] of chosen.entries()) {
       options.onProgress?.(`${i + 1} of ${chosen.length}: ${p.question}`, i / chosen.length);
-      const history = (kind: string) => [{ at: (options.now?.() ?? new Date()).toISOString(), event: 'generated', by: options.by, model: options.client.name, text: `${kind} of ${p.file}` }];
+      const history = (kind: string) => [{ at: (options.now?.() ?? new Date()).toISOString(), event: 'generated', by: options.by, ...(options.client && kind !== 'edge case' ? { model: options.client.name } : {}), text: `${kind} of ${p.file}` }];
+      if (options.edgeCases !== false) {
+        for (const edge of await edgeCasesOf(project.context, p, run, options.signal)) {
+          if ('reason' in edge) {
+            report.dropped.push({ of: p.file, kind: 'edge case', reason: edge.reason });
+            continue;
+          }
+          if (known.includes(edge.question)) continue;
+          const added = await store.add({ question: edge.question, sql: edge.sql, status: 'pending', tags: p.tags, by: options.by, synthetic: true, history: history('edge case') });
+          known.push(edge.question);
+          report.written.push({ file: path.relative(root, added.path), kind: 'edge case', of: p.file, question: edge.question });
+        }
+      }
+      if (!options.client) continue;
       if (count > 0) {
         const reply = await options.client.chat(paraphraseChat(p.question, p.sql, count), { signal: options.signal, temperature: 0.7 });
         const questions = parseParaphrases(reply, known, count);
@@ -425,6 +438,31 @@ export async function augmentProject(root: string, options: LearningOptions & { 
   } finally {
     project.close();
   }
+}
+
+/**
+ * Edge cases of one approved pair: each question is answered by recall itself, so its SQL is the
+ * approved SQL with one literal safely adapted; it is kept only when it is answered from this very
+ * pair and runs. Never approved: they go to the queue as pending, marked synthetic.
+ */
+async function edgeCasesOf(context: AskProject['context'], pair: LearningPair, run: QueryRunner, signal?: AbortSignal): Promise<Array<{ question: string; sql: string } | { reason: string }>> {
+  const vocabulary = context.recall.vocabulary;
+  const values = vocabulary.valueMentions(pair.question).filter((v) => v.column).map((v) => ({ text: v.text, others: vocabulary.otherValues(v.value, v.column!) }));
+  const out: Array<{ question: string; sql: string } | { reason: string }> = [];
+  for (const edge of edgeCaseQuestions(pair.question, values)) {
+    const r = context.recall.answer(edge.question);
+    if (r.abstained || r.pair.id !== pair.id || r.adaptations.length === 0) {
+      out.push({ reason: `"${edge.question}" (${edge.kind}) is not a safe adaptation of the approved pair${r.abstained ? `: ${r.reason}` : ''}` });
+      continue;
+    }
+    try {
+      await run(r.sql, signal);
+      out.push({ question: edge.question, sql: r.sql });
+    } catch (e) {
+      out.push({ reason: `"${edge.question}" (${edge.kind}) does not run: ${(e as Error).message}` });
+    }
+  }
+  return out;
 }
 
 async function compareVariant(run: QueryRunner, gold: GoldResult, sql: string, signal?: AbortSignal): Promise<string> {

@@ -3,7 +3,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Ollama } from 'ollama';
 import type { ChatModel } from '../core/answer/answer';
-import type { ChatMessage } from '../core/answer/prompt';
+import { forBuiltIn, type BuiltIn, type ChatMessage } from '../core/answer/prompt';
 import { estimateTokens } from '../core/grounding/grounding';
 
 /**
@@ -95,8 +95,28 @@ export class OllamaClient implements ChatModel {
   }
 
   /** The same server and options, another model (a specialised one, or a candidate under evaluation). */
-  withModel(model: string): OllamaClient {
-    return new OllamaClient({ host: this.host, model, numCtx: this.numCtx, keepAlive: this.keepAlive, seed: this.seed });
+  withModel(model: string, builtIn?: BuiltIn): OllamaClient {
+    const client = new OllamaClient({ host: this.host, model, numCtx: this.numCtx, keepAlive: this.keepAlive, seed: this.seed });
+    // A model built with /api/create carries a system prompt and messages that Ollama adds to every chat.
+    client.builtIn = builtIn ? Promise.resolve(builtIn) : undefined;
+    client.specialised = true;
+    return client;
+  }
+
+  private specialised = false;
+  private builtIn: Promise<BuiltIn> | undefined;
+
+  /** The system prompt and messages the model was created with (from /api/show), once. */
+  private builtInOf(signal?: AbortSignal): Promise<BuiltIn> | undefined {
+    if (!this.specialised) return undefined;
+    this.builtIn ??= this.api(signal).show({ model: this.name }).then(
+      (r) => ({ system: r.system ?? '', messages: (r.messages ?? []).map((m) => ({ role: m.role as ChatMessage['role'], content: m.content })) }),
+      (e) => {
+        this.builtIn = undefined;
+        throw this.explain(e, signal);
+      },
+    );
+    return this.builtIn;
   }
 
   get contextLength(): number {
@@ -127,8 +147,12 @@ export class OllamaClient implements ChatModel {
   }
 
   async chat(messages: ChatMessage[], options: { signal?: AbortSignal; onToken?: (text: string) => void; temperature?: number; seed?: number } = {}): Promise<string> {
-    const promptTokens = messages.reduce((s, m) => s + estimateTokens(m.content) + 4, 0);
-    // Ollama keeps the end of an over-long prompt and drops the start — the schema. Refuse instead.
+    const builtIn = await this.builtInOf(options.signal);
+    const fitted = forBuiltIn(messages, builtIn, estimateTokens);
+    messages = fitted.messages;
+    const promptTokens = fitted.tokens;
+    // Ollama keeps the end of an over-long prompt and silently drops the oldest messages — the
+    // model's own examples first. Refuse instead, counting what the model carries too.
     if (promptTokens > this.numCtx * 0.9) {
       throw new OllamaError('prompt-too-long', `The prompt is about ${promptTokens} tokens but the model's context (num_ctx) is ${this.numCtx}: fewer examples or a shorter rules.md would fit, or raise askData.ollama.contextLength.`);
     }

@@ -97,10 +97,13 @@ export function answerText(a: Answer): string {
   const lines: string[] = [];
   if (a.abstained) {
     lines.push(`No answer: ${a.reason}`);
+    for (const d of a.match?.differences ?? []) lines.push(`  differs: it ${d.pair}; you asked ${d.asked}`);
   } else {
     const from = a.source === 'recall' && a.pair ? `recall: from approved pair ${a.pair.file} (similarity ${a.pair.similarity})` : `model ${a.model}`;
     lines.push(`-- ${from}`);
     for (const ad of a.adaptations) lines.push(`-- adapted: ${ad.from} → ${ad.to}`);
+    if (a.source === 'recall' && a.match?.matched.length) lines.push(`-- matched: ${a.match.matched.map((m) => `${m.component} ${m.value}`).join('; ')}`);
+    if (a.rejected) lines.push(`-- note: a similar question, "${a.rejected.question}", was rejected${a.rejected.reason ? ` (${a.rejected.reason})` : ''}`);
     if (a.reason) lines.push(`-- ${a.reason}`);
     lines.push(a.sql ?? '', '');
     if (a.error) lines.push(`error: ${a.error.class}: ${a.error.message}`);

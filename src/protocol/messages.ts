@@ -127,6 +127,12 @@ export const answerView = z.object({
   pair: z.nullable(z.object({ id: z.string(), file: z.string(), similarity: z.number() })),
   /** What recall changed in the approved SQL, e.g. "30 → 90". */
   adaptations: z.array(z.string()),
+  /** For recall: the components of the question the pair matched ("measure: a count"), adapted ones marked. */
+  matched: z.optional(z.array(z.string())),
+  /** On an abstention: what differs from the nearest approved pair, in the asker's words. */
+  differences: z.optional(z.array(z.string())),
+  /** A rejected pair asking (nearly) the same, and why it was rejected. */
+  rejected: z.optional(z.nullable(z.object({ question: z.string(), file: z.string(), reason: z.nullable(z.string()) }))),
   assumptions: z.array(z.string()),
   abstained: z.boolean(),
   reason: z.nullable(z.string()),

@@ -52,8 +52,78 @@ export interface FakeOllamaOptions {
   createDelayMs?: number;
 }
 
+/**
+ * One chat as the fake's model saw it, assembled as Ollama assembles it (each step confirmed in
+ * Ollama's source):
+ * - server/routes.go, ChatHandler: `msgs := append(m.Messages, req.Messages...)` — a created
+ *   model's messages come first — and the model's own SYSTEM is prepended only when the request's
+ *   first message is not a system message (so a request opening with one drops it);
+ * - server/prompt.go, chatPrompt: with truncation on (the default), messages are dropped from the
+ *   front, silently, until the rendered prompt fits `num_ctx`; system messages of the dropped part
+ *   are kept, and the last message always is;
+ * - template/template.go, collate: every system message is joined with "\n\n" into one system
+ *   prompt, and consecutive messages of the same role are merged.
+ */
+export interface AssembledChat {
+  model: string;
+  numCtx: number;
+  /** The joined system prompt the template receives. */
+  system: string;
+  /** The non-system messages after truncation and merging, in order. */
+  messages: Array<{ role: string; content: string }>;
+  /** Messages dropped to fit num_ctx (Ollama logs this at debug level only). */
+  dropped: number;
+  /** Whether the model's own system prompt was dropped because the request carried one. */
+  modelSystemDropped: boolean;
+  /** Tokens of the rendered prompt, by the fake's tokenizer (4 characters a token). */
+  promptTokens: number;
+}
+
+/** Ollama's default context when neither the request nor the model sets num_ctx. */
+export const DEFAULT_NUM_CTX = 4096;
+
+export function assembleChat(model: string, created: CreatedModel | undefined, request: Array<{ role: string; content: string }>, requestNumCtx?: number): AssembledChat {
+  let msgs = [...(created?.messages ?? []), ...request];
+  const modelSystemDropped = !!created?.system && request[0]?.role === 'system';
+  if (request[0]?.role !== 'system' && created?.system) msgs = [{ role: 'system', content: created.system }, ...msgs];
+  const numCtx = requestNumCtx ?? (created?.parameters?.num_ctx as number | undefined) ?? DEFAULT_NUM_CTX;
+  const render = (ms: Array<{ role: string; content: string }>) => {
+    const { system, collated } = collate(ms);
+    return [system ? `<|im_start|>system\n${system}<|im_end|>\n` : '', ...collated.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`), '<|im_start|>assistant\n'].join('');
+  };
+  const tokens = (text: string) => Math.ceil(text.length / 4);
+  let start = 0;
+  let kept = msgs;
+  for (let i = 0; i < msgs.length; i++) {
+    const candidate = [...msgs.slice(0, i).filter((m) => m.role === 'system'), ...msgs.slice(i)];
+    start = i;
+    kept = candidate;
+    if (tokens(render(candidate)) <= numCtx || i === msgs.length - 1) break;
+  }
+  const dropped = msgs.slice(0, start).filter((m) => m.role !== 'system').length;
+  const { system, collated } = collate(kept);
+  return { model, numCtx, system, messages: collated, dropped, modelSystemDropped, promptTokens: tokens(render(kept)) };
+}
+
+function collate(msgs: ReadonlyArray<{ role: string; content: string }>): { system: string; collated: Array<{ role: string; content: string }> } {
+  const system: string[] = [];
+  const collated: Array<{ role: string; content: string }> = [];
+  for (const m of msgs) {
+    if (m.role === 'system') {
+      system.push(m.content);
+      continue;
+    }
+    const last = collated.at(-1);
+    if (last && last.role === m.role) last.content += `\n\n${m.content}`;
+    else collated.push({ role: m.role, content: m.content });
+  }
+  return { system: system.join('\n\n'), collated };
+}
+
 export class FakeOllama {
   readonly requests: RecordedRequest[] = [];
+  /** Every chat as the model saw it (see assembleChat). */
+  readonly chats: AssembledChat[] = [];
   readonly models: Set<string>;
   readonly created = new Map<string, CreatedModel>();
   readonly blobs = new Map<string, number>();
@@ -172,9 +242,12 @@ export class FakeOllama {
     }
     if (path === '/api/chat') {
       if (!this.models.has(model)) return missing();
-      // As Ollama does: a created model's messages come before the request's.
-      const messages = [...(this.created.get(model)?.messages ?? []), ...((body?.messages ?? []) as Array<{ role: string; content: string }>)];
-      const reply = this.reply({ model, messages, options: body?.options as Record<string, unknown> | undefined });
+      const requestOptions = body?.options as Record<string, unknown> | undefined;
+      const assembled = assembleChat(model, this.created.get(model), (body?.messages ?? []) as Array<{ role: string; content: string }>, requestOptions?.num_ctx as number | undefined);
+      this.chats.push(assembled);
+      // The model answers what it was given: the joined system prompt, then the kept messages.
+      const messages = [...(assembled.system ? [{ role: 'system', content: assembled.system }] : []), ...assembled.messages];
+      const reply = this.reply({ model, messages, options: requestOptions });
       await sleep(reply.delayMs ?? 0);
       if (res.destroyed) return;
       const parts = typeof reply.content === 'string' ? reply.content.split(/(?<=\s)/) : reply.content;

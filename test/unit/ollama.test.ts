@@ -257,10 +257,13 @@ describe('answering with a model: repair, feedback and fallback', () => {
 
   it('falls back to recall, saying why, when the model fails mid-answer', async () => {
     fake.reply = () => ({ content: 'select', errorMidStream: 'out of memory' });
-    const a = await answerQuestion('How many orders got returned?', context, run, { engine: 'auto', model, samples: 1 });
+    // Not the approved question itself (a value differs), so the model is asked first.
+    const a = await answerQuestion('How many orders were placed?', context, run, { engine: 'auto', model, samples: 1 });
+    assert.equal(fake.calls('/api/chat').length > 0, true);
     assert.equal(a.source, 'recall');
     assert.match(a.reason!, /out of memory/);
     assert.equal(a.pair!.id, 'returns');
+    assert.match(a.sql!, /status = 'placed'/);
   });
 
   it('votes between samples by result when asked for self-consistency', async () => {

@@ -3,8 +3,9 @@ import { canonicalJson } from '../execution/fingerprint';
 import type { ResultColumn, ResultRow } from '../execution/result';
 import type { GroundingContext, Grounding } from '../grounding/grounding';
 import type { Adaptation } from '../recall/adapt';
-import { assumptionsIn } from '../recall/recall';
-import { buildChat, extractSql, type ChatMessage, type Turn } from './prompt';
+import type { Difference, MatchedComponent } from '../recall/match';
+import { assumptionsIn, type RecallResult, type RejectedNote } from '../recall/recall';
+import { buildChat, extractSql, type ChatMessage, type NearPair, type Turn } from './prompt';
 
 /**
  * From a question to an answer the person can judge: the SQL, where it came from, what it
@@ -69,6 +70,10 @@ export interface Answer {
   adaptations: Adaptation[];
   examples: Array<{ id: string; file: string; score: number }>;
   assumptions: string[];
+  /** Why recall answered or not: the components it matched, or what differs from the nearest pair. */
+  match: { matched: MatchedComponent[]; differences: Difference[]; nearest: { id: string; file: string; question: string; similarity: number } | null } | null;
+  /** A rejected pair asking (nearly) the same question, with the reason it was rejected. */
+  rejected: Omit<RejectedNote, 'sql'> | null;
   abstained: boolean;
   reason: string | null;
   result: RunSummary | null;
@@ -78,8 +83,6 @@ export interface Answer {
   grounding: Grounding;
 }
 
-/** Near-identical to an approved question: reuse its SQL even when a model is available (GUIDE §5). */
-export const REUSE_SIMILARITY = 0.9;
 export const MAX_REPAIRS = 2;
 
 export async function answerQuestion(question: string, context: GroundingContext, run: QueryRunner, options: AnswerOptions): Promise<Answer> {
@@ -94,6 +97,8 @@ export async function answerQuestion(question: string, context: GroundingContext
     adaptations: [],
     examples: grounding.examples.map((e) => ({ id: e.id, file: e.file, score: e.score })),
     assumptions: [],
+    match: null,
+    rejected: null,
     abstained: false,
     reason: null,
     result: null,
@@ -109,8 +114,13 @@ export async function answerQuestion(question: string, context: GroundingContext
 
   options.onStep?.('recall');
   const recalled = context.recall.answer(question);
-  // `--engine ollama` asks the model even when an approved pair is near-identical.
-  const recallFirst = !useModel || (options.engine === 'auto' && !hasFeedback && !recalled.abstained && recalled.similarity >= REUSE_SIMILARITY);
+  base.match = matchOf(recalled);
+  if (recalled.rejected) {
+    const { sql: _sql, ...note } = recalled.rejected;
+    base.rejected = note;
+  }
+  // Auto mode skips the model only when every component matched as it is; `--engine ollama` always asks it.
+  const recallFirst = !useModel || (options.engine === 'auto' && !hasFeedback && !recalled.abstained && recalled.exact);
   if (recallFirst) {
     if (recalled.abstained) {
       const why = !useModel && options.engine === 'auto' && options.modelUnavailable ? ` ${options.modelUnavailable}` : '';
@@ -138,7 +148,7 @@ export async function answerQuestion(question: string, context: GroundingContext
 
   const model = options.model!;
   try {
-    return await generate(question, grounding, model, run, options, base);
+    return await generate(question, grounding, model, run, options, base, nearPairOf(recalled));
   } catch (e) {
     const failure = { class: (e as Partial<ModelFailure>).kind ? `model-${(e as ModelFailure).kind}` : 'model', message: (e as Error).message };
     if (options.engine === 'auto' && !recalled.abstained && !(e as Error).name?.includes('Abort') && failure.class !== 'model-aborted') {
@@ -156,13 +166,29 @@ export async function answerQuestion(question: string, context: GroundingContext
   }
 }
 
-async function generate(question: string, grounding: Grounding, model: ChatModel, run: QueryRunner, options: AnswerOptions, base: Answer): Promise<Answer> {
+/** The components matched (a recall answer) or the differences from the nearest pair (an abstention). */
+function matchOf(r: RecallResult): Answer['match'] {
+  if (!r.abstained) return { matched: r.matched, differences: [], nearest: { id: r.pair.id, file: r.pair.file, question: r.pair.question, similarity: r.similarity } };
+  return { matched: [], differences: r.differences ?? [], nearest: r.nearest ? { id: r.nearest.pair.id, file: r.nearest.pair.file, question: r.nearest.pair.question, similarity: r.nearest.similarity } : null };
+}
+
+/** The approved pair nearest the question, for the model: its top example, with what differs said. */
+function nearPairOf(r: RecallResult): NearPair | undefined {
+  if (!r.abstained) {
+    const adapted = r.adaptations.map((a) => `${a.from} → ${a.to}`);
+    return { id: r.pair.id, question: r.pair.question, sql: r.pair.sql, differences: adapted.length ? [`only these literals differ: ${adapted.join(', ')}`] : [] };
+  }
+  if (!r.nearest || !r.differences?.length) return undefined;
+  return { id: r.nearest.pair.id, question: r.nearest.pair.question, sql: r.nearest.pair.sql, differences: r.differences.map((d) => `the approved query ${d.pair}; this question asks ${d.asked}`) };
+}
+
+async function generate(question: string, grounding: Grounding, model: ChatModel, run: QueryRunner, options: AnswerOptions, base: Answer, near?: NearPair): Promise<Answer> {
   const turns: Turn[] = [...(options.turns ?? [])];
   const attempts: AnswerAttempt[] = [];
   const samples = Math.max(1, Math.min(options.samples ?? 1, 8));
   for (let round = 0; round <= MAX_REPAIRS; round++) {
     options.onStep?.(round === 0 ? 'generating' : 'repairing', round === 0 ? model.name : `attempt ${round + 1} of ${MAX_REPAIRS + 1}`);
-    const messages = buildChat(grounding, question, turns);
+    const messages = buildChat(grounding, question, turns, near);
     const candidates: Array<{ sql: string; result?: RunSummary; error?: { class: string; message: string; compact: string } }> = [];
     for (let s = 0; s < samples; s++) {
       const reply = await model.chat(messages, { signal: options.signal, onToken: s === 0 ? options.onToken : undefined, ...(s > 0 ? { temperature: 0.7, seed: s } : {}) });

@@ -1,7 +1,7 @@
 import { GroundingContext, visibleRelations, type GroundingOptions } from '../grounding/grounding';
 import type { IndexedRelation, JoinEdge } from '../index/workspaceIndex';
 import type { Pair } from '../pairs/pairStore';
-import { RecallEngine, type ApprovedPair } from '../recall/recall';
+import { RecallEngine, type ApprovedPair, type RejectedPair } from '../recall/recall';
 import { referencedRelations } from '../sql/relations';
 
 /**
@@ -26,11 +26,18 @@ export function approvedPairsOf(input: Pick<AskContextInput, 'projectRoot' | 'pa
     .map((p) => ({ id: p.id, file: p.path.startsWith(prefix) ? p.path.slice(prefix.length) : p.path, question: p.question, sql: p.sql }));
 }
 
+/** The rejected pairs, with the reason given: recall never answers like them, and the model is told so. */
+export function rejectedPairsOf(input: Pick<AskContextInput, 'projectRoot' | 'pairs' | 'database' | 'resolve'>): RejectedPair[] {
+  const rejected = input.pairs.filter((p) => p.status === 'rejected');
+  const reasons = new Map(rejected.map((p) => [p.id, p.data.rejected?.reason]));
+  return approvedPairsOf({ ...input, pairs: rejected.map((p) => ({ ...p, status: 'approved' })) }).map((p) => ({ ...p, reason: reasons.get(p.id) }));
+}
+
 export function buildAskContext(input: AskContextInput): GroundingContext {
-  const approved = approvedPairsOf(input);
   const access = input.access;
   // Pairs reading a table the asker may not read are neither answers nor examples for them.
-  const pairs = access && !access.unrestricted ? approved.filter((p) => !referencedRelations(p.sql).some((t) => access.table(t).denied)) : approved;
-  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access).relations, input.dialect);
+  const readable = <T extends ApprovedPair>(ps: T[]) => (access && !access.unrestricted ? ps.filter((p) => !referencedRelations(p.sql).some((t) => access.table(t).denied)) : ps);
+  const pairs = readable(approvedPairsOf(input));
+  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access).relations, input.dialect, { rules: input.rules, rejected: readable(rejectedPairsOf(input)) });
   return new GroundingContext(input.relations, input.joins, recall, input);
 }

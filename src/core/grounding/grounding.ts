@@ -55,6 +55,8 @@ export interface Grounding {
   hidden: { tables: number; columns: number };
   joins: Array<{ left: string; right: string; on: string }>;
   examples: ChosenExample[];
+  /** Rejected pairs close to the question: shown to the model as "do not answer like this". */
+  rejected?: Array<{ id: string; file: string; question: string; sql: string; reason: string | null }>;
   rules: string;
   dialectNotes: string[];
   /** The schema as the prompt shows it. */
@@ -182,6 +184,7 @@ export class GroundingContext {
       hidden: this.hiddenCount,
       joins,
       examples,
+      rejected: rejectedNear(this.recall, question),
       rules,
       dialectNotes: DIALECT_NOTES[this.options.dialect],
       schema: text,
@@ -397,6 +400,13 @@ export class GroundingContext {
     }
     return { text: blocks.join('\n\n'), chosen };
   }
+}
+
+// Looser than recall's "same question": the model is warned of rejections a little further away.
+const REJECTED_FOR_PROMPT = 0.5;
+
+function rejectedNear(recall: RecallEngine, question: string): NonNullable<Grounding['rejected']> {
+  return recall.nearestRejected(question, 2, REJECTED_FOR_PROMPT).map(({ item }) => ({ id: item.id, file: item.file, question: item.question, sql: item.sql, reason: item.reason ?? null }));
 }
 
 /** The relations and columns an asker may read; what is hidden is only counted. */

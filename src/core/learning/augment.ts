@@ -1,6 +1,6 @@
 import { fence, systemPrompt, type ChatMessage } from '../answer/prompt';
 import type { Grounding } from '../grounding/grounding';
-import { words } from '../recall/questionText';
+import { questionLiterals, words } from '../recall/questionText';
 
 /**
  * Data augmentation (seed 001): more ways to ask an approved question, and other SQL that
@@ -52,4 +52,43 @@ export function sameSqlText(a: string, b: string): boolean {
 
 function normalise(q: string): string {
   return words(q).join(' ');
+}
+
+/** An edge case of an approved question: the same question with one literal moved to an edge. */
+export interface EdgeCase {
+  question: string;
+  kind: 'date-range' | 'top-n' | 'threshold' | 'value' | 'grain';
+}
+
+/**
+ * Edge cases of an approved question (seed 001: date-range edges, complex filters, values that
+ * may be rare or missing), each a change of one literal the recall engine knows how to adapt:
+ * the shortest and a long rolling period, top 1, a threshold moved by one, another known value of
+ * the same column, another time grain. The caller lets recall adapt the pair's SQL to each (so
+ * only safe adaptations are ever written), keeps those that run, and queues them as pending.
+ */
+export function edgeCaseQuestions(question: string, values: ReadonlyArray<{ text: string; others: readonly string[] }>): EdgeCase[] {
+  const out: EdgeCase[] = [];
+  const swap = (start: number, end: number, text: string, kind: EdgeCase['kind']) => {
+    const q = `${question.slice(0, start)}${text}${question.slice(end)}`;
+    if (q !== question && !out.some((o) => o.question === q)) out.push({ question: q, kind });
+  };
+  for (const l of questionLiterals(question)) {
+    if (l.kind === 'period' && !l.calendar) {
+      const n = Number(l.value);
+      const unit = l.unit!;
+      const lead = l.text.split(/\s+/)[0]!;
+      swap(l.start, l.end, `${lead} 1 ${unit}`, 'date-range');
+      swap(l.start, l.end, `${lead} ${n * 4} ${unit}s`, 'date-range');
+    } else if (l.kind === 'top' && Number(l.value) > 1) swap(l.start, l.end, '1', 'top-n');
+    else if (l.kind === 'number' && /^\d+$/.test(l.value)) swap(l.start, l.end, String(Number(l.value) + 1), 'threshold');
+  }
+  for (const v of values) {
+    const at = question.indexOf(v.text);
+    if (at >= 0) for (const other of v.others.slice(0, 2)) swap(at, at + v.text.length, other, 'value');
+  }
+  for (const m of question.matchAll(/\b(each|every|per) (day|week|month|quarter|year)\b/gi)) {
+    for (const unit of ['day', 'week', 'month'].filter((u) => u !== m[2]!.toLowerCase())) swap(m.index + m[1]!.length + 1, m.index + m[0].length, unit, 'grain');
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import { questionLiterals, type QuestionLiteral } from './questionText';
  * Where that cannot be done faithfully the result says why, and the engine abstains.
  */
 export interface Adaptation {
-  kind: QuestionLiteral['kind'] | 'value';
+  kind: QuestionLiteral['kind'] | 'value' | 'grain';
   from: string;
   to: string;
 }
@@ -24,7 +24,7 @@ export type AdaptResult =
   | { ok: true; sql: string; adaptations: Adaptation[]; kept: string[] }
   | { ok: false; reason: string };
 
-interface Edit {
+export interface Edit {
   start: number;
   end: number;
   text: string;
@@ -37,6 +37,11 @@ export function adaptSql(
   question: string,
   dialect: 'duckdb' | 'sqlite',
   values: { inPair: readonly ValueMention[]; inQuestion: readonly ValueMention[] } = { inPair: [], inQuestion: [] },
+  /**
+   * Edits the caller already decided on (a time grain, a calendar unit, a value of the same column):
+   * applied with these, and calendar periods ("this month", "last year") are then the caller's.
+   */
+  extra?: readonly Edit[],
 ): AdaptResult {
   const tokens = tokenize(pair.sql);
   const from = questionLiterals(pair.question);
@@ -50,8 +55,10 @@ export function adaptSql(
     const olds = from.filter((l) => l.kind === kind);
     const news = to.filter((l) => l.kind === kind);
     // Values the new question repeats stay as they are; the rest pair up in order.
-    const open = news.filter((n) => !olds.some((o) => sameLiteral(o, n)));
+    const open = news.filter((n) => !olds.some((o) => sameLiteral(o, n)) && !(extra && n.calendar));
+    if (extra) for (const n of news) if (n.calendar) consumed.add(n);
     for (const old of olds) {
+      if (extra && old.calendar) continue;
       const same = news.find((n) => sameLiteral(old, n));
       if (same) {
         consumed.add(same);
@@ -98,6 +105,12 @@ export function adaptSql(
     if (bound.length === 0) continue;
     for (const t of bound) edits.push({ start: t.start, end: t.start + t.raw.length, text: stringLiteral(t.text.replace(stripWildcards(t.text), target.value), t.kind === 'quoted' ? '"' : "'") });
     adaptations.push({ kind: 'value', from: old.value, to: target.value });
+  }
+
+  for (const e of extra ?? []) {
+    const overlapping = edits.find((x) => x.start < e.end && e.start < x.end);
+    if (!overlapping) edits.push(e);
+    else if (overlapping.start !== e.start || overlapping.end !== e.end || overlapping.text !== e.text) return { ok: false, reason: 'two changes to the same part of its SQL disagree' };
   }
 
   return { ok: true, sql: applyEdits(pair.sql, edits), adaptations, kept };

@@ -1,5 +1,5 @@
 import { tokenize, type Token } from '../sql/tokens';
-import { foldText, nameTerms, words } from './questionText';
+import { foldText, nameTerms, stem, words } from './questionText';
 
 /**
  * What a question asks for and what a query does, in one vocabulary, so that "Return the number
@@ -49,8 +49,49 @@ export class Vocabulary {
           this.addItem(cf, nameTerms(c.name));
         }
         for (const v of c.values ?? []) this.addValue(v, `${key}.${name}`);
+        if (c.values && isCountryColumn(c.name, c.description)) this.addCountryNames(c.values, `${key}.${name}`);
       }
     }
+  }
+
+  /**
+   * A column of ISO 3166 country codes ('DE', 'FR'): a question says "Germany", the SQL filters on
+   * 'DE'. The names come from the runtime's own ICU data (Intl.DisplayNames), in English.
+   */
+  private addCountryNames(values: readonly string[], column: string): void {
+    if (!values.every((v) => /^[A-Z]{2}$/.test(v))) return;
+    const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+    for (const code of values) {
+      const name = names.of(code);
+      if (!name) continue;
+      for (const alias of [name, ...(COUNTRY_ALIASES[code] ?? [])]) {
+        const folded = valueKey(alias);
+        if (!folded || this.values.has(folded)) continue;
+        this.bySingular = undefined;
+    this.values.set(folded, { feature: `v:${valueKey(code)}`, value: code, column });
+        this.maxValueWords = Math.max(this.maxValueWords, Math.min(6, folded.split(' ').length));
+      }
+    }
+  }
+
+  /** Other known values of the column a value belongs to, as a question would write them (country names for codes). */
+  otherValues(value: string, column: string): string[] {
+    const names = new Map<string, string>();
+    for (const [key, v] of this.values) {
+      if (v.column !== column || v.value.toLowerCase() === value.toLowerCase()) continue;
+      // Prefer the written name of a code ("France" over 'FR').
+      const known = names.get(v.value);
+      if (!known || (known === valueKey(v.value) && key !== valueKey(v.value))) names.set(v.value, key === valueKey(v.value) ? v.value : key.replace(/\b\w/g, (c) => c.toUpperCase()));
+    }
+    return [...names.values()].sort();
+  }
+
+  /** Whether a stemmed word is a term of some table or column name (prefixes of ≥ 4 letters count). */
+  isSchemaTerm(w: string, exact = false): boolean {
+    if (this.termCount.has(w)) return true;
+    if (exact || w.length < 4) return false;
+    for (const t of this.termsByPrefix.get(w.slice(0, 4)) ?? []) if (t.length >= 4 && (t.startsWith(w) || w.startsWith(t))) return true;
+    return false;
   }
 
   /** Values with no known column, e.g. the literals of approved pairs' SQL. */
@@ -75,7 +116,10 @@ export class Vocabulary {
     if (!folded || folded.length > 80 || /^\d+(\.\d+)?$/.test(folded)) return;
     // A value two columns share belongs to neither for adaptation's purposes.
     const known = this.values.get(folded);
-    this.values.set(folded, { feature: `v:${folded}`, value: known?.value ?? value, column: known && known.column !== column ? undefined : column });
+    // A literal of an approved query (no column) leaves a known column as it is.
+    if (known && column === undefined) return;
+    this.bySingular = undefined;
+    this.values.set(folded, { feature: `v:${folded}`, value: known?.value ?? value, column: known && known.column !== undefined && known.column !== column ? undefined : column });
     this.maxValueWords = Math.max(this.maxValueWords, Math.min(6, folded.split(' ').length));
   }
 
@@ -122,15 +166,32 @@ export class Vocabulary {
     return out;
   }
 
+  private bySingular?: Map<string, { feature: string; value: string; column?: string }>;
+
+  private singular(): Map<string, { feature: string; value: string; column?: string }> {
+    if (!this.bySingular) {
+      this.bySingular = new Map();
+      for (const [k, v] of this.values) {
+        const ws = k.split(' ');
+        const key = [...ws.slice(0, -1), stem(ws.at(-1)!)].join(' ');
+        if (!this.values.has(key) && !this.bySingular.has(key)) this.bySingular.set(key, v);
+      }
+    }
+    return this.bySingular;
+  }
+
   /** Known values written in the question (whole words, case and accents ignored), longest first. */
-  valueMentions(question: string): Array<{ feature: string; value: string; column?: string }> {
+  valueMentions(question: string): Array<{ feature: string; value: string; column?: string; text: string }> {
     const ws = words(question);
-    const out: Array<{ feature: string; value: string; column?: string }> = [];
+    const out: Array<{ feature: string; value: string; column?: string; text: string }> = [];
     for (let i = 0; i < ws.length; i++) {
       for (let n = Math.min(this.maxValueWords, ws.length - i); n >= 1; n--) {
-        const found = this.values.get(ws.slice(i, i + n).join(' '));
+        const text = ws.slice(i, i + n).join(' ');
+        // "cats" for 'cat', "Bachelors" for 'Bachelor': the last word may be a plural.
+        const singular = ws.slice(i, i + n).map((w, k) => (k === n - 1 ? stem(w) : w)).join(' ');
+        const found = this.values.get(text) ?? this.values.get(singular) ?? this.singular().get(singular);
         if (found) {
-          out.push(found);
+          out.push({ ...found, text: surface(question, text) });
           i += n - 1;
           break;
         }
@@ -142,6 +203,20 @@ export class Vocabulary {
   valueFeatures(question: string): string[] {
     return this.valueMentions(question).map((m) => m.feature);
   }
+}
+
+function isCountryColumn(name: string, description: string | undefined): boolean {
+  return /countr|nation/i.test(name) || /\bcountry\b|iso 3166/i.test(description ?? '');
+}
+
+// Names people write that the ICU English name is not.
+const COUNTRY_ALIASES: Record<string, string[]> = { US: ['USA', 'United States of America', 'America'], GB: ['UK', 'Britain', 'Great Britain', 'England'], NL: ['Holland', 'The Netherlands'] };
+
+/** The words of the question as written for a folded match ("Germany" for "germany"). */
+function surface(question: string, folded: string): string {
+  const re = new RegExp(`\\b${folded.split(' ').map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^\\p{L}\\d]+')}\\b`, 'iu');
+  const m = re.exec(question.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+  return m ? m[0] : folded;
 }
 
 /** A value as compared: folded, punctuation as spaces. */

@@ -69,6 +69,8 @@ export interface QuestionLiteral {
   value: string;
   /** For a period: day, week, month, quarter or year. */
   unit?: string;
+  /** A calendar period ("this month", "last year"), not a rolling one ("last 30 days"). */
+  calendar?: boolean;
   start: number;
   end: number;
 }
@@ -101,11 +103,22 @@ export function questionLiterals(question: string): QuestionLiteral[] {
   const period = new RegExp(`\\b(?:last|past|previous|prior|trailing)\\s+${num}\\s+(days?|weeks?|months?|quarters?|years?)\\b`, 'gi');
   for (const m of question.matchAll(period)) add({ kind: 'period', text: m[0], value: numberOf(m[1]!), unit: UNITS[m[2]!.toLowerCase()], start: m.index, end: m.index + m[0].length });
   const single = /\b(?:last|past|previous|this)\s+(day|week|month|quarter|year)\b/gi;
-  for (const m of question.matchAll(single)) add({ kind: 'period', text: m[0], value: '1', unit: UNITS[m[1]!.toLowerCase()], start: m.index, end: m.index + m[0].length });
+  for (const m of question.matchAll(single)) add({ kind: 'period', text: m[0], value: '1', unit: UNITS[m[1]!.toLowerCase()], calendar: true, start: m.index, end: m.index + m[0].length });
+  // "more than once", "at least twice", "more than one song": counts written as words.
+  for (const m of question.matchAll(/\b(?:(?:more|less|fewer|greater) than|at (?:least|most)|exactly|over|under)\s+(one|once|twice|thrice)\b/gi)) {
+    const w = m[1]!.toLowerCase();
+    const s = m.index + m[0].length - w.length;
+    add({ kind: 'number', text: m[1]!, value: String({ one: 1, once: 1, twice: 2, thrice: 3 }[w]), start: s, end: s + w.length });
+  }
+  for (const m of question.matchAll(/\b(twice|thrice)\b/gi)) add({ kind: 'number', text: m[1]!, value: m[1]!.toLowerCase() === 'twice' ? '2' : '3', start: m.index, end: m.index + m[0].length });
   for (const m of question.matchAll(new RegExp(`\\b(?:top|first|bottom|best|worst|largest|biggest|smallest)\\s+${num}\\b`, 'gi'))) {
     const n = m[1]!;
     const s = m.index + m[0].length - n.length;
     add({ kind: 'top', text: n, value: numberOf(n), start: s, end: s + n.length });
+  }
+  // "our 10 best-selling products": the count of a ranking, written before it.
+  for (const m of question.matchAll(new RegExp(`(?<![\\w.-])${num}\\s+(?=(?:best|top|most|worst|highest|lowest|largest|biggest|smallest)\\b)`, 'gi'))) {
+    add({ kind: 'top', text: m[1]!, value: numberOf(m[1]!), start: m.index, end: m.index + m[1]!.length });
   }
   for (const m of question.matchAll(new RegExp(`(?<![\\w.-])${num}(?![\\w-]|\\.\\d)`, 'gi'))) {
     add({ kind: 'number', text: m[0], value: numberOf(m[1]!), start: m.index, end: m.index + m[0].length });

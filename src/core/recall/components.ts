@@ -1,0 +1,483 @@
+import { isWord, tokenize, type Token } from '../sql/tokens';
+import type { Vocabulary } from './features';
+import { contentTokens, foldText, nameTerms, questionLiterals, stem, words } from './questionText';
+
+/**
+ * What a question asks, component by component, read the same way from a new question, from an
+ * approved pair's question and from its SQL: the measures (count, sum, average, share, max, min),
+ * the time grain and whether the answer is one total or a breakdown, the period, the ranking
+ * (direction and criterion), comparisons and negation, and the things named — tables, columns,
+ * glossary terms and known values. Recall answers only when every component of the question is
+ * matched by the pair, or differs in a literal that a safe adaptation changes; anything else is a
+ * difference, said in the asker's words.
+ */
+
+export type Unit = 'day' | 'week' | 'month' | 'quarter' | 'year';
+export type Measure = 'count' | 'sum' | 'avg' | 'share' | 'max' | 'min';
+
+export interface PeriodReading {
+  /** `rolling` for "last 30 days"; `this`/`previous` for calendar periods; `today`, `yesterday`, `vague` ("recent"). */
+  anchor: 'rolling' | 'this' | 'previous' | 'today' | 'yesterday' | 'vague' | 'year-to-date';
+  unit?: Unit;
+  text: string;
+}
+
+export interface QuestionReading {
+  text: string;
+  /** Content words, stemmed. */
+  stems: string[];
+  /** Named things: stems that are schema or glossary terms, with the words as written. */
+  concepts: Map<string, string>;
+  values: Array<{ value: string; column?: string; text: string }>;
+  measures: Set<Measure>;
+  grain?: Unit;
+  /** Each, per, every, by …, a grain: the answer is broken down. */
+  breakdown: boolean;
+  /** An aggregate asked for without any breakdown: one total. */
+  total: boolean;
+  direction?: 'desc' | 'asc';
+  /** Top, most, ordered by …: the answer is ranked or sorted. */
+  ranked: boolean;
+  /** A superlative or top-N: the answer is the first rows of a ranking, not the whole of it. */
+  superlative: boolean;
+  /** What the answer lists or breaks down by: the last named word after which/each/per/by. */
+  dims: string[];
+  /** The stems the ranking is by, when the question says ("by units", "the most revenue"). */
+  criterion: string[];
+  periods: PeriodReading[];
+  negated: boolean;
+  greater: boolean;
+  less: boolean;
+}
+
+export interface SqlReading {
+  measures: Set<Measure>;
+  grain?: Unit;
+  grouped: boolean;
+  direction?: 'desc' | 'asc';
+  limit?: number;
+  /** Terms of every name the query uses (tables, columns, aliases), stemmed. */
+  terms: Set<string>;
+  /** Terms of what the first ORDER BY key is computed from (aliases resolved). */
+  orderTerms: Set<string>;
+  /** The first ORDER BY key is a count of rows: "the most X" for any X the query reads. */
+  orderByCount: boolean;
+  /** Words of the query's string literals. */
+  literalWords: Set<string>;
+  /** Terms of the columns the outer query returns (not of what they are computed from). */
+  outputTerms: Set<string>;
+  /** The terms of each GROUP BY key of the outer query (positions resolved to select items). */
+  groupKeys: string[][];
+  negated: boolean;
+  greater: boolean;
+  less: boolean;
+}
+
+/** The team's glossary (`**Term** (alias): definition` lines of rules.md): its terms and what each is. */
+export interface Glossary {
+  /** Stems of the words glossary terms are made of. */
+  words: Set<string>;
+  /** A term's stems → stems that mean the same (aliases, acronyms, "same as X"). */
+  related: Map<string, Set<string>>;
+  /** A term's stems → the columns its definition names: a query using them computes the term. */
+  defined: Map<string, Set<string>>;
+}
+
+export function readGlossary(rules: string | undefined): Glossary {
+  const glossary: Glossary = { words: new Set(), related: new Map(), defined: new Map() };
+  const termWords = (t: string) => words(t).filter((w) => w.length > 1 && !GLOSSARY_STOP.has(w)).map(stem);
+  const link = (map: Map<string, Set<string>>, a: string, bs: Iterable<string>) => {
+    const set = map.get(a) ?? new Set<string>();
+    for (const b of bs) if (b !== a) set.add(b);
+    map.set(a, set);
+  };
+  const relate = (a: string, bs: Iterable<string>) => link(glossary.related, a, bs);
+  for (const m of (rules ?? '').matchAll(/\*\*([^*]{2,60})\*\*\s*(?:\(([^)]{1,80})\))?\s*:?\s*([^\n]*(?:\n(?![-*#]|\s*\n)[^\n]*)*)/g)) {
+    const term = termWords(m[1]!);
+    const alias = termWords(m[2] ?? '');
+    const definition = m[3] ?? '';
+    // What the term is made of: the columns its definition names, or the term it is "the same as".
+    const defined = [...definition.matchAll(/`([^`]+)`/g)].flatMap((x) => nameTerms(x[1]!.replace(/[^A-Za-z0-9_ ]/g, ' ')));
+    const sameAs = [...definition.matchAll(/same as ([\w ]+?)(?: unless|[,.;]|$)/gi)].flatMap((x) => termWords(x[1]!));
+    for (const w of [...term, ...alias]) glossary.words.add(w);
+    // Words of one term are not synonyms of each other ("active" is not "customer"); an alias
+    // or acronym stands for the whole term, and a one-word term for what defines it.
+    if (alias.length > 0) {
+      for (const a of alias) relate(a, term);
+      for (const w of term) relate(w, alias);
+    }
+    if (term.length === 1) relate(term[0]!, sameAs);
+    for (const w of term) link(glossary.defined, w, defined.filter((d) => !term.includes(d)));
+  }
+  return glossary;
+}
+
+const GLOSSARY_STOP = new Set(['the', 'a', 'an', 'of', 'on', 'in', 'for', 'to', 'by', 'and', 'or', 'if', 'asked', 'is', 'are']);
+
+const GRAIN_WORDS: Array<[Unit, RegExp]> = [
+  ['day', /\b(daily|day by day|(?:each|every|per|by|a) day|days? by)\b/],
+  ['week', /\b(weekly|week by week|(?:each|every|per|by|a) week|week over week|wow)\b/],
+  ['month', /\b(monthly|month by month|(?:each|every|per|by|a) month|month over month|mom)\b/],
+  ['quarter', /\b(quarterly|quarter by quarter|(?:each|every|per|by|a) quarter)\b/],
+  ['year', /\b(yearly|annual|annually|year by year|(?:each|every|per|by|a) year|year over year|yoy)\b/],
+];
+
+const UNIT = '(day|week|month|quarter|year)';
+
+const DESC = /\b(most|highest|largest|biggest|greatest|top|best|tallest|oldest|longest|heaviest|latest|newest|richest|descending|decreasing|max(?:imum)?)\b/;
+const ASC = /\b(least|lowest|smallest|fewest|bottom|worst|shortest|youngest|earliest|lightest|cheapest|poorest|ascending|increasing|min(?:imum)?)\b/;
+const SUPERLATIVE = /\b(most|highest|largest|biggest|greatest|top|best|tallest|oldest|longest|heaviest|latest|newest|richest|least|lowest|smallest|fewest|bottom|worst|shortest|youngest|earliest|lightest|cheapest|poorest)\b/;
+const ORDER_WORDS = /\b(order|ordered|sort|sorted|rank|ranked|ranking|descending|ascending|alphabetical|alphabetically)\b/;
+
+/** Words that carry a component read on its own (measure, grain, period, ranking) or nothing at all. */
+const STRUCTURE_WORDS = new Set([
+  'many', 'number', 'count', 'total', 'sum', 'average', 'mean', 'avg', 'share', 'percentage', 'percent', 'proportion', 'fraction', 'ratio', 'rate',
+  'day', 'daily', 'week', 'weekly', 'month', 'monthly', 'quarter', 'quarterly', 'year', 'yearly', 'annual', 'annually', 'today', 'yesterday',
+  'last', 'past', 'previous', 'prior', 'trailing', 'each', 'per', 'every', 'top', 'most', 'least', 'highest', 'lowest', 'best', 'worst',
+  'largest', 'smallest', 'biggest', 'fewest', 'maximum', 'minimum', 'max', 'min', 'order', 'sort', 'rank', 'descend', 'ascend', 'descending', 'ascending',
+  'recent', 'recently', 'lately', 'current', 'date', 'overall', 'altogether', 'much', 'time', 'new',
+].map(stem));
+
+export function readQuestion(question: string, vocabulary: Vocabulary, glossary: Glossary): QuestionReading {
+  // "at least 2" and "at most 2" are comparisons, not superlatives.
+  const text = ` ${foldText(question).replace(/[^a-z0-9%]+/g, ' ')} `.replace(/\bat least\b/g, 'gte').replace(/\bat most\b/g, 'lte');
+  const literals = questionLiterals(question);
+  const stems = contentTokens(question);
+  const values = vocabulary.valueMentions(question).filter((v) => v.text !== undefined && !(STOP_VALUE.test(v.text) && v.text === v.text.toLowerCase()));
+  const valueWords = new Set(values.flatMap((v) => contentTokens(v.text)));
+  for (const l of literals) if (l.kind === 'quoted' && !values.some((v) => v.value.toLowerCase() === l.value.toLowerCase())) values.push({ feature: '', value: l.value, text: l.value });
+  const quotedWords = new Set(literals.filter((l) => l.kind === 'quoted').flatMap((l) => contentTokens(l.value)));
+
+  const concepts = new Map<string, string>();
+  const surface = new Map<string, string>();
+  for (const w of words(question.replace(/^\s*return\b/i, ''))) surface.set(stem(w), w);
+  for (const s of stems) {
+    if (STRUCTURE_WORDS.has(s) || valueWords.has(s) || quotedWords.has(s) || /^\d/.test(s)) continue;
+    if (vocabulary.isSchemaTerm(s) || glossary.words.has(s)) concepts.set(s, surface.get(s) ?? s);
+  }
+
+  // "the most number of flights" ranks by a count; it does not ask for one.
+  const measureText = text
+    .replace(/\b(most|highest|largest|greatest|biggest|fewest|least|lowest|smallest)( total)? (number|count|amount) of\b/g, '$1')
+    .replace(/\b((?:order|ordered|sort|sorted|rank|ranked)(?: \w+)? by|order of) (the )?(number|count|amount) of\b/g, '$1');
+  const measures = new Set<Measure>();
+  if (/\b(how many|number of|count|counts|tally)\b/.test(measureText)) measures.add('count');
+  if (/\b(sum|total(?! number)(?! of \d))\b/.test(measureText) && !/\bin total\b/.test(measureText)) measures.add('sum');
+  if (/\b(average|mean|avg)\b/.test(measureText)) measures.add('avg');
+  if (/\b(share|percentage|percent|proportion|fraction|ratio|rate)\b|%/.test(measureText)) measures.add('share');
+  if (/\b(maximum|max)\b/.test(measureText)) measures.add('max');
+  if (/\b(minimum|min)\b/.test(measureText)) measures.add('min');
+
+  let grain: Unit | undefined;
+  for (const [unit, re] of GRAIN_WORDS) if (re.test(text)) grain ??= unit;
+  const superlative = SUPERLATIVE.test(text);
+  // Words like "each" only break an aggregate down: "the first name of every student" is a list.
+  const breakdown = !!grain || (measures.size > 0 && (/\b(each|per|every|breakdown|broken down|split by|respectively)\b/.test(text) || (/\bby (?!the (?:most|least|highest|lowest))/.test(text) && !/\b(order|ordered|sort|sorted|rank|ranked) by\b/.test(text))));
+  const total = measures.size > 0 && !breakdown && !superlative;
+
+  const desc = DESC.test(text);
+  const asc = ASC.test(text);
+  const direction = desc && !asc ? 'desc' : asc && !desc ? 'asc' : undefined;
+  const ranked = superlative || ORDER_WORDS.test(text) || literals.some((l) => l.kind === 'top');
+  const criterion: string[] = [];
+  const clauses = foldText(question).split(/[?.,;:!]|\band\b|\bgive me\b/);
+  for (const clause of clauses) {
+    const c = ` ${clause.replace(/[^a-z0-9%]+/g, ' ')} `;
+    const crit = /\b(?:most|highest|largest|biggest|greatest|least|lowest|smallest|fewest|(?:ranked |ordered |sorted )?by|in (?:descending |ascending )?order of|order of)\s+((?:the |their |its |number of |total |amount of )*)([a-z][a-z ]*)/.exec(c);
+    if (!crit || !ranked) continue;
+    for (const w of contentTokens(crit[2]!).slice(0, 2)) {
+      if (STRUCTURE_WORDS.has(w)) continue;
+      if (!vocabulary.isSchemaTerm(w) && !glossary.words.has(w)) break;
+      criterion.push(w);
+    }
+    if (criterion.length > 0) break;
+  }
+
+  const periods: PeriodReading[] = [];
+  for (const l of literals) if (l.kind === 'period' && /^(last|past|previous|prior|trailing)\s+\S+\s+/i.test(l.text)) periods.push({ anchor: 'rolling', unit: l.unit as Unit, text: l.text });
+  for (const m of text.matchAll(new RegExp(`\\b(this|current|last|previous|prior|past) ${UNIT}\\b`, 'g'))) {
+    periods.push({ anchor: m[1] === 'this' || m[1] === 'current' ? 'this' : 'previous', unit: m[2] as Unit, text: m[0].trim() });
+  }
+  for (const [re, anchor] of [[/\btoday\b/, 'today'], [/\byesterday\b/, 'yesterday'], [/\b(recent|recently|lately)\b/, 'vague'], [/\b(year to date|ytd|so far this year)\b/, 'year-to-date']] as const) {
+    const m = re.exec(text);
+    if (m) periods.push({ anchor, text: m[0] });
+  }
+
+  return {
+    text: question,
+    stems,
+    concepts,
+    values: values.map((v) => ({ value: v.value, column: v.column, text: v.text })),
+    measures,
+    grain,
+    breakdown,
+    total,
+    direction,
+    ranked,
+    superlative: superlative || literals.some((l) => l.kind === 'top'),
+    dims: readDims(text, vocabulary, glossary, criterion),
+    criterion,
+    periods,
+    negated: /\b(not|no|without|never|none|except|dont|doesnt|didnt|havent|hasnt|isnt|arent|excluding|other than)\b/.test(text),
+    greater: /\b(more than|gte|greater|larger than|bigger than|higher than|heavier|older|taller|longer than|above|over \d|at least|exceed|exceeds|after|or more|and more|and above|or above|or over)\b/.test(text),
+    less: /\b(less than|lte|fewer than|smaller than|lower than|younger|shorter than|below|under|at most|before|lighter|or less|or fewer|and below|or below)\b/.test(text),
+  };
+}
+
+/** The head of each noun phrase after which/each/per/by: "Which product categories …" → category. */
+function readDims(text: string, vocabulary: Vocabulary, glossary: Glossary, criterion: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/\b(?:which|each|every|per|by|for each|in each)\s+((?:[a-z]+ ){1,4})/g)) {
+    let head: string | undefined;
+    let previous = '';
+    for (const w of m[1]!.trim().split(' ').map(stem)) {
+      // "pet type" names the column PetType.
+      if (previous && vocabulary.isSchemaTerm(`${previous}${w}`, true)) head = `${previous}${w}`;
+      else if (vocabulary.isSchemaTerm(w) || glossary.words.has(w)) head = w;
+      else if (head || !STOP_DIM.has(w)) break;
+      previous = w;
+    }
+    if (head && !criterion.includes(head) && !STRUCTURE_WORDS.has(head)) out.push(head);
+  }
+  return out;
+}
+
+const STOP_DIM = new Set(['the', 'of', 'our', 'my', 'their', 'its', 'a', 'an']);
+
+// Short words that are also values somewhere ("us" for US): only a value when written in capitals.
+const STOP_VALUE = /^(us|in|on|at|or|it|no|me|an|as|is|to|by|of|be|do|we|my|so|up|all|any|new|one|direct|home|other|none)$/i;
+
+const AGGREGATE_FN: Record<string, Measure> = { count: 'count', sum: 'sum', avg: 'avg', mean: 'avg', median: 'avg', max: 'max', min: 'min', total: 'sum' };
+const DATE_FN_UNITS: Record<string, Unit> = { day: 'day', dayofmonth: 'day', week: 'week', weekofyear: 'week', month: 'month', quarter: 'quarter', year: 'year' };
+
+/** A date bucket of the query: `date_trunc('month', col)`, `month(col)`, `strftime('%Y-%m', col)`, outside WHERE. */
+export interface BucketUse {
+  unit: Unit;
+  /** The token holding the unit: the string of date_trunc, or the function name. */
+  token: Token;
+  via: 'date_trunc' | 'function';
+}
+
+export function readSql(sql: string): SqlReading & { buckets: BucketUse[] } {
+  const tokens = tokenize(sql);
+  const measures = new Set<Measure>();
+  const terms = new Set<string>();
+  const literalWords = new Set<string>();
+  const buckets: BucketUse[] = [];
+  let grouped = false;
+  let negated = false;
+  let greater = false;
+  let less = false;
+  const aliases = new Map<string, Token[]>();
+  const tables = new Set<string>();
+  const tableOf = new Map<string, string>();
+  let clause = '';
+  const clauseAt: string[] = [];
+  let depth = 0;
+  const clauseStack: string[] = [];
+  let itemStart = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'punct' && t.text === '(') {
+      clauseStack.push(clause);
+      depth++;
+    } else if (t.kind === 'punct' && t.text === ')') {
+      depth = Math.max(0, depth - 1);
+      clause = clauseStack.pop() ?? clause;
+    }
+    if (t.kind === 'word') {
+      if (t.text === 'select') {
+        clause = 'select';
+        itemStart = i + 1;
+      } else if (['from', 'where', 'having', 'qualify', 'limit', 'join', 'on'].includes(t.text)) clause = t.text;
+      else if ((t.text === 'group' || t.text === 'order' || t.text === 'partition') && isWord(tokens[i + 1], 'by')) clause = t.text;
+      else if (t.text === 'filter' && tokens[i + 1]?.text === '(') clause = 'filter';
+    }
+    clauseAt.push(clause);
+    if (t.kind === 'string' || (t.kind === 'quoted' && /\s/.test(t.text))) {
+      for (const w of contentTokens(t.text)) literalWords.add(w);
+    }
+    if (t.kind === 'quoted') for (const w of contentTokens(t.text)) literalWords.add(w);
+    if (t.kind === 'word' || t.kind === 'quoted') {
+      if (t.kind === 'word' && tokens[i + 1]?.text === '(') {
+        const fn = AGGREGATE_FN[t.text];
+        if (fn) measures.add(fn);
+      }
+      if (!isKeyword(t)) for (const w of nameTerms(t.raw.replace(/^["`]|["`]$/g, ''))) terms.add(w);
+      if (!isKeyword(t) && isWord(tokens[i - 1], 'from', 'join')) {
+        const table = t.raw.replace(/^["`]|["`]$/g, '');
+        tables.add(table);
+        const alias = isWord(tokens[i + 1], 'as') ? tokens[i + 2] : tokens[i + 1];
+        if (alias && (alias.kind === 'word' || alias.kind === 'quoted') && !isKeyword(alias)) tableOf.set(alias.text.toLowerCase(), table);
+      }
+    }
+    if (t.kind === 'word' && t.text === 'group' && isWord(tokens[i + 1], 'by')) grouped = true;
+    if (t.kind === 'word' && ((t.text === 'not' && !isWord(tokens[i - 1], 'is')) || t.text === 'except')) negated = true;
+    if (t.kind === 'punct' && (t.text === '!=' || t.text === '<>')) negated = true;
+    if (t.kind === 'punct' && (t.text === '>' || t.text === '>=') && clause !== 'on') greater = true;
+    if (t.kind === 'punct' && (t.text === '<' || t.text === '<=') && clause !== 'on') less = true;
+    if (t.kind === 'punct' && t.text === '/' && (clause === 'select' || depth > 0)) measures.add('share');
+    if (t.kind === 'word' && t.text === 'as' && clause === 'select' && (tokens[i + 1]?.kind === 'word' || tokens[i + 1]?.kind === 'quoted') && itemStart >= 0) {
+      aliases.set(tokens[i + 1]!.text.toLowerCase(), tokens.slice(itemStart, i));
+    }
+    if (t.kind === 'punct' && t.text === ',' && clause === 'select' && depth === 0) itemStart = i + 1;
+    if (clause === 'select' || clause === 'group') {
+      const bucket = bucketAt(tokens, i);
+      if (bucket) buckets.push(bucket);
+    }
+  }
+  // The grain: the bucket of the SELECT or GROUP BY, or a plain date column grouped on (a day).
+  let grain: Unit | undefined = buckets[0]?.unit;
+  if (!grain && grouped) {
+    const groupAt = tokens.findIndex((t, i) => isWord(t, 'group') && isWord(tokens[i + 1], 'by'));
+    const keys = tokens.slice(groupAt + 2).filter((t) => t.kind === 'word' || t.kind === 'quoted');
+    const firstKey = keys[0];
+    const resolved = firstKey && /^\d+$/.test(firstKey.text) ? undefined : firstKey;
+    if (resolved && /(^|_)(date|day)$/.test(resolved.text.toLowerCase())) grain = 'day';
+    const select = tokens.findIndex((t) => isWord(t, 'select'));
+    const firstItem = tokens[select + 1];
+    if (!grain && firstKey && /^\d+$/.test(firstKey.text) && firstItem && /(^|_)(date|day)$/.test(firstItem.text.toLowerCase()) && tokens[select + 2]?.text !== '(') grain = 'day';
+  }
+
+  // ORDER BY: the first key, its direction, and the terms of what it is computed from.
+  let direction: 'desc' | 'asc' | undefined;
+  const orderTerms = new Set<string>();
+  let orderByCount = false;
+  const orderAt = lastIndex(tokens, (t, i) => isWord(t, 'order') && isWord(tokens[i + 1], 'by') && depthAt(tokens, i) === 0);
+  if (orderAt >= 0) {
+    let k = orderAt + 2;
+    let d = 0;
+    const key: Token[] = [];
+    for (; k < tokens.length; k++) {
+      const t = tokens[k]!;
+      if (t.text === '(') d++;
+      if (t.text === ')') d--;
+      if (d === 0 && (t.text === ',' || isWord(t, 'limit', 'desc', 'asc', 'nulls', 'offset'))) break;
+      key.push(t);
+    }
+    direction = isWord(tokens[k], 'desc') ? 'desc' : 'asc';
+    const expand = (ts: Token[]) => {
+      for (const t of ts) {
+        if (t.kind !== 'word' && t.kind !== 'quoted') {
+          if (t.text === '*') for (const table of tables) for (const w of nameTerms(table)) orderTerms.add(w);
+          continue;
+        }
+        if (isKeyword(t)) {
+          if (t.text === 'count') orderByCount = true;
+          continue;
+        }
+        const aliased = aliases.get(t.text.toLowerCase());
+        for (const w of nameTerms(t.raw.replace(/^["`]|["`]$/g, ''))) orderTerms.add(w);
+        if (aliased && aliased !== ts) expand(aliased);
+      }
+    };
+    const position = key.length === 1 && /^\d+$/.test(key[0]!.text) ? Number(key[0]!.text) : undefined;
+    if (position !== undefined) {
+      const items = selectItems(tokens);
+      if (items[position - 1]) expand(items[position - 1]!);
+    } else expand(key);
+  }
+  const groupKeys: string[][] = [];
+  const groupAt = lastIndex(tokens, (t, i) => isWord(t, 'group') && isWord(tokens[i + 1], 'by') && depthAt(tokens, i) === 0);
+  if (groupAt >= 0) {
+    const items = selectItems(tokens);
+    let current: Token[] = [];
+    const flush = () => {
+      const position = current.length === 1 && /^\d+$/.test(current[0]!.text) ? Number(current[0]!.text) : undefined;
+      const keyTokens = position !== undefined ? items[position - 1] ?? [] : current;
+      const resolved = keyTokens.length === 1 && aliases.has(keyTokens[0]!.text.toLowerCase()) ? aliases.get(keyTokens[0]!.text.toLowerCase())! : keyTokens;
+      // A qualified key (t2.name) names its table too: "each shop" is grouped by the shop's name.
+      const ts = resolved.filter((t) => (t.kind === 'word' || t.kind === 'quoted') && !isKeyword(t)).flatMap((t, k, all) => {
+        const raw = t.raw.replace(/^["`]|["`]$/g, '');
+        const next = resolved[resolved.indexOf(t) + 1];
+        return next?.text === '.' ? nameTerms(tableOf.get(t.text.toLowerCase()) ?? raw) : all.length > 0 ? nameTerms(raw) : [];
+      });
+      if (ts.length > 0) groupKeys.push(ts);
+      current = [];
+    };
+    for (let k = groupAt + 2; k < tokens.length; k++) {
+      const t = tokens[k]!;
+      if (isWord(t, 'having', 'order', 'limit', 'union', 'intersect', 'except', 'qualify', 'window')) break;
+      if (t.text === ')' && depthAt(tokens, k) === 0) break;
+      if (t.text === ',') flush();
+      else current.push(t);
+    }
+    flush();
+  }
+  const outputTerms = new Set<string>();
+  for (const item of selectItems(tokens)) {
+    const names = item.filter((t, k) => (t.kind === 'word' || t.kind === 'quoted') && !isKeyword(t) && item[k + 1]?.text !== '.' && item[k + 1]?.text !== '(');
+    // An aggregate's output is its alias, or nothing nameable.
+    const aggregated = item.some((t, k) => t.kind === 'word' && item[k + 1]?.text === '(');
+    const alias = isWord(item.at(-2), 'as') ? item.at(-1) : undefined;
+    for (const t of alias ? [alias] : aggregated ? [] : names) for (const w of nameTerms(t.raw.replace(/^["`]|["`]$/g, ''))) outputTerms.add(w);
+  }
+  const limitAt = lastIndex(tokens, (t) => isWord(t, 'limit'));
+  const limit = limitAt >= 0 && tokens[limitAt + 1]?.kind === 'number' ? Number(tokens[limitAt + 1]!.text) : undefined;
+  return { measures, grain, grouped, direction: orderAt >= 0 ? direction : undefined, limit, terms, orderTerms, orderByCount, literalWords, groupKeys, outputTerms, negated, greater, less, buckets };
+}
+
+const KEYWORDS = new Set([
+  'select', 'from', 'where', 'group', 'by', 'order', 'having', 'limit', 'join', 'on', 'as', 'and', 'or', 'not', 'in', 'is', 'null', 'left', 'right', 'inner', 'outer',
+  'full', 'cross', 'desc', 'asc', 'distinct', 'case', 'when', 'then', 'else', 'end', 'with', 'union', 'all', 'intersect', 'except', 'between', 'like', 'ilike',
+  'count', 'sum', 'avg', 'min', 'max', 'round', 'coalesce', 'nullif', 'cast', 'interval', 'current_date', 'date_trunc', 'filter', 'over', 'partition', 'lag', 'lead',
+  'true', 'false', 'exists', 'using', 'extract', 'strftime', 'date', 'now', 'decimal', 'integer', 'varchar', 'day', 'week', 'month', 'quarter', 'year', 'offset', 'nulls',
+]);
+
+function isKeyword(t: Token): boolean {
+  return t.kind === 'word' && KEYWORDS.has(t.text);
+}
+
+function depthAt(tokens: readonly Token[], at: number): number {
+  let d = 0;
+  for (let i = 0; i < at; i++) {
+    if (tokens[i]!.text === '(') d++;
+    else if (tokens[i]!.text === ')') d = Math.max(0, d - 1);
+  }
+  return d;
+}
+
+function lastIndex<T>(xs: readonly T[], f: (x: T, i: number) => boolean): number {
+  for (let i = xs.length - 1; i >= 0; i--) if (f(xs[i]!, i)) return i;
+  return -1;
+}
+
+/** The items of the last top-level SELECT list, as token runs. */
+function selectItems(tokens: readonly Token[]): Token[][] {
+  const at = lastIndex(tokens, (t, i) => isWord(t, 'select') && depthAt(tokens, i) === 0);
+  const items: Token[][] = [];
+  let current: Token[] = [];
+  let d = 0;
+  for (let i = at + 1; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.text === '(') d++;
+    if (t.text === ')') d--;
+    if (d === 0 && isWord(t, 'from')) break;
+    if (d === 0 && t.text === ',') {
+      items.push(current);
+      current = [];
+      continue;
+    }
+    current.push(t);
+  }
+  items.push(current);
+  return items;
+}
+
+/** A date bucket starting at token i, applied to a data column (not to current_date). */
+function bucketAt(tokens: readonly Token[], i: number): BucketUse | undefined {
+  const t = tokens[i]!;
+  if (t.kind !== 'word' || tokens[i + 1]?.text !== '(' || tokens[i - 1]?.text === '.') return undefined;
+  const arg = (k: number) => tokens[k];
+  const onData = (k: number) => {
+    const a = arg(k);
+    return !!a && (a.kind === 'word' || a.kind === 'quoted') && !['current_date', 'now', 'today', 'current_timestamp'].includes(a.text.toLowerCase());
+  };
+  if ((t.text === 'date_trunc' || t.text === 'datetrunc') && arg(i + 2)?.kind === 'string' && arg(i + 3)?.text === ',' && onData(i + 4)) {
+    const unit = DATE_FN_UNITS[arg(i + 2)!.text.toLowerCase()];
+    return unit ? { unit, token: arg(i + 2)!, via: 'date_trunc' } : undefined;
+  }
+  const unit = DATE_FN_UNITS[t.text];
+  if (unit && onData(i + 2) && (arg(i + 3)?.text === ')' || (arg(i + 3)?.text === '.' && arg(i + 5)?.text === ')'))) return { unit, token: t, via: 'function' };
+  return undefined;
+}

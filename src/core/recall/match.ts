@@ -1,0 +1,258 @@
+import { tokenize } from '../sql/tokens';
+import type { Glossary, PeriodReading, QuestionReading, SqlReading, BucketUse, Unit } from './components';
+import { contentTokens } from './questionText';
+
+/**
+ * Comparing a question with an approved pair, component by component (see components.ts). The
+ * result lists what matched, what differs (in the asker's words) and the safe edits that make the
+ * pair's SQL answer the question: a time grain, a calendar period's unit, a known value swapped for
+ * another of the same column. Literal numbers, top-N and rolling periods are adaptSql's.
+ */
+export type Component = 'measure' | 'grain' | 'breakdown' | 'subject' | 'value' | 'period' | 'ranking' | 'comparison';
+
+export interface Difference {
+  component: Component;
+  /** What the approved pair does, e.g. "counts orders per day". */
+  pair: string;
+  /** What the question asks, e.g. "per week". */
+  asked: string;
+}
+
+export interface MatchedComponent {
+  component: Component;
+  value: string;
+  /** True when the pair's SQL was edited to match. */
+  adapted?: boolean;
+}
+
+export interface SqlEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface PairMatch {
+  differences: Difference[];
+  matched: MatchedComponent[];
+  /** Edits beyond adaptSql's literals: grain, calendar unit, value swaps. */
+  edits: SqlEdit[];
+  swaps: Array<{ from: string; to: string; component: Component }>;
+}
+
+export interface PairReading {
+  question: QuestionReading;
+  sql: SqlReading & { buckets: BucketUse[] };
+  /** The SQL's string literals with the column each is compared to, when it says. */
+  literals: Array<{ value: string; column?: string; start: number; end: number; raw: string }>;
+  sqlText: string;
+}
+
+export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossary): PairMatch {
+  const differences: Difference[] = [];
+  const matched: MatchedComponent[] = [];
+  const edits: SqlEdit[] = [];
+  const swaps: PairMatch['swaps'] = [];
+  const s = p.sql;
+  const pq = p.question;
+  const differ = (component: Component, pair: string, asked: string) => differences.push({ component, pair, asked });
+
+  // Measures: each one asked must be in the pair, and each the pair's question states must be asked.
+  const superlativeOf = (m: string, d: 'desc' | 'asc' | undefined) => (m === 'max' && d === 'desc') || (m === 'min' && d === 'asc');
+  for (const m of q.measures) {
+    if (pq.measures.has(m) || s.measures.has(m) || (m === 'sum' && pq.measures.has('share') && s.measures.has('sum'))) matched.push({ component: 'measure', value: MEASURE_NAMES[m] });
+    else differ('measure', describeMeasures(pq.measures, s.measures), `for ${MEASURE_NAMES[m]}`);
+  }
+  // A measure the pair's question states counts only when its SQL computes it ("number of products" may be a column).
+  for (const m of pq.measures) {
+    if (!s.measures.has(m)) continue;
+    if (!q.measures.has(m) && !(m === 'sum' && q.measures.has('share')) && !superlativeOf(m, q.direction)) differ('measure', `gives ${MEASURE_NAMES[m]}`, q.measures.size ? `for ${[...q.measures].map((x) => MEASURE_NAMES[x]).join(' and ')}` : `no ${MEASURE_NAMES[m]}`);
+  }
+
+  // Time grain, then one total against a breakdown.
+  const pairGrain = pq.grain ?? s.grain;
+  if (q.grain) {
+    if (pairGrain === q.grain) matched.push({ component: 'grain', value: `per ${q.grain}` });
+    else {
+      const bucket = s.buckets.filter((b) => b.unit === pairGrain);
+      if (pairGrain && bucket.length > 0 && s.buckets.every((b) => b.unit === pairGrain)) {
+        edits.push(...grainEdits(bucket, q.grain, p.sqlText));
+        matched.push({ component: 'grain', value: `per ${q.grain} (approved per ${pairGrain})`, adapted: true });
+      } else differ('grain', pairGrain ? `works per ${pairGrain}` : s.grouped ? 'has no time grain' : 'gives one total', `per ${q.grain}`);
+    }
+  } else if (pq.grain) differ('grain', `works per ${pq.grain}`, `nothing per ${pq.grain}`);
+  const breaksDown = s.grouped && !(s.limit !== undefined && s.direction);
+  if (q.total && breaksDown && !pq.total) differ('breakdown', `breaks the result down${pairGrain ? ` per ${pairGrain}` : ''}`, 'for one total');
+  else if (q.breakdown && !q.grain && !s.grouped && !pq.breakdown) differ('breakdown', 'gives one total', 'for a breakdown');
+  else if (q.total || q.breakdown) matched.push({ component: 'breakdown', value: q.total ? 'one total' : 'a breakdown' });
+
+  // Ranking: direction, then what it ranks by.
+  const pairDirection = pq.direction ?? (s.direction && (pq.ranked || s.limit !== undefined) ? s.direction : s.measures.has('max') ? 'desc' : s.measures.has('min') ? 'asc' : undefined);
+  if (q.direction) {
+    if (pq.direction && pq.direction !== q.direction) differ('ranking', `ranks ${DIRECTION[pq.direction]}`, DIRECTION[q.direction]);
+    else if (!pq.direction && pairDirection !== q.direction && !(q.measures.has('max') || q.measures.has('min'))) differ('ranking', pairDirection ? `ranks ${DIRECTION[pairDirection]}` : 'is not ranked', DIRECTION[q.direction]);
+    else matched.push({ component: 'ranking', value: DIRECTION[q.direction] });
+  } else if (pq.direction && !q.ranked) differ('ranking', `ranks ${DIRECTION[pq.direction]}`, 'no ranking');
+  if (s.limit !== undefined && pq.superlative && !q.superlative && q.ranked) differ('ranking', `gives only the first ${s.limit === 1 ? 'row' : `${s.limit} rows`}`, 'the whole list in order');
+  // What the answer is broken down by: each key of the pair's GROUP BY must be what the question lists.
+  if (q.dims.length > 0 && s.groupKeys.length > 0 && (q.breakdown || q.ranked)) {
+    const dims = new Set(q.dims);
+    const names = (w: string) => covered(w, dims, glossary) || q.dims.some((d) => d.length >= 4 && w.includes(d));
+    const extra = s.groupKeys.filter((key) => !key.some(names) && !key.some((w) => q.values.some((v) => covered(w, new Set(contentTokens(v.column ?? '')), glossary))));
+    if (extra.length > 0) differ('breakdown', `lists each ${extra.map((k) => k.join(' ')).join(' and ')}`, `each ${q.dims.map((d) => q.concepts.get(d) ?? d).join(' and ')}`);
+  }
+  // Ranked by a count of rows, "the most awards" and "the most times" are the same criterion.
+  if (q.criterion.length > 0 && (q.ranked || q.direction) && !s.orderByCount) {
+    const by = s.orderTerms.size > 0 ? s.orderTerms : s.terms;
+    const missing = q.criterion.filter((w) => !covered(w, by, glossary));
+    if (missing.length > 0) differ('ranking', s.orderTerms.size > 0 ? `ranks by ${[...s.orderTerms].join(' ')}` : 'is not ranked', `by ${surfaceOf(q, missing)}`);
+    else matched.push({ component: 'ranking', value: `by ${surfaceOf(q, q.criterion)}` });
+  }
+
+  // Comparisons and negation.
+  for (const [flag, name] of [['negated', 'a negation (not, without)'], ['greater', 'a "more than" condition'], ['less', 'a "less than" condition']] as const) {
+    if (q[flag] && !pq[flag] && !s[flag]) differ('comparison', `has no ${name}`, name);
+    else if (!q[flag] && pq[flag]) differ('comparison', `has ${name}`, `no ${name.replace(/^an? /, '')}`);
+  }
+
+  // Periods: calendar periods must be the same, or differ only in the unit of `date_trunc(unit, current_date)`.
+  const calendar = (xs: PeriodReading[]) => xs.filter((x) => x.anchor !== 'rolling');
+  const qp = calendar(q.periods);
+  const pp = calendar(pq.periods);
+  const rollingQ = q.periods.some((x) => x.anchor === 'rolling');
+  const rollingP = pq.periods.some((x) => x.anchor === 'rolling');
+  const vague = q.periods.some((x) => x.anchor === 'vague');
+  const key = (x: PeriodReading) => `${x.anchor} ${x.unit ?? ''}`;
+  const unmatchedQ = qp.filter((x) => x.anchor !== 'vague' && !pp.some((y) => key(y) === key(x)));
+  const unmatchedP = pp.filter((y) => !qp.some((x) => key(y) === key(x)));
+  if (unmatchedQ.length === 1 && unmatchedP.length === 1 && unmatchedQ[0]!.anchor === 'this' && unmatchedP[0]!.anchor === 'this' && !rollingQ && !rollingP) {
+    const unitEdits = calendarEdits(p.sqlText, unmatchedP[0]!.unit!, unmatchedQ[0]!.unit!);
+    if (unitEdits) {
+      edits.push(...unitEdits);
+      matched.push({ component: 'period', value: `${unmatchedQ[0]!.text} (approved ${unmatchedP[0]!.text})`, adapted: true });
+    } else differ('period', `covers ${unmatchedP[0]!.text}`, unmatchedQ[0]!.text);
+  } else {
+    for (const x of unmatchedQ) differ('period', unmatchedP.length ? `covers ${unmatchedP.map((y) => y.text).join(', ')}` : rollingP ? `covers ${pq.periods.find((y) => y.anchor === 'rolling')!.text}` : 'has no period', x.text);
+    if (unmatchedQ.length === 0) for (const y of unmatchedP) if (!vague) differ('period', `covers ${y.text}`, rollingQ ? q.periods.find((x) => x.anchor === 'rolling')!.text : 'no period');
+  }
+  if (rollingQ && !rollingP && pp.length > 0 && unmatchedQ.length === 0 && unmatchedP.length === 0) differ('period', `covers ${pp.map((y) => y.text).join(', ')}`, q.periods.find((x) => x.anchor === 'rolling')!.text);
+  if (rollingP && !rollingQ && !vague && qp.length === 0 && !q.periods.length) differ('period', `covers ${pq.periods.find((y) => y.anchor === 'rolling')!.text}`, 'no period');
+  if (q.periods.length > 0 && differences.every((d) => d.component !== 'period')) matched.push({ component: 'period', value: q.periods.map((x) => x.text).join(', ') });
+
+  // Values: each one asked is in the pair, or replaces a value of the same column the pair has.
+  const inPair = (v: { value: string; text: string }) => pq.values.some((x) => same(x.value, v.value)) || p.literals.some((l) => same(l.value, v.value));
+  const used = new Set<string>();
+  for (const v of q.values) {
+    if (inPair(v)) {
+      matched.push({ component: 'value', value: v.text });
+      continue;
+    }
+    const column = bare(v.column);
+    const old = p.literals.find((l) => column && bare(l.column) === column && !q.values.some((x) => same(x.value, l.value)) && !used.has(l.value));
+    if (old && !v.column?.includes(' ')) {
+      used.add(old.value);
+      swaps.push({ from: old.value, to: v.value, component: 'value' });
+      for (const l of p.literals.filter((x) => same(x.value, old.value))) edits.push({ start: l.start, end: l.end, text: quote(l.raw, old.value, v.value) });
+      matched.push({ component: 'value', value: `${v.text} (approved ${display(pq, old.value)})`, adapted: true });
+    } else if (v.column) differ('value', `has no ${bare(v.column)} ${v.text}`, v.text);
+    // A quoted value with no known column is adaptSql's (it pairs quoted names in order).
+  }
+  for (const v of pq.values) {
+    if (v.column === undefined) continue;
+    if (q.values.some((x) => same(x.value, v.value)) || used.has(v.value) || swaps.some((x) => same(x.from, v.value))) continue;
+    differ('value', `is about ${v.text}`, `nothing about ${v.text}`);
+  }
+
+  // Named things: what the question names must be in the pair; what the pair's question names must be asked.
+  const pairWords = new Set([...pq.stems, ...s.terms, ...s.literalWords]);
+  const valueWords = new Set(q.values.flatMap((v) => contentTokens(v.text)));
+  const missingInPair = [...q.concepts].filter(([w]) => !valueWords.has(w) && !covered(w, pairWords, glossary, true));
+  if (missingInPair.length > 0) differ('subject', `does not use ${missingInPair.map(([, t]) => `"${t}"`).join(', ')}`, `about ${missingInPair.map(([, t]) => t).join(', ')}`);
+  // The other way, only the team's terms: "active customers" is not "customers", while a pair that
+  // also shows "age" still answers a question about names.
+  const questionWords = new Set([...q.stems]);
+  const pairValueWords = new Set(pq.values.flatMap((v) => contentTokens(v.text)));
+  // Also a column the pair's question asks to be shown: an answer showing abbreviations is not one about countries.
+  // Names and ids are how any list of things is shown; "which airports" is answered with their names.
+  const shown = (w: string) => s.outputTerms.has(w) && !q.concepts.has(w) && !IDENTIFYING.has(w);
+  const missingInQuestion = [...pq.concepts].filter(([w]) => (glossary.words.has(w) || shown(w)) && !pairValueWords.has(w) && !covered(w, questionWords, glossary));
+  if (missingInQuestion.length > 0) differ('subject', `is about ${missingInQuestion.map(([, t]) => `"${t}"`).join(', ')}`, `nothing about ${missingInQuestion.map(([, t]) => t).join(', ')}`);
+  if (missingInPair.length === 0 && q.concepts.size > 0) matched.push({ component: 'subject', value: [...q.concepts.values()].join(', ') });
+
+  return { differences, matched, edits, swaps };
+}
+
+const IDENTIFYING = new Set(['name', 'id', 'title', 'code', 'key']);
+
+const MEASURE_NAMES = { count: 'a count', sum: 'a total', avg: 'an average', share: 'a share or rate', max: 'a maximum', min: 'a minimum' } as const;
+const DIRECTION = { desc: 'highest first', asc: 'lowest first' } as const;
+
+function describeMeasures(a: ReadonlySet<string>, b: ReadonlySet<string>): string {
+  const all = [...new Set([...a, ...b])] as Array<keyof typeof MEASURE_NAMES>;
+  return all.length ? `gives ${all.map((m) => MEASURE_NAMES[m]).join(' and ')}` : 'gives no aggregate';
+}
+
+/** A stem is covered by a set of stems: the same, one a prefix of the other (≥ 4 letters), or related in the glossary. */
+export function covered(w: string, set: ReadonlySet<string>, glossary: Glossary, byDefinition = false): boolean {
+  const near = (a: string, b: string) => a === b || a === `${b}s` || b === `${a}s` || (a.length >= 4 && b.length >= 4 && (a.startsWith(b) || b.startsWith(a)));
+  for (const x of set) {
+    if (near(x, w)) return true;
+    if (glossary.related.get(x)?.has(w) || glossary.related.get(w)?.has(x)) return true;
+  }
+  // The pair's SQL computes a term its definition names the columns of ("revenue": `amount`, `is_revenue`).
+  if (byDefinition) for (const d of glossary.defined.get(w) ?? []) for (const x of set) if (near(x, d)) return true;
+  return false;
+}
+
+function surfaceOf(q: QuestionReading, stems: readonly string[]): string {
+  return stems.map((s) => q.concepts.get(s) ?? s).join(' ');
+}
+
+function same(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function bare(column: string | undefined): string | undefined {
+  return column?.slice(column.lastIndexOf('.') + 1).toLowerCase();
+}
+
+function display(pq: QuestionReading, value: string): string {
+  return pq.values.find((v) => same(v.value, value))?.text ?? value;
+}
+
+function quote(raw: string, old: string, value: string): string {
+  const q = raw[0] === '"' ? '"' : "'";
+  const inner = raw.slice(1, -1).replace(old, value);
+  return `${q}${inner.split(q).join(q + q)}${q}`;
+}
+
+/** The grain's buckets rewritten to another unit; an alias named after the old unit follows it. */
+function grainEdits(buckets: readonly BucketUse[], to: Unit, sql: string): SqlEdit[] {
+  const out: SqlEdit[] = [];
+  const from = buckets[0]!.unit;
+  for (const b of buckets) {
+    const t = b.token;
+    out.push({ start: t.start, end: t.start + t.raw.length, text: b.via === 'date_trunc' ? `'${to}'` : to });
+  }
+  for (const t of tokenize(sql)) {
+    if (t.kind === 'word' && t.text === from) {
+      const before = sql.slice(0, t.start).trimEnd();
+      if (/\bas$/i.test(before)) out.push({ start: t.start, end: t.start + t.raw.length, text: to });
+    }
+  }
+  return out;
+}
+
+/** `date_trunc('year', current_date)` → `date_trunc('month', current_date)`, when the unit appears nowhere else. */
+function calendarEdits(sql: string, from: Unit, to: Unit): SqlEdit[] | undefined {
+  const tokens = tokenize(sql);
+  const out: SqlEdit[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const mentions = (t.kind === 'string' && t.text.toLowerCase() === from) || (t.kind === 'word' && t.text === from);
+    if (!mentions) continue;
+    const isTrunc = t.kind === 'string' && tokens[i - 2]?.text === 'date_trunc' && tokens[i + 1]?.text === ',' && ['current_date', 'now'].includes(tokens[i + 2]?.text ?? '');
+    if (!isTrunc) return undefined;
+    out.push({ start: t.start, end: t.start + t.raw.length, text: `'${to}'` });
+  }
+  return out.length > 0 ? out : undefined;
+}

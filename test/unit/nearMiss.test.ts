@@ -1,0 +1,80 @@
+import * as assert from 'node:assert/strict';
+import { openAskProject } from '../../src/adapters/askProject';
+import { answerQuestion } from '../../src/core/answer/answer';
+import { buildChat } from '../../src/core/answer/prompt';
+import { SHOP_CASES } from '../support/nearMiss/cases';
+import { judgeCases, tally, type Verdict } from '../support/nearMiss/judge';
+import { sampleWithDatabase } from '../support/sampleDb';
+
+// Near-miss questions on the sample, judged by running each case's correct SQL against the answer.
+describe('near-miss questions on the sample, judged by execution', function () {
+  this.timeout(180_000);
+  let project: string;
+  let open: Verdict[];
+  let heldBack: Verdict[];
+  before(async () => {
+    ({ project } = await sampleWithDatabase());
+    open = await judgeCases(project, SHOP_CASES.filter((c) => !c.heldBack));
+    heldBack = await judgeCases(project, SHOP_CASES.filter((c) => c.heldBack));
+  });
+
+  const describeWrong = (vs: Verdict[]) => vs.filter((v) => v.outcome === 'wrong').map((v) => `${v.case.question} → ${v.pair}: ${v.sql}`).join('\n');
+
+  it('gives no wrong answer from recall, on the open and the held-back cases', () => {
+    assert.equal(tally(open).wrong, 0, describeWrong(open));
+    assert.equal(tally(heldBack).wrong, 0, describeWrong(heldBack));
+  });
+
+  it('answers the safe adaptations and paraphrases of the open set, each right by execution', () => {
+    const missed = open.filter((v) => v.case.adapt && v.outcome !== 'right');
+    assert.deepEqual(missed.map((v) => `${v.case.question}: ${v.reason}`), []);
+  });
+
+  it('says what differs, in the asker\'s words, on every abstention', () => {
+    for (const v of [...open, ...heldBack].filter((x) => x.outcome === 'abstained')) {
+      assert.ok(v.reason && v.reason.length > 20, v.case.question);
+      assert.ok(v.answer.match, v.case.question);
+    }
+    const total = open.find((v) => v.case.question === 'How many orders did we get in the last 7 days?')!;
+    assert.match(total.reason!, /"How many orders did we get each day in the last 7 days\?"[\s\S]*per day[\s\S]*one total/);
+  });
+
+  it('does not answer "How many customers do we have?" from the active-customers pair, and shows the rejection', async () => {
+    const v = open.find((x) => x.case.question === 'How many customers do we have?')!;
+    assert.equal(v.outcome, 'abstained');
+    assert.notEqual(v.pair, 'askdata/pairs/active-customers.yml');
+    assert.match(v.reason!, /rejected: counts orders, not customers/);
+    assert.equal(v.answer.rejected?.file, 'askdata/pairs/how-many-customers-do-we-have.yml');
+    assert.ok(v.answer.match!.differences.some((d) => /active/.test(d.pair)), JSON.stringify(v.answer.match));
+  });
+
+  it('answers "Who are our top 3 customers in Germany?" and "… in France?" by adapting the approved pair', () => {
+    for (const [q, country] of [['Who are our top 3 customers in Germany?', 'DE'], ['Who are our top 3 customers in France?', 'FR']] as const) {
+      const v = open.find((x) => x.case.question === q)!;
+      assert.equal(v.outcome, 'right', `${q}: ${v.reason}`);
+      assert.equal(v.pair, 'askdata/pairs/top-customers-in-germany.yml');
+      assert.match(v.sql!, new RegExp(`country = '${country}'[\\s\\S]*limit 3$`));
+      assert.ok(v.answer.adaptations.some((a) => a.kind === 'top'), q);
+      assert.ok(v.answer.match!.matched.some((m) => m.adapted), q);
+    }
+  });
+
+  it('shows the model the rejected SQL and its reason, and the nearest pair first with what differs', async () => {
+    const ask = await openAskProject(project, {});
+    try {
+      const g = ask.context.ground('How many customers do we have?');
+      const system = buildChat(g, g.question)[0]!.content;
+      assert.match(system, /do not answer like this[\s\S]*select count\(customer_id\) as customers[\s\S]*counts orders, not customers/);
+      const near = await answerQuestion('How many orders were placed per week?', ask.context, ask.run, { engine: 'recall' });
+      assert.equal(near.abstained, true);
+      const recalled = ask.context.recall.answer('How many orders were placed per week?');
+      assert.ok(recalled.abstained && recalled.nearest);
+      const chat = buildChat(ask.context.ground('How many orders were placed per week?'), 'How many orders were placed per week?', [], { id: recalled.nearest!.pair.id, question: recalled.nearest!.pair.question, sql: recalled.nearest!.pair.sql, differences: ['per day, this question asks per week'] });
+      assert.equal(chat[1]!.content, recalled.nearest!.pair.question);
+      assert.match(chat[0]!.content, /not the same question: per day, this question asks per week/);
+      assert.equal(chat.at(-1)!.content, 'How many orders were placed per week?');
+    } finally {
+      ask.close();
+    }
+  });
+});
