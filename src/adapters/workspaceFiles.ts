@@ -24,7 +24,7 @@ export interface ScanResult {
 type Loaded = { text: string } | { problem: { line: number; message: string } };
 
 /** A cheap first test on the file name before the path is worked out. */
-const WANTED_NAME = /\.(sql|ya?ml|csv|json)$/i;
+const WANTED_NAME = /\.(sql|ya?ml|csv|json|md)$/i;
 
 /** Files read ahead of the one being indexed. */
 const READ_AHEAD = 64;
@@ -63,7 +63,7 @@ export class WorkspaceFiles {
       return !(fromCache && this.stamps.get(rel) === stamp(f.stat) && this.indexer.knows(rel));
     });
     // Reads overlap (the disk is the slow part); indexing stays in order, macros first since models render with them.
-    const macro = (f: Found) => (this.indexer.isMacroFile(this.rel(f.file)) ? 0 : 1);
+    const macro = (f: Found) => (this.indexer.shapesRendering(this.rel(f.file)) ? 0 : 1);
     queue.sort((a, b) => macro(a) - macro(b));
     const loaded = new Array<Promise<Loaded>>(queue.length);
     let next = 0;
@@ -140,7 +140,8 @@ export class WorkspaceFiles {
       text = undefined;
     }
     const target = text === undefined ? undefined : await findDbtTarget(root).catch(() => undefined);
-    this.indexer.setProject(this.rel(root), text, target?.schema ?? 'main');
+    // The profile's adapter type is the dialect macros dispatch on; without a profile, DuckDB's.
+    this.indexer.setProject(this.rel(root), text, { schema: target?.schema ?? 'main', type: target?.type ?? 'duckdb', name: target?.target ?? 'dev', ...(target?.database ? { database: target.database } : {}) });
     if (text !== undefined) await this.readArtifacts(root);
   }
 
