@@ -2,6 +2,7 @@ import { promises as fs, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceIndexer, type IndexCache, type LiveCatalog } from '../core/index/workspaceIndex';
 import type { Engine } from './engine';
+import { readIndexCache, writeIndexCache } from './indexCache';
 import { readLiveCatalog } from './liveCatalog';
 import { findDbtTarget } from './projectDatabase';
 
@@ -279,16 +280,20 @@ export interface IndexRun {
   files: WorkspaceFiles;
   /** Database catalogs that could not be read, per project root. */
   databaseProblems: Array<{ project: string; message: string }>;
+  /** Whether the shared cache was used, and whether it was written back. */
+  cache: { file?: string; used: boolean; written: boolean; bytes?: number };
 }
 
 /**
  * Indexes a folder: its files, then each project's live database. `openEngine` is how databases
  * are opened (the CLI and the editor share it); a project whose database cannot be opened is
- * indexed from its files alone, with the reason reported.
+ * indexed from its files alone, with the reason reported. With `cacheFile` the editor's cache is
+ * read first and written back when anything changed.
  */
-export async function indexFolder(root: string, openEngine?: (projectRoot: string) => Promise<Engine>, cache?: Parameters<WorkspaceFiles['scan']>[0]): Promise<IndexRun> {
+export async function indexFolder(root: string, openEngine?: (projectRoot: string) => Promise<Engine>, options: { cacheFile?: string } = {}): Promise<IndexRun> {
   const files = new WorkspaceFiles(root);
-  await files.scan(cache);
+  const cached = options.cacheFile ? await readIndexCache(options.cacheFile, root) : undefined;
+  const scan = await files.scan(cached);
   const databaseProblems: IndexRun['databaseProblems'] = [];
   if (openEngine) {
     const roots = new Set(files.indexer.build().projects.filter((p) => !p.package).map((p) => p.root));
@@ -306,5 +311,15 @@ export async function indexFolder(root: string, openEngine?: (projectRoot: strin
       }
     }
   }
-  return { files, databaseProblems };
+  files.indexer.build();
+  const cache: IndexRun['cache'] = { ...(options.cacheFile ? { file: options.cacheFile } : {}), used: scan.fromCache, written: false };
+  if (options.cacheFile && !files.indexer.unchangedSinceCache()) {
+    try {
+      cache.bytes = await writeIndexCache(options.cacheFile, root, { ...files.cache(), ...(cached?.history ? { history: cached.history } : {}) });
+      cache.written = true;
+    } catch {
+      // A cache that cannot be written costs the next run its warm start, nothing else.
+    }
+  }
+  return { files, databaseProblems, cache };
 }

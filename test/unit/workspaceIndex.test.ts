@@ -114,7 +114,7 @@ describe('workspace index on the sample', function () {
   it('indexes every model, seed, doc, join path and the live database, without warnings', async () => {
     const { project: root } = await sampleWithDatabase();
     const out: string[] = [];
-    const code = await main(['index', '--project', root, '--json'], (s) => out.push(s));
+    const code = await main(['index', '--project', root, '--json', '--no-cache'], (s) => out.push(s));
     assert.equal(code, 0);
     const report = JSON.parse(out.join(''));
     assert.equal(report.projects, 1);

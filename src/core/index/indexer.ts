@@ -27,6 +27,7 @@ export class WorkspaceIndexer {
   /** Per-file results still in the cache, read only when something needs them (a warm start that changes nothing never does). */
   private pending: (() => Record<string, Fragment>) | undefined;
   private cachedPaths: Set<string> | undefined;
+  private readonly lazyArtifacts = new Map<string, { manifest: string | undefined; catalog: string | undefined }>();
 
   /** A `dbt_project.yml` at `root` ('' for the workspace root); undefined text removes the project. */
   setProject(root: string, text: string | undefined, target: Partial<TargetSettings> | string = {}): void {
@@ -57,13 +58,24 @@ export class WorkspaceIndexer {
   setArtifacts(root: string, manifest: string | undefined, catalog: string | undefined): void {
     const state = this.projects.get(root);
     if (!state) return;
-    if (manifest === undefined && catalog === undefined && !state.manifest && !state.catalog && state.artifactWarnings.length === 0) return;
+    const artifactsHash = manifest === undefined && catalog === undefined ? undefined : hashText(`${manifest ?? ''}\0${catalog ?? ''}`);
+    if (artifactsHash === state.artifactsHash) {
+      // The artifacts the index was built from (a warm start reads them again): parsed only if a merge needs them.
+      if (artifactsHash !== undefined && !state.manifest && !state.artifactWarnings.length) this.lazyArtifacts.set(root, { manifest, catalog });
+      return;
+    }
     this.materialize();
     this.built = undefined;
+    if (artifactsHash) state.artifactsHash = artifactsHash;
+    else delete state.artifactsHash;
+    this.parseArtifacts(state, manifest, catalog);
+  }
+
+  private parseArtifacts(state: ProjectState, manifest: string | undefined, catalog: string | undefined): void {
     state.artifactWarnings = [];
     delete state.manifest;
     delete state.catalog;
-    const warn = (file: string, message: string) => state.artifactWarnings.push({ file: join(root, file), line: 1, message, kind: 'artifact' });
+    const warn = (file: string, message: string) => state.artifactWarnings.push({ file: join(state.root, file), line: 1, message, kind: 'artifact' });
     if (manifest !== undefined) {
       try {
         state.manifest = parseManifest(manifest);
@@ -131,6 +143,11 @@ export class WorkspaceIndexer {
     this.problems.set(path, [{ file: path, ...warning, kind: 'unreadable' }]);
   }
 
+  /** True while the index is exactly the cache it was loaded from (nothing changed): there is nothing to write back. */
+  unchangedSinceCache(): boolean {
+    return this.pending !== undefined && this.built !== undefined;
+  }
+
   /** Is this path one the index reads? */
   static wants(path: string): boolean {
     return /\.(sql|ya?ml|csv|md)$/i.test(path) || /(^|\/)target\/(manifest|catalog)\.json$/.test(path);
@@ -169,7 +186,7 @@ export class WorkspaceIndexer {
     this.materialize();
     return {
       format: INDEX_FORMAT,
-      projects: [...this.projects.values()].filter((p) => p.hash).map((p) => ({ root: p.root, hash: p.hash, ...(p.liveHash ? { liveHash: p.liveHash } : {}) })),
+      projects: [...this.projects.values()].filter((p) => p.hash).map((p) => ({ root: p.root, hash: p.hash, ...(p.liveHash ? { liveHash: p.liveHash } : {}), ...(p.artifactsHash ? { artifactsHash: p.artifactsHash } : {}) })),
       files: Object.fromEntries(this.files),
       problems: Object.fromEntries(this.problems),
       paths: this.paths(),
@@ -187,7 +204,11 @@ export class WorkspaceIndexer {
     if (!c || c.format !== INDEX_FORMAT || !c.files || !Array.isArray(c.projects)) return false;
     const now = new Map([...this.projects.values()].filter((p) => p.hash).map((p) => [p.root, p.hash]));
     if (c.projects.length !== now.size || c.projects.some((p) => now.get(p.root) !== p.hash)) return false;
-    for (const p of c.projects) if (p.liveHash) this.projects.get(p.root)!.liveHash = p.liveHash;
+    for (const p of c.projects) {
+      const state = this.projects.get(p.root)!;
+      if (p.liveHash) state.liveHash = p.liveHash;
+      if (p.artifactsHash) state.artifactsHash = p.artifactsHash;
+    }
     this.files.clear();
     for (const [path, w] of Object.entries(c.problems ?? {})) this.problems.set(path, w);
     if (typeof c.files === 'function' && Array.isArray(c.paths)) {
@@ -211,6 +232,11 @@ export class WorkspaceIndexer {
   }
 
   private materialize(): void {
+    for (const [root, a] of this.lazyArtifacts) {
+      const state = this.projects.get(root);
+      if (state) this.parseArtifacts(state, a.manifest, a.catalog);
+    }
+    this.lazyArtifacts.clear();
     const load = this.pending;
     if (!load) return;
     this.pending = undefined;

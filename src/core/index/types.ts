@@ -210,11 +210,13 @@ export interface ProjectState {
   live?: LiveCatalog;
   /** A hash of `live`, so that reading the same database again keeps the built index. */
   liveHash?: string;
+  /** A hash of target/manifest.json and catalog.json as last read. */
+  artifactsHash?: string;
 }
 
 export interface IndexCache {
   format: number;
-  projects: Array<{ root: string; hash: string; liveHash?: string }>;
+  projects: Array<{ root: string; hash: string; liveHash?: string; artifactsHash?: string }>;
   /** Per-file results; a function when they are read from disk only if needed. */
   files: Record<string, Fragment> | (() => Record<string, Fragment>);
   problems: Record<string, IndexWarning[]>;
