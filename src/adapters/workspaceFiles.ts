@@ -1,4 +1,4 @@
-import { promises as fs, statSync, type Stats } from 'node:fs';
+import { promises as fs, readFileSync, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceIndexer, type IndexCache, type LiveCatalog } from '../core/index/workspaceIndex';
 import type { Engine } from './engine';
@@ -29,6 +29,9 @@ const WANTED_NAME = /\.(sql|ya?ml|csv|json|md)$/i;
 
 /** Files read ahead of the one being indexed. */
 const READ_AHEAD = 64;
+
+/** Files up to this size are read synchronously (a dbt model is a few KB). */
+const SYNC_READ_BYTES = 256 * 1024;
 
 interface Found {
   file: string;
@@ -64,8 +67,8 @@ export class WorkspaceFiles {
       return !(fromCache && this.stamps.get(rel) === stamp(f.stat) && this.indexer.knows(rel));
     });
     // Reads overlap (the disk is the slow part); indexing stays in order, macros first since models render with them.
-    const macro = (f: Found) => (this.indexer.shapesRendering(this.rel(f.file)) ? 0 : 1);
-    queue.sort((a, b) => macro(a) - macro(b));
+    const first = new Set(queue.filter((f) => this.indexer.shapesRendering(this.rel(f.file))));
+    queue.sort((a, b) => Number(!first.has(a)) - Number(!first.has(b)));
     const loaded = new Array<Promise<Loaded>>(queue.length);
     let next = 0;
     const startReads = () => {
@@ -79,7 +82,11 @@ export class WorkspaceFiles {
       this.apply(queue[i]!.file, queue[i]!.stat, await loaded[i]!);
       loaded[i] = undefined as unknown as Promise<Loaded>;
       read++;
-      if (++done % 200 === 0) onProgress?.(done, queue.length);
+      if (++done % 200 === 0) {
+        onProgress?.(done, queue.length);
+        // Most reads are synchronous: let the editor's other work in now and then.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       startReads();
     }
     for (const stale of this.indexer.staleFiles()) {
@@ -175,7 +182,8 @@ export class WorkspaceFiles {
     }
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(file);
+      // Small files read faster in one synchronous call than through the thread pool; big ones do not block.
+      bytes = stat.size <= SYNC_READ_BYTES ? readFileSync(file) : await fs.readFile(file);
     } catch (e) {
       return { problem: { line: 1, message: `cannot be read: ${(e as Error).message}` } };
     }

@@ -40,7 +40,18 @@ function macro(params: string[], body: (a: Record<string, string>, raw: Record<s
   });
 }
 
+const byDialect = new Map<string, Record<string, JValue>>();
+
+/** The builtins of a dialect; they hold no state, so every render of that dialect shares them. */
 export function dbtBuiltins(dialect: Dialect): Record<string, JValue> {
+  const known = byDialect.get(dialect);
+  if (known) return known;
+  const made = makeBuiltins(dialect);
+  byDialect.set(dialect, made);
+  return made;
+}
+
+function makeBuiltins(dialect: Dialect): Record<string, JValue> {
   const fam = familyOf(dialect);
   const types = TYPES[fam] ?? TYPES.default!;
   const out: Record<string, JValue> = {};

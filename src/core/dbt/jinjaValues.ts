@@ -82,8 +82,8 @@ export function toText(v: JValue): string {
   if (Array.isArray(v)) return `[${v.map(repr).join(', ')}]`;
   if (typeof v === 'object') {
     if (isCallable(v)) return '';
-    const text = (v as Partial<Textual>)[TEXT];
-    return text ? text() : `{${Object.entries(v).map(([k, x]) => `'${k}': ${repr(x)}`).join(', ')}}`;
+    const o = v as Partial<Textual>;
+    return o[TEXT] ? o[TEXT]() : `{${Object.entries(v).map(([k, x]) => `'${k}': ${repr(x)}`).join(', ')}}`;
   }
   return String(v);
 }
@@ -203,7 +203,7 @@ export function attribute(o: JValue, name: string): JValue {
   if (o && typeof o === 'object') {
     if (Object.prototype.hasOwnProperty.call(o, name)) return o[name]!;
     const missing = (o as { [MISSING]?: (name: string) => JValue })[MISSING];
-    if (missing) return missing(name);
+    if (missing) return missing.call(o, name);
     const m = DICT_METHODS[name];
     if (m) return callable((a, k) => m(o, a, k));
     return new Undefined(name);

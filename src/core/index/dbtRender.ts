@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ADAPTER_PARENTS, dbtBuiltins } from '../dbt/dbtBuiltins';
 import { JinjaReturn, parseTemplate, Renderer, type JinjaWarning, type MacroNode, type RenderProblem, type Template } from '../dbt/jinja';
-import { callable, fromPlain, isCallable, isObject, isUnknown, MISSING, plain, textual, toText, Undefined, Unknown, UNKNOWN, type JObject, type JValue, type UnknownReason } from '../dbt/jinjaValues';
+import { callable, fromPlain, isCallable, isObject, isUnknown, MISSING, plain, TEXT, toText, Undefined, Unknown, UNKNOWN, type JObject, type JValue, type UnknownReason } from '../dbt/jinjaValues';
 import type { WarningKind } from '../dbt/warnings';
 
 /** A `ref()` call as written: `ref('m')`, `ref('pkg', 'm')`, `ref('m', v=2)`. */
@@ -130,8 +130,13 @@ class ModelRender {
     if (own) return own;
     const root = this.macroOf(this.ctx.rootProject, name);
     if (root) return root;
-    const g = this.globals.get(name);
+    const g = this.globals.get(name) ?? STATIC_GLOBALS.get(name);
     if (g !== undefined) return g;
+    if (name === 'this') {
+      const self = this.relation(this.ctx.self, this.ctx.self, this.ctx.target.schema);
+      this.globals.set('this', self);
+      return self;
+    }
     const ns = this.namespace(name);
     if (ns !== undefined) return ns;
     const b = this.builtins[name];
@@ -183,25 +188,7 @@ class ModelRender {
   }
 
   private relation(text: string, name: string, schema: JValue): JObject {
-    const self: JObject = textual(() => text, {
-      database: this.ctx.target.database ?? null,
-      schema,
-      identifier: name,
-      name,
-      table: name,
-      type: 'table',
-      is_table: true,
-      is_view: false,
-      is_cte: false,
-      metadata: { type: 'BaseRelation' },
-      render: callable(() => text),
-    });
-    const same = callable(() => self);
-    self.include = same;
-    self.quote = same;
-    self.incorporate = same;
-    self.replace_path = same;
-    return self;
+    return new Relation(text, { database: this.ctx.target.database ?? null, schema, identifier: name, name, table: name, type: 'table', is_table: true, is_view: false, is_cte: false, metadata: RELATION_METADATA });
   }
 
   /**
@@ -285,7 +272,7 @@ class ModelRender {
     g.set('builtins', { ref, source, config });
     g.set('var', callable((a) => this.var(a), { has_var: callable((a) => typeof a[0] === 'string' && Object.prototype.hasOwnProperty.call(ctx.vars, a[0])) }));
     g.set('env_var', callable((a) => (a.length > 1 ? a[1]! : new Unknown({ kind: 'database', what: `env_var('${toText(a[0] ?? '')}'), which has no default (Ask Data does not read the environment)` }))));
-    g.set('this', this.relation(ctx.self, ctx.self, ctx.target.schema));
+
     g.set('model', { name: ctx.self, alias: ctx.self, package_name: ctx.package, resource_type: 'model', unique_id: `model.${ctx.package}.${ctx.self}`, config: {}, schema: ctx.target.schema, database: ctx.target.database ?? null });
     g.set('target', { name: ctx.target.name, schema: ctx.target.schema, type: ctx.target.type, database: ctx.target.database ?? null, threads: 1, profile_name: ctx.rootProject });
     g.set('project_name', ctx.rootProject);
@@ -293,29 +280,11 @@ class ModelRender {
     g.set('database', ctx.target.database ?? null);
     // What runs is what matters: code under `{% if execute %}` renders, and each database query in it is an unknown that is said.
     g.set('execute', true);
-    g.set('flags', { FULL_REFRESH: false, WHICH: 'compile', STORE_FAILURES: false });
-    g.set('invocation_id', '00000000-0000-0000-0000-000000000000');
-    g.set('dbt_version', '1.8.0');
-    g.set('invocation_args_dict', {});
-    g.set('selected_resources', []);
-    g.set('context', new Unknown({ kind: 'construct', what: 'the `context` variable' }));
-    g.set('graph', database('the `graph` variable (dbt fills it only when it runs)'));
-    g.set('run_started_at', database('run_started_at (the time dbt runs)'));
-    g.set('is_incremental', callable(() => false));
-    g.set('should_full_refresh', callable(() => true));
-    g.set('log', callable(() => ''));
-    g.set('print', callable(() => ''));
-    g.set('return', callable((a) => {
-      throw new JinjaReturn(a[0] ?? '');
-    }));
     g.set('exceptions', {
       raise_compiler_error: callable((a) => this.raise(toText(a[0] ?? ''))),
       warn: callable(() => ''),
       raise_not_implemented: callable((a) => this.raise(toText(a[0] ?? 'not implemented'))),
     });
-    g.set('run_query', callable(() => database('run_query()')));
-    g.set('statement', callable(() => ''));
-    g.set('load_result', callable((a) => database(`load_result('${toText(a[0] ?? '')}')`)));
     g.set('adapter', this.adapter());
     g.set('api', {
       Relation: {
@@ -329,41 +298,6 @@ class ModelRender {
       },
       Column: callable((a) => ({ name: a[0] ?? UNKNOWN, data_type: a[1] ?? UNKNOWN, dtype: a[1] ?? UNKNOWN })),
     });
-    g.set('modules', { datetime: new Unknown({ kind: 'construct', what: 'modules.datetime' }), re: new Unknown({ kind: 'construct', what: 'modules.re' }), itertools: new Unknown({ kind: 'construct', what: 'modules.itertools' }), pytz: new Unknown({ kind: 'construct', what: 'modules.pytz' }) });
-    // Jinja's and dbt's plain functions.
-    g.set('range', callable((a) => {
-      const nums = a.filter((x): x is number => typeof x === 'number');
-      const [start, stop, step] = nums.length >= 2 ? [nums[0]!, nums[1]!, nums[2] ?? 1] : [0, nums[0] ?? 0, 1];
-      const out: number[] = [];
-      for (let x = start; step > 0 ? x < stop : x > stop; x += step) if (out.push(x) >= 10_000) break;
-      return out;
-    }));
-    g.set('namespace', callable((a, k) => ({ ...(isObject(a[0]) ? a[0] : {}), ...k })));
-    g.set('dict', callable((a, k) => ({ ...(isObject(a[0]) ? a[0] : {}), ...k })));
-    g.set('list', callable((a) => (Array.isArray(a[0]) ? [...a[0]] : typeof a[0] === 'string' ? [...a[0]] : isObject(a[0]) ? Object.keys(a[0]) : [])));
-    g.set('set', callable((a) => (Array.isArray(a[0]) ? a[0].filter((x, i, l) => l.findIndex((y) => toText(y) === toText(x)) === i) : [])));
-    g.set('zip', callable((a) => {
-      const lists = a.filter(Array.isArray);
-      const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-      return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]!));
-    }));
-    g.set('tojson', callable((a) => JSON.stringify(plain(a[0] ?? null))));
-    g.set('fromjson', callable((a) => {
-      try {
-        return fromPlain(JSON.parse(toText(a[0] ?? '')));
-      } catch {
-        return a[1] ?? UNKNOWN;
-      }
-    }));
-    g.set('fromyaml', callable((a) => {
-      try {
-        return fromPlain(parseYaml(toText(a[0] ?? '')));
-      } catch {
-        return a[1] ?? UNKNOWN;
-      }
-    }));
-    g.set('toyaml', callable((a) => stringifyYaml(plain(a[0] ?? null))));
-    g.set('local_md5', callable((a) => createHash('md5').update(toText(a[0] ?? '')).digest('hex')));
   }
 
   /** dbt stops compiling here; unless we only guessed our way into the branch that raises. */
@@ -452,6 +386,88 @@ class ModelRender {
       case 'construct':
         return { line: p.line, kind: 'unsupported', message: `uses ${r.what}, which Ask Data's renderer does not evaluate, so ${effect}` };
     }
+  }
+}
+
+/** dbt's and Jinja's names that hold no state of one render: made once. */
+const STATIC_GLOBALS = ((): Map<string, JValue> => {
+  const g = new Map<string, JValue>();
+  g.set('flags', { FULL_REFRESH: false, WHICH: 'compile', STORE_FAILURES: false });
+  g.set('invocation_id', '00000000-0000-0000-0000-000000000000');
+  g.set('dbt_version', '1.8.0');
+  g.set('invocation_args_dict', {});
+  g.set('selected_resources', []);
+  g.set('context', new Unknown({ kind: 'construct', what: 'the `context` variable' }));
+  g.set('graph', database('the `graph` variable (dbt fills it only when it runs)'));
+  g.set('run_started_at', database('run_started_at (the time dbt runs)'));
+  g.set('is_incremental', callable(() => false));
+  g.set('should_full_refresh', callable(() => true));
+  g.set('log', callable(() => ''));
+  g.set('print', callable(() => ''));
+  g.set('run_query', callable(() => database('run_query()')));
+  g.set('statement', callable(() => ''));
+  g.set('load_result', callable((a) => database(`load_result('${toText(a[0] ?? '')}')`)));
+  g.set('return', callable((a) => {
+    throw new JinjaReturn(a[0] ?? '');
+  }));
+  g.set('modules', { datetime: new Unknown({ kind: 'construct', what: 'modules.datetime' }), re: new Unknown({ kind: 'construct', what: 'modules.re' }), itertools: new Unknown({ kind: 'construct', what: 'modules.itertools' }), pytz: new Unknown({ kind: 'construct', what: 'modules.pytz' }) });
+  // Jinja's and dbt's plain functions.
+  g.set('range', callable((a) => {
+    const nums = a.filter((x): x is number => typeof x === 'number');
+    const [start, stop, step] = nums.length >= 2 ? [nums[0]!, nums[1]!, nums[2] ?? 1] : [0, nums[0] ?? 0, 1];
+    const out: number[] = [];
+    for (let x = start; step > 0 ? x < stop : x > stop; x += step) if (out.push(x) >= 10_000) break;
+    return out;
+  }));
+  g.set('namespace', callable((a, k) => ({ ...(isObject(a[0]) ? a[0] : {}), ...k })));
+  g.set('dict', callable((a, k) => ({ ...(isObject(a[0]) ? a[0] : {}), ...k })));
+  g.set('list', callable((a) => (Array.isArray(a[0]) ? [...a[0]] : typeof a[0] === 'string' ? [...a[0]] : isObject(a[0]) ? Object.keys(a[0]) : [])));
+  g.set('set', callable((a) => (Array.isArray(a[0]) ? a[0].filter((x, i, l) => l.findIndex((y) => toText(y) === toText(x)) === i) : [])));
+  g.set('zip', callable((a) => {
+    const lists = a.filter(Array.isArray);
+    const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
+    return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]!));
+  }));
+  g.set('tojson', callable((a) => JSON.stringify(plain(a[0] ?? null))));
+  g.set('fromjson', callable((a) => {
+    try {
+      return fromPlain(JSON.parse(toText(a[0] ?? '')));
+    } catch {
+      return a[1] ?? UNKNOWN;
+    }
+  }));
+  g.set('fromyaml', callable((a) => {
+    try {
+      return fromPlain(parseYaml(toText(a[0] ?? '')));
+    } catch {
+      return a[1] ?? UNKNOWN;
+    }
+  }));
+  g.set('toyaml', callable((a) => stringifyYaml(plain(a[0] ?? null))));
+  g.set('local_md5', callable((a) => createHash('md5').update(toText(a[0] ?? '')).digest('hex')));
+  return g;
+})();
+
+const RELATION_METADATA: JObject = { type: 'BaseRelation' };
+const SAME_RELATION = new Set(['include', 'quote', 'incorporate', 'replace_path', 'render']);
+
+/**
+ * What ref(), source() and `this` return: a Relation that renders as its name (a placeholder the
+ * index resolves), with dbt's attributes; its methods return it (or its name) unchanged.
+ */
+class Relation {
+  readonly #text: string;
+  [k: string]: JValue;
+  constructor(text: string, fields: JObject) {
+    this.#text = text;
+    Object.assign(this, fields);
+  }
+  [TEXT](): string {
+    return this.#text;
+  }
+  [MISSING](name: string): JValue {
+    if (name === 'render') return callable(() => this.#text);
+    return SAME_RELATION.has(name) ? callable(() => this as unknown as JObject) : new Undefined(name);
   }
 }
 

@@ -354,7 +354,13 @@ export class WorkspaceIndexer {
       return { kind: 'sql', hash, envKey, role: 'query', name, sql: text, refs: [], sources: [], config: {}, shape: queryShape(text), warnings: [], unrendered: 0 };
     }
     const ctx = this.renderContext(project, name);
-    const rendered = renderModel(text, ctx);
+    let rendered: ReturnType<typeof renderModel>;
+    try {
+      rendered = renderModel(text, ctx);
+    } catch (e) {
+      // A fault of ours must not cost the rest of the workspace its index: this file is read as plain SQL, and said.
+      rendered = { sql: text, refs: [], sources: [], config: {}, unrendered: 1, missingPackageCalls: 0, warnings: [{ line: 1, kind: 'unsupported', message: `Ask Data's renderer failed on this file (${(e as Error).message}); it is read as plain SQL, without its refs` }] };
+    }
     const top = this.topProjectOf(project);
     const section = role.kind === 'model' ? 'models' : role.kind === 'snapshot' ? 'snapshots' : undefined;
     const folder = section ? folderConfig(layout, top?.layout, section, rel, section === 'models' ? layout.modelPaths : layout.snapshotPaths) : {};
