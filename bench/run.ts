@@ -15,6 +15,7 @@ import { buildAskContext } from '../src/core/answer/askContext';
 import type { Pair } from '../src/core/pairs/pairStore';
 import { runSpider, spiderAvailable } from './spider';
 import { benchPanel } from './panel';
+import { benchDbtReal } from './dbtReal';
 import type { Result } from './result';
 
 /**
@@ -325,6 +326,7 @@ const benchmarks: Record<string, () => Promise<Result[]>> = {
   spider: benchSpider,
   grounding: benchGrounding,
   index: benchIndex,
+  'dbt-real': benchDbtReal,
   activation: benchActivation,
   engine: benchEngine,
   panel: benchPanel,

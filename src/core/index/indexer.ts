@@ -380,6 +380,7 @@ export class WorkspaceIndexer {
       shape: queryShape(rendered.sql),
       warnings,
       unrendered: rendered.unrendered,
+      ...(rendered.missingPackageCalls ? { packageCalls: rendered.missingPackageCalls } : {}),
     };
   }
 

@@ -143,6 +143,8 @@ export interface SqlFragment {
   warnings: FileWarning[];
   /** Places left unrendered (each said by a warning, here or on packages.yml). */
   unrendered: number;
+  /** Of those, calls into packages that packages.yml lists but are not installed (said on packages.yml). */
+  packageCalls?: number;
 }
 
 export interface DocsFragment {
