@@ -16,6 +16,7 @@ import type { Pair } from '../src/core/pairs/pairStore';
 import { runSpider, spiderAvailable } from './spider';
 import { benchPanel } from './panel';
 import { benchDbtReal } from './dbtReal';
+import { benchRenderers } from './renderers';
 import type { Result } from './result';
 
 /**
@@ -327,6 +328,7 @@ const benchmarks: Record<string, () => Promise<Result[]>> = {
   grounding: benchGrounding,
   index: benchIndex,
   'dbt-real': benchDbtReal,
+  renderers: benchRenderers,
   activation: benchActivation,
   engine: benchEngine,
   panel: benchPanel,
