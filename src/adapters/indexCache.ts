@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip, gunzipSync, gzip } from 'node:zlib';
+import { gunzipSync, gzip } from 'node:zlib';
 import type { ColumnHistoryData } from '../core/index/staleness';
 import type { Fragment, IndexCache } from '../core/index/workspaceIndex';
 
@@ -51,12 +51,14 @@ export async function readIndexCache(file: string, folder: string): Promise<Cach
     const header = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as { magic?: string; version?: number; folder?: string; head?: number; rest?: number };
     if (header.magic !== MAGIC || header.version !== CACHE_VERSION || header.folder !== path.resolve(folder) || !header.head || header.rest === undefined) return undefined;
     const start = newline + 1;
-    const head = JSON.parse((await promisify(gunzip)(bytes.subarray(start, start + header.head))).toString('utf8')) as Omit<CachedIndex, 'index'> & { index: Omit<IndexCache, 'files'> };
+    const head = JSON.parse(gunzipSync(bytes.subarray(start, start + header.head)).toString('utf8')) as Omit<CachedIndex, 'index'> & { index: Omit<IndexCache, 'files'> };
     const rest = bytes.subarray(start + header.head, start + header.head + header.rest);
     if (rest.length !== header.rest) return undefined;
     // Read only if a file changed; a warm start that changes nothing never pays for it.
     const files = () => JSON.parse(gunzipSync(rest).toString('utf8')) as Record<string, Fragment>;
-    return { ...head, index: { ...head.index, files } };
+    // Every path the index knows has a stamp, or a problem: the list is not stored twice.
+    const paths = [...new Set([...Object.keys(head.stamps), ...Object.keys(head.index.problems ?? {})])];
+    return { ...head, index: { ...head.index, files, paths } };
   } catch {
     return undefined; // torn or foreign: index from scratch
   }
@@ -64,7 +66,7 @@ export async function readIndexCache(file: string, folder: string): Promise<Cach
 
 /** Writes the cache atomically (a reader never sees half a file). */
 export async function writeIndexCache(file: string, folder: string, data: CachedIndex): Promise<number> {
-  const { files, ...index } = data.index;
+  const { files, paths: _paths, ...index } = data.index;
   const perFile = typeof files === 'function' ? files() : files;
   const head = await promisify(gzip)(JSON.stringify({ ...data, index }), { level: 6 });
   const rest = await promisify(gzip)(JSON.stringify(perFile), { level: 6 });
