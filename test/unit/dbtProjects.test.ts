@@ -6,6 +6,7 @@ import { WorkspaceFiles } from '../../src/adapters/workspaceFiles';
 import { parseExpr, evaluate } from '../../src/core/dbt/jinjaExpr';
 import { toText } from '../../src/core/dbt/jinjaValues';
 import type { IndexedRelation, WorkspaceIndex } from '../../src/core/index/workspaceIndex';
+import { buildAskContext } from '../../src/core/answer/askContext';
 
 /**
  * What real dbt projects write, each construct in a small project made here, judged by content:
@@ -126,6 +127,25 @@ select id from {{ ref('a') }}`,
     for (const i of [duck, snow, bq]) assert.deepEqual(warnings(i), []);
   });
 
+  it('names relations with the project\'s own generate_schema_name and generate_alias_name, as dbt builds them', async () => {
+    const index = await indexOf({
+      'dbt_project.yml': project('corp', 'models:\n  corp:\n    finance:\n      +schema: finance\n'),
+      'profiles.yml': 'corp:\n  target: dev\n  outputs:\n    dev:\n      type: snowflake\n      schema: dbt_maya\n      database: analytics\n',
+      'macros/naming.sql': `{% macro generate_schema_name(custom_schema_name, node) -%}
+  {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}
+{% macro generate_alias_name(custom_alias_name=none, node=none) -%}
+  {%- if custom_alias_name -%}{{ custom_alias_name | trim }}{%- else -%}{{ node.name | upper }}{%- endif -%}
+{%- endmacro %}`,
+      'models/finance/revenue.sql': "{{ config(alias='rev') }}\nselect * from {{ ref('orders') }}",
+      'models/orders.sql': 'select 1 as order_id',
+    });
+    assert.equal(rel(index, 'revenue').relation, 'finance.rev');
+    assert.equal(rel(index, 'orders').relation, 'dbt_maya.ORDERS');
+    assert.match(rel(index, 'revenue').sql!, /from dbt_maya\.ORDERS/);
+    assert.deepEqual(warnings(index), []);
+  });
+
   it('evaluates what the expression parser used to misread', () => {
     const scope = (vars: Record<string, unknown>) => (name: string) => (vars[name] ?? null) as never;
     const value = (src: string, vars: Record<string, unknown> = {}) => toText(evaluate(parseExpr(src), scope(vars)));
@@ -218,6 +238,19 @@ models:
     assert.deepEqual(warnings(index), ['models/orders.yml:3 doc-missing']);
     assert.match(index.warnings[0]!.message, /doc\('nowhere'\) names no docs block/);
     for (const r of index.relations) for (const c of [r.description, ...r.columns.map((x) => x.description)]) assert.doesNotMatch(c ?? '', /\{\{\s*doc\(/);
+  });
+
+  it('gives the model\'s prompt the docs block text, not the doc() call', async () => {
+    const index = await indexOf({
+      'dbt_project.yml': project('shop'),
+      'models/docs.md': '{% docs refund_reason %}Why the customer sent it back: damaged, late or unwanted.{% enddocs %}',
+      'models/refunds.sql': 'select 1 as refund_id, 2 as reason',
+      'models/refunds.yml': 'version: 2\nmodels:\n  - name: refunds\n    description: Refunds issued.\n    columns:\n      - name: reason\n        description: \'{{ doc("refund_reason") }}\'\n',
+    });
+    const context = buildAskContext({ projectRoot: '/p', pairs: [], relations: index.relations, joins: index.joins, dialect: 'duckdb' });
+    const grounding = context.ground('Why are refunds sent back? reason per refund');
+    assert.match(grounding.schema, /damaged, late or unwanted/);
+    assert.doesNotMatch(grounding.schema, /doc\(/);
   });
 
   it('warns about a duplicate YAML key on its line and keeps the file, the last value winning', async () => {

@@ -36,16 +36,22 @@ export interface Template {
 
 type Piece = { k: 'text'; text: string } | { k: 'tag'; kind: '{{' | '{%'; code: string; line: number };
 
-/** Where a `}}` or `%}` closes the tag opened before `from`, skipping string literals (a post-hook's `"{{ … }}"`). */
+/**
+ * Where a `}}` or `%}` closes the tag opened before `from`: as Jinja's lexer does, not inside a
+ * string literal (a post-hook's `"{{ … }}"`) nor inside brackets (`{'a': {'b': 1}}`).
+ */
 function findClose(src: string, from: number, close: string): number {
   let quote = '';
+  let depth = 0;
   for (let i = from; i < src.length - 1; i++) {
     const c = src[i]!;
     if (quote) {
       if (c === '\\') i++;
       else if (c === quote) quote = '';
     } else if (c === '"' || c === "'") quote = c;
-    else if (c === close[0] && src[i + 1] === close[1]) return i;
+    else if (depth === 0 && c === close[0] && src[i + 1] === close[1]) return i;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
   }
   // An unbalanced quote (broken code): Jinja would fail; the plain search at least finds the tag's end.
   return src.indexOf(close, from);

@@ -276,6 +276,14 @@ class ModelRender {
     g.set('model', { name: ctx.self, alias: ctx.self, package_name: ctx.package, resource_type: 'model', unique_id: `model.${ctx.package}.${ctx.self}`, config: {}, schema: ctx.target.schema, database: ctx.target.database ?? null });
     g.set('target', { name: ctx.target.name, schema: ctx.target.schema, type: ctx.target.type, database: ctx.target.database ?? null, threads: 1, profile_name: ctx.rootProject });
     g.set('project_name', ctx.rootProject);
+    // dbt's own naming macros, which a project's generate_schema_name override often calls.
+    const schemaFor = (custom: JValue | undefined) => (typeof custom === 'string' && custom.trim() ? `${ctx.target.schema}_${custom.trim()}` : ctx.target.schema);
+    g.set('generate_schema_name', callable((a) => schemaFor(a[0])));
+    g.set('default__generate_schema_name', callable((a) => schemaFor(a[0])));
+    g.set('generate_schema_name_for_env', callable((a) => (ctx.target.name === 'prod' && typeof a[0] === 'string' && a[0].trim() ? a[0].trim() : ctx.target.schema)));
+    const aliasFor = (custom: JValue | undefined, node: JValue | undefined) => (typeof custom === 'string' && custom.trim() ? custom.trim() : isObject(node) && typeof node.name === 'string' ? node.name : ctx.self);
+    g.set('generate_alias_name', callable((a) => aliasFor(a[0], a[1])));
+    g.set('default__generate_alias_name', callable((a) => aliasFor(a[0], a[1])));
     g.set('schema', ctx.target.schema);
     g.set('database', ctx.target.database ?? null);
     // What runs is what matters: code under `{% if execute %}` renders, and each database query in it is an unknown that is said.

@@ -366,6 +366,7 @@ export class WorkspaceIndexer {
     const folder = section ? folderConfig(layout, top?.layout, section, rel, section === 'models' ? layout.modelPaths : layout.snapshotPaths) : {};
     const config = { ...renderConfigValues(folder, ctx), ...rendered.config };
     const warnings: FileWarning[] = rendered.warnings;
+    const relation = section ? this.customRelation(ctx, name, role.kind, config) : undefined;
     return {
       kind: 'sql',
       hash,
@@ -377,11 +378,32 @@ export class WorkspaceIndexer {
       sources: rendered.sources,
       config,
       ...(isDisabled(config) ? { disabled: true } : {}),
+      ...(relation ? { relation } : {}),
       shape: queryShape(rendered.sql),
       warnings,
       unrendered: rendered.unrendered,
       ...(rendered.missingPackageCalls ? { packageCalls: rendered.missingPackageCalls } : {}),
     };
+  }
+
+  /**
+   * Where dbt builds a node when the project overrides generate_schema_name or generate_alias_name
+   * (company projects often do): the project's own macro, called as dbt calls it. Undefined when
+   * dbt's default naming applies, or when the override cannot be rendered.
+   */
+  private customRelation(ctx: RenderContext, name: string, kind: string, config: Record<string, unknown>): string | undefined {
+    const own = ctx.macros.packages.get(ctx.rootProject);
+    if (!own?.has('generate_schema_name') && !own?.has('generate_alias_name')) return undefined;
+    const lit = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : 'none');
+    const node = `{'name': ${lit(name)}, 'alias': ${lit(name)}, 'resource_type': ${lit(kind)}, 'package_name': ${lit(ctx.package)}, 'config': {'schema': ${lit(config.schema)}, 'alias': ${lit(config.alias)}, 'materialized': ${lit(config.materialized)}}}`;
+    const call = (macro: string, arg: unknown) => renderModel(`{{ ${macro}(${lit(arg)}, ${node}) }}`, ctx);
+    const schema = own.has('generate_schema_name') ? call('generate_schema_name', config.schema) : undefined;
+    const alias = own.has('generate_alias_name') ? call('generate_alias_name', config.alias) : undefined;
+    const failed = (r: ReturnType<typeof renderModel> | undefined) => !!r && (r.unrendered > 0 || r.warnings.length > 0 || !r.sql.trim());
+    if (failed(schema) || failed(alias)) return undefined;
+    const s = schema?.sql.trim() ?? (typeof config.schema === 'string' && config.schema ? `${ctx.target.schema}_${config.schema}` : ctx.target.schema);
+    const a = alias?.sql.trim() ?? (typeof config.alias === 'string' && config.alias ? config.alias : name);
+    return `${s}.${a}`;
   }
 
   /** A bit of Jinja from a properties file (a source's schema, an `enabled:`), rendered in the project's context. */

@@ -72,7 +72,7 @@ export class Merge {
       const rel = this.relations.get(after.name.toLowerCase());
       if (!rel || rel.file !== path || !project?.layout) return undefined;
       const config = after.config;
-      if (!!after.disabled !== !!before.disabled || after.disabled || relationName(project.target.schema, after.name, config) !== rel.relation) return undefined;
+      if (!!after.disabled !== !!before.disabled || after.disabled || (after.relation ?? relationName(project.target.schema, after.name, config)) !== rel.relation) return undefined;
       if (typeof config.materialized === 'string') rel.materialized = config.materialized;
       else delete rel.materialized;
       const tags = tagsOf(config.tags);
@@ -145,7 +145,7 @@ export class Merge {
           ...(pkg ? { package: pkg } : {}),
           file: path,
           line: 1,
-          relation: relationName(project.target.schema, f.name, config),
+          relation: f.relation ?? relationName(project.target.schema, f.name, config),
           columns: [],
           ...(typeof config.materialized === 'string' ? { materialized: config.materialized } : {}),
           ...(tagsOf(config.tags).length ? { tags: tagsOf(config.tags) } : {}),

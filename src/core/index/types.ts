@@ -139,6 +139,8 @@ export interface SqlFragment {
   config: Record<string, unknown>;
   /** `enabled: false` from either: dbt drops the node, and so does the index (without warnings about it). */
   disabled?: boolean;
+  /** `schema.identifier` when the project overrides generate_schema_name or generate_alias_name. */
+  relation?: string;
   shape: QueryShape;
   warnings: FileWarning[];
   /** Places left unrendered (each said by a warning, here or on packages.yml). */
