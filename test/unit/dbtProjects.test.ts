@@ -146,6 +146,28 @@ select id from {{ ref('a') }}`,
     assert.deepEqual(warnings(index), []);
   });
 
+  it('renders what company projects write around a model: sql headers, incremental guards, env vars with defaults, hooks', async () => {
+    const index = await indexOf({
+      'dbt_project.yml': project('corp', 'models:\n  corp:\n    +post-hook: "grant select on {{ this }} to role reporter"\n'),
+      'profiles.yml': 'corp:\n  target: dev\n  outputs:\n    dev:\n      type: snowflake\n      schema: dbt_maya\n      database: analytics\n',
+      'models/events.sql': 'select 1 as event_id, current_timestamp as loaded_at',
+      'models/daily.sql': `{{ config(materialized='incremental', unique_key='day', on_schema_change='sync_all_columns') }}
+{% call set_sql_header(config) %}alter session set timezone = 'UTC';{% endcall %}
+{% set lookback = env_var('DBT_LOOKBACK_DAYS', '3') | int %}
+select date_trunc('day', loaded_at) as day, count(*) as events
+from {{ ref('events') }}
+{% if is_incremental() %}where loaded_at > (select max(day) from {{ this }}) - {{ lookback }}{% endif %}
+where '{{ target.database }}' = 'analytics' and {{ adapter.quote('day') }} is not null
+group by 1`,
+    });
+    const daily = rel(index, 'daily');
+    assert.equal(daily.materialized, 'incremental');
+    assert.deepEqual(daily.refs, ['events']);
+    assert.match(daily.sql!, /from dbt_maya\.events\s+where 'analytics' = 'analytics' and "day" is not null/);
+    assert.doesNotMatch(daily.sql!, /alter session|max\(day\)/);
+    assert.deepEqual(warnings(index), []);
+  });
+
   it('evaluates what the expression parser used to misread', () => {
     const scope = (vars: Record<string, unknown>) => (name: string) => (vars[name] ?? null) as never;
     const value = (src: string, vars: Record<string, unknown> = {}) => toText(evaluate(parseExpr(src), scope(vars)));

@@ -9,7 +9,8 @@ export class Unknown {
 
 /** Why a value cannot be known: what is missing, where, and what the user can do about it. */
 export interface UnknownReason {
-  kind: 'database' | 'macro' | 'package' | 'name' | 'construct';
+  /** database: a query dbt runs; runtime: what only a dbt run has (its environment, its graph, its clock). */
+  kind: 'database' | 'runtime' | 'macro' | 'package' | 'name' | 'construct';
   /** e.g. "run_query()", "dbt_utils.star", "the variable `cols`". */
   what: string;
 }

@@ -75,6 +75,7 @@ const sourcePlaceholder = (i: number): string => `__askdata_src_${i}__`;
 export const PLACEHOLDER = /__askdata_(ref|src)_(\d+)__/g;
 
 const database = (what: string): Unknown => new Unknown({ kind: 'database', what });
+const runtime = (what: string): Unknown => new Unknown({ kind: 'runtime', what });
 
 export function renderModel(text: string, ctx: RenderContext): RenderedModel {
   return new ModelRender(ctx).run(parseTemplate(text));
@@ -271,7 +272,7 @@ class ModelRender {
     g.set('config', config);
     g.set('builtins', { ref, source, config });
     g.set('var', callable((a) => this.var(a), { has_var: callable((a) => typeof a[0] === 'string' && Object.prototype.hasOwnProperty.call(ctx.vars, a[0])) }));
-    g.set('env_var', callable((a) => (a.length > 1 ? a[1]! : new Unknown({ kind: 'database', what: `env_var('${toText(a[0] ?? '')}'), which has no default (Ask Data does not read the environment)` }))));
+    g.set('env_var', callable((a) => (a.length > 1 ? a[1]! : runtime(`env_var('${toText(a[0] ?? '')}'), which has no default (Ask Data does not read the environment),`))));
 
     g.set('model', { name: ctx.self, alias: ctx.self, package_name: ctx.package, resource_type: 'model', unique_id: `model.${ctx.package}.${ctx.self}`, config: {}, schema: ctx.target.schema, database: ctx.target.database ?? null });
     g.set('target', { name: ctx.target.name, schema: ctx.target.schema, type: ctx.target.type, database: ctx.target.database ?? null, threads: 1, profile_name: ctx.rootProject });
@@ -374,6 +375,8 @@ class ModelRender {
     const r = p.reason;
     if (!r) return { line: p.line, kind: 'unsupported', message: `Ask Data's renderer cannot tell the value here, so ${effect}` };
     switch (r.kind) {
+      case 'runtime':
+        return { line: p.line, kind: 'needs-dbt', message: `${r.what} is known only when dbt runs, so ${effect}. Run \`dbt compile\` and Ask Data reads the compiled SQL from target/manifest.json` };
       case 'database':
         return { line: p.line, kind: 'needs-dbt', message: `${r.what} is known only when dbt runs against the database, so ${effect}. Run \`dbt compile\` and Ask Data reads the compiled SQL from target/manifest.json` };
       case 'macro': {
@@ -406,8 +409,13 @@ const STATIC_GLOBALS = ((): Map<string, JValue> => {
   g.set('invocation_args_dict', {});
   g.set('selected_resources', []);
   g.set('context', new Unknown({ kind: 'construct', what: 'the `context` variable' }));
-  g.set('graph', database('the `graph` variable (dbt fills it only when it runs)'));
-  g.set('run_started_at', database('run_started_at (the time dbt runs)'));
+  g.set('graph', runtime('the `graph` variable'));
+  g.set('run_started_at', runtime('run_started_at'));
+  // dbt's own macros a model may call: headers and relations of the run.
+  g.set('set_sql_header', callable(() => ''));
+  g.set('load_relation', callable(() => database('load_relation()')));
+  g.set('load_cached_relation', callable(() => database('load_cached_relation()')));
+  g.set('get_columns_in_query', callable(() => database('get_columns_in_query()')));
   g.set('is_incremental', callable(() => false));
   g.set('should_full_refresh', callable(() => true));
   g.set('log', callable(() => ''));
