@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { INDEX_LIMITATIONS, type WarningKind } from '../src/core/dbt/warnings';
-import { optionalDataDir } from '../test/support/dataDir';
-import { measureProject, unpackDbtCorpus, type ProjectFigures } from '../test/support/dbtCorpus';
+import { measureProject, optionalDbtCorpus, type ProjectFigures } from '../test/support/dbtCorpus';
 import type { Result } from './result';
 
 /**
@@ -11,12 +10,9 @@ import type { Result } from './result';
  * `{{ doc(` left in descriptions, and time. Skipped when the corpus is not there.
  */
 export async function benchDbtReal(): Promise<Result[]> {
-  const tgz = optionalDataDir('dbt-real.tgz');
-  if (!tgz) {
-    process.stderr.write('dbt-real: no dbt-real.tgz (set ASKDATA_DATA to the data folder); skipped\n');
-    return [];
-  }
-  const { root, projects } = await unpackDbtCorpus(tgz);
+  const corpus = await optionalDbtCorpus('dbt-real');
+  if (!corpus) return [];
+  const { root, projects } = corpus;
   try {
     const per: ProjectFigures[] = [];
     for (const dir of projects) per.push((await measureProject(dir, dir.slice(root.length + 1))).figures);

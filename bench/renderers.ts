@@ -5,8 +5,7 @@ import { WorkspaceFiles } from '../src/adapters/workspaceFiles';
 import { renderModel, type MacroLibrary } from '../src/core/index/dbtRender';
 import { parseTemplate, type MacroNode } from '../src/core/dbt/jinja';
 import { loadYamlLenient } from '../src/core/dbt/yamlText';
-import { optionalDataDir } from '../test/support/dataDir';
-import { unpackDbtCorpus } from '../test/support/dbtCorpus';
+import { optionalDbtCorpus } from '../test/support/dbtCorpus';
 import type { Result } from './result';
 
 /**
@@ -190,12 +189,9 @@ async function loadProject(dir: string): Promise<Project | undefined> {
 }
 
 export async function benchRenderers(): Promise<Result[]> {
-  const tgz = optionalDataDir('dbt-real.tgz');
-  if (!tgz) {
-    process.stderr.write('renderers: no dbt-real.tgz; skipped\n');
-    return [];
-  }
-  const { root, projects } = await unpackDbtCorpus(tgz);
+  const corpus = await optionalDbtCorpus('renderers');
+  if (!corpus) return [];
+  const { root, projects } = corpus;
   const totals = new Map<string, { files: number; clean: number; errors: number; refsWritten: number; refsFound: number; ms: number; firstErrors: string[] }>();
   try {
     for (const dir of projects) {

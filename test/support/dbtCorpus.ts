@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { WorkspaceFiles } from '../../src/adapters/workspaceFiles';
+import { optionalDataDir } from './dataDir';
 import type { Fragment, WorkspaceIndex } from '../../src/core/index/workspaceIndex';
 
 /**
@@ -12,6 +13,14 @@ import type { Fragment, WorkspaceIndex } from '../../src/core/index/workspaceInd
  * into a temporary folder, and each project indexed and measured the same way for the benchmark
  * and for `npm run test:data`.
  */
+/** For benchmarks: the corpus unpacked, or undefined (and a line on stderr) when dbt-real.tgz is not there. */
+export async function optionalDbtCorpus(bench: string): Promise<{ root: string; projects: string[] } | undefined> {
+  const tgz = optionalDataDir('dbt-real.tgz');
+  if (tgz) return unpackDbtCorpus(tgz);
+  process.stderr.write(`${bench}: no dbt-real.tgz (set ASKDATA_DATA to the data folder); skipped\n`);
+  return undefined;
+}
+
 export async function unpackDbtCorpus(tgz: string): Promise<{ root: string; projects: string[] }> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'askdata-dbt-real-'));
   await promisify(execFile)('tar', ['xzf', tgz, '-C', root], { maxBuffer: 1 << 24 });

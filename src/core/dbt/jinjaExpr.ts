@@ -153,22 +153,25 @@ class Parser {
     return e;
   }
 
-  private or(): Expr {
-    let l = this.and();
-    while (this.word('or')) {
+  /**
+   * One left-associative level of binary operators: `next (op next)*`. Keywords (`and`, `or`) are
+   * names, symbols are operators; a string literal never counts as either.
+   */
+  private level(ops: readonly string[], next: () => Expr): Expr {
+    let l = next();
+    for (let t = this.toks[this.i]; t && t.k !== 'str' && t.k !== 'num' && ops.includes(t.v); t = this.toks[this.i]) {
       this.i++;
-      l = { t: 'bin', op: 'or', l, r: this.and() };
+      l = { t: 'bin', op: t.v, l, r: next() };
     }
     return l;
   }
 
+  private or(): Expr {
+    return this.level(['or'], () => this.and());
+  }
+
   private and(): Expr {
-    let l = this.not();
-    while (this.word('and')) {
-      this.i++;
-      l = { t: 'bin', op: 'and', l, r: this.not() };
-    }
-    return l;
+    return this.level(['and'], () => this.not());
   }
 
   private not(): Expr {
@@ -196,40 +199,21 @@ class Parser {
     }
   }
 
+  // Jinja's precedence: + and - bind looser than ~, which binds looser than * / // %, then **.
   private math1(): Expr {
-    let l = this.concat();
-    while (this.op('+') || this.op('-')) {
-      const op = this.toks[this.i++]!.v;
-      l = { t: 'bin', op, l, r: this.concat() };
-    }
-    return l;
+    return this.level(['+', '-'], () => this.concat());
   }
 
   private concat(): Expr {
-    let l = this.math2();
-    while (this.op('~')) {
-      this.i++;
-      l = { t: 'bin', op: '~', l, r: this.math2() };
-    }
-    return l;
+    return this.level(['~'], () => this.math2());
   }
 
   private math2(): Expr {
-    let l = this.pow();
-    while (this.op('*') || this.op('/') || this.op('//') || this.op('%')) {
-      const op = this.toks[this.i++]!.v;
-      l = { t: 'bin', op, l, r: this.pow() };
-    }
-    return l;
+    return this.level(['*', '/', '//', '%'], () => this.pow());
   }
 
   private pow(): Expr {
-    let l = this.unary();
-    while (this.op('**')) {
-      this.i++;
-      l = { t: 'bin', op: '**', l, r: this.unary() };
-    }
-    return l;
+    return this.level(['**'], () => this.unary());
   }
 
   private unary(): Expr {
