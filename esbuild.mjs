@@ -23,7 +23,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
   // dist/cli.js is a small launcher that loads the CLI bundle with V8's code cache (see src/cli/bin.ts).
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/askdata-cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, banner: { js: '#!/usr/bin/env node' } },
+  // No import() in it: the launcher compiles it with vm.Script, where import() would need an experimental flag.
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/askdata-cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, supported: { 'dynamic-import': false }, banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, banner: { js: '#!/usr/bin/env node' } },
   // The panel is minified even in development builds: it loads every time a panel opens.
   { ...common, minify: true, entryPoints: ['webview-ui/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },

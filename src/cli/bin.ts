@@ -13,7 +13,7 @@ import { indexCacheDir } from '../adapters/indexCache';
  */
 const bundle = path.join(__dirname, 'askdata-cli.js');
 const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
-const key = createHash('sha1').update(process.version).update(source).digest('hex').slice(0, 16);
+const key = createHash('sha1').update(`${process.version}\0${process.arch}\0`).update(source).digest('hex').slice(0, 16);
 const cacheFile = path.join(indexCacheDir(), `cli-${key}.v8`);
 let cached: Buffer | undefined;
 try {

@@ -63,6 +63,19 @@ describe('dbt projects as teams write them', function () {
     assert.deepEqual(warnings(index), []);
   });
 
+  it('resolves refs through the one-argument override form, with a macro of its own in between', async () => {
+    const index = await indexOf({
+      'dbt_project.yml': project('corp'),
+      'macros/ref.sql': `{% macro ref(model_name) %}{{ return(route(builtins.ref(model_name))) }}{% endmacro %}
+{% macro route(rel) %}{% if target.name == 'ci' %}{{ return(rel.identifier) }}{% endif %}{{ return(rel) }}{% endmacro %}`,
+      'models/a.sql': 'select 1 as id',
+      'models/b.sql': "select * from {{ ref('a') }} join {{ ref('missing_one') }} using (id)",
+    });
+    assert.deepEqual(index.refs, { resolved: 1, unresolved: 1 });
+    assert.deepEqual(rel(index, 'b').refs, ['a']);
+    assert.deepEqual(warnings(index), ['models/b.sql:1 unresolved-ref']);
+  });
+
   it('a project macro overriding source with builtins.source keeps sources resolved', async () => {
     const index = await indexOf({
       'dbt_project.yml': project('shop'),
