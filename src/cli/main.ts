@@ -20,7 +20,7 @@ Usage:
   askdata run --project DIR [--as EMAIL] [--limit N] [--json] "SQL"
   askdata run --project DIR [--as EMAIL] [--limit N] [--json] --file FILE.sql
   askdata run --project DIR [--as EMAIL] [--limit N] [--json] -        (SQL from standard input)
-  askdata index --project DIR [--no-database] [--json]
+  askdata index --project DIR [--no-database] [--no-cache] [--json]
   askdata ask --project DIR [--engine auto|ollama|recall] [--as EMAIL] [--json] "QUESTION"
   askdata ask --project DIR [--engine …] --batch FILE      (JSON lines {"id","question"} in, one JSON line out each)
   askdata context --project DIR [--as EMAIL] [--json] "QUESTION"
@@ -42,7 +42,8 @@ Commands:
 
   index            index the folder as the model will see it: dbt projects and packages,
                    SQL files, docs, dbt artifacts and the live database; warnings name
-                   file:line for anything that could not be read
+                   file:line for anything that could not be read. Starts from the cache
+                   the editor shares (see --no-cache): an unchanged folder is not re-read
   ask              answer a question: SQL (from the model, or from an approved pair by
                    the recall engine), its assumptions and its result — or why there is
                    no answer; exit code 1 if it abstained or failed
@@ -73,6 +74,8 @@ Options:
   --               ends the options: what follows is SQL even if it starts with -
                    (askdata run --project . -- "-- a comment\nselect 1")
   --no-database    index files only, without opening the database (index)
+  --no-cache       neither read nor write the index cache (index); the cache lives in
+                   $ASKDATA_CACHE_DIR, else $XDG_CACHE_HOME/askdata, else ~/.cache/askdata
   --engine E       auto (default: the model if Ollama has it, else recall), ollama, recall
   --batch FILE     questions as JSON lines {"id", "question"} ('-' reads stdin)
   --host URL       Ollama's address (default: $OLLAMA_HOST, else http://127.0.0.1:11434)
@@ -103,6 +106,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         file: { type: 'string' },
         as: { type: 'string' },
         'no-database': { type: 'boolean', default: false },
+        'no-cache': { type: 'boolean', default: false },
         engine: { type: 'string' },
         batch: { type: 'string' },
         host: { type: 'string' },
@@ -207,7 +211,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return 0;
     }
     if (group === 'index') {
-      const report = await indexReport(project, !values['no-database']);
+      const report = await indexReport(project, !values['no-database'], !values['no-cache']);
       out(values.json ? `${JSON.stringify(report.json, null, 2)}\n` : report.text);
       return 0;
     }

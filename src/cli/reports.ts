@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import { openProjectEngine } from '../adapters/projectDatabase';
 import { projectAccess } from '../adapters/projectPolicies';
+import { indexCacheFile } from '../adapters/indexCache';
 import { indexFolder } from '../adapters/workspaceFiles';
 import { ExecutionError } from '../core/execution/errors';
 import type { ResultColumn, ResultRow } from '../core/execution/result';
@@ -103,9 +104,9 @@ export function formatTable(report: RunReport): string {
 }
 
 /** `askdata index`: what the workspace index holds, in the shape the issue promised. */
-export async function indexReport(project: string, withDatabase: boolean) {
+export async function indexReport(project: string, withDatabase: boolean, useCache = true) {
   const started = performance.now();
-  const { files, databaseProblems } = await indexFolder(project, withDatabase ? async (root) => (await openProjectEngine(root)).engine : undefined);
+  const { files, databaseProblems, cache } = await indexFolder(project, withDatabase ? async (root) => (await openProjectEngine(root)).engine : undefined, useCache ? { cacheFile: indexCacheFile(project) } : {});
   const index = files.indexer.build();
   const ms = Math.round(performance.now() - started);
   const own = index.relations.filter((r) => !r.package);
@@ -123,15 +124,17 @@ export async function indexReport(project: string, withDatabase: boolean) {
     columns: columns.length,
     documentedColumns: columns.filter((c) => c.description).length,
     refs: index.refs,
+    unrendered: index.unrendered,
     joinEdges: index.joins.length,
-    warnings: [...index.warnings, ...databaseProblems.map((p) => ({ file: p.project, line: 0, message: `database not read: ${p.message}` }))],
+    warnings: [...index.warnings, ...databaseProblems.map((p) => ({ file: p.project, line: 0, kind: 'database' as const, message: `database not read: ${p.message}` }))],
     source: index.projects.some((p) => !p.package && p.source === 'manifest') ? ('manifest' as const) : ('files' as const),
+    cache,
     ms,
   };
   const text = [
-    `${json.projects} project(s)${json.packages.length ? ` + packages ${json.packages.join(', ')}` : ''}, from ${json.source}, in ${ms} ms`,
+    `${json.projects} project(s)${json.packages.length ? ` + packages ${json.packages.join(', ')}` : ''}, from ${json.source}${cache.used ? ' (cache)' : ''}, in ${ms} ms`,
     `${json.models} models, ${json.sources} sources, ${json.seeds} seeds, ${json.snapshots} snapshots, ${json.tables} other tables, ${json.queries} other SQL files`,
-    `${json.columns} columns (${json.documentedColumns} documented), refs ${json.refs.resolved} resolved / ${json.refs.unresolved} unresolved, ${json.joinEdges} join paths`,
+    `${json.columns} columns (${json.documentedColumns} documented), refs ${json.refs.resolved} resolved / ${json.refs.unresolved} unresolved, ${json.joinEdges} join paths${json.unrendered ? `, ${json.unrendered} places left unrendered (see the warnings)` : ''}`,
     ...index.joins.slice(0, 8).map((j) => `  join ${j.left}.${j.leftColumn} = ${j.right}.${j.rightColumn}  (×${j.count})`),
     ...json.warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''}: warning: ${w.message}`),
     '',
