@@ -48,6 +48,7 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       guard: (sql) => engine.guard(sql),
       run: (sql, o) => engine.run(sql, o),
       fingerprint: (sql, o) => engine.fingerprint(sql, o),
+      check: (sql, a) => engine.check(sql, a),
       catalog: () => engine.catalog(),
       close: () => undefined,
     };
