@@ -2,7 +2,6 @@ import { GroundingContext, visibleRelations, type GroundingOptions } from '../gr
 import type { IndexedRelation, JoinEdge } from '../index/workspaceIndex';
 import type { Pair } from '../pairs/pairStore';
 import { RecallEngine, type ApprovedPair } from '../recall/recall';
-import { referencedRelations } from '../sql/relations';
 
 /**
  * The approved pairs, recall engine and grounding of one project, built once and reused for every
@@ -16,6 +15,12 @@ export interface AskContextInput extends GroundingOptions {
   /** The database the project answers from, absolute; pairs naming another one are left out. */
   database?: string;
   resolve?: (projectRoot: string, file: string) => string;
+  /**
+   * The approved pairs (by id) the asker may see, decided on DuckDB's or SQLite's own parse of
+   * each pair's SQL under the asker's policies (adapters/pairAccess). Required for an asker whom
+   * policies restrict: without it they are given no pairs at all.
+   */
+  visiblePairs?: ReadonlySet<string>;
 }
 
 export function approvedPairsOf(input: Pick<AskContextInput, 'projectRoot' | 'pairs' | 'database' | 'resolve'>): ApprovedPair[] {
@@ -29,8 +34,8 @@ export function approvedPairsOf(input: Pick<AskContextInput, 'projectRoot' | 'pa
 export function buildAskContext(input: AskContextInput): GroundingContext {
   const approved = approvedPairsOf(input);
   const access = input.access;
-  // Pairs reading a table the asker may not read are neither answers nor examples for them.
-  const pairs = access && !access.unrestricted ? approved.filter((p) => !referencedRelations(p.sql).some((t) => access.table(t).denied)) : approved;
-  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access).relations, input.dialect);
+  // Pairs whose SQL reads what the asker may not read are neither answers nor examples for them.
+  const pairs = access && !access.unrestricted ? approved.filter((p) => input.visiblePairs?.has(p.id) ?? false) : approved;
+  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access, input.askerValues).relations, input.dialect);
   return new GroundingContext(input.relations, input.joins, recall, input);
 }
