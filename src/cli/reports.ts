@@ -2,22 +2,47 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import { openProjectEngine } from '../adapters/projectDatabase';
-import { projectAccess } from '../adapters/projectPolicies';
+import { promises as fs } from 'node:fs';
+import { pairsVisibleTo } from '../adapters/askerView';
+import { projectAccess, readProjectPolicies } from '../adapters/projectPolicies';
+import { visibleRelations } from '../core/grounding/grounding';
+import { policyWarningsWithLines } from '../core/policies/access';
 import { indexFolder } from '../adapters/workspaceFiles';
 import { ExecutionError } from '../core/execution/errors';
 import type { ResultColumn, ResultRow } from '../core/execution/result';
-import type { PairStore } from '../core/pairs/pairStore';
+import type { Pair, PairStore } from '../core/pairs/pairStore';
 
-export function pairsListReport(store: PairStore, project: string, status?: string) {
-  const pairs = store.pairs.filter((p) => !status || p.status === status);
+/**
+ * The pairs an asker may be shown, by id, or undefined when policies do not restrict them. Each
+ * pair's SQL is checked by the database's own parser and binder under their policies, so this
+ * needs the database.
+ */
+export async function pairsVisibleToAsker(project: string, pairs: readonly Pair[], asker: string | undefined): Promise<ReadonlySet<string> | undefined> {
+  const access = await projectAccess(project, asker);
+  if (access.unrestricted) return undefined;
+  const { engine } = await openProjectEngine(project, access);
+  try {
+    const catalog = await engine.catalog();
+    const relations = [...new Set(catalog.map((c) => c.table))].map((table) => ({ key: table, kind: 'table' as const, name: table, from: 'database' as const, columns: catalog.filter((c) => c.table === table).map((c) => ({ name: c.column, type: c.type })) }));
+    return await pairsVisibleTo(engine, access, pairs.map((p) => ({ id: p.id, sql: p.sql, question: p.question })), visibleRelations(relations, access).hiddenNames);
+  } finally {
+    engine.close();
+  }
+}
+
+export function pairsListReport(store: PairStore, project: string, status?: string, visible?: ReadonlySet<string>) {
+  const shown = visible ? store.pairs.filter((p) => visible.has(p.id)) : store.pairs;
+  const pairs = shown.filter((p) => !status || p.status === status);
   const rel = (file: string) => path.relative(project, file);
   const json = {
     project,
     counts: {
-      approved: store.pairs.filter((p) => p.status === 'approved').length,
-      pending: store.pairs.filter((p) => p.status === 'pending').length,
-      rejected: store.pairs.filter((p) => p.status === 'rejected').length,
+      approved: shown.filter((p) => p.status === 'approved').length,
+      pending: shown.filter((p) => p.status === 'pending').length,
+      rejected: shown.filter((p) => p.status === 'rejected').length,
       invalid: store.invalid.length,
+      /** Pairs whose SQL reads what the asker's access policies hide: counted, never shown. */
+      hidden: store.pairs.length - shown.length,
     },
     pairs: pairs.map((p) => ({
       id: p.id,
@@ -33,18 +58,31 @@ export function pairsListReport(store: PairStore, project: string, status?: stri
   };
   const lines = pairs.map((p) => `${p.status.padEnd(8)}  ${p.question}${p.tables.length ? `  [${p.tables.join(', ')}]` : ''}`);
   const c = json.counts;
-  lines.push('', `${c.approved} approved, ${c.pending} pending, ${c.rejected} rejected${c.invalid ? `, ${c.invalid} invalid (run \`askdata pairs validate\`)` : ''}`);
+  lines.push('', `${c.approved} approved, ${c.pending} pending, ${c.rejected} rejected${c.invalid ? `, ${c.invalid} invalid (run \`askdata pairs validate\`)` : ''}${c.hidden ? `; ${c.hidden} not shown: their SQL reads what your access policies hide` : ''}`);
   return { json, text: `${lines.join('\n')}\n` };
 }
 
-export function validationReport(store: PairStore, project: string) {
-  const problems = store.invalid.flatMap((f) => f.problems.map((p) => ({ file: path.relative(project, f.path), ...p })));
+/** Warnings about askdata/policies.yml for `pairs validate` (an invalid file is an error there). */
+export async function policyProblems(project: string): Promise<{ warnings: Array<{ file: string; line: number; message: string }>; errors: Array<{ file: string; line: number; column: number; message: string }> }> {
+  const file = path.join('askdata', 'policies.yml');
+  try {
+    const policy = await readProjectPolicies(project);
+    return { warnings: policyWarningsWithLines(await fs.readFile(path.join(project, file), 'utf8').catch(() => ''), policy).map((w) => ({ file, ...w })), errors: [] };
+  } catch (e) {
+    const m = /^askdata\/policies\.yml:(\d+):(\d+): (.*)$/s.exec((e as Error).message);
+    return { warnings: [], errors: [{ file, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? (e as Error).message }] };
+  }
+}
+
+export function validationReport(store: PairStore, project: string, policies: Awaited<ReturnType<typeof policyProblems>> = { warnings: [], errors: [] }) {
+  const problems = [...store.invalid.flatMap((f) => f.problems.map((p) => ({ file: path.relative(project, f.path), ...p }))), ...policies.errors];
   const ok = problems.length === 0;
   const total = store.pairs.length + store.invalid.length;
   const text = ok
     ? `${total} pair file${total === 1 ? '' : 's'} valid\n`
-    : `${problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n')}\n${store.invalid.length} of ${total} pair files invalid\n`;
-  return { ok, json: { ok, files: total, invalid: store.invalid.length, problems }, text };
+    : `${problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n')}\n${store.invalid.length} of ${total} pair files invalid${policies.errors.length ? '; askdata/policies.yml invalid' : ''}\n`;
+  const warnings = policies.warnings.map((w) => `${w.file}:${w.line}: warning: ${w.message}`).join('\n');
+  return { ok, json: { ok, files: total, invalid: store.invalid.length, problems, warnings: policies.warnings }, text: ok || !warnings ? text : `${text}${warnings}\n`, warnings: warnings ? `${warnings}\n` : '' };
 }
 
 export interface RunReport {
