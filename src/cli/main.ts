@@ -18,7 +18,7 @@ Usage:
   askdata pairs list --project DIR [--status pending|approved|rejected] [--as EMAIL] [--json]
   askdata pairs validate --project DIR [--json]
   askdata run --project DIR [--as EMAIL] [--limit N] [--json] "SQL"
-  askdata index --project DIR [--no-database] [--json]
+  askdata index --project DIR [--no-database] [--as EMAIL] [--json]
   askdata ask --project DIR [--engine auto|ollama|recall] [--as EMAIL] [--json] "QUESTION"
   askdata ask --project DIR [--engine …] --batch FILE      (JSON lines {"id","question"} in, one JSON line out each)
   askdata context --project DIR [--as EMAIL] [--json] "QUESTION"
@@ -45,8 +45,8 @@ Commands:
   index            index the folder as the model will see it: dbt projects and packages,
                    SQL files, docs, dbt artifacts and the live database; warnings name
                    file:line for anything that could not be read. It prints counts, join
-                   paths of the project's own files and warnings, no rows and no values, so
-                   it applies no access policy (whoever runs it can read those files)
+                   paths and warnings, never rows or values; under the asker's access
+                   policies it names only relations they may read (the rest is counted)
   ask              answer a question: SQL (from the model, or from an approved pair by
                    the recall engine), its assumptions and its result — or why there is
                    no answer; exit code 1 if it abstained or failed
@@ -74,7 +74,7 @@ Commands:
 Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
   --as EMAIL       whose access policies apply (default: git's user.email): run, ask,
-                   context and pairs list show only what they may see; test, train, eval,
+                   context, pairs list and index show only what they may see; test, train, eval,
                    augment and train export/import-adapter refuse an asker they restrict
   --limit N        rows in the first page (run; default 100)
   --no-database    index files only, without opening the database (index)
@@ -212,7 +212,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return 0;
     }
     if (group === 'index') {
-      const report = await indexReport(project, !values['no-database']);
+      const report = await indexReport(project, !values['no-database'], await asker());
       out(values.json ? `${JSON.stringify(report.json, null, 2)}\n` : report.text);
       return 0;
     }

@@ -5,7 +5,7 @@ import { openProjectEngine } from '../adapters/projectDatabase';
 import { promises as fs } from 'node:fs';
 import { pairsVisibleTo } from '../adapters/askerView';
 import { projectAccess, readProjectPolicies } from '../adapters/projectPolicies';
-import { visibleRelations } from '../core/grounding/grounding';
+import { namesAny, visibleRelations } from '../core/grounding/grounding';
 import { policyWarningsWithLines } from '../core/policies/access';
 import { indexFolder } from '../adapters/workspaceFiles';
 import { ExecutionError } from '../core/execution/errors';
@@ -140,11 +140,20 @@ export function formatTable(report: RunReport): string {
   return `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.map(line).join('\n')}${cells.length ? '\n' : ''}\n${shown} · ${report.ms} ms · ${report.fingerprint}\n`;
 }
 
-/** `askdata index`: what the workspace index holds, in the shape the issue promised. */
-export async function indexReport(project: string, withDatabase: boolean) {
+/**
+ * `askdata index`: what the workspace index holds, in the shape the issue promised. It prints
+ * counts, not rows or values; for an asker whom policies restrict, the join paths and warnings it
+ * names are only those about relations they may read (the others are counted).
+ */
+export async function indexReport(project: string, withDatabase: boolean, asker?: string) {
   const started = performance.now();
+  const access = await projectAccess(project, asker);
   const { files, databaseProblems } = await indexFolder(project, withDatabase ? async (root) => (await openProjectEngine(root)).engine : undefined);
   const index = files.indexer.build();
+  const hidden = visibleRelations(index.relations, access).hiddenNames;
+  const shownJoins = index.joins.filter((j) => !namesAny(`${j.left}.${j.leftColumn} ${j.right}.${j.rightColumn}`, hidden));
+  const warnings = [...index.warnings, ...databaseProblems.map((p) => ({ file: p.project, line: 0, message: `database not read: ${p.message}` }))];
+  const shownWarnings = warnings.filter((w) => !namesAny(`${w.file} ${w.message}`, hidden));
   const ms = Math.round(performance.now() - started);
   const own = index.relations.filter((r) => !r.package);
   const count = (kind: string) => own.filter((r) => r.kind === kind).length;
@@ -162,7 +171,9 @@ export async function indexReport(project: string, withDatabase: boolean) {
     documentedColumns: columns.filter((c) => c.description).length,
     refs: index.refs,
     joinEdges: index.joins.length,
-    warnings: [...index.warnings, ...databaseProblems.map((p) => ({ file: p.project, line: 0, message: `database not read: ${p.message}` }))],
+    warnings: shownWarnings,
+    /** Join paths and warnings about relations the asker's access policies hide: counted, not shown. */
+    hidden: { joinEdges: index.joins.length - shownJoins.length, warnings: warnings.length - shownWarnings.length },
     source: index.projects.some((p) => !p.package && p.source === 'manifest') ? ('manifest' as const) : ('files' as const),
     ms,
   };
@@ -170,8 +181,9 @@ export async function indexReport(project: string, withDatabase: boolean) {
     `${json.projects} project(s)${json.packages.length ? ` + packages ${json.packages.join(', ')}` : ''}, from ${json.source}, in ${ms} ms`,
     `${json.models} models, ${json.sources} sources, ${json.seeds} seeds, ${json.snapshots} snapshots, ${json.tables} other tables, ${json.queries} other SQL files`,
     `${json.columns} columns (${json.documentedColumns} documented), refs ${json.refs.resolved} resolved / ${json.refs.unresolved} unresolved, ${json.joinEdges} join paths`,
-    ...index.joins.slice(0, 8).map((j) => `  join ${j.left}.${j.leftColumn} = ${j.right}.${j.rightColumn}  (×${j.count})`),
+    ...shownJoins.slice(0, 8).map((j) => `  join ${j.left}.${j.leftColumn} = ${j.right}.${j.rightColumn}  (×${j.count})`),
     ...json.warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''}: warning: ${w.message}`),
+    ...(json.hidden.joinEdges || json.hidden.warnings ? [`(${json.hidden.joinEdges} join paths and ${json.hidden.warnings} warnings about relations your access policies hide are not shown)`] : []),
     '',
   ].join('\n');
   return { json, text, index };

@@ -185,6 +185,25 @@ const CLASSES: Record<string, Attack[]> = {
     { sql: 'select count(*) from customers where exists (select 1 from information_schema.columns)' },
     { sql: 'select * from customers, lateral (select * from pg_tables) t limit 1' },
   ],
+  'found: result column names built from the rewrite (its filters, qualified names, marker)': [
+    { sql: 'select (select count(*) from orders)' },
+    { sql: 'select exists(select 1 from orders)' },
+    { sql: 'select (select max(country) from customers)' },
+    { sql: 'select 1 in (select order_id from order_items)' },
+    { sql: 'select array(select customer_id from customers order by customer_id limit 3)' },
+    { sql: 'select (select count(*) from customers) + 1' },
+    { sql: 'select coalesce((select min(order_id) from orders), 0)' },
+    { sql: 'select (from orders select count(*))' },
+    { sql: 'select alias((select count(*) from orders))' },
+    { sql: 'select typeof((select count(*) from orders))' },
+    { sql: 'select (select count(*) from orders o where o.customer_id = c.customer_id) from customers c order by c.customer_id limit 5' },
+    { sql: 'select count(*) filter (where customer_id in (select customer_id from orders)) from customers' },
+    { sql: 'select case when exists(select 1 from customers) then 1 end' },
+    { sql: 'select * from (select (select count(*) from orders))' },
+    { sql: 'select to_json((select list(country order by country) from customers))' },
+    { sql: 'select (select count(*) from products) + (select count(*) from orders)' },
+    { sql: 'select (select count(*) from order_items i where i.order_id = o.order_id) from orders o order by o.order_id limit 3' },
+  ],
   'found: other shapes of reading a protected table': [
     { sql: 'select c from customers c' },
     { sql: 'select to_json(c) from customers c' },
@@ -215,6 +234,9 @@ const LEGITIMATE: Record<Asker, Attack[]> = {
     { sql: 'select * exclude (email) from customers', truth: 'select * from customers' },
     { sql: 'select * exclude (email, country) from customers', truth: 'select * exclude (country) from customers' },
     { sql: 'select c.* exclude (c.email) from customers c', truth: 'select c.* from customers c' },
+    { sql: 'select columns(* exclude (email)) from customers', truth: 'select columns(*) from customers' },
+    { sql: 'select max(columns(* exclude (email, customer_name))) from customers', truth: 'select max(columns(* exclude (customer_name))) from customers' },
+    { sql: 'select * exclude "email" from customers', truth: 'select * from customers' },
     { sql: 'select * from customers' },
     { sql: 'select count(*) from marketing_daily' },
   ],
@@ -548,7 +570,6 @@ describe('access policies against an attacker (judged by content against each as
 
     it('8. every command either applies the asker\'s policy or says in --help that it shows no data, and refuses what it cannot filter', async () => {
       const help = (await cli(['--help'])).out;
-      assert.match(help, /index[\s\S]*?applies no access policy/);
       assert.match(help, /pairs validate[\s\S]*?applies no access policy/);
       const out = path.join(shop, 'lora-out');
       const commands: string[][] = [
@@ -556,7 +577,7 @@ describe('access policies against an attacker (judged by content against each as
         ['eval', '--engine', 'recall'], ['eval', '--engine', 'recall', '--json'], ['train', 'export', '--out', out], ['train', 'export', '--out', out, '--json'],
         ['train'], ['augment'], ['run', 'select count(*) from customers'], ['run', '--json', 'select * from customers limit 3'],
         ['context', 'Which countries do our customers come from?'], ['ask', '--engine', 'recall', 'Customers by country'],
-        ['index', '--json'], ['pairs', 'validate'],
+        ['index', '--json'], ['index'], ['pairs', 'validate'],
       ];
       const leaks: string[] = [];
       for (const a of RESTRICTED) {

@@ -214,13 +214,15 @@ export function dropExcluded(sql: string, stars: ReadonlyArray<Record<string, un
 /** The byte range of `EXCLUDE …` after the `*` at `at`, and what to put there instead. */
 function excludeClauseEdit(bytes: Buffer, at: number, names: ReadonlySet<string>): { start: number; end: number; text: string } | undefined {
   const lexer = new Lexer(bytes, at);
-  // [qualifier .]* *
+  // [COLUMNS (] [qualifier .]* *
+  let previous: Token | undefined;
   for (;;) {
     const t = lexer.next();
     if (!t) return undefined;
     if (t.kind === 'punct' && t.text === '*') break;
-    if (t.kind === 'name' || (t.kind === 'punct' && t.text === '.')) continue;
-    return undefined;
+    const columnsCall = t.kind === 'punct' && t.text === '(' && previous?.kind === 'name' && asciiLower(previous.value) === 'columns';
+    if (!columnsCall && t.kind !== 'name' && !(t.kind === 'punct' && t.text === '.')) return undefined;
+    previous = t;
   }
   const keyword = lexer.next();
   if (!keyword || keyword.kind !== 'name' || asciiLower(keyword.text) !== 'exclude') return undefined;
