@@ -248,8 +248,9 @@ export class SqliteEngine implements Engine {
 }
 
 /**
- * Removes from the private copy what the asker may not read. Triggers and SQLite's statistics
- * tables go first (a DELETE could fire a trigger; sqlite_stat1 counts every row). Then every
+ * Removes from the private copy what the asker may not read. Triggers, SQLite's statistics tables
+ * and AUTOINCREMENT counters go first (a DELETE could fire a trigger; sqlite_stat1 and
+ * sqlite_sequence count every row). Then every
  * restricted relation is copied as the asker may see it — visible columns, permitted rows, all
  * filters evaluated on the original data — into a temporary table, the originals and everything
  * denied are dropped, and the copies take their names. Fresh copies also number their rows anew,
@@ -260,6 +261,8 @@ function restrict(db: Database, access: AccessDecision, removed: Map<string, Exe
   db.run('PRAGMA foreign_keys = OFF');
   for (const [name] of db.exec("SELECT name FROM sqlite_master WHERE type = 'trigger'")[0]?.values ?? []) db.run(`DROP TRIGGER ${quoteIdent(String(name))}`);
   for (const [name] of db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sqlite_stat%'")[0]?.values ?? []) db.run(`DROP TABLE ${quoteIdent(String(name))}`);
+  // AUTOINCREMENT's counters name tables and count their rows, hidden ones included.
+  if (db.exec("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").length) db.run('DELETE FROM sqlite_sequence');
   const relations = (db.exec("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'")[0]?.values ?? [])
     .map(([name, type]) => ({ name: String(name), kind: String(type).toUpperCase() as 'TABLE' | 'VIEW', rule: access.table(String(name)) }));
   const columnsOf = (name: string) => (db.exec(`SELECT name FROM pragma_table_info(${quoteLiteral(name)})`)[0]?.values ?? []).map((v) => String(v[0]));

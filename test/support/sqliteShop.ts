@@ -7,7 +7,8 @@ import initSqlJs, { type Database } from 'sql.js';
  * The sample shop as a SQLite database, for the SQLite engine's policies: the first 2,000
  * customers with their orders and order lines, all products and marketing days, the raw customer
  * seed, a staging view over it, a view counting customers by country, an audit table a trigger
- * writes on delete, and SQLite's statistics (ANALYZE). Copied from the DuckDB sample as built.
+ * writes on delete, notes with an AUTOINCREMENT key (sqlite_sequence), and SQLite's statistics
+ * (ANALYZE). Copied from the DuckDB sample as built.
  */
 export async function writeSqliteShop(duckdbFile: string, file: string): Promise<string> {
   const duck = await DuckDBInstance.create(duckdbFile, { access_mode: 'READ_ONLY' });
@@ -36,6 +37,8 @@ export async function writeSqliteShop(duckdbFile: string, file: string): Promise
       CREATE VIEW stg_customers AS SELECT customer_id, first_name || ' ' || last_name AS customer_name, lower(email) AS email, country FROM raw_customers;
       CREATE VIEW customer_countries AS SELECT country, count(*) AS customers FROM customers GROUP BY country;
       CREATE TABLE customer_audit (customer_id INTEGER, country TEXT, customer_name TEXT);
+      CREATE TABLE customer_notes (note_id INTEGER PRIMARY KEY AUTOINCREMENT, customer_id INTEGER, note TEXT);
+      INSERT INTO customer_notes (customer_id, note) SELECT customer_id, 'called ' || customer_name FROM customers;
       CREATE TRIGGER keep_deleted AFTER DELETE ON customers BEGIN INSERT INTO customer_audit VALUES (old.customer_id, old.country, old.customer_name); END;
       CREATE INDEX customers_country ON customers (country);
       ANALYZE;

@@ -41,7 +41,7 @@ const ASKED: readonly Asker[] = ['sam', 'lena', 'tom', 'nora'];
 function permitted(asker: Asker): string[] {
   const drop = (...names: string[]) => names.map((n) => (n.startsWith('v:') ? `DROP VIEW ${n.slice(2)}` : `DROP TABLE ${n}`));
   const rebuild = (name: string, select: string) => [`CREATE TABLE keep_${name} AS ${select}`, `DROP ${name === 'customer_countries' ? 'VIEW' : 'TABLE'} ${name}`, `ALTER TABLE keep_${name} RENAME TO ${name}`];
-  const stats = ['DROP TABLE sqlite_stat1', 'DROP TRIGGER keep_deleted'];
+  const stats = ['DROP TABLE sqlite_stat1', 'DROP TRIGGER keep_deleted', 'DROP TABLE customer_notes', 'DELETE FROM sqlite_sequence'];
   const country = (c: string) => [
     ...stats,
     // Views first, while what they read is whole: customer_countries is a relation of its own.
@@ -68,10 +68,10 @@ function permitted(asker: Asker): string[] {
 }
 
 const HIDDEN_NAMES: Record<string, string[]> = {
-  sam: ['raw_customers', 'stg_customers', 'customer_audit', 'customers.email', 'first_name', 'last_name'],
-  lena: ['raw_customers', 'stg_customers', 'marketing_daily', 'first_name', 'last_name', 'attributed_revenue'],
-  tom: ['raw_customers', 'stg_customers', 'marketing_daily', 'first_name', 'last_name', 'attributed_revenue'],
-  nora: ['raw_customers', 'stg_customers', 'marketing_daily', 'first_name', 'last_name'],
+  sam: ['raw_customers', 'stg_customers', 'customer_audit', 'customer_notes', 'customers.email', 'first_name', 'last_name'],
+  lena: ['raw_customers', 'stg_customers', 'marketing_daily', 'customer_notes', 'first_name', 'last_name', 'attributed_revenue'],
+  tom: ['raw_customers', 'stg_customers', 'marketing_daily', 'customer_notes', 'first_name', 'last_name', 'attributed_revenue'],
+  nora: ['raw_customers', 'stg_customers', 'marketing_daily', 'customer_notes', 'first_name', 'last_name'],
 };
 
 const K = '\u212A';
@@ -108,6 +108,7 @@ const CLASSES: Record<string, string[]> = {
     "select * from customers indexed by customers_country where country = 'FR'", "select count(*) from customers indexed by customers_country where country > ''",
     'select max(rowid) from customers', 'select max(_rowid_) from orders', 'select max(oid) from order_items', "select * from pragma_table_xinfo('customers')",
     'select count(*) from customers not indexed',
+    'select * from sqlite_sequence', "select seq from sqlite_sequence where name = 'customer_notes'", 'select count(*) from sqlite_sequence',
   ],
   'S5. errors and suggestions': [
     'select * from raw_customer', 'select * from stg_customer', 'select emai from customers', 'select email from customers', 'select first_name from customers',
