@@ -148,6 +148,10 @@ const CLASSES: Record<string, Attack[]> = {
     { sql: 'select spend from marketing_daily' },
     { sql: 'select * from raw_payments where paymnt_status = 1' },
     { sql: 'select lower(emal) from customers' },
+    { sql: 'select marketing_daily.spend from customers' },
+    { sql: 'select raw_customers.email from customers' },
+    { sql: 'select stg_orders.order_id from orders' },
+    { sql: 'select main.customers.country from main.customers' },
   ],
   'found: runtime errors that quote values': [
     { sql: 'select cast(customer_name as int) from customers' },

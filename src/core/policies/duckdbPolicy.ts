@@ -498,7 +498,11 @@ export function bindErrorFor(bind: { type: string; subtype: string; message: str
     const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
     return new ExecutionError('unknown-column', `There is no column of that name here that you may see.${hint}`, `unknown column${hint}`, suggestions);
   }
-  const line = withoutCatalogHints(bind.message);
+  if (/Referenced table .* not found/i.test(bind.message)) {
+    return new ExecutionError('unknown-table', 'The query qualifies a column with a table name its FROM clause does not have (under access policies, a column is qualified by the table name or alias alone).', 'unknown table in a column reference');
+  }
+  // Whatever else DuckDB says, a name it quotes is the query's own text or the rewrite's: withheld.
+  const line = withoutCatalogHints(bind.message).replace(/"[^"]*"/g, '"…"');
   return new ExecutionError(bind.type === 'parser' ? 'syntax' : 'runtime', line, line);
 }
 
