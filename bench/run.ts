@@ -147,22 +147,25 @@ async function benchEngine(): Promise<Result[]> {
       cursor.close();
       return cursor.first.rows;
     };
+    /** Medians of 7 runs of each, interleaved so that both see the same machine. */
+    const sideBySide = async (sql: string, direct: () => Promise<unknown>, viaEngine: () => Promise<unknown>) => {
+      const d: number[] = [];
+      const e: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        let t = performance.now();
+        await direct();
+        d.push(performance.now() - t);
+        t = performance.now();
+        await viaEngine();
+        e.push(performance.now() - t);
+      }
+      return { sql, directMs: median(d), engineMs: median(e) };
+    };
     const perQuery: Array<{ sql: string; directMs: number; engineMs: number }> = [];
     for (const sql of queries) {
       await runDirect(sql);
       await runEngine(sql);
-      const d: number[] = [];
-      const e: number[] = [];
-      for (let i = 0; i < 7; i++) {
-        // Interleaved, so that both see the same machine.
-        let t = performance.now();
-        await runDirect(sql);
-        d.push(performance.now() - t);
-        t = performance.now();
-        await runEngine(sql);
-        e.push(performance.now() - t);
-      }
-      perQuery.push({ sql, directMs: median(d), engineMs: median(e) });
+      perQuery.push(await sideBySide(sql, () => runDirect(sql), () => runEngine(sql)));
     }
     const eligible = perQuery.filter((q) => q.directMs >= 10);
     const ratio = eligible.reduce((s, q) => s + q.engineMs, 0) / eligible.reduce((s, q) => s + q.directMs, 0);
@@ -196,17 +199,7 @@ async function benchEngine(): Promise<Result[]> {
         return cursor.first.rows;
       };
       if (JSON.stringify(await runRestricted()) !== JSON.stringify(await runDirect(byHand))) throw new Error(`the restricted answer differs from the hand-written one: ${sql}`);
-      const d: number[] = [];
-      const e: number[] = [];
-      for (let i = 0; i < 7; i++) {
-        let t = performance.now();
-        await runDirect(byHand);
-        d.push(performance.now() - t);
-        t = performance.now();
-        await runRestricted();
-        e.push(performance.now() - t);
-      }
-      perRestricted.push({ sql, directMs: median(d), engineMs: median(e) });
+      perRestricted.push(await sideBySide(sql, () => runDirect(byHand), runRestricted));
     }
     const restrictedRatio = perRestricted.reduce((s, q) => s + q.engineMs, 0) / perRestricted.reduce((s, q) => s + q.directMs, 0);
     // Preparing a query for a restricted asker the first time: guard, rewrite and the check on DuckDB's bound plan.
