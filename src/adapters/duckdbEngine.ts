@@ -5,10 +5,10 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBR
 import { checkDuckDbParse, type GuardResult } from '../core/execution/duckdbGuard';
 import { closestNames, ExecutionError } from '../core/execution/errors';
 import { asciiLower, looseFold } from '../core/execution/functionPolicy';
-import { columnKey, isHidden, type AccessDecision } from '../core/policies/access';
+import { columnKey, isHidden, type AccessDecision, type TableAccess } from '../core/policies/access';
 import {
-  bindErrorFor, dropExcluded, filterProbe, planAccess, qualifyFilter, restrictedRelationSql, spliceSubqueries, verifyPlan, visibleNames, withheldRuntimeMessage,
-  type CatalogRelation, type CatalogSnapshot, type TableRewrite,
+  bindErrorFor, dropExcluded, filterProbe, planAccess, qualifyFilter, restrictedRelationSql, verifyPlan, visibleNames, withAccessCtes, withheldRuntimeMessage,
+  type CatalogRelation, type CatalogSnapshot,
 } from '../core/policies/duckdbPolicy';
 import { fingerprintCursor, type ResultFingerprint } from '../core/execution/fingerprint';
 import {
@@ -101,27 +101,28 @@ export class DuckDbEngine implements Engine {
     if (!access || access.unrestricted) return sql;
     const cached = this.prepared.get(access)?.get(sql);
     if (cached) return cached;
-    const { rewritten, marker } = await this.restrict(sql, guard, access);
+    const { rewritten, nonce } = await this.restrict(sql, guard, access);
     const forAsker = this.prepared.get(access) ?? this.prepared.set(access, new Map()).get(access)!;
     if (forAsker.size > 500) forAsker.clear();
     forAsker.set(sql, rewritten);
     if (this.origins.size > 500) this.origins.clear();
-    this.origins.set(rewritten, { original: sql, marker });
+    this.origins.set(rewritten, { original: sql, nonce });
     return rewritten;
   }
 
-  /** The query each rewrite came from, and its marker: what result columns are named after. */
-  private readonly origins = new Map<string, { original: string; marker: string }>();
+  /** The query each rewrite came from, and its nonce (in its CTE names): what result columns are named after. */
+  private readonly origins = new Map<string, { original: string; nonce: string }>();
 
   /**
-   * DuckDB names a column it was given no alias for after its expression, so a subquery's column
-   * would carry the rewrite's text — the policy's filter, the qualified names, the marker. Such a
-   * column is named as it is in the asker's own query, which DuckDB binds (nothing runs) for the
-   * names alone.
+   * DuckDB names a column it was given no alias for after its expression, so a column whose
+   * expression reads a relation through one of Ask Data's random-named CTEs would carry that name.
+   * Such a column is named as it is in the asker's own query, which DuckDB binds (nothing runs)
+   * for the names alone.
    */
   private async originalNames(rewritten: string, names: string[]): Promise<string[]> {
     const origin = this.origins.get(rewritten);
-    if (!origin || !names.some((n) => n.includes(origin.marker))) return names;
+    const ours = origin && `__askdata_${origin.nonce}`;
+    if (!origin || !names.some((n) => n.includes(ours!))) return names;
     let own: string[] | undefined;
     try {
       const statement = await this.setup.prepare(origin.original);
@@ -130,17 +131,23 @@ export class DuckDbEngine implements Engine {
     } catch {
       // The asker's own query does not bind on the full catalog: neutral names, never the rewrite's.
     }
-    return names.map((n, i) => (n.includes(origin.marker) ? own?.[i] ?? `column${i}` : n));
+    return names.map((n, i) => (n.includes(ours!) ? own?.[i] ?? `column${i}` : n));
   }
 
   /** Rewrites under the asker's policies; refuses, with a message naming only what they may see. */
-  private async restrict(sql: string, guard: GuardResult, access: AccessDecision): Promise<{ rewritten: string; marker: string }> {
+  private async restrict(sql: string, guard: GuardResult, access: AccessDecision): Promise<{ rewritten: string; nonce: string }> {
     const snapshot = await this.snapshot();
-    const plan = planAccess(guard, access, snapshot);
-    // New for every query and never shown: no query can carry it to pass as one of Ask Data's subqueries.
+    // New for every query and never shown: no query can carry the marker to pass for one of Ask
+    // Data's CTEs. The random names are another draw, so that learning one says nothing of it.
+    const nonce = randomBytes(16).toString('hex');
     const marker = `askdata-policy:${randomBytes(16).toString('hex')}`;
-    const replacements: Array<{ node: Record<string, unknown>; subquerySql: string }> = [];
-    for (const rewrite of plan.rewrites) replacements.push({ node: rewrite.node, subquerySql: await this.restrictedSql(rewrite, snapshot, marker) });
+    const build = async (text: string, g: GuardResult) => {
+      const plan = planAccess(g, access, snapshot);
+      const bodies = new Map<CatalogRelation, string>();
+      for (const { relation, access: a } of plan.shadowed) bodies.set(relation, await this.restrictedSql(relation, a, marker));
+      return { plan, text: withAccessCtes(text, g, plan, (r) => bodies.get(r)!, nonce) };
+    };
+    let { plan, text: rewritten } = await build(sql, guard);
     const hiddenInQuery = (column: string) => plan.relations.some((r) => isHidden(access.table(r.name), column))
       && !plan.relations.some((r) => !isHidden(access.table(r.name), column) && r.columns.some((c) => columnKey(c) === columnKey(column)));
     const names = () => {
@@ -148,49 +155,43 @@ export class DuckDbEngine implements Engine {
       const own = plan.relations.flatMap((r) => r.columns.filter((c) => !isHidden(access.table(r.name), c)));
       return { relations: all.relations, columns: own.length ? own : all.columns };
     };
-    let rewritten = spliceSubqueries(sql, replacements);
     let dropped = false;
     for (;;) {
       const verdict = verifyPlan(await this.serialize('plan', rewritten), access, marker);
-      if (verdict.ok) return { rewritten, marker };
+      if (verdict.ok) return { rewritten, nonce };
       if ('error' in verdict) throw verdict.error;
       const excluded = /Column "([^"]+)" in EXCLUDE list not found/i.exec(verdict.bind.message)?.[1]?.replace(/^.*\./, '');
       if (excluded && !dropped && hiddenInQuery(excluded)) {
-        // Excluding a hidden column is no change to what the asker sees: leave it out of the list.
+        // Excluding a hidden column is no change to what the asker sees: leave it out of the list,
+        // then parse and rewrite the edited query afresh (its offsets moved).
         const hidden = new Set(guard.stars.flatMap((s) => [...(s.exclude_list as string[]), ...(s.qualified_exclude_list as Array<{ column: string }>).map((q) => q.column)]).filter(hiddenInQuery).map(columnKey));
-        rewritten = await this.respliced(dropExcluded(sql, guard.stars, hidden), access, snapshot, marker);
+        const edited = dropExcluded(sql, guard.stars, hidden);
+        ({ plan, text: rewritten } = await build(edited, await this.guard(edited)));
         dropped = true;
         continue;
       }
+      if (verdict.bind.type === 'parser') throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to a query of this shape (a WITH inside parentheses that enclose the whole query, say), so it was not run. Write it without the outer parentheses.', 'permission denied: cannot apply policies to this query shape');
       throw bindErrorFor(verdict.bind, hiddenInQuery, names());
     }
   }
 
-  /** The query with its EXCLUDE lists edited, parsed again and rewritten afresh (its offsets moved). */
-  private async respliced(sql: string, access: AccessDecision, snapshot: CatalogSnapshot, marker: string): Promise<string> {
-    const guard = await this.guard(sql);
-    const plan = planAccess(guard, access, snapshot);
-    const replacements: Array<{ node: Record<string, unknown>; subquerySql: string }> = [];
-    for (const rewrite of plan.rewrites) replacements.push({ node: rewrite.node, subquerySql: await this.restrictedSql(rewrite, snapshot, marker) });
-    return spliceSubqueries(sql, replacements);
-  }
-
-  /** The subquery standing in for a relation, its row filters bound to real relations; checked once on its own. */
-  private async restrictedSql(rewrite: TableRewrite, snapshot: CatalogSnapshot, marker: string): Promise<string> {
+  /** The SELECT standing in for a relation, its row filters bound to real relations; checked once on its own. */
+  private async restrictedSql(relation: CatalogRelation, access: TableAccess, marker: string): Promise<string> {
+    const snapshot = await this.snapshot();
     const filters: string[] = [];
-    for (const f of rewrite.access.rowFilters) filters.push(await this.qualifiedFilter(rewrite.relation, f.condition, f.policy, snapshot));
-    const probe = restrictedRelationSql(rewrite.relation, rewrite.access, filters, 'askdata-policy:probe');
+    for (const f of access.rowFilters) filters.push(await this.qualifiedFilter(relation, f.condition, f.policy, snapshot));
+    const probe = restrictedRelationSql(relation, access, filters, 'askdata-policy:probe');
     if (!this.standalone.has(probe)) {
-      // Binding on its own proves every name in the filters belongs to the subquery, so none
-      // can bind to a column of the asker's query around it (a LATERAL join would offer them).
+      // Binding on its own proves every name in the filters belongs to the relation or the
+      // relations they name, never to the asker's query.
       const verdict = verifyPlan(await this.serialize('plan', probe), { asker: undefined, groups: [], unrestricted: true, table: () => ({ hiddenColumns: new Map(), rowFilters: [] }) }, 'askdata-policy:probe');
       if (!verdict.ok) {
-        const policies = rewrite.access.rowFilters.map((f) => f.policy).join(', ');
+        const policies = access.rowFilters.map((f) => f.policy).join(', ');
         throw new ExecutionError('permission-denied', `The access policies${policies ? ` (${policies})` : ''} could not be applied to a table this query reads, so it was not run. Ask whoever maintains askdata/policies.yml to check them.`, 'permission denied: policies could not be applied');
       }
       this.standalone.add(probe);
     }
-    return restrictedRelationSql(rewrite.relation, rewrite.access, filters, marker);
+    return restrictedRelationSql(relation, access, filters, marker);
   }
 
   private readonly standalone = new Set<string>();

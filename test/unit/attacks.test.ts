@@ -207,6 +207,13 @@ const CLASSES: Record<string, Attack[]> = {
     { sql: 'select to_json((select list(country order by country) from customers))' },
     { sql: 'select (select count(*) from products) + (select count(*) from orders)' },
     { sql: 'select (select count(*) from order_items i where i.order_id = o.order_id) from orders o order by o.order_id limit 3' },
+    { sql: 'select to_json(t) from (select (select count(*) from orders)) t' },
+    { sql: 'unpivot (select (select count(*) from orders), (select count(*) from order_items)) on columns(*) into name k value v' },
+    { sql: 'select alias(columns(*)) from (select (select count(*) from order_items))' },
+    { sql: "select columns('.*DE.*') from (select (select count(*) from orders))" },
+    { sql: "select columns(c -> c like '%shipping_country%') from (select (select count(*) from order_items))" },
+    { sql: "select columns(c -> c like '%askdata%') from (select (select count(*) from customers))" },
+    { sql: 'select t from (select exists(select 1 from customers where country = \'FR\')) t' },
   ],
   'found: other shapes of reading a protected table': [
     { sql: 'select c from customers c' },

@@ -48,6 +48,10 @@ export interface GuardResult {
   stars: Array<Record<string, unknown>>;
   /** Table references with a time-travel AT clause. */
   timeTravel: boolean;
+  /** Unqualified names the walk took for CTEs in scope (DuckDB's binder has the last word on them). */
+  cteNames: string[];
+  /** The names of the statement's own top-level CTEs, as written. */
+  topCtes: string[];
 }
 
 type Json = { [key: string]: unknown };
@@ -81,9 +85,11 @@ export function checkDuckDbParse(serialized: string, options: GuardOptions, sql 
   if (statements.length > 1) {
     throw new ExecutionError('not-read-only', `Only one statement can run at a time; this has ${statements.length}.`, `not allowed: ${statements.length} statements, send exactly one`);
   }
-  const found: Found = { tables: [], nodes: [], describes: false, functions: [], files: [], stars: [], timeTravel: false };
+  const found: Found = { tables: [], nodes: [], describes: false, functions: [], files: [], stars: [], timeTravel: false, cteNames: [] };
   walkStatement(statements[0], new Set(), found, options);
-  return { tables: found.tables, statement: statements[0], tableNodes: found.nodes, describesTables: found.describes, functions: found.functions, files: found.files, stars: found.stars, timeTravel: found.timeTravel };
+  const top = ((statements[0] as Json).node as Json | undefined)?.cte_map as Json | undefined;
+  const topCtes = Array.isArray(top?.map) ? (top.map as Json[]).map((e) => String(e.key)) : [];
+  return { tables: found.tables, statement: statements[0], tableNodes: found.nodes, describesTables: found.describes, functions: found.functions, files: found.files, stars: found.stars, timeTravel: found.timeTravel, cteNames: found.cteNames, topCtes };
 }
 
 interface Found {
@@ -94,6 +100,7 @@ interface Found {
   files: string[];
   stars: Json[];
   timeTravel: boolean;
+  cteNames: string[];
 }
 
 function walkStatement(statement: unknown, ctes: ReadonlySet<string>, tables: Found, options: GuardOptions): void {
@@ -200,7 +207,10 @@ function checkBaseTable(ref: Json, ctes: ReadonlySet<string>, found: Found, opti
   const table = String(ref.table_name ?? '');
   const schema = String(ref.schema_name ?? '');
   const catalog = String(ref.catalog_name ?? '');
-  if (!schema && !catalog && ctes.has(asciiLower(table))) return;
+  if (!schema && !catalog && ctes.has(asciiLower(table))) {
+    found.cteNames.push(table);
+    return;
+  }
   if (FILE_LIKE.test(table)) {
     // DuckDB reads `FROM 'file.csv'` as a file: the same rule as read_csv().
     checkPath(table, options, 'a file in FROM');

@@ -8,11 +8,15 @@ import { columnKey, isHidden, readsFreely, type AccessDecision, type TableAccess
  *
  * 1. On DuckDB's parse tree: every reference to a relation of the catalog — however it is
  *    aliased, quoted, qualified, nested in subqueries, UNIONs or CTE bodies — is resolved to the
- *    relation DuckDB will read, and replaced by a subquery over that relation's fully qualified
- *    name (`"shop"."main"."customers"`, which no CTE, alias or search path can capture) selecting
- *    only the visible columns of only the permitted rows. Relations a row filter names are
- *    qualified the same way. Each such subquery carries a marker only Ask Data knows (a random
- *    constant, new for every query).
+ *    relation DuckDB will read. Each relation the asker may not read freely gets a CTE of Ask
+ *    Data's, put first in the query's WITH list, that selects only its visible columns of only the
+ *    permitted rows from its fully qualified name (`"shop"."main"."customers"`, which no CTE,
+ *    alias or search path can capture); relations a row filter names are qualified the same way.
+ *    The CTE is named like the relation, so that DuckDB itself binds every unqualified reference
+ *    that means it — however it is spelt — to the CTE, and the query's text, and so the names
+ *    DuckDB gives its columns, stay as the asker wrote them. Qualified references (which a CTE
+ *    cannot capture), and names the query's own top-level CTEs take, use a second CTE of a random
+ *    name instead. Each CTE's filter carries a marker only Ask Data knows (new for every query).
  * 2. On DuckDB's bound plan of the rewritten query (`json_serialize_plan`): the binder — not
  *    Ask Data — says which tables are scanned and which functions are called. Every scan of a
  *    table the asker may not read freely must sit under one of the markers; every function outside
@@ -38,15 +42,22 @@ export interface CatalogSnapshot {
   definedFunctions: ReadonlySet<string>;
 }
 
-/** One table reference to replace: by a restricted subquery, or by a marked view. */
+/** One table reference to a relation that needs Ask Data's CTE (restricted, or a view). */
 export interface TableRewrite {
   node: Record<string, unknown>;
   relation: CatalogRelation;
   access: TableAccess;
+  /** Written with a schema or catalog: no CTE can capture it, so its text is replaced. */
+  qualified: boolean;
 }
 
 export interface AccessPlan {
   rewrites: TableRewrite[];
+  /**
+   * Relations that need a CTE: those of `rewrites`, and those an unqualified name the walk took for
+   * one of the query's own CTEs could mean (DuckDB decides which it binds to).
+   */
+  shadowed: Array<{ relation: CatalogRelation; access: TableAccess }>;
   /** Relations the query reads (resolved), for messages built from what the asker may see. */
   relations: CatalogRelation[];
 }
@@ -79,7 +90,7 @@ export const NO_ACCESS = 'This query reads a table or view that your access poli
  * or column: the asker sees only what they may see.
  */
 export function planAccess(guard: GuardResult, decision: AccessDecision, snapshot: CatalogSnapshot): AccessPlan {
-  if (decision.unrestricted) return { rewrites: [], relations: [] };
+  if (decision.unrestricted) return { rewrites: [], shadowed: [], relations: [] };
   if (guard.describesTables) {
     throw new ExecutionError('permission-denied', 'DESCRIBE, SUMMARIZE and SHOW are not available under access policies: they report on whole tables.', 'permission denied: DESCRIBE/SUMMARIZE/SHOW under access policies');
   }
@@ -90,6 +101,8 @@ export function planAccess(guard: GuardResult, decision: AccessDecision, snapsho
   for (const f of guard.functions) checkCall(f.name, f.schema || f.catalog, f.kind, snapshot);
   const rewrites: TableRewrite[] = [];
   const relations: CatalogRelation[] = [];
+  const shadowed = new Map<CatalogRelation, TableAccess>();
+  const needsCte = (relation: CatalogRelation, access: TableAccess) => !readsFreely(access) || relation.kind === 'view';
   guard.tables.forEach((table, i) => {
     if (SYSTEM_SCHEMAS.has(asciiLower(table.schema)) || asciiLower(table.catalog) === 'system') {
       throw new ExecutionError('permission-denied', 'The system catalog describes every table, including those access policies hide; it is not available to you.', 'permission denied: system catalog');
@@ -102,11 +115,72 @@ export function planAccess(guard: GuardResult, decision: AccessDecision, snapsho
     if (access.denied) throw new ExecutionError('permission-denied', `${NO_ACCESS} (${access.denied}).`, 'permission denied: a table or view this asker may not read');
     if (access.missingAttribute) throw access.missingAttribute;
     relations.push(relation);
-    // Views are replaced even when they are free to read, so that the tables they read are
-    // scanned under a marker and the plan check can tell them from a direct read.
-    if (!readsFreely(access) || relation.kind === 'view') rewrites.push({ node: guard.tableNodes[i]!, relation, access });
+    // Views get a CTE even when they are free to read, so that the tables they read are scanned
+    // under a marker and the plan check can tell them from a direct read.
+    if (needsCte(relation, access)) {
+      rewrites.push({ node: guard.tableNodes[i]!, relation, access, qualified: !!(table.schema || table.catalog) });
+      shadowed.set(relation, access);
+    }
   });
-  return { rewrites, relations };
+  for (const name of guard.cteNames) {
+    const relation = resolveRelation({ catalog: '', schema: '', table: name }, snapshot);
+    if (!relation) continue;
+    const access = decision.table(relation.name);
+    if (!access.denied && !access.missingAttribute && needsCte(relation, access)) shadowed.set(relation, access);
+  }
+  return { rewrites, shadowed: [...shadowed].map(([relation, access]) => ({ relation, access })), relations };
+}
+
+/**
+ * The asker's query with Ask Data's CTEs first in its WITH list (see the top of this file), and
+ * qualified references (and names its own top-level CTEs take) replaced by the random-named ones.
+ * `bodyOf` gives each relation's restricted SELECT.
+ */
+export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes'>, plan: AccessPlan, bodyOf: (relation: CatalogRelation) => string, nonce: string): string {
+  if (plan.shadowed.length === 0) return sql;
+  const taken = new Set(guard.topCtes.map(asciiLower));
+  const definitions: string[] = [];
+  const shadow = new Set<CatalogRelation>();
+  const named = new Set<string>();
+  for (const { relation } of plan.shadowed) {
+    const key = asciiLower(relation.name);
+    if (taken.has(key) || named.has(key)) continue;
+    named.add(key);
+    shadow.add(relation);
+    definitions.push(`${quoteIdent(relation.name)} AS NOT MATERIALIZED (${bodyOf(relation)})`);
+  }
+  const unique = new Map<CatalogRelation, string>();
+  const uniqueName = (relation: CatalogRelation) => {
+    let name = unique.get(relation);
+    if (!name) {
+      unique.set(relation, (name = `__askdata_${nonce}_${unique.size + 1}`));
+      definitions.push(`${quoteIdent(name)} AS NOT MATERIALIZED (${bodyOf(relation)})`);
+    }
+    return name;
+  };
+  const edits = plan.rewrites.filter((r) => r.qualified || !shadow.has(r.relation)).map((r) => ({ node: r.node, text: quoteIdent(uniqueName(r.relation)) }));
+  // Names the query's own CTEs all take, and nothing to replace: the bound plan has the last word.
+  if (definitions.length === 0) return sql;
+  const at = withInsertion(sql, guard.topCtes.length > 0);
+  if (at === undefined) throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to a query of this shape, so it was not run.', 'permission denied: cannot apply policies to this query');
+  const spliced = Buffer.from(spliceAt(sql, edits), 'utf8');
+  // Every edit is after the insertion point (table references come after WITH), so its offset holds.
+  const text = guard.topCtes.length > 0 ? ` ${definitions.join(', ')},` : `WITH ${definitions.join(', ')} `;
+  return Buffer.concat([spliced.subarray(0, at), Buffer.from(text, 'utf8'), spliced.subarray(at)]).toString('utf8');
+}
+
+/**
+ * Where Ask Data's CTEs go, in bytes: after `WITH [RECURSIVE]` when the query has its own
+ * top-level CTEs, else before its first token (which may be an opening parenthesis).
+ */
+function withInsertion(sql: string, hasCtes: boolean): number | undefined {
+  const lexer = new Lexer(Buffer.from(sql, 'utf8'), 0);
+  let t = lexer.next();
+  if (!hasCtes) return t?.start;
+  while (t && t.kind === 'punct' && t.text === '(') t = lexer.next();
+  if (!t || t.kind !== 'name' || asciiLower(t.value) !== 'with') return undefined;
+  const next = lexer.next();
+  return next && next.kind === 'name' && asciiLower(next.value) === 'recursive' ? next.end : t.end;
 }
 
 function checkCall(name: string, qualifier: string, kind: 'scalar' | 'table', snapshot: CatalogSnapshot): void {
@@ -165,15 +239,11 @@ export function filterProbe(relation: CatalogRelation, condition: string): strin
 }
 
 /**
- * Puts each subquery in place of its table reference in the query's own text, at the byte offset
+ * Puts `text` in place of each table reference in the query's own text, at the byte offset
  * DuckDB's parser recorded. Working on the text rather than re-serialising the tree keeps every
  * literal exactly as written (the tree's JSON holds 64-bit numbers JavaScript cannot). A reference
  * without a usable offset fails closed.
  */
-export function spliceSubqueries(sql: string, replacements: ReadonlyArray<{ node: Record<string, unknown>; subquerySql: string }>): string {
-  return spliceAt(sql, replacements.map(({ node, subquerySql }) => ({ node, text: `(${subquerySql})` })));
-}
-
 function spliceAt(sql: string, replacements: ReadonlyArray<{ node: Record<string, unknown>; text: string }>): string {
   const bytes = Buffer.from(sql, 'utf8');
   const edits = replacements.map(({ node, text }) => {
