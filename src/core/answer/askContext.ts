@@ -2,7 +2,6 @@ import { GroundingContext, visibleRelations, type GroundingOptions } from '../gr
 import type { IndexedRelation, JoinEdge } from '../index/workspaceIndex';
 import type { Pair } from '../pairs/pairStore';
 import { RecallEngine, type ApprovedPair, type RejectedPair } from '../recall/recall';
-import { referencedRelations } from '../sql/relations';
 
 /**
  * The approved pairs, recall engine and grounding of one project, built once and reused for every
@@ -16,6 +15,12 @@ export interface AskContextInput extends GroundingOptions {
   /** The database the project answers from, absolute; pairs naming another one are left out. */
   database?: string;
   resolve?: (projectRoot: string, file: string) => string;
+  /**
+   * The approved and rejected pairs (by id) the asker may see, decided on DuckDB's or SQLite's own parse of
+   * each pair's SQL under the asker's policies (adapters/pairAccess). Required for an asker whom
+   * policies restrict: without it they are given no pairs at all.
+   */
+  visiblePairs?: ReadonlySet<string>;
 }
 
 export function approvedPairsOf(input: Pick<AskContextInput, 'projectRoot' | 'pairs' | 'database' | 'resolve'>): ApprovedPair[] {
@@ -33,11 +38,17 @@ export function rejectedPairsOf(input: Pick<AskContextInput, 'projectRoot' | 'pa
   return approvedPairsOf({ ...input, pairs: rejected.map((p) => ({ ...p, status: 'approved' })) }).map((p) => ({ ...p, reason: reasons.get(p.id) }));
 }
 
+/** Every pair an asker may be shown one way or another: approved ones as answers and examples, rejected ones as warnings. */
+export function pairsToCheck(input: Pick<AskContextInput, 'projectRoot' | 'pairs' | 'database' | 'resolve'>): ApprovedPair[] {
+  return [...approvedPairsOf(input), ...rejectedPairsOf(input)];
+}
+
 export function buildAskContext(input: AskContextInput): GroundingContext {
   const access = input.access;
-  // Pairs reading a table the asker may not read are neither answers nor examples for them.
-  const readable = <T extends ApprovedPair>(ps: T[]) => (access && !access.unrestricted ? ps.filter((p) => !referencedRelations(p.sql).some((t) => access.table(t).denied)) : ps);
-  const pairs = readable(approvedPairsOf(input));
-  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access).relations, input.dialect, { rules: input.rules, rejected: readable(rejectedPairsOf(input)) });
+  // Pairs whose SQL reads what the asker may not read are neither answers nor examples for them,
+  // and a rejected one is not quoted to them either.
+  const visible = <T extends ApprovedPair>(ps: T[]) => (access && !access.unrestricted ? ps.filter((p) => input.visiblePairs?.has(p.id) ?? false) : ps);
+  const pairs = visible(approvedPairsOf(input));
+  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access, input.askerValues).relations, input.dialect, { rules: input.rules, rejected: visible(rejectedPairsOf(input)) });
   return new GroundingContext(input.relations, input.joins, recall, input);
 }
