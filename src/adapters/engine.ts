@@ -22,7 +22,7 @@ export interface CatalogColumn {
 
 /** One database, read-only, behind the same interface whatever the engine. */
 export interface Engine {
-  readonly dialect: 'duckdb' | 'sqlite';
+  readonly dialect: 'duckdb' | 'sqlite' | 'postgres';
   /** Checks that `sql` is one read-only query this project may run; throws an ExecutionError if not. */
   guard(sql: string): Promise<Pick<GuardResult, 'tables'>>;
   /** Guards, then runs: the first page at once, more on demand. */

@@ -106,7 +106,8 @@ export type ErrorView = z.infer<typeof errorView>;
 
 /** What the model was shown: the grounding, for "What the model saw". */
 export const groundingView = z.object({
-  dialect: z.enum(['duckdb', 'sqlite']),
+  /** duckdb, sqlite, postgres, or a warehouse's dialect (snowflake, bigquery, …) whose SQL is shown, not run. */
+  dialect: z.string(),
   tables: z.array(z.object({ name: z.string(), score: z.number(), reasons: z.array(z.string()), columns: z.number(), omittedColumns: z.number() })),
   tablesAvailable: z.number(),
   hidden: z.object({ tables: z.number(), columns: z.number() }),

@@ -31,6 +31,7 @@ export function buildAskContext(input: AskContextInput): GroundingContext {
   const access = input.access;
   // Pairs reading a table the asker may not read are neither answers nor examples for them.
   const pairs = access && !access.unrestricted ? approved.filter((p) => !referencedRelations(p.sql).some((t) => access.table(t).denied)) : approved;
-  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access).relations, input.dialect);
+  // Recall only rewrites literals the approved SQL already has; SQLite is the one dialect whose periods it must spell differently.
+  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access).relations, input.dialect === 'sqlite' ? 'sqlite' : 'duckdb');
   return new GroundingContext(input.relations, input.joins, recall, input);
 }
