@@ -185,9 +185,13 @@ function skipBlank(sql: Buffer, at: number): number {
       let depth = 1;
       i += 2;
       while (i < sql.length && depth > 0) {
-        if (sql[i] === 0x2f && sql[i + 1] === 0x2a) (depth++, (i += 2));
-        else if (sql[i] === 0x2a && sql[i + 1] === 0x2f) (depth--, (i += 2));
-        else i++;
+        if (sql[i] === 0x2f && sql[i + 1] === 0x2a) {
+          depth++;
+          i += 2;
+        } else if (sql[i] === 0x2a && sql[i + 1] === 0x2f) {
+          depth--;
+          i += 2;
+        } else i++;
       }
     } else return i;
   }
