@@ -170,12 +170,13 @@ export class PostgresEngine implements Engine {
     });
     const stopper = new Stopper(this.pool, client, timeoutMs, options.signal);
     let finished = false;
-    const finish = async (broken?: boolean) => {
+    // The transaction ends with ROLLBACK however the query ended; a connection that cannot even do that is dropped.
+    const finish = async () => {
       if (finished) return;
       finished = true;
       stopper.dispose();
       try {
-        if (!broken) await client.query('ROLLBACK');
+        await client.query('ROLLBACK');
         client.release();
       } catch {
         client.release(true);
@@ -261,7 +262,7 @@ export class PostgresEngine implements Engine {
           rows = rows.concat(got.rows);
         }
       } catch (e) {
-        await finish(true).catch(() => undefined);
+        await finish();
         throw await this.classify(e as Error, stopper, access);
       }
       if (rows.length > want) lookahead = rows.slice(want);
@@ -288,7 +289,7 @@ export class PostgresEngine implements Engine {
     if (this.catalogCache) return this.catalogCache;
     try {
       const { rows } = await this.pool.query<{ schema: string; table: string; column: string; type: string }>(
-        `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+        `SELECT n.nspname AS "schema", c.relname AS "table", a.attname AS "column", pg_catalog.format_type(a.atttypid, a.atttypmod) AS "type"
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND n.nspname = ANY (pg_catalog.current_schemas(false))

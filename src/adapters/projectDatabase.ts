@@ -24,7 +24,11 @@ export interface ProjectDatabase {
   unavailable?: string;
 }
 
-/** Which dbt target to use, as dbt chooses it: `--target NAME` (or the askData.target setting) wins over the profile's `target:`. */
+/**
+ * Which dbt target to use, as dbt chooses it: `--target NAME` wins over the profile's `target:`.
+ * The CLI's --target and the editor's askData.target setting reach every command as
+ * $ASKDATA_TARGET (read when no target is passed here), ahead of askdata.yml and $DBT_TARGET.
+ */
 export interface DatabaseChoice {
   target?: string;
 }
@@ -117,10 +121,11 @@ export async function findDbtTarget(project: string, settings?: ProjectSettings,
     } catch {
       continue;
     }
-    const target = dbtTargetFrom(profiles, dbtProject.profile, choice.target ?? settings.dbt?.target ?? env.DBT_TARGET);
+    const asked = choice.target ?? env.ASKDATA_TARGET;
+    const target = dbtTargetFrom(profiles, dbtProject.profile, asked ?? settings.dbt?.target ?? env.DBT_TARGET);
     if (!('error' in target)) return target;
     // A target asked for by name that the profile lacks is an error, not a reason to use another.
-    if (choice.target) throw new ExecutionError('database-missing', `${path.join(dir, 'profiles.yml')}: ${target.error}.`, 'no such dbt target');
+    if (asked) throw new ExecutionError('database-missing', `${path.join(dir, 'profiles.yml')}: ${target.error}.`, 'no such dbt target');
   }
   return undefined;
 }

@@ -67,6 +67,8 @@ Commands:
 
 Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
+  --target NAME    the dbt profile's target to use, as dbt's --target (default: the profile's
+                   target:, or dbt: { target } in askdata.yml, or $DBT_TARGET)
   --as EMAIL       whose access policies apply (run; default: git's user.email)
   --limit N        rows in the first page (run; default 100)
   --file FILE      read the SQL to run from FILE (run)
@@ -97,6 +99,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       allowPositionals: true,
       options: {
         project: { type: 'string' },
+        target: { type: 'string' },
         json: { type: 'boolean', default: false },
         status: { type: 'string' },
         limit: { type: 'string' },
@@ -129,6 +132,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return values.help ? 0 : 2;
   }
   const project = path.resolve(values.project ?? '.');
+  // dbt's --target: every command reads the project's database through it (see projectDatabase).
+  if (values.target !== undefined) {
+    if (!/^[\w.-]+$/.test(values.target)) {
+      err(`askdata: --target must name a target of the dbt profile, not ${values.target}\n`);
+      return 2;
+    }
+    process.env.ASKDATA_TARGET = values.target;
+  }
   try {
     const [group, command] = positionals;
     if (group === 'pairs' && (command === 'list' || command === 'validate')) {

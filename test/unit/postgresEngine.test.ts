@@ -1,0 +1,168 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import pg from 'pg';
+import { DuckDbEngine } from '../../src/adapters/duckdbEngine';
+import { PostgresEngine } from '../../src/adapters/postgresEngine';
+import { findProjectDatabase } from '../../src/adapters/projectDatabase';
+import { main } from '../../src/cli/main';
+import { ExecutionError } from '../../src/core/execution/errors';
+import { pgEnv, samplePostgres } from '../support/postgres';
+import { tempDir, writeFiles } from '../support/tempDir';
+
+/** The PostgreSQL engine against a real server: a throwaway cluster holding the sample shop. */
+describe('PostgreSQL engine', function () {
+  this.timeout(120_000);
+  let engine: PostgresEngine;
+  let sample: Awaited<ReturnType<typeof samplePostgres>>;
+  const rows = async (sql: string, options = {}) => {
+    const cursor = await engine.run(sql, { pageSize: 100_000, ...options });
+    cursor.close();
+    return cursor.first;
+  };
+  const refused = async (sql: string, errorClass: string, what?: RegExp) => {
+    await assert.rejects(engine.run(sql), (e: unknown) => {
+      assert.ok(e instanceof ExecutionError, String(e));
+      assert.equal(e.errorClass, errorClass, `${sql}: ${e.message}`);
+      if (what) assert.match(e.message, what);
+      return true;
+    });
+  };
+
+  before(async () => {
+    sample = await samplePostgres();
+    engine = await PostgresEngine.open(sample.connection);
+  });
+  after(() => engine?.close());
+
+  it('renders values exactly: big integers and decimals as text, dates and times as ISO text, arrays as arrays', async () => {
+    const r = await rows(`select 9007199254740993::int8 as big, 1234567890123456789012.345::numeric(30,3) as dec, 7::int4 as i, 1.5::float8 as f,
+      'NaN'::float8 as nan, true as b, date '2024-02-29' as d, timestamp '2024-02-29 13:14:15.5' as ts, timestamptz '2024-02-29 13:14:15+02' as tz,
+      interval '1 day 2 hours' as iv, array[1, 2]::int8[] as bigs, array[1.10, 2]::numeric[] as decs, array['a', null]::text[] as texts, '{"a": 1}'::jsonb as j, null::text as n`);
+    assert.deepEqual(r.columns.map((c) => c.type), ['bigint', 'numeric(30,3)', 'integer', 'double precision', 'double precision', 'boolean', 'date', 'timestamp without time zone', 'timestamp with time zone', 'interval', 'bigint[]', 'numeric[]', 'text[]', 'jsonb', 'text']);
+    assert.deepEqual(r.rows, [['9007199254740993', '1234567890123456789012.345', 7, 1.5, 'NaN', true, '2024-02-29', '2024-02-29 13:14:15.5', '2024-02-29 11:14:15+00', '1 day 02:00:00', ['1', '2'], ['1.10', '2'], ['a', null], '{"a": 1}', null]]);
+  });
+
+  it('gives the same order-independent fingerprint as DuckDB for the same data', async () => {
+    const duck = await DuckDbEngine.open({ database: sample.duckdb, baseDirectory: path.dirname(sample.duckdb) });
+    try {
+      for (const sql of ['select * from customers', 'select * from order_items', 'select * from marketing_daily', 'select country, count(*) as n from customers group by country']) {
+        const [a, b] = [await duck.fingerprint(sql), await engine.fingerprint(sql)];
+        assert.equal(b.rows, a.rows, sql);
+        assert.equal(b.fingerprint, a.fingerprint, sql);
+      }
+    } finally {
+      duck.close();
+    }
+  });
+
+  it('pages through a cursor and stops at the row cap, saying so', async () => {
+    const cursor = await engine.run('select g from generate_series(1, 2500) g', { pageSize: 1000, rowCap: 2000 });
+    assert.equal(cursor.first.rows.length, 1000);
+    assert.equal(cursor.first.hasMore, true);
+    const second = await cursor.next();
+    assert.deepEqual([second.rows[0], second.rows.length, second.rowsSoFar, second.capped, second.hasMore], [[1001], 1000, 2000, true, false]);
+    const exact = await engine.run('select g from generate_series(1, 2000) g', { pageSize: 1000, rowCap: 2000 });
+    const last = await exact.next();
+    assert.deepEqual([last.rowsSoFar, last.capped, last.hasMore], [2000, false, false], 'exactly the cap is not capped');
+    assert.equal((await engine.fingerprint('select g from generate_series(1, 25000) g')).rows, 25000);
+  });
+
+  it('stops a query at its timeout and on cancel, on the server (pg_cancel_backend)', async () => {
+    await assert.rejects(engine.run('select count(*) from generate_series(1, 1000000000)', { timeoutMs: 300 }), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'timeout');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    await assert.rejects(engine.run('select count(*) from generate_series(1, 1000000000)', { signal: controller.signal }), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'cancelled');
+    assert.ok(Date.now() - started < 20_000);
+    // Nothing is left running on the server.
+    const admin = new pg.Client({ ...sample.connection, ssl: false });
+    await admin.connect();
+    const active = await admin.query("select count(*)::int as n from pg_stat_activity where application_name = 'askdata' and state = 'active'");
+    await admin.end();
+    assert.equal(active.rows[0].n, 0);
+  });
+
+  it('maps SQLSTATEs to error classes, with suggestions', async () => {
+    await refused('select * from customer', 'unknown-table', /no table or view named customer\. Did you mean customers/);
+    await refused('select emai from customers', 'unknown-column', /no column named emai here\. Did you mean email/);
+    await refused('select from from', 'syntax', /Syntax error/);
+    await refused('select 1/0', 'runtime', /division by zero/);
+    await refused('delete from customers', 'not-read-only');
+  });
+
+  it('is read-only even for a login that may write: the session and the transaction refuse', async () => {
+    // The guard refuses writes before they run; underneath, the server refuses them too.
+    const client = new pg.Client({ ...sample.connection, ssl: false, options: '-c default_transaction_read_only=on' });
+    await client.connect();
+    await assert.rejects(client.query('create table t_should_fail (a int)'), /read-only transaction/);
+    await client.end();
+  });
+
+  it('reads its connection from the dbt profile target chosen as dbt does, with env_var()', async () => {
+    const env = pgEnv(sample.cluster);
+    const found = await findProjectDatabase(sample.project, env, { target: 'postgres' });
+    assert.equal(found.dialect, 'postgres');
+    assert.deepEqual({ ...found.postgres, password: found.postgres?.password === sample.cluster.password }, { host: sample.cluster.host, port: sample.cluster.port, user: 'askdata', password: true, database: 'shop', schema: 'public' });
+    assert.doesNotMatch(found.database, new RegExp(sample.cluster.password));
+    assert.equal((await findProjectDatabase(sample.project, env)).dialect, 'duckdb', "without --target, the profile's own target");
+    assert.equal((await findProjectDatabase(sample.project, { ...env, DBT_TARGET: 'postgres' })).dialect, 'postgres');
+    await assert.rejects(findProjectDatabase(sample.project, {}, { target: 'postgres' }), /host: .*needs the environment variable PGHOST/);
+    await assert.rejects(findProjectDatabase(sample.project, env, { target: 'prod' }), /no output named prod \(it has dev, postgres\)/);
+  });
+
+  it('askdata run --target postgres runs there, and never prints the password', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, pgEnv(sample.cluster));
+    try {
+      let out = '';
+      let err = '';
+      const code = await main(['run', '--project', sample.project, '--target', 'postgres', '--json', 'select country, count(*) as n from customers group by country order by country'], (s) => (out += s), (s) => (err += s));
+      assert.equal(code, 0, err);
+      const report = JSON.parse(out);
+      assert.equal(report.database.dialect, 'postgres');
+      assert.ok(report.rows.some((r: unknown[]) => r[0] === 'DE' && Number(r[1]) > 1000), out);
+      assert.ok(!out.includes(sample.cluster.password) && !err.includes(sample.cluster.password));
+      // A wrong password: refused, and the message does not carry it.
+      process.env.PGPASSWORD = 'not-the-password-4711';
+      out = '';
+      assert.equal(await main(['run', '--project', sample.project, '--target', 'postgres', '--json', 'select 1'], (s) => (out += s), (s) => (err += s)), 1);
+      assert.match(JSON.parse(out).error.message, /refused the login askdata/);
+      assert.ok(!out.includes('not-the-password-4711') && !err.includes('not-the-password-4711'));
+      // Nobody listening: unreachable, said without the password.
+      process.env.PGPASSWORD = sample.cluster.password;
+      process.env.PGPORT = '1';
+      out = '';
+      assert.equal(await main(['run', '--project', sample.project, '--target', 'postgres', '--json', 'select 1'], (s) => (out += s), (s) => (err += s)), 1);
+      assert.equal(JSON.parse(out).error.class, 'database-missing');
+      assert.ok(!out.includes(sample.cluster.password));
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('never writes the credentials into pair files, learning records or exports', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, pgEnv(sample.cluster));
+    const project = await tempDir('askdata-pg-project-');
+    try {
+      await fs.cp(sample.project, project, { recursive: true, filter: (src) => !/shop\.duckdb/.test(src) });
+      await writeFiles(project, { 'askdata/askdata.yml': 'version: 1\ndbt: { target: postgres }\n' });
+      const out = path.join(project, 'export');
+      let text = '';
+      const code = await main(['train', 'export', '--project', project, '--out', out, '--json', '--host', 'http://127.0.0.1:9'], (s) => (text += s), (s) => (text += s));
+      assert.equal(code, 0, text);
+      const written = [text];
+      for (const dir of [out, path.join(project, 'askdata')]) {
+        for (const f of await fs.readdir(dir, { recursive: true })) {
+          const file = path.join(dir, String(f));
+          if ((await fs.stat(file)).isFile()) written.push(await fs.readFile(file, 'utf8'));
+        }
+      }
+      assert.ok(written.length > 5);
+      for (const t of written) assert.ok(!t.includes(sample.cluster.password), 'a file holds the password');
+    } finally {
+      process.env = saved;
+    }
+  });
+});
