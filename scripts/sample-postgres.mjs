@@ -117,9 +117,10 @@ const q = (name) => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * Creates `database` in the cluster and copies every relation of the DuckDB file's main schema
- * into its `schema` as a table of the same name, columns and (PostgreSQL's) types.
+ * into its `schema` as a table of the same name, columns and (PostgreSQL's) types — or, with
+ * `relations` ({name: DuckDB SQL}), the result of each query as a table of that name.
  */
-export async function loadSample({ cluster, duckdbFile, database = 'shop', schema = 'public' }) {
+export async function loadSample({ cluster, duckdbFile, database = 'shop', schema = 'public', relations = undefined }) {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const pg = (await import('pg')).default;
   const instance = await DuckDBInstance.create(duckdbFile, { access_mode: 'READ_ONLY' });
@@ -133,18 +134,22 @@ export async function loadSample({ cluster, duckdbFile, database = 'shop', schem
   const tables = [];
   try {
     if (schema !== 'public') await client.query(`CREATE SCHEMA ${q(schema)}`);
-    const reader = await duck.runAndReadAll("SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' ORDER BY table_name, ordinal_position");
+    const sources = new Map(Object.entries(relations ?? {}));
+    if (!relations) {
+      const reader = await duck.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name");
+      for (const [table] of reader.getRows()) sources.set(String(table), `SELECT * FROM main.${q(String(table))}`);
+    }
     const columns = new Map();
-    for (const [table, column, type] of reader.getRows()) {
-      if (!columns.has(table)) columns.set(table, []);
-      columns.get(table).push({ column, type: postgresType(String(type)) });
+    for (const [table, sql] of sources) {
+      const described = await duck.runAndReadAll(`DESCRIBE ${sql}`);
+      columns.set(table, described.getRows().map(([column, type]) => ({ column: String(column), type: postgresType(String(type)) })));
     }
     const csvDir = path.join(cluster.dir, 'load');
     await fs.mkdir(csvDir, { recursive: true });
     if (cluster.serverUser) execFileSync('chown', [`${cluster.serverUser}:`, csvDir]);
     for (const [table, cols] of columns) {
       const file = path.join(csvDir, `${table}.csv`);
-      await duck.run(`COPY (SELECT * FROM main.${q(table)}) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER true)`);
+      await duck.run(`COPY (${sources.get(table)}) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER true)`);
       if (cluster.serverUser) execFileSync('chown', [`${cluster.serverUser}:`, file]);
       await client.query(`CREATE TABLE ${q(schema)}.${q(table)} (${cols.map((c) => `${q(c.column)} ${c.type}`).join(', ')})`);
       await client.query(`COPY ${q(schema)}.${q(table)} FROM '${file.replaceAll("'", "''")}' WITH (FORMAT csv, HEADER true)`);

@@ -9,7 +9,7 @@ import {
 import { visibleCatalog, type AccessDecision } from '../core/policies/access';
 import { quoteIdent } from '../core/policies/duckdbPolicy';
 import {
-  applyByteEdits, boundReference, filterText, functionEdits, pgNameEnd, planPostgresAccess, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation,
+  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, planPostgresAccess, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation,
 } from '../core/policies/postgresPolicy';
 import type { CatalogColumn, Engine } from './engine';
 
@@ -329,7 +329,11 @@ export class PostgresEngine implements Engine {
       return new ExecutionError('timeout', `The query ran longer than ${Math.round(stopper.timeoutMs / 1000)} s and was stopped. Add filters or a LIMIT, or raise the timeout.`, `timeout after ${stopper.timeoutMs} ms`);
     }
     // Suggestions come from what this asker may see, never from the whole catalog.
-    const visible = async () => (access ? visibleCatalog(await this.catalog().catch(() => []), access) : await this.catalog().catch(() => []));
+    // (Under policies, a relation whose name folds ambiguously is unreadable, so it is never suggested either.)
+    const visible = async () => {
+      const all = await this.catalog().catch(() => []);
+      return access && !access.unrestricted ? visibleCatalog(all, access).filter((c) => c.table.toLowerCase() === asciiLower(c.table)) : all;
+    };
     if (code === '42P01') {
       const name = /relation "([^"]+)" does not exist/.exec(message)?.[1] ?? '';
       const suggestions = closestNames(name.split('.').pop()!, (await visible()).map((c) => c.table));
@@ -408,6 +412,12 @@ function nameEdit(ref: { location: number; schema?: string; name: string; catalo
   const end = start >= 0 && start < bytes.length ? pgNameEnd(bytes, start) : -1;
   if (end < 0 || !sameName(bytes.subarray(start, end).toString('utf8'), ref)) {
     throw new ExecutionError('permission-denied', `Ask Data could not locate ${ref.name} in the query to apply the access policies, so it was not run.`, `permission denied: cannot apply policies to ${ref.name}`);
+  }
+  // `TABLE name` takes neither an alias nor a subquery: it becomes the SELECT it stands for.
+  let before = start;
+  while (before > 0 && /\s/.test(String.fromCharCode(bytes[before - 1]!))) before--;
+  if (before >= 5 && bytes.subarray(before - 5, before).toString('latin1').toLowerCase() === 'table' && (before === 5 || !/[\w$\x80-\xff]/.test(String.fromCharCode(bytes[before - 6]!)))) {
+    return { start: before - 5, end, text: `SELECT * FROM ${replacement}` };
   }
   return { start, end, text: replacement };
 }

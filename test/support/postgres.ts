@@ -19,7 +19,7 @@ export interface Cluster {
 
 interface Script {
   startCluster(o: { quiet: boolean }): Promise<Cluster>;
-  loadSample(o: { cluster: Cluster; duckdbFile: string; database?: string; schema?: string }): Promise<{ tables: string[] }>;
+  loadSample(o: { cluster: Cluster; duckdbFile: string; database?: string; schema?: string; relations?: Record<string, string> }): Promise<{ tables: string[] }>;
 }
 
 let started: Promise<{ cluster: Cluster; script: Script }> | undefined;
@@ -44,6 +44,25 @@ export function samplePostgres(): Promise<{ cluster: Cluster; connection: Postgr
     return { cluster, connection, duckdb: built.database, project: built.project };
   })();
   return sample;
+}
+
+/**
+ * A database holding only what one asker may see, each table the result of a DuckDB query over
+ * the sample: the independent truth a policy-enforced answer is compared with.
+ */
+export async function permittedView(name: string, relations: Record<string, string>): Promise<PostgresConnectionLike> {
+  const { cluster, script } = await postgresCluster();
+  const { database } = await sampleWithDatabase();
+  await script.loadSample({ cluster, duckdbFile: database, database: name, relations });
+  return { host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database: name };
+}
+
+export interface PostgresConnectionLike {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
 }
 
 /** The environment the sample's `postgres` target reads (as scripts/sample-postgres.sh prints it). */
