@@ -556,7 +556,7 @@ async function runSql(options: { quiet?: boolean } = {}): Promise<void> {
 }
 
 /** Errors no rewrite can fix: a policy, a database that is not there. */
-const NOT_FIXABLE = new Set(['permission-denied', 'database-missing', 'database-locked', 'timeout', 'too-many-rows']);
+const NOT_FIXABLE = new Set(['permission-denied', 'database-missing', 'database-locked', 'not-run', 'timeout', 'too-many-rows']);
 
 function renderQueryError(): void {
   ui.queryError.hidden = !queryError;
@@ -569,7 +569,8 @@ function renderQueryError(): void {
   fixButton?.addEventListener('click', () => void fix());
   const help = e.class === 'permission-denied'
     ? 'Your access policies (askdata/policies.yml) do not allow this. Ask the people who own them, or rephrase the question around what you may see.'
-    : e.class.startsWith('database') ? 'The database could not be read; build it with dbt or say which one to use in askdata/askdata.yml.' : '';
+    : e.class === 'not-run' ? 'Not run: this SQL was written from the dbt project alone and has not been checked against data. Copy it and run it where the data is.'
+      : e.class.startsWith('database') ? 'The database could not be read; build it with dbt or say which one to use in askdata/askdata.yml.' : '';
   ui.queryError.append(...present(
     h('div', { class: 'query-error-head' }, h('span', { class: `badge error-class class-${e.class}` }, e.class), fixButton),
     h('p', { class: 'query-error-message' }, e.message),

@@ -17,7 +17,7 @@ export interface ProjectDatabase {
   dialect: Dialect;
   dataDirectories: string[];
   /** How it was found, for messages and `askdata … --json`. */
-  source: 'askdata.yml' | 'dbt profile' | 'only database file';
+  source: 'askdata.yml' | 'dbt profile' | 'only database file' | 'none';
   /** A dbt-postgres target: how to connect (the password only in memory, never shown or written). */
   postgres?: PostgresConnection;
   /** A warehouse Ask Data has no engine for: why its queries are shown but not run. */

@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { readRules, runnerFor } from '../adapters/askProject';
 import type { Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
-import { openProjectEngine, type ProjectDatabase } from '../adapters/projectDatabase';
+import { findProjectDatabase, openProjectEngine, projectDialect, type ProjectDatabase } from '../adapters/projectDatabase';
+import { ExecutionError } from '../core/execution/errors';
 import { projectAccess } from '../adapters/projectPolicies';
 import { answerQuestion, type Answer, type AnswerStep, type RunSummary } from '../core/answer/answer';
 import { buildAskContext } from '../core/answer/askContext';
@@ -69,7 +70,11 @@ export class AskService implements vscode.Disposable {
     await this.index.initialize();
     const index = this.index.indexOf(root);
     const access = await projectAccess(root, asker);
-    const { found } = await this.engine(root, access, async (e) => e);
+    // Grounding needs only the dialect: a project with no database to run on still asks.
+    const found: ProjectDatabase = await findProjectDatabase(root).catch(async (e: unknown) => {
+      if (!(e instanceof ExecutionError) || e.errorClass !== 'database-missing') throw e;
+      return { database: '', dialect: await projectDialect(root), dataDirectories: [], source: 'none' as const, unavailable: e.message };
+    });
     const started = performance.now();
     const context = buildAskContext({
       projectRoot: root,
@@ -93,7 +98,17 @@ export class AskService implements vscode.Disposable {
    * are keyed by the asker too; every use resets the idle timer.
    */
   private async engine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
-    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}`;
+    try {
+      return await this.withEngine(root, access, use);
+    } catch (e) {
+      // No database to run on (a warehouse, a file dbt has not built, a server out of reach): not run, said so.
+      if (e instanceof ExecutionError && e.errorClass === 'database-missing') throw new ExecutionError('not-run', `Not run: ${e.message}`, 'not run: no database to run on');
+      throw e;
+    }
+  }
+
+  private async withEngine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
+    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}|${process.env.ASKDATA_TARGET ?? ''}`;
     let entry = this.engines.get(root);
     if (entry && entry.key !== key) {
       this.closeEngine(root);
@@ -133,15 +148,14 @@ export class AskService implements vscode.Disposable {
     const model = specialised ? base!.withModel(specialised) : base;
     const started = performance.now();
     let ms = 0;
-    const answer = await this.engine(root, prepared.access, ({ engine }) =>
-      answerQuestion(question, prepared.context, async (sql, signal) => {
-        const t = performance.now();
-        try {
-          return await runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal);
-        } finally {
-          ms = performance.now() - t;
-        }
-      }, {
+    const answer = await answerQuestion(question, prepared.context, async (sql, signal) => {
+      const t = performance.now();
+      try {
+        return await this.engine(root, prepared.access, ({ engine }) => runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal));
+      } finally {
+        ms = performance.now() - t;
+      }
+    }, {
         engine: 'auto',
         model,
         modelUnavailable: model ? undefined : this.model.unavailableReason(),
@@ -149,7 +163,7 @@ export class AskService implements vscode.Disposable {
         signal: options.signal,
         onStep: options.onStep,
         onToken: options.onToken,
-      }));
+      });
     this.log.info(`answered "${question}" from ${answer.source ?? 'nothing'}${answer.pair ? ` (${answer.pair.file}, ${answer.pair.similarity.toFixed(2)})` : ''} in ${(performance.now() - started).toFixed(0)} ms${answer.error ? `; ${answer.error.class}` : ''}`);
     return answerView(answer, ms);
   }

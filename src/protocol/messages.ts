@@ -37,6 +37,8 @@ export const pairView = z.object({
   rejected: z.optional(z.object({ by: z.string(), at: z.string(), reason: z.optional(z.string()) })),
   /** The result recorded when it was approved. */
   result: z.optional(z.object({ rows: z.number(), columns: z.array(z.string()), fingerprint: z.optional(z.string()) })),
+  /** Approved deliberately without having run (`result: unverified`). */
+  unverified: z.optional(z.boolean()),
   synthetic: z.optional(z.boolean()),
   /** What the SQL states it assumes (its `-- assumption:` comments). */
   assumptions: z.array(z.string()),
