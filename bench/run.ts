@@ -15,6 +15,7 @@ import { buildAskContext } from '../src/core/answer/askContext';
 import type { Pair } from '../src/core/pairs/pairStore';
 import { runSpider, spiderAvailable } from './spider';
 import { benchPanel } from './panel';
+import { benchPostgres } from './postgres';
 import type { Result } from './result';
 
 /**
@@ -327,6 +328,7 @@ const benchmarks: Record<string, () => Promise<Result[]>> = {
   index: benchIndex,
   activation: benchActivation,
   engine: benchEngine,
+  postgres: benchPostgres,
   panel: benchPanel,
 };
 
