@@ -1,5 +1,4 @@
 import type { Pool, PoolClient, PoolConfig } from 'pg';
-import type CursorType from 'pg-cursor';
 import { closestNames, ExecutionError } from '../core/execution/errors';
 import { fingerprintCursor, type ResultFingerprint } from '../core/execution/fingerprint';
 import { checkPostgresParse, type PgGuardResult } from '../core/execution/postgresGuard';
@@ -12,6 +11,10 @@ import {
   applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, planPostgresAccess, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation,
 } from '../core/policies/postgresPolicy';
 import type { CatalogColumn, Engine } from './engine';
+import { PgRowStream, type PgField } from './pgRowStream';
+
+/** Bytes of unread rows at which a result's socket is paused (beside the row limit, for wide rows). */
+const STREAM_BUFFER_BYTES = 4 * 2 ** 20;
 
 /** How to reach a PostgreSQL database, from a dbt-postgres target. The password lives only here, in memory. */
 export interface PostgresConnection {
@@ -33,7 +36,6 @@ export function describeConnection(c: Pick<PostgresConnection, 'host' | 'port' |
 
 // Loaded on first use, like DuckDB: the parser is a WebAssembly build of PostgreSQL's own.
 let pgModule: Promise<typeof import('pg')> | undefined;
-let cursorModule: Promise<typeof CursorType> | undefined;
 let parserModule: Promise<typeof import('libpg-query')> | undefined;
 /** Set once pg is loaded (every engine is opened after it is): postgres-array's parser, through pg-types. */
 let arrayParse: ((source: string, transform: (v: string) => unknown) => unknown[]) | undefined;
@@ -44,7 +46,6 @@ const loadPg = () => (pgModule ??= import('pg').then((m) => {
   arrayParse = (source, transform) => parser.create(source, transform).parse();
   return pg;
 }));
-const loadCursor = () => (cursorModule ??= import('pg-cursor').then((m) => ((m as unknown as { default?: typeof CursorType }).default ?? m) as typeof CursorType));
 /** Set once the parser is loaded (every query is parsed before anything is rewritten). */
 let loadedParser: typeof import('libpg-query') | undefined;
 const loadParser = () => (parserModule ??= import('libpg-query').then(async (m) => {
@@ -68,16 +69,17 @@ export async function parsePostgres(sql: string): Promise<unknown> {
  * A PostgreSQL database, read-only by construction: every session has
  * default_transaction_read_only on, every query runs inside BEGIN READ ONLY with a
  * statement_timeout, the search path is the target schema (pg_catalog first, as always), and
- * what runs has passed the guard on PostgreSQL's own parse tree. Rows come through a cursor, a
- * page at a time, never more than the row cap; a timeout or cancel stops the query on the server
- * with pg_cancel_backend.
+ * what runs has passed the guard on PostgreSQL's own parse tree. The query runs to completion on
+ * the server (so PostgreSQL may use parallel workers) while rows are read with backpressure, a
+ * page at a time, never more than the row cap (see PgRowStream); a timeout, a cancel or a result
+ * left unread stops the query on the server with pg_cancel_backend.
  */
 export class PostgresEngine implements Engine {
   readonly dialect = 'postgres' as const;
   private closed = false;
   private readonly typeNames = new Map<string, string>();
 
-  private constructor(private readonly pool: Pool, readonly connection: Readonly<Omit<PostgresConnection, 'password'>>) {}
+  private constructor(private readonly pool: Pool, private readonly config: PoolConfig, readonly connection: Readonly<Omit<PostgresConnection, 'password'>>) {}
 
   static async open(connection: PostgresConnection): Promise<PostgresEngine> {
     const pg = await loadPg();
@@ -112,13 +114,14 @@ export class PostgresEngine implements Engine {
             : [{ rejectUnauthorized: true }];
     let last: unknown;
     for (const ssl of modes) {
-      const pool = new pg.Pool(config(ssl));
+      const settings = config(ssl);
+      const pool = new pg.Pool(settings);
       pool.on('error', () => undefined); // an idle connection dropped by the server; the next query opens another
       try {
         const client = await pool.connect();
         client.release();
         const { password: _password, ...shown } = connection;
-        return new PostgresEngine(pool, shown);
+        return new PostgresEngine(pool, settings, shown);
       } catch (e) {
         last = e;
         await pool.end().catch(() => undefined);
@@ -148,7 +151,7 @@ export class PostgresEngine implements Engine {
 
   /**
    * Guards `sql`, opens a read-only transaction, binds every relation it names to the catalog,
-   * applies the asker's policies, and runs what results through a cursor.
+   * applies the asker's policies, and runs what results, read a page at a time.
    */
   private async execute(sql: string, options: RunOptions): Promise<ResultCursor> {
     if (this.closed) throw new ExecutionError('runtime', 'The database connection is closed.');
@@ -168,20 +171,31 @@ export class PostgresEngine implements Engine {
     const client = await this.pool.connect().catch((e: Error) => {
       throw connectError(this.connection, e);
     });
-    const stopper = new Stopper(this.pool, client, timeoutMs, options.signal);
-    let finished = false;
-    // The transaction ends with ROLLBACK however the query ended; a connection that cannot even do that is dropped.
-    const finish = async () => {
-      if (finished) return;
-      finished = true;
+    const stopper = new Stopper(() => this.cancelBackend(client), timeoutMs, options.signal);
+    let finishing: Promise<void> | undefined;
+    // Set once the query itself runs; until then there is nothing to stop but the setup.
+    const running: { stream?: PgRowStream } = {};
+    // The transaction ends with ROLLBACK however the query ended; a connection that cannot even do
+    // that is dropped. Every caller waits for the same ending.
+    const finish = () => (finishing ??= (async () => {
       stopper.dispose();
+      const stream = running.stream;
+      if (stream && !stream.done) {
+        // Left unread: the server stops at the cancel, and what it had sent already is read and
+        // dropped. Without a cancel it would send the whole result, so the connection is dropped.
+        stream.discard();
+        if (!(await this.cancelBackend(client).then(() => true, () => false))) {
+          client.release(true);
+          return;
+        }
+      }
       try {
         await client.query('ROLLBACK');
         client.release();
       } catch {
         client.release(true);
       }
-    };
+    })());
     let runSql: string;
     try {
       const setup = [
@@ -233,53 +247,93 @@ export class PostgresEngine implements Engine {
       throw await this.classify(e as Error, stopper, access);
     }
 
-    const Cursor = await loadCursor();
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     const rowCap = options.rowCap ?? DEFAULT_ROW_CAP;
-    const cursor = client.query(new Cursor(runSql, undefined, { rowMode: 'array', types: { getTypeParser: typeParser as never } }));
+    // A page and its lookahead wait unread, or a few MiB of wide rows: bounded whatever the result.
+    const rows = new PgRowStream(runSql, typeParser, { rows: Math.max(pageSize + 1, 1000), bytes: STREAM_BUFFER_BYTES });
+    running.stream = rows;
+    client.query(rows as never);
+    // From here a timeout or a cancel ends the query and frees its connection, read or not.
+    stopper.onStop = () => void finish();
     let columns: ResultColumn[] | undefined;
     let delivered = 0;
     let exhausted = false;
     let lookahead: ResultRow[] = [];
-    const close = () => {
-      if (finished) return;
-      void cursor.close().catch(() => undefined).then(() => finish());
-    };
-    const read = (n: number) => new Promise<{ rows: ResultRow[]; fields: Array<{ name: string; dataTypeID: number; dataTypeModifier: number }> }>((resolve, reject) => {
-      cursor.read(n, (err, rows, result) => (err ? reject(err) : resolve({ rows: rows as ResultRow[], fields: (result?.fields ?? []) as never })));
-    });
+    const stopped = async () => this.classify(new Error(stopper.reason ?? 'stopped'), stopper, access);
     const page = async (): Promise<ResultPage> => {
+      if (stopper.reason) throw await stopped();
       const want = Math.min(pageSize, rowCap - delivered);
-      let rows: ResultRow[] = lookahead;
+      let got: ResultRow[] = lookahead;
       lookahead = [];
       try {
-        if (!exhausted && rows.length < want) {
+        if (!exhausted && got.length < want) {
           // At the cap, one row more says whether the result is capped.
-          const ask = want - rows.length + (delivered + want >= rowCap ? 1 : 0);
-          const got = await stopper.during(() => read(ask));
-          if (!columns) columns = await this.columnsOf(got.fields);
-          if (got.rows.length < ask) exhausted = true;
-          rows = rows.concat(got.rows);
+          const ask = want - got.length + (delivered + want >= rowCap ? 1 : 0);
+          const more = await stopper.during(() => rows.read(ask));
+          if (!columns) columns = await this.columnsOf(rows.fields ?? []);
+          if (more.length < ask) exhausted = true;
+          got = got.concat(more);
         }
       } catch (e) {
         await finish();
         throw await this.classify(e as Error, stopper, access);
       }
-      if (rows.length > want) lookahead = rows.slice(want);
-      rows = rows.slice(0, want);
-      delivered += rows.length;
+      // The whole result has arrived: the connection goes back now, the rest is served from memory.
+      if (rows.done) void finish();
+      if (got.length > want) lookahead = got.slice(want);
+      got = got.slice(0, want);
+      delivered += got.length;
       const more = !exhausted || lookahead.length > 0;
       const capped = delivered >= rowCap && more;
       const hasMore = !capped && more;
-      if (!hasMore) close();
-      return { columns: columns!, rows, hasMore, capped, rowsSoFar: delivered };
+      if (!hasMore) void finish();
+      return { columns: columns!, rows: got, hasMore, capped, rowsSoFar: delivered };
     };
     const first = await page();
+    let last = first;
     return {
       first,
-      next: async () => (finished ? { columns: first.columns, rows: [], hasMore: false, capped: delivered >= rowCap && !exhausted, rowsSoFar: delivered } : page()),
-      close,
+      next: async () => {
+        if (!last.hasMore) return { columns: first.columns, rows: [], hasMore: false, capped: last.capped, rowsSoFar: delivered };
+        last = await page();
+        return last;
+      },
+      close: () => void finish(),
     };
+  }
+
+  /** A connection beside the pool, for cancels and type names: a full pool must never hold them up. */
+  private side: Promise<import('pg').Client> | undefined;
+
+  private sideClient(): Promise<import('pg').Client> {
+    this.side ??= (async () => {
+      if (this.closed) throw new Error('the engine is closed');
+      const pg = await loadPg();
+      const client = new pg.Client(this.config);
+      client.on('error', () => (this.side = undefined));
+      await client.connect();
+      return client;
+    })().catch((e: Error) => {
+      this.side = undefined;
+      throw e;
+    });
+    return this.side;
+  }
+
+  private sideTurn: Promise<unknown> = Promise.resolve();
+
+  /** One query on the side connection, after those before it (pg wants no queue of its own). */
+  private sideQuery<R extends Record<string, unknown>>(text: string, values: unknown[]): Promise<R[]> {
+    const turn = this.sideTurn.then(async () => (await (await this.sideClient()).query<R>(text, values)).rows);
+    this.sideTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Stops what a pooled connection is running, on the server. */
+  private async cancelBackend(client: PoolClient): Promise<void> {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (!pid) throw new Error('no backend to cancel');
+    await this.sideQuery('SELECT pg_catalog.pg_cancel_backend($1)', [pid]);
   }
 
   private catalogCache: CatalogColumn[] | undefined;
@@ -307,14 +361,16 @@ export class PostgresEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     void this.pool.end().catch(() => undefined);
+    void this.side?.then((c) => c.end()).catch(() => undefined);
+    this.side = undefined;
   }
 
   /** PostgreSQL's names for the result's types (numeric(12,2), timestamp with time zone …), remembered. */
-  private async columnsOf(fields: ReadonlyArray<{ name: string; dataTypeID: number; dataTypeModifier: number }>): Promise<ResultColumn[]> {
+  private async columnsOf(fields: readonly PgField[]): Promise<ResultColumn[]> {
     const key = (f: { dataTypeID: number; dataTypeModifier: number }) => `${f.dataTypeID}:${f.dataTypeModifier}`;
     const missing = fields.filter((f) => !this.typeNames.has(key(f)));
     if (missing.length) {
-      const { rows } = await this.pool.query<{ o: number; m: number; t: string }>('SELECT o::int AS o, m::int AS m, pg_catalog.format_type(o, m) AS t FROM unnest($1::oid[], $2::int[]) AS x(o, m)', [missing.map((f) => f.dataTypeID), missing.map((f) => f.dataTypeModifier)]);
+      const rows = await this.sideQuery<{ o: number; m: number; t: string }>('SELECT o::int AS o, m::int AS m, pg_catalog.format_type(o, m) AS t FROM unnest($1::oid[], $2::int[]) AS x(o, m)', [missing.map((f) => f.dataTypeID), missing.map((f) => f.dataTypeModifier)]);
       for (const r of rows) this.typeNames.set(`${r.o}:${r.m}`, r.t);
     }
     return fields.map((f) => ({ name: f.name, type: this.typeNames.get(key(f)) ?? String(f.dataTypeID) }));
@@ -437,10 +493,12 @@ function sameName(span: string, ref: { schema?: string; name: string; catalog?: 
 /** Stops a running query on the server (pg_cancel_backend) when its time is up or the asker cancels. */
 class Stopper {
   reason: 'timeout' | 'cancelled' | undefined;
+  /** Called once stopped, to free what the query holds. */
+  onStop: (() => void) | undefined;
   private readonly timer: ReturnType<typeof setTimeout>;
   private readonly onAbort: () => void;
 
-  constructor(private readonly pool: Pool, private readonly client: PoolClient, readonly timeoutMs: number, private readonly signal?: AbortSignal) {
+  constructor(private readonly cancel: () => Promise<void>, readonly timeoutMs: number, private readonly signal?: AbortSignal) {
     this.timer = setTimeout(() => this.stop('timeout'), timeoutMs);
     this.onAbort = () => this.stop('cancelled');
     if (signal?.aborted) this.reason = 'cancelled';
@@ -455,8 +513,8 @@ class Stopper {
   private stop(reason: 'timeout' | 'cancelled'): void {
     if (this.reason) return;
     this.reason = reason;
-    const pid = (this.client as unknown as { processID?: number }).processID;
-    if (pid) void this.pool.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    if (this.onStop) this.onStop();
+    else void this.cancel().catch(() => undefined);
   }
 
   dispose(): void {

@@ -83,6 +83,103 @@ describe('PostgreSQL engine', function () {
     assert.equal(active.rows[0].n, 0);
   });
 
+  /** The engine's backends running a query whose text contains `marker`, as the server sees them. */
+  const running = async (marker: string) => {
+    const admin = new pg.Client({ ...sample.connection, ssl: false });
+    await admin.connect();
+    try {
+      const { rows: found } = await admin.query<{ pid: number; wait: string | null }>(
+        "select pid, wait_event as wait from pg_stat_activity where application_name = 'askdata' and state = 'active' and position($1 in query) > 0", [marker]);
+      return found;
+    } finally {
+      await admin.end();
+    }
+  };
+  /** Polls until `done` holds (or the test's own timeout ends it): never a timed assertion. */
+  const until = async (done: () => Promise<boolean>) => {
+    while (!(await done())) await new Promise((r) => setTimeout(r, 50));
+  };
+  // A result far larger than anyone reads, produced row by row (a set-returning function in the
+  // select list streams; one in FROM would be materialised first).
+  const huge = (marker: string) => `select g, md5(g::text) as h from (select generate_series(1, 100000000) as g) s /* ${marker} */`;
+
+  it('reads a huge result a page at a time: the server waits for us, and closing stops it there', async () => {
+    const cursor = await engine.run(huge('probe-backpressure'), { pageSize: 100 });
+    assert.deepEqual(cursor.first.rows.slice(0, 2).map((r) => r[0]), [1, 2]);
+    assert.equal(cursor.first.rows.length, 100);
+    assert.equal(cursor.first.hasMore, true);
+    const second = await cursor.next();
+    assert.equal(second.rows[0]![0], 101);
+    // Unread rows pile up only to a bound: the backend blocks writing to us (ClientWrite).
+    await until(async () => (await running('probe-backpressure')).some((b) => b.wait === 'ClientWrite'));
+    cursor.close();
+    await until(async () => (await running('probe-backpressure')).length === 0);
+  });
+
+  it('stops a result left unread at its timeout, on the server, and then says so', async () => {
+    const cursor = await engine.run(huge('probe-unread'), { pageSize: 100, timeoutMs: 1500 });
+    assert.equal(cursor.first.rows.length, 100);
+    await until(async () => (await running('probe-unread')).length === 0);
+    await assert.rejects(cursor.next(), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'timeout');
+  });
+
+  it('frees a full pool: the cancels that end unread results never wait for a pooled connection', async () => {
+    const open = await Promise.all([1, 2, 3, 4].map((i) => engine.run(huge(`probe-pool-${i}`), { pageSize: 10 })));
+    const fifth = engine.run('select 42 as answer', { pageSize: 10 });
+    for (const c of open) c.close();
+    assert.deepEqual((await fifth).first.rows, [[42]]);
+    await until(async () => (await running('probe-pool-')).length === 0);
+  });
+
+  it('runs a query to completion on the server, so PostgreSQL may give it parallel workers (a cursor never gets them)', async () => {
+    // auto_explain writes each plan as it ran, with the workers it launched, to the server's log.
+    const { cluster } = sample;
+    const admin = new pg.Client({ ...sample.connection, ssl: false });
+    await admin.connect();
+    await admin.query('drop database if exists parallel_probe');
+    await admin.query('create database parallel_probe');
+    for (const setting of ["session_preload_libraries = 'auto_explain'", 'auto_explain.log_min_duration = 0', 'auto_explain.log_analyze = on',
+      'parallel_setup_cost = 0', 'parallel_tuple_cost = 0', 'min_parallel_table_scan_size = 0', 'max_parallel_workers_per_gather = 2']) {
+      await admin.query(`alter database parallel_probe set ${setting}`);
+    }
+    await admin.end();
+    const db = { ...sample.connection, database: 'parallel_probe' };
+    const owner = new pg.Client({ ...db, ssl: false });
+    await owner.connect();
+    await owner.query('create table t as select g, g % 7 as k from generate_series(1, 200000) g; analyze t');
+    const probe = (marker: string) => `select k, count(*) as n, sum(g) as total from t group by k order by k /* ${marker} */`;
+    // A cursor's read is an Execute with a row count: the plan has a Gather, and no worker is launched.
+    const viaCursor = await owner.query({ text: probe('probe-cursor'), rows: 3, rowMode: 'array' } as never) as unknown as { rows: unknown[][] };
+    await owner.end();
+    const parallel = await PostgresEngine.open(db);
+    let rowsSeen: unknown[][];
+    try {
+      const cursor = await parallel.run(probe('probe-engine'), { pageSize: 100 });
+      rowsSeen = cursor.first.rows;
+      cursor.close();
+    } finally {
+      parallel.close();
+    }
+    assert.equal(rowsSeen.length, 7);
+    assert.deepEqual(rowsSeen.map((r) => [Number(r[0]), Number(r[1]), String(r[2])]), viaCursor.rows.map((r) => [Number(r[0]), Number(r[1]), String(r[2])]));
+    const log = path.join(cluster.dir, 'server.log');
+    const plan = async (marker: string) => {
+      let text = '';
+      await until(async () => {
+        const all = await fs.readFile(log, 'utf8');
+        // The engine's text differs from what was asked (functions bound to pg_catalog); the marker does not.
+        const at = all.lastIndexOf(`/* ${marker} */`);
+        if (at < 0) return false;
+        const next = all.indexOf(' LOG: ', at);
+        text = all.slice(at, next < 0 ? undefined : next);
+        return /Workers Launched/.test(text);
+      });
+      return Number(/Workers Launched: (\d+)/.exec(text)![1]);
+    };
+    assert.equal(await plan('probe-cursor'), 0, 'the cursor read ran without workers (the check can fail)');
+    assert.ok((await plan('probe-engine')) >= 1, 'the engine ran the query with parallel workers');
+  });
+
   it('maps SQLSTATEs to error classes, with suggestions', async () => {
     await refused('select * from customer', 'unknown-table', /no table or view named customer\. Did you mean customers/);
     await refused('select emai from customers', 'unknown-column', /no column named emai here\. Did you mean email/);
