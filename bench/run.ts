@@ -16,6 +16,7 @@ import type { Pair } from '../src/core/pairs/pairStore';
 import { runSpider, spiderAvailable } from './spider';
 import { benchPanel } from './panel';
 import { benchPostgres } from './postgres';
+import { EVENT_AGGREGATIONS, firstPages, firstRows, guardTimes, interleaved, median, overhead } from './engineTimings';
 import type { Result } from './result';
 
 /**
@@ -24,7 +25,6 @@ import type { Result } from './result';
  *   npm run bench -- --only pairs     run one benchmark by name
  */
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
 async function writePairs(dir: string, n: number): Promise<void> {
@@ -132,74 +132,21 @@ async function benchEngine(): Promise<Result[]> {
     c.closeSync();
     build.closeSync();
 
-    const queries = [
-      'select channel, count(*), sum(amount) from events group by channel',
-      'select customer_id, sum(amount) as revenue from events group by customer_id order by revenue desc limit 10',
-      'select day, avg(amount) from events where channel = \'web\' group by day order by day',
-      'select count(distinct customer_id) from events where amount > 50',
-    ];
     const direct = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
     const directConnection = await direct.connect();
     const engine = await DuckDbEngine.open({ database: file, baseDirectory: dir });
-    const runDirect = async (sql: string) => (await directConnection.runAndReadAll(sql)).getRowsJson();
-    const runEngine = async (sql: string) => {
-      const cursor = await engine.run(sql, { pageSize: 10_000 });
-      cursor.close();
-      return cursor.first.rows;
-    };
-    const perQuery: Array<{ sql: string; directMs: number; engineMs: number }> = [];
-    for (const sql of queries) {
-      await runDirect(sql);
-      await runEngine(sql);
-      const d: number[] = [];
-      const e: number[] = [];
-      for (let i = 0; i < 7; i++) {
-        // Interleaved, so that both see the same machine.
-        let t = performance.now();
-        await runDirect(sql);
-        d.push(performance.now() - t);
-        t = performance.now();
-        await runEngine(sql);
-        e.push(performance.now() - t);
-      }
-      perQuery.push({ sql, directMs: median(d), engineMs: median(e) });
-    }
-    const eligible = perQuery.filter((q) => q.directMs >= 10);
-    const ratio = eligible.reduce((s, q) => s + q.engineMs, 0) / eligible.reduce((s, q) => s + q.directMs, 0);
-
-    const guardTimes: number[] = [];
-    const pairs = new PairStore(sampleShop, new NodePairFiles());
-    await pairs.load();
-    for (let round = 0; round < 5; round++) {
-      for (const p of pairs.pairs) {
-        const t = performance.now();
-        await engine.guard(p.sql);
-        guardTimes.push(performance.now() - t);
-      }
-    }
-
-    gc();
-    const rssBefore = process.memoryUsage().rss;
-    let peak = rssBefore;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-    const firstPage: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      const cursor = await engine.run('select * from events', { pageSize: 500 });
-      firstPage.push(performance.now() - t);
-      if (cursor.first.rows.length !== 500 || !cursor.first.hasMore) throw new Error('first page is not 500 rows of more');
-      cursor.close();
-    }
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const perQuery = await interleaved(EVENT_AGGREGATIONS, 7, async (sql) => (await directConnection.runAndReadAll(sql)).getRowsJson(), (sql) => firstRows(engine, sql));
+    const ratio = overhead(perQuery.filter((q) => q.directMs >= 10));
+    const guard = await guardTimes(engine);
+    const pages = await firstPages(engine);
     directConnection.closeSync();
     direct.closeSync();
     engine.close();
     return [
       { name: 'engine / direct node-api, queries of 10 ms and more (4 aggregations, 10M rows)', value: ratio, unit: 'x', target: '<= 1.10', detail: { perQuery } },
-      { name: 'first page (500 rows) of a 10M-row result (median of 5)', value: median(firstPage), unit: 'ms', target: '<= 150', detail: { runs: firstPage } },
-      { name: 'peak RSS of this process while fetching first pages of 10M rows', value: peak / 2 ** 20, unit: 'MiB', detail: { rssBeforeMiB: rssBefore / 2 ** 20, growthMiB: (peak - rssBefore) / 2 ** 20 } },
-      { name: `guard per query (json_serialize_sql + checks, ${guardTimes.length} runs)`, value: median(guardTimes), unit: 'ms', detail: { p95: [...guardTimes].sort((a, b) => a - b)[Math.floor(guardTimes.length * 0.95)] } },
+      { name: 'first page (500 rows) of a 10M-row result (median of 5)', value: median(pages.runs), unit: 'ms', target: '<= 150', detail: { runs: pages.runs } },
+      { name: 'peak RSS of this process while fetching first pages of 10M rows', value: pages.peakMiB, unit: 'MiB', detail: { rssBeforeMiB: pages.rssBeforeMiB, growthMiB: pages.peakMiB - pages.rssBeforeMiB } },
+      { name: `guard per query (json_serialize_sql + checks, ${guard.runs} runs)`, value: guard.median, unit: 'ms', detail: { p95: guard.p95 } },
     ];
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
