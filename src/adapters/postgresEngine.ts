@@ -171,6 +171,14 @@ export class PostgresEngine implements Engine {
     const client = await this.pool.connect().catch((e: Error) => {
       throw connectError(this.connection, e);
     });
+    // A connection lost mid-query fails that query (pg hands it the error); the client's own error
+    // event would otherwise be unhandled, and take the whole process down with it.
+    const lost = () => undefined;
+    client.on('error', lost);
+    const release = (destroy?: boolean) => {
+      client.off('error', lost);
+      client.release(destroy);
+    };
     const stopper = new Stopper(() => this.cancelBackend(client), timeoutMs, options.signal);
     let finishing: Promise<void> | undefined;
     // Set once the query itself runs; until then there is nothing to stop but the setup.
@@ -185,15 +193,15 @@ export class PostgresEngine implements Engine {
         // dropped. Without a cancel it would send the whole result, so the connection is dropped.
         stream.discard();
         if (!(await this.cancelBackend(client).then(() => true, () => false))) {
-          client.release(true);
+          release(true);
           return;
         }
       }
       try {
         await client.query('ROLLBACK');
-        client.release();
+        release();
       } catch {
-        client.release(true);
+        release(true);
       }
     })());
     let runSql: string;

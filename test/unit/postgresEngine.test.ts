@@ -131,6 +131,20 @@ describe('PostgreSQL engine', function () {
     await until(async () => (await running('probe-pool-')).length === 0);
   });
 
+  it('reports a connection lost in the middle of a result as an error of that query, and carries on', async () => {
+    const cursor = await engine.run(huge('probe-lost'), { pageSize: 100 });
+    await until(async () => (await running('probe-lost')).length === 1);
+    const admin = new pg.Client({ ...sample.connection, ssl: false });
+    await admin.connect();
+    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where position($1 in query) > 0 and pid <> pg_backend_pid()', ['probe-lost']);
+    await admin.end();
+    // Reading on meets the lost connection: an error of this query, not of the process.
+    await assert.rejects((async () => {
+      for (;;) if (!(await cursor.next()).hasMore) break;
+    })(), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'database-missing');
+    assert.deepEqual((await rows('select 1 as one')).rows, [[1]]);
+  });
+
   it('runs a query to completion on the server, so PostgreSQL may give it parallel workers (a cursor never gets them)', async () => {
     // auto_explain writes each plan as it ran, with the workers it launched, to the server's log.
     const { cluster } = sample;
