@@ -1,14 +1,14 @@
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { closestNames, ExecutionError } from '../core/execution/errors';
 import { fingerprintCursor, type ResultFingerprint } from '../core/execution/fingerprint';
-import { checkPostgresParse, type PgGuardResult } from '../core/execution/postgresGuard';
+import { checkPostgresParse, PG_ALLOWED_FUNCTIONS, type PgGuardResult } from '../core/execution/postgresGuard';
 import {
   DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type RunOptions,
 } from '../core/execution/result';
 import { visibleCatalog, type AccessDecision } from '../core/policies/access';
 import { quoteIdent } from '../core/policies/duckdbPolicy';
 import {
-  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, planPostgresAccess, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation,
+  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, planPostgresAccess, refuseRoutines, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation, type PgRoutine,
 } from '../core/policies/postgresPolicy';
 import type { CatalogColumn, Engine } from './engine';
 import { PgRowStream, type PgField } from './pgRowStream';
@@ -206,14 +206,17 @@ export class PostgresEngine implements Engine {
     })());
     let runSql: string;
     try {
+      const routines = guard.dottedNames.length || guard.operators.length ? routinesSql(guard.dottedNames, guard.operators) : undefined;
       const setup = [
         'BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY',
         `SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`,
         ...(names.length ? [resolutionSql(names)] : []),
+        ...(routines ? [routines] : []),
       ].join('; ');
       const results = await stopper.during(() => client.query(setup) as unknown as Promise<Array<{ rows: Array<Record<string, unknown>> }>>);
-      const resolved = names.length ? resolvedRelations(results[results.length - 1]!.rows, names.length) : [];
+      const resolved = names.length ? resolvedRelations(results[2]!.rows, names.length) : [];
       const own = resolved.slice(0, guard.relations.length);
+      if (routines) refuseRoutines(results[results.length - 1]!.rows as unknown as PgRoutine[], own, PG_ALLOWED_FUNCTIONS);
       const rewrites = planPostgresAccess(guard, own, access);
       const edits: ByteEdit[] = [...functionEdits(guard)];
       if (restricted) {
@@ -232,14 +235,14 @@ export class PostgresEngine implements Engine {
         const replaced = new Set(rewrites.map((w) => w.index));
         for (const w of rewrites) {
           const ref = guard.relations[w.index]!;
-          edits.push(nameEdit(ref, own[w.index]!, 0, restrictedSubquery(ref, own[w.index]!, w.access, boundFilters[w.index]), sql));
+          edits.push(nameEdit(ref, own[w.index]!, 0, restrictedSubquery(ref, own[w.index]!, w.access, boundFilters[w.index], w.fence), sql));
         }
         guard.relations.forEach((ref, i) => {
           if (!replaced.has(i) && own[i]) edits.push(nameEdit(ref, own[i]!, 0, boundReference(ref, own[i]!), sql));
         });
         // A filter that names a column its table lacks would bind to a column of the asker's query
         // outside it; run alone, each restricted table must stand on its own.
-        const checks = rewrites.map((w) => `SELECT 1 FROM ${restrictedSubquery({ ...guard.relations[w.index]!, aliased: false, name: '__askdata_check' }, own[w.index]!, w.access, boundFilters[w.index])} LIMIT 0`);
+        const checks = rewrites.map((w) => `SELECT 1 FROM ${restrictedSubquery({ ...guard.relations[w.index]!, aliased: false, name: '__askdata_check' }, own[w.index]!, w.access, boundFilters[w.index], w.fence)} LIMIT 0`);
         if (checks.length) {
           await stopper.during(() => client.query(checks.join('; '))).catch((e: Error) => {
             if (stopper.reason) throw e;
@@ -444,18 +447,59 @@ function resolutionSql(names: readonly string[]): string {
   const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
   return `SELECT r.i::int AS i, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
       coalesce(pg_catalog.to_regclass(pg_catalog.quote_ident(c.relname)) = c.oid, false) AS on_path,
-      ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns
+      ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+      ARRAY(WITH RECURSIVE up(oid, depth) AS (SELECT h.inhparent, 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = c.oid
+              UNION SELECT h.inhparent, up.depth + 1 FROM pg_catalog.pg_inherits h JOIN up ON h.inhrelid = up.oid)
+            SELECT p.relname::text FROM up JOIN pg_catalog.pg_class p ON p.oid = up.oid ORDER BY up.depth) AS ancestors,
+      ARRAY(WITH RECURSIVE down(oid) AS (SELECT h.inhrelid FROM pg_catalog.pg_inherits h WHERE h.inhparent = c.oid
+              UNION SELECT h.inhrelid FROM pg_catalog.pg_inherits h JOIN down ON h.inhparent = down.oid)
+            SELECT p.relname::text FROM down JOIN pg_catalog.pg_class p ON p.oid = down.oid) AS descendants,
+      EXISTS (SELECT 1 FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'security_barrier' AND o.option_value::bool) AS barrier,
+      ARRAY(WITH RECURSIVE base(oid) AS (${VIEW_READS('c.oid')} UNION ${VIEW_READS('base.oid', 'base')})
+            SELECT p.relname::text FROM base JOIN pg_catalog.pg_class p ON p.oid = base.oid WHERE p.relkind IN ('r', 'v', 'm', 'p', 'f')) AS bases
     FROM unnest(ARRAY[${names.map(literal).join(', ')}]::text[]) WITH ORDINALITY AS r(name, i)
     LEFT JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(r.name)
     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     ORDER BY r.i`;
 }
 
+/** The relations a view's rule reads (a view depends on them through its _RETURN rule in pg_depend). */
+function VIEW_READS(view: string, from?: string): string {
+  return `SELECT d.refobjid FROM ${from ? `${from} JOIN ` : ''}pg_catalog.pg_rewrite w ${from ? `ON w.ev_class = ${view} ` : ''}JOIN pg_catalog.pg_depend d
+      ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = w.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      WHERE ${from ? '' : `w.ev_class = ${view} AND `}d.refobjid <> w.ev_class`;
+}
+
+/**
+ * The functions a name after a dot could call on a whole row (one argument of a row, record or
+ * polymorphic type) and the operators a bare name could resolve to outside pg_catalog, on this
+ * session's search path. Extensions' operators are PostgreSQL's too once installed (their C code
+ * is vetted by whoever installed them); what the database's users define is not.
+ */
+function routinesSql(dotted: readonly string[], operators: readonly string[]): string {
+  const array = (xs: readonly string[]) => `ARRAY[${[...new Set(xs)].map((x) => `'${x.replaceAll("'", "''")}'`).join(', ') || "''"}]::text[]`;
+  return `SELECT 'function' AS kind, n.nspname::text AS schema, p.proname::text AS name
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_type t ON t.oid = p.proargtypes[0]
+      WHERE p.proname = ANY (${array(dotted)}) AND p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1
+        AND (t.typtype IN ('c', 'd') OR (t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+             AND t.typname IN ('record', 'any', 'anyelement', 'anynonarray', 'anycompatible', 'anycompatiblenonarray')))
+        AND n.nspname = ANY (pg_catalog.current_schemas(true))
+    UNION ALL
+    SELECT 'operator', n.nspname::text, o.oprname::text
+      FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+      WHERE o.oprname = ANY (${array(operators)}) AND n.nspname <> 'pg_catalog' AND n.nspname = ANY (pg_catalog.current_schemas(true))
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND d.objid = o.oid AND d.deptype = 'e')`;
+}
+
 function resolvedRelations(rows: ReadonlyArray<Record<string, unknown>>, count: number): Array<PgResolvedRelation | undefined> {
   const out = new Array<PgResolvedRelation | undefined>(count).fill(undefined);
+  const yes = (v: unknown) => v === true || v === 't';
   for (const row of rows) {
     if (row.name === null || row.name === undefined) continue;
-    out[Number(row.i) - 1] = { schema: String(row.schema), name: String(row.name), kind: String(row.kind), onSearchPath: row.on_path === true || row.on_path === 't', columns: parseTextArray(row.columns) };
+    out[Number(row.i) - 1] = {
+      schema: String(row.schema), name: String(row.name), kind: String(row.kind), onSearchPath: yes(row.on_path), columns: parseTextArray(row.columns),
+      ancestors: parseTextArray(row.ancestors), descendants: parseTextArray(row.descendants), securityBarrier: yes(row.barrier), bases: parseTextArray(row.bases),
+    };
   }
   return out;
 }

@@ -47,6 +47,14 @@ const ATTACKS: Record<string, string[]> = {
     'select * into stolen from customers', 'select * from customers for no key update skip locked', 'with x as (select 1) delete from customers',
     'select * from (with d as (delete from customers returning *) select * from d) s', 'select (select 1 from customers for update limit 1)',
   ],
+  // What the database's owners defined (created below): the tree shows no call, PostgreSQL makes one.
+  'functions and operators the database defines, reached without a call': [
+    'select o.peek_file from orders o limit 1', 'select (o).peek_file from orders o limit 1', 'select (select o.peek_file) from orders o limit 1',
+    'select count(*) from orders o where o.peek_file is not null', 'select o.nap from orders o limit 1', 'select count(*) from orders where order_id ~~~ 1',
+    'select count(*) from orders where order_id operator(public.~~~) 1', 'select count(*) from orders where order_id operator(public.~~~) any (select 1)',
+    'select * from orders order by order_id using operator(public.~~~)', 'select order_id from orders order by order_id using ~~~',
+    'select count(*) from orders where order_id ~~~ any (array[1, 2])', 'select count(*) from orders o where not (o.order_id ~~~ 1)',
+  ],
 };
 
 const LEGITIMATE = [
@@ -74,10 +82,16 @@ describe('adversarial queries on PostgreSQL', function () {
     engine = await PostgresEngine.open(sample.connection);
     admin = new pg.Client({ ...sample.connection, ssl: false });
     await admin.connect();
+    await admin.query(`create or replace function public.peek_file(o public.orders) returns text language sql as $$ select pg_read_file('/etc/hostname') $$;
+      create or replace function public.nap(o public.orders) returns int language sql as $$ select 1 from pg_sleep(5) $$;
+      create or replace function public.tilde3(a bigint, b bigint) returns boolean language sql as $$ select pg_read_file('/etc/hostname') is not null $$;
+      drop operator if exists public.~~~ (bigint, bigint);
+      create operator public.~~~ (leftarg = bigint, rightarg = bigint, function = public.tilde3)`);
     before0 = await snapshot();
   });
   after(async () => {
     engine?.close();
+    await admin?.query('drop operator if exists public.~~~ (bigint, bigint); drop function if exists public.peek_file(public.orders), public.nap(public.orders), public.tilde3(bigint, bigint)');
     await admin?.end();
   });
 

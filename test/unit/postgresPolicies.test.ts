@@ -37,6 +37,11 @@ const VIEWS: Record<string, Record<string, string>> = {
   [NO_COUNTRY]: { products: 'SELECT * FROM products' },
 };
 
+/** `select count(*) from NAME` for each spelling of a relation's name. */
+const countFrom = (names: string[]) => names.map((n) => `select count(*) from ${n}`);
+/** `select EXPRESSION from customers c` for each whole-row or column expression. */
+const fromCustomers = (expressions: string[]) => expressions.map((e) => `select ${e} from customers c`);
+
 /** Attacks by class: each is run as each restricted asker. */
 const ATTACKS: Record<string, string[]> = {
   'a CTE named like a relation a row filter reads': [
@@ -58,12 +63,14 @@ const ATTACKS: Record<string, string[]> = {
     "select count(*) from (with orders as (select g as order_id, 'DE' as shipping_country from generate_series(1, 200000) g) select * from order_items) s",
     "with \"public.orders\" as (select g as order_id, 'DE' as shipping_country from generate_series(1, 200000) g) select count(*) from order_items",
   ],
-  'case, quoting and Unicode in names': [
-    'select count(*) from ORDERS', 'select count(*) from "orders"', 'select count(*) from PUBLIC.ORDERS', 'select count(*) from public."orders"',
-    'select count(*) from U&"orders"', 'select count(*) from U&"\\006Frders"', 'select count(*) from U&"!006Frders" UESCAPE \'!\'', 'select count(*) from "ORDERS"',
-    'select count(*) from "Orders"', 'select count(*) from "mar\u212Aeting_daily"', "with \"mar\u212Aeting_daily\" as (select 1 as x) select count(*) from marketing_daily",
-    'with "ORDERS" as (select 1 as order_id) select count(*) from order_items', 'select count(*) from public . orders', 'select count(*) from public/* x */.orders',
-    'select count(*) from "customer\u017F"', 'select count(*) from customers as "ORDERS"', 'select count(*) from Customers c',
+  'case, quoting, Unicode and the search path in names': [
+    ...countFrom([
+      'ORDERS', '"orders"', 'PUBLIC.ORDERS', 'public."orders"', 'U&"orders"', 'U&"\\006Frders"', 'U&"!006Frders" UESCAPE \'!\'', '"ORDERS"', '"Orders"',
+      '"mar\u212Aeting_daily"', 'public . orders', 'public/* x */.orders', '"customer\u017F"', 'customers as "ORDERS"', 'Customers c', '"customers "',
+      'U&"\\0063ustomers"', '"custo\u200Bmers"', '"$user".orders', 'pg_temp.orders', 'pg_catalog.orders', 'pg_toast.orders',
+    ]),
+    "with \"mar\u212Aeting_daily\" as (select 1 as x) select count(*) from marketing_daily",
+    'with "ORDERS" as (select 1 as order_id) select count(*) from order_items',
   ],
   'functions that read SQL, the catalog, the session, settings or files': [
     "select query_to_xml('select * from raw_payments', true, true, '')", "select table_to_xml('raw_payments', true, true, '')",
@@ -83,13 +90,43 @@ const ATTACKS: Record<string, string[]> = {
     'select * from pg_catalog.pg_namespace', 'select * from pg_views', 'select * from pg_stat_activity', 'select * from pg_locks', 'select * from pg_settings',
     'select * from pg_roles', 'select * from pg_tables', 'select n_distinct from pg_stats where tablename = \'customers\'', 'select * from pg_catalog.pg_proc',
   ],
-  'hidden columns through whole rows and shapes': [
-    'select email from customers', 'select c.email from customers c', 'select (c).email from customers c', 'select row_to_json(c) from customers c',
-    'select to_jsonb(c) from customers c', 'select c::text from customers c', 'select json_agg(c) from customers c', 'select c from customers c',
+  'hidden columns through whole rows, casts and column notation': [
+    ...fromCustomers([
+      'email', 'c.email', '(c).email', 'row_to_json(c)', 'to_jsonb(c)', 'c::text', 'json_agg(c)', 'c', 'row(c.*)::text', "string_agg(c::text, ',')",
+      'cast(c as text)', '(c.*)::text', 'c.record_out', '(c).record_out', 'c.hash_record', 'c.pg_column_size', 'c::regclass', 'c.customer_id::regclass',
+      'count(*) filter (where c::text like \'%@%\')',
+    ]),
     'select customers.* from customers', "select count(*) from customers where email like '%@%'", 'select customer_id from customers order by email limit 5',
     'select count(distinct email) from customers', 'select * from (select * from customers) s', 'with x as (select * from customers) select * from x',
-    'select (select email from customers limit 1)', 'select row(c.*)::text from customers c', 'select string_agg(c::text, \',\') from customers c',
-    'select * from customers natural join (select 1 as x) y',
+    'select (select email from customers limit 1)', 'select * from customers natural join (select 1 as x) y',
+  ],
+  'set-returning functions, LATERAL, TABLE, ONLY and recursive CTEs': [
+    'select count(*) from unnest(array(select country from customers)) x', 'select k, count(*) from customers c, jsonb_object_keys(to_jsonb(c)) k group by k', 'select count(*) from jsonb_array_elements((select jsonb_agg(c) from customers c)) x',
+    'select count(*) from generate_series(1, (select count(*) from orders)::int) g', 'select count(*) from customers c, jsonb_each_text(to_jsonb(c)) e where e.value like \'%@%\'',
+    'table customers', 'select count(*) from (table customers) t', 'with x as (table orders) select count(*) from x', 'table orders order by order_id limit 3',
+    'select count(*) from customers c cross join lateral (select c.*) l', 'select count(*) from customers c, lateral (select c.email) l',
+    "select count(*) from orders o, lateral (select o.*) l where l.shipping_country <> 'DE'", 'select count(*) from products p, lateral (select * from orders o where o.order_id = p.product_id) l',
+    'with recursive r(n) as (select 1 union all select n + 1 from r where n < (select count(*) from customers)) select max(n) from r',
+    'with recursive orders(order_id) as (select 1 union all select order_id + 1 from orders where order_id < 3) select count(*) from orders',
+    'with recursive x as (select customer_id from customers union select customer_id from x) select count(*) from x',
+    'with recursive a as (select * from customers), customers as (select 1 as customer_id) select count(*) from a',
+    'select count(*) from only customers', 'select count(*) from only products', 'select count(*) from only public.orders',
+  ],
+  'errors the asker\'s own conditions raise on rows a filter hides': [
+    "select count(*) from customers where decode(country, 'hex') is not null", "select count(*) from orders where decode(shipping_country, 'hex') is not null",
+    "select count(*) from customers c join products p on decode(c.country, 'hex') is not null where p.product_id = 1",
+    "select count(*) from (select * from customers) s where decode(country, 'hex') is not null",
+    "select count(*) from order_items i join orders o using (order_id) where decode(o.shipping_country, 'hex') is not null",
+    "with x as (select * from orders) select count(*) from x where decode(shipping_country, 'hex') is not null",
+    "select count(*) from customers where exists (select 1 where decode(country, 'hex') is not null)",
+    "select count(*) from orders where decode(shipping_country, 'hex') is null or shipping_country = 'DE'",
+  ],
+  'functions and operators the database defines (column notation, search path)': [
+    'select o.email_of from orders o order by o.order_id limit 5', 'select (o).email_of from orders o order by o.order_id limit 5',
+    'select p.all_emails from products p order by p.product_id limit 1', "select count(*) from orders where customer_id === 'sam.jones.1@example.com'",
+    "select count(*) from orders where customer_id operator(public.===) 'sam.jones.1@example.com'", "select count(*) from orders where customer_id operator(public.===) any (select 'x')",
+    'select * from products order by product_id using operator(public.<<<)', 'select product_id from products order by product_id using ===',
+    'select count(*) from orders o join customers c using (customer_id) where c.customer_id === c.email', "select count(*) from customers where customer_id === 'x' is not null",
   ],
   'row filters through other routes': [
     'select count(*) from orders', 'select count(*) from public.orders', 'select count(*) from only orders', 'select count(*) from orders o',
@@ -129,6 +166,11 @@ const LEGITIMATE = [
   'select g, (select count(*) from orders) from generate_series(1, 2) g', "select extract(year from ordered_at)::int, count(*) from orders group by 1 order by 1",
   'select lower(country), upper(customer_name) from customers order by customer_id limit 3', 'select row_to_json(c) from customers c order by customer_id limit 2',
   'values (1, \'a\'), (2, \'b\')', 'table products', 'select count(*) from marketing_daily',
+  // Operators resolved by the search path (citext's are on it too), column notation on real columns, fenced row filters.
+  'select count(*) from orders join customers using (customer_id)', "select case status when 'completed' then 1 else 0 end as done, count(*) from orders group by 1 order by 1",
+  'select count(*) from orders where order_id between 100 and 2000', 'select product_id from products order by product_id using > limit 3',
+  'select c.customer_id, (c).country from customers c order by c.customer_id limit 3', 'select count(*) from orders where order_id = 42',
+  "select count(*) from customers where country in ('DE', 'GB') and customer_id not between 5 and 10",
 ];
 
 describe('access policies enforced on PostgreSQL, judged against the permitted view', function () {
@@ -146,6 +188,15 @@ describe('access policies enforced on PostgreSQL, judged against the permitted v
     const admin = new pg.Client({ ...sample.connection, ssl: false });
     await admin.connect();
     await admin.query('create schema if not exists archive; create table if not exists archive.orders as select * from public.orders; create table if not exists "mar\u212Aeting_daily" as select * from marketing_daily');
+    // What the database's owners may have defined: functions taking a row (reachable as o.email_of)
+    // and an operator, each reading what policies hide. And an extension whose operators (citext's
+    // =, <, …) are on the search path: legitimate queries must not be refused for them.
+    await admin.query(`create or replace function public.email_of(o public.orders) returns text language sql stable as $$ select email from public.customers where customer_id = o.customer_id $$;
+      create or replace function public.all_emails(p public.products) returns text language sql stable as $$ select string_agg(email, ',' order by email) from public.customers $$;
+      create or replace function public.has_email(a bigint, b text) returns boolean language sql stable as $$ select exists (select 1 from public.customers where customer_id = a and email = b) $$;
+      drop operator if exists public.=== (bigint, text);
+      create operator public.=== (leftarg = bigint, rightarg = text, function = public.has_email);
+      create extension if not exists citext`);
     await admin.end();
     let i = 0;
     for (const [asker, relations] of Object.entries(VIEWS)) {
@@ -153,9 +204,15 @@ describe('access policies enforced on PostgreSQL, judged against the permitted v
       oracles.set(asker, await PostgresEngine.open({ ...view, schema: 'public', sslmode: 'disable' }));
     }
   });
-  after(() => {
+  after(async () => {
     engine?.close();
     for (const o of oracles.values()) o.close();
+    const admin = new pg.Client({ ...(await samplePostgres()).connection, ssl: false });
+    await admin.connect();
+    await admin.query(`drop operator if exists public.=== (bigint, text); drop function if exists public.has_email(bigint, text), public.email_of(public.orders), public.all_emails(public.products);
+      drop extension if exists citext; drop table if exists part_sales, inh_notes, audit_people cascade`);
+    await admin.query('drop database if exists view_auditor with (force)');
+    await admin.end();
   });
 
   type Outcome = { rows: string[]; columns: string[] } | { error: ExecutionError };
@@ -191,6 +248,12 @@ describe('access policies enforced on PostgreSQL, judged against the permitted v
           const [got, truth] = [await outcome(engine, sql, access), await outcome(oracles.get(asker)!, sql)];
           totals.cases++;
           if ('error' in got) {
+            // A query that fails at run time where the permitted view answers failed on what the
+            // asker may not see (an error raised on a hidden row): that tells of it.
+            if (got.error.errorClass === 'runtime' && 'rows' in truth) {
+              leaks.push(`${asker}: ${sql} → failed where the permitted view answers: ${got.error.message}`);
+              continue;
+            }
             totals.refused++;
             if ('rows' in truth) totals.overBlocked++;
             // Fixed texts (the allow-list's refusals) name nothing of the catalog; the attribute a row
@@ -228,6 +291,71 @@ describe('access policies enforced on PostgreSQL, judged against the permitted v
     process.stdout.write(`      legitimate: ${answered} answered as the permitted view, ${expectedRefusals} refused where the view has no such table, ${wrong.length} wrong or over-blocked\n`);
     assert.deepEqual(wrong, []);
     assert.ok(answered >= LEGITIMATE.length * 2);
+  });
+
+  it('holds a parent\'s policies for its partitions and inheritance children, and for views over what is hidden, judged against a hand-built permitted view', async () => {
+    // An asker who may read every table but audit_people, and only the DE rows of part_sales; the
+    // secret child of inh_notes shows no rows.
+    const auditor = 'ada@audit.shop.example';
+    const own: PolicyFile = {
+      version: 1,
+      groups: { auditors: { members: [auditor], tables: { deny: ['audit_people'] } } },
+      row_policies: [{ name: 'de_sales_only', applies_to: { groups: ['auditors'] }, filters: { part_sales: "region = 'DE'", inh_notes_secret: '1 = 0' } }],
+    };
+    const { connection } = await samplePostgres();
+    const admin = new pg.Client({ ...connection, ssl: false });
+    await admin.connect();
+    await admin.query(`drop table if exists part_sales, inh_notes cascade; drop table if exists audit_people cascade;
+      create table part_sales (region text, amount int) partition by list (region);
+      create table part_sales_de partition of part_sales for values in ('DE');
+      create table part_sales_gb partition of part_sales for values in ('GB');
+      insert into part_sales values ('DE', 1), ('DE', 2), ('GB', 10), ('GB', 20), ('GB', 30);
+      create table inh_notes (id int, body text); insert into inh_notes values (1, 'parent');
+      create table inh_notes_secret () inherits (inh_notes); insert into inh_notes_secret values (2, 'secret');
+      create table audit_people (name text, country text); insert into audit_people values ('cafe', 'DE'), ('bob', 'GB'), ('zed', 'FR');
+      create view audit_de_people as select name from audit_people where country = 'DE';
+      create view audit_de_people_sb with (security_barrier) as select name from audit_people where country = 'DE';
+      create view audit_de_people_2 as select * from audit_de_people`);
+    // The permitted view, written out by hand: the parent with its permitted rows, no partitions (they
+    // are read through the parent), the views' rows, and audit_people not at all.
+    await admin.query('drop database if exists view_auditor');
+    await admin.query('create database view_auditor');
+    await admin.end();
+    const truthDb = new pg.Client({ ...connection, database: 'view_auditor', ssl: false });
+    await truthDb.connect();
+    await truthDb.query(`create table part_sales (region text, amount int); insert into part_sales values ('DE', 1), ('DE', 2);
+      create table inh_notes (id int, body text); insert into inh_notes values (1, 'parent');
+      create table inh_notes_secret (id int, body text);
+      create table audit_de_people (name text); insert into audit_de_people values ('cafe');
+      create table audit_de_people_sb (name text); insert into audit_de_people_sb values ('cafe');
+      create table audit_de_people_2 (name text); insert into audit_de_people_2 values ('cafe')`);
+    await truthDb.end();
+    const truthEngine = await PostgresEngine.open({ ...connection, database: 'view_auditor' });
+    const access = decideAccess(own, auditor);
+    const cases = [
+      'select count(*), sum(amount) from part_sales', 'select sum(amount) from part_sales_gb', 'select sum(amount) from part_sales_de', 'select * from part_sales_gb',
+      "select count(*) from part_sales where decode(region, 'hex') is not null", 'select count(*) from only part_sales', 'select * from public.part_sales_gb',
+      'select * from inh_notes order by id', 'select * from only inh_notes', 'select * from inh_notes_secret', 'select count(*) from inh_notes n join inh_notes_secret s using (id)',
+      'select * from audit_de_people', "select count(*) from audit_de_people where decode(name, 'hex') is not null", "select count(*) from audit_de_people_sb where decode(name, 'hex') is not null",
+      "select count(*) from audit_de_people_2 where decode(name, 'hex') is not null", "select count(*) from (select * from audit_de_people) x where decode(name, 'hex') is not null",
+      'select * from audit_people', "select count(*) from audit_de_people d join part_sales s on decode(d.name, 'hex') is not null",
+    ];
+    const leaks: string[] = [];
+    let answered = 0;
+    try {
+      for (const sql of cases) {
+        const [got, truth] = [await outcome(engine, sql, access), await outcome(truthEngine, sql)];
+        if ('error' in got) {
+          if (got.error.errorClass === 'runtime' && 'rows' in truth) leaks.push(`${sql} → failed where the permitted view answers: ${got.error.message}`);
+        } else if (same(got, truth)) answered++;
+        else leaks.push(`${sql} → ${got.rows.join(' ')}; permitted view: ${'error' in truth ? truth.error.message : truth.rows.join(' ')}`);
+      }
+    } finally {
+      truthEngine.close();
+    }
+    assert.deepEqual(leaks, []);
+    // What the permitted view answers through the parent, ONLY and the views is answered, not refused.
+    assert.ok(answered >= 9, `only ${answered} answered`);
   });
 
   it('refuses an asker without the attribute a row policy needs only where the policy applies, naming the attribute', async () => {

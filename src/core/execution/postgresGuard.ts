@@ -12,7 +12,10 @@ import { ExecutionError } from './errors';
  * statistics, the catalog (pg_get_viewdef, format_type, to_regclass, has_*_privilege, …), the
  * session or server (current_setting, current_user, version, pg_backend_pid, …), files, the
  * network, settings, sleeps and locks; casts to reg* types (their input reads the catalog);
- * SELECT … INTO, FOR UPDATE/SHARE, TABLESAMPLE, XML and parameters.
+ * SELECT … INTO, FOR UPDATE/SHARE, TABLESAMPLE, XML and parameters; operators of any schema but
+ * pg_catalog (in expressions, `= ANY (SELECT …)` and ORDER BY … USING). What the tree cannot
+ * settle — whether `t.f` is a column or the call `f(t)`, which operator a bare `=` resolves to —
+ * it collects (dottedNames, operators) for the engine to bind against the catalog.
  */
 
 type Json = Record<string, unknown>;
@@ -39,6 +42,17 @@ export interface PgGuardResult {
   unqualifiedFunctions: number[];
   /** The last name of every column reference, lower case as parsed (for hidden-column refusals). */
   columnNames: string[];
+  /**
+   * Every name written after a dot (`t.f`, `(t).f`): PostgreSQL reads `t.f` as the call `f(t)` when
+   * t has no column f, so each may be a function call the tree does not show as one. Bound against
+   * the catalog before the query runs.
+   */
+  dottedNames: string[];
+  /**
+   * Operator names the query resolves by the search path: those written without a schema, and the
+   * `=` that JOIN USING, NATURAL JOIN and CASE x WHEN imply. Bound against the catalog too.
+   */
+  operators: string[];
 }
 
 /** Aggregates, window functions and scalar functions a query may call: computation, nothing else. */
@@ -120,7 +134,7 @@ export function checkPostgresParse(parsed: unknown): PgGuardResult {
   if (type !== 'SelectStmt') {
     throw new ExecutionError('not-read-only', 'Only a single read-only query (SELECT, WITH … SELECT, VALUES or TABLE) can run here; this statement would change something or is not a query.', `not read-only: ${type ?? 'empty'} statement; only one SELECT/WITH/VALUES is allowed`);
   }
-  const found: PgGuardResult = { tables: [], relations: [], unqualifiedFunctions: [], columnNames: [] };
+  const found: PgGuardResult = { tables: [], relations: [], unqualifiedFunctions: [], columnNames: [], dottedNames: [], operators: [] };
   walkSelect(stmt.SelectStmt as Json, new Set(), found);
   return found;
 }
@@ -182,8 +196,30 @@ function walkNode(type: string, node: Json, scope: ReadonlySet<string>, found: P
       walkAny(node.alias, scope, found);
       return;
     case 'SubLink':
+      // `x = ANY (SELECT …)`, `x IN (SELECT …)`: the operator is the SubLink's own.
+      operator(node.operName, found);
       walkAny(node.testexpr, scope, found);
       walkAny(node.subselect, scope, found);
+      return;
+    case 'SortBy':
+      // ORDER BY x USING op
+      operator(node.useOp, found);
+      walkAny(node.node, scope, found);
+      return;
+    case 'JoinExpr':
+      if (node.usingClause || node.isNatural) found.operators.push('=');
+      for (const [key, v] of Object.entries(node)) if (key !== 'usingClause') walkAny(v, scope, found);
+      return;
+    case 'CaseExpr':
+      if (node.arg) found.operators.push('=');
+      for (const v of Object.values(node)) walkAny(v, scope, found);
+      return;
+    case 'A_Indirection':
+      for (const i of (node.indirection ?? []) as Json[]) {
+        const name = (i.String as Json | undefined)?.sval;
+        if (typeof name === 'string') found.dottedNames.push(name);
+      }
+      for (const v of Object.values(node)) walkAny(v, scope, found);
       return;
     case 'RangeFunction': {
       if (node.coldeflist) refuse('a column definition list on a function in FROM', 'column definition list');
@@ -211,7 +247,9 @@ function walkNode(type: string, node: Json, scope: ReadonlySet<string>, found: P
       }
       return;
     case 'A_Expr':
-      operator(node.name);
+      // BETWEEN is written as a name of its own; it compares with <=, >= (and <, > when negated).
+      if (/BETWEEN/.test(String(node.kind))) found.operators.push('<', '>', '<=', '>=');
+      else operator(node.name, found);
       walkAny(node.lexpr, scope, found);
       walkAny(node.rexpr, scope, found);
       return;
@@ -220,6 +258,10 @@ function walkNode(type: string, node: Json, scope: ReadonlySet<string>, found: P
       const last = fields[fields.length - 1];
       const name = (last?.String as Json | undefined)?.sval;
       if (typeof name === 'string') found.columnNames.push(name);
+      for (const f of fields.slice(1)) {
+        const part = (f.String as Json | undefined)?.sval;
+        if (typeof part === 'string') found.dottedNames.push(part);
+      }
       return;
     }
     case 'CollateClause':
@@ -282,11 +324,15 @@ function typeName(t: Json | undefined): void {
   }
 }
 
-function operator(name: unknown): void {
+/** An operator name: OPERATOR(pg_catalog.op) is PostgreSQL's own; any other schema is refused; a bare one is bound later. */
+function operator(name: unknown, found: PgGuardResult): void {
   const parts = ((name ?? []) as Json[]).map((p) => (p.String as Json | undefined)?.sval);
-  if (parts.length > 1 && parts[0] !== 'pg_catalog') {
+  if (parts.length === 0) return;
+  if (parts.some((p) => typeof p !== 'string') || parts.length > 2) refuse('an operator the guard cannot name', 'unnamed operator');
+  if (parts.length === 2 && parts[0] !== 'pg_catalog') {
     throw new ExecutionError('not-read-only', `The operator ${parts.join('.')} is not one of PostgreSQL's built-in operators.`, `not allowed: operator ${parts.join('.')}`);
   }
+  if (parts.length === 1) found.operators.push(parts[0] as string);
 }
 
 function refuse(what: string, compact: string): never {

@@ -16,10 +16,16 @@ import { quoteIdent } from './duckdbPolicy';
  * - a denied relation is refused; one with hidden columns or row filters is replaced, at the
  *   parser's byte offset, by a subquery of its visible columns and permitted rows;
  * - row filters are parsed and bound the same way, so a user CTE named like a table a filter reads
- *   cannot capture it.
- * For everyone: the system catalogs are refused (information_schema for restricted askers too), and
+ *   cannot capture it; a row-filtered subquery is an optimisation fence (see PlannedRewrite.fence),
+ *   and so is a view over what the asker may not read unless it is a security_barrier view;
+ * - a partition or inheritance child of a restricted table is refused (its rows are the parent's),
+ *   and so is a parent one of whose children policies restrict, unless read with ONLY.
+ * For everyone: the system catalogs are refused (information_schema for restricted askers too);
  * every built-in function call is written `pg_catalog.name(…)`, so the allow-list means exactly
- * PostgreSQL's own functions, never a same-named one on the search path.
+ * PostgreSQL's own functions, never a same-named one on the search path; and what the tree does
+ * not show as a call — `t.f`, which PostgreSQL reads as `f(t)`, and operators it resolves by the
+ * search path — is bound against the catalog and refused unless it is PostgreSQL's own (or, for an
+ * operator, an installed extension's), see refuseRoutines.
  */
 
 /** A relation as the server resolved it; undefined when the name resolves to nothing. */
@@ -31,6 +37,21 @@ export interface PgResolvedRelation {
   /** Whether its bare name resolves to it on the search path (what policies.yml names). */
   onSearchPath: boolean;
   columns: string[];
+  /** Tables it is a partition or an inheritance child of, nearest first (its rows are theirs too). */
+  ancestors: string[];
+  /** Its partitions and inheritance children, at every depth (reading it reads their rows). */
+  descendants: string[];
+  /** For a view: whether it is a security_barrier view (PostgreSQL then never evaluates the asker's conditions before its own). */
+  securityBarrier: boolean;
+  /** For a view: the relations it reads, through other views too. */
+  bases: string[];
+}
+
+/** A function or operator the query could reach that PostgreSQL's own allow-listed ones are not (see routinesSql). */
+export interface PgRoutine {
+  kind: 'function' | 'operator';
+  schema: string;
+  name: string;
 }
 
 export interface ByteEdit {
@@ -54,6 +75,31 @@ export function regclassText(ref: Pick<PgRelationReference, 'schema' | 'name'>):
 export interface PlannedRewrite {
   index: number;
   access: TableAccess;
+  /**
+   * Whether the subquery must be an optimisation fence (OFFSET 0): PostgreSQL evaluates the
+   * asker's own conditions wherever it likes, also before a row filter, so an error raised by one
+   * (`decode(country, 'hex')`) would tell of rows the filter hides. Behind the fence it sees only
+   * permitted rows. Row filters need it, and views over what the asker may not read that are not
+   * security_barrier views.
+   */
+  fence: boolean;
+}
+
+/** Whether a table's access hides anything (rows, columns or all of it). */
+function restrictive(t: TableAccess): boolean {
+  return !!t.denied || t.hiddenColumns.size > 0 || t.rowFilters.length > 0;
+}
+
+/**
+ * Whether policies.yml restricts `name` itself: hidden columns, row filters, or a denial that names
+ * it rather than leaving it out of an allow list (only when a relation nobody named would be
+ * readable is a denial certain to be about this one). A partition left out of an allow list that
+ * names its parent is not restricted by that.
+ */
+function restrictedByName(decision: AccessDecision, name: string): boolean {
+  const t = decision.table(name);
+  // No relation is called this (PostgreSQL names cannot hold NUL): the verdict for an unnamed relation.
+  return t.hiddenColumns.size > 0 || t.rowFilters.length > 0 || (!!t.denied && !decision.table('\u0000').denied);
 }
 
 /**
@@ -85,10 +131,21 @@ export function planPostgresAccess(guard: PgGuardResult, resolved: ReadonlyArray
     }
     const access = decision!.table(r.name);
     if (access.denied) throw new ExecutionError('permission-denied', `You may not read ${r.name} (${access.denied}).`, `permission denied: table ${r.name}`);
+    // A partition's rows are its parent's: the parent's policies hold for them however they are read.
+    const parent = r.ancestors.find((a) => restrictedByName(decision!, a));
+    if (parent) {
+      throw new ExecutionError('permission-denied', `${r.name} holds rows of ${parent} (it is a partition of it or inherits from it), which access policies restrict for you; read ${parent} instead.`, `permission denied: ${r.name} is part of ${parent}`);
+    }
+    // And reading a parent reads its partitions: one with policies of its own cannot be read through it.
+    const child = ref.inherit ? r.descendants.find((d) => restrictedByName(decision!, d)) : undefined;
+    if (child) {
+      throw new ExecutionError('permission-denied', `${r.name} includes the rows of ${child}, which access policies restrict for you; read ONLY ${r.name}, or ${child} itself.`, `permission denied: ${r.name} includes ${child}`);
+    }
     for (const [column, rule] of access.hiddenColumns) hidden.set(column, rule);
-    if (access.hiddenColumns.size > 0 || access.rowFilters.length > 0) {
+    const leakyView = r.kind === 'v' && !r.securityBarrier && r.bases.some((b) => restrictive(decision!.table(b)));
+    if (access.hiddenColumns.size > 0 || access.rowFilters.length > 0 || leakyView) {
       if (!ref.inherit) throw new ExecutionError('permission-denied', `ONLY ${r.name} cannot be combined with the access policies on ${r.name}; write ${r.name} without ONLY.`, `permission denied: ONLY ${r.name}`);
-      rewrites.push({ index: i, access });
+      rewrites.push({ index: i, access, fence: access.rowFilters.length > 0 || leakyView });
     }
   });
   // A clear refusal for a hidden column named outright; the rewrite would make it unknown anyway.
@@ -109,12 +166,30 @@ export function boundReference(ref: PgRelationReference, r: PgResolvedRelation):
   return `${qualifiedName(r)}${ref.aliased ? '' : ` AS ${quoteIdent(ref.name)}`}`;
 }
 
-/** The subquery that stands in for a table: its visible columns, its permitted rows. */
-export function restrictedSubquery(ref: PgRelationReference, r: PgResolvedRelation, access: TableAccess, boundFilter: string | undefined): string {
+/** The subquery that stands in for a table: its visible columns, its permitted rows (behind a fence, see PlannedRewrite). */
+export function restrictedSubquery(ref: PgRelationReference, r: PgResolvedRelation, access: TableAccess, boundFilter: string | undefined, fence: boolean): string {
   const visible = r.columns.filter((c) => !access.hiddenColumns.has(c.toLowerCase()));
   if (visible.length === 0) throw new ExecutionError('permission-denied', `Every column of ${r.name} is hidden from you.`, `permission denied: table ${r.name}`);
   const where = boundFilter ? ` WHERE ${boundFilter}` : '';
-  return `(SELECT ${visible.map(quoteIdent).join(', ')} FROM ${qualifiedName(r)}${where})${ref.aliased ? '' : ` AS ${quoteIdent(ref.name)}`}`;
+  return `(SELECT ${visible.map(quoteIdent).join(', ')} FROM ${qualifiedName(r)}${where}${fence ? ' OFFSET 0' : ''})${ref.aliased ? '' : ` AS ${quoteIdent(ref.name)}`}`;
+}
+
+/**
+ * Refuses what the query could call beyond PostgreSQL's own allow-listed functions and operators:
+ * a function reached by column notation (`t.f` is `f(t)` when t has no column f) that is not an
+ * allow-listed pg_catalog function — one of pg_catalog's own only when a relation it reads has a
+ * column of that name, which PostgreSQL would take first — and an operator the search path could
+ * resolve to one the database defines (not an extension's).
+ */
+export function refuseRoutines(routines: readonly PgRoutine[], resolved: ReadonlyArray<PgResolvedRelation | undefined>, allowed: ReadonlySet<string>): void {
+  const columns = new Set(resolved.flatMap((r) => r?.columns ?? []));
+  for (const r of routines) {
+    if (r.kind === 'operator') {
+      throw new ExecutionError('not-read-only', `The operator ${r.name} could resolve here to ${r.schema}.${r.name}, an operator defined in this database rather than PostgreSQL's own, so the query was not run. Write OPERATOR(pg_catalog.${r.name}) for PostgreSQL's.`, `not allowed: operator ${r.schema}.${r.name} on the search path`);
+    }
+    if (r.schema === 'pg_catalog' && (allowed.has(r.name) || columns.has(r.name))) continue;
+    throw new ExecutionError('not-read-only', `The name ${r.name} after a dot could call ${r.schema}.${r.name}() on a whole row (PostgreSQL reads t.${r.name} as ${r.name}(t)); it is not one of the functions allowed here, so the query was not run.`, `not allowed: function ${r.schema}.${r.name}() by column notation`);
+  }
 }
 
 /** The edits that qualify unqualified built-in function calls with pg_catalog. */
