@@ -564,6 +564,10 @@ const NOT_FIXABLE = new Set(['permission-denied', 'database-missing', 'database-
 function renderQueryError(): void {
   ui.queryError.hidden = !queryError;
   ui.queryError.replaceChildren();
+  // SQL that could not run at all has not failed: a notice in the warning colours, not an alarm.
+  const notRun = queryError?.class === 'not-run';
+  ui.queryError.classList.toggle('not-run', notRun);
+  ui.queryError.setAttribute('role', notRun ? 'status' : 'alert');
   renderDecisions();
   if (!queryError) return;
   const e = queryError;
@@ -572,7 +576,7 @@ function renderQueryError(): void {
   fixButton?.addEventListener('click', () => void fix());
   const help = e.class === 'permission-denied'
     ? 'Your access policies (askdata/policies.yml) do not allow this. Ask the people who own them, or rephrase the question around what you may see.'
-    : e.class === 'not-run' ? 'Not run: this SQL was written from the dbt project alone and has not been checked against data. Copy it and run it where the data is.'
+    : e.class === 'not-run' ? 'This SQL was written from the dbt project alone and has not been checked against data. Copy it and run it where the data is.'
       : e.class.startsWith('database') ? 'The database could not be read; build it with dbt or say which one to use in askdata/askdata.yml.' : '';
   ui.queryError.append(...present(
     h('div', { class: 'query-error-head' }, h('span', { class: `badge error-class class-${e.class}` }, e.class), fixButton),

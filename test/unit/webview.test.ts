@@ -286,6 +286,9 @@ describe('the Ask panel in Chromium (built bundle, real CSP)', function () {
     });
     await harness.post(init({ draft: { question: 'Revenue', sql: 'select sum(revenue) from customers', answer: { ...answer(null), sql: 'select sum(revenue) from customers', result: null }, history: [] } }));
     await page.locator('#query-error .badge', { hasText: 'not-run' }).waitFor();
+    // Not a failure: said as a notice (a status, in the warning colours), not as an alert.
+    assert.equal(await page.locator('#query-error').getAttribute('role'), 'status');
+    assert.match(await page.locator('#query-error').getAttribute('class') ?? '', /\bnot-run\b/);
     const approve = page.locator('#approve');
     assert.equal(await approve.evaluate((e) => (e as HTMLElement & { disabled: boolean }).disabled), false);
     assert.match(await approve.getAttribute('title') ?? '', /asks you to confirm, and records it as unverified/);
@@ -294,6 +297,7 @@ describe('the Ask panel in Chromium (built bundle, real CSP)', function () {
     await page.keyboard.press('Control+Enter');
     await page.locator('#query-error .badge', { hasText: 'unknown-column' }).waitFor();
     assert.equal(await approve.evaluate((e) => (e as HTMLElement & { disabled: boolean }).disabled), true);
+    assert.equal(await page.locator('#query-error').getAttribute('role'), 'alert');
   });
 
   it('ignores messages that do not match the protocol', async () => {
