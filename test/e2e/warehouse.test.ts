@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { FakeOllama } from '../support/fakeOllama';
 import { snowflakeProject } from '../support/snowflakeProject';
-import { freePort, startSession, type Session } from './codeServer';
-import { closeAllEditors, eventually, openAskDataView, runCommand, treeRow, webview } from './workbench';
+import { freePort, reportFailure, startSession, type Session } from './codeServer';
+import { askWithModel, eventually, openAskDataView, setUpModel, treeRow, webview } from './workbench';
 
 const QUESTION = 'How many orders per region?';
 const SQL = 'select c.region, count(*) as orders\nfrom fct_orders o join dim_customers c on c.customer_id = o.customer_id\ngroup by c.region';
@@ -26,10 +26,7 @@ describe('a warehouse project in a real VS Code (code-server + Chromium)', funct
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && s) {
-      await s.screenshot(`FAILED-warehouse-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
-      console.log((await s.logs()).split('\n').filter((l) => /Ask Data|askdata|error/i.test(l)).slice(-60).join('\n'));
-    }
+    await reportFailure(s, this.currentTest, 'warehouse-');
   });
 
   after(async () => {
@@ -51,16 +48,8 @@ describe('a warehouse project in a real VS Code (code-server + Chromium)', funct
 
   it('asks: the SQL is shown, marked not run; approving it asks first, and records it unverified', async () => {
     const { page } = s;
-    await runCommand(page, 'Ask Data: Set Up Local Model');
-    await page.locator('.statusbar-item', { hasText: 'qwen2.5-coder:1.5b' }).waitFor({ timeout: 30_000 });
-    await runCommand(page, 'Notifications: Clear All Notifications');
-    await closeAllEditors(page);
-    await runCommand(page, 'Ask Data: Ask data');
-    const view = webview(page);
-    await view.locator('.model-badge', { hasText: 'qwen2.5-coder:1.5b' }).waitFor({ timeout: 30_000 });
-    await view.locator('#question').click();
-    await page.keyboard.type(QUESTION);
-    await page.keyboard.press('Control+Enter');
+    await setUpModel(page);
+    const view = await askWithModel(page, QUESTION);
     await view.locator('#query-error .badge', { hasText: 'not-run' }).waitFor({ timeout: 30_000 });
     assert.match(await view.locator('#sql .cm-content').innerText(), /group by c\.region/);
     assert.match(await view.locator('#query-error').innerText(), /has not been checked against data/);
