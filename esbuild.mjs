@@ -10,7 +10,8 @@ const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
 // DuckDB is a native module: it stays in node_modules and ships in the platform-specific VSIX.
-const nodeExternals = ['vscode', '@duckdb/node-api', '@duckdb/node-bindings'];
+// libpg-query loads its WebAssembly from its own folder; pg-native is pg's optional native binding, not installed.
+const nodeExternals = ['vscode', '@duckdb/node-api', '@duckdb/node-bindings', 'libpg-query', 'pg-native'];
 
 const common = {
   bundle: true,

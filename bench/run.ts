@@ -18,6 +18,8 @@ import { runSpider, spiderAvailable } from './spider';
 import { benchPanel } from './panel';
 import { benchDbtReal } from './dbtReal';
 import { benchRenderers } from './renderers';
+import { benchPostgres } from './postgres';
+import { EVENT_AGGREGATIONS, firstPages, firstRows, guardTimes, interleaved, median, overhead } from './engineTimings';
 import type { Result } from './result';
 import { optionalDataDir } from '../test/support/dataDir';
 import { SHOP_CASES, SPIDER_CASES, type NearMissCase } from '../test/support/nearMiss/cases';
@@ -30,7 +32,6 @@ import { sampleWithDatabase } from '../test/support/sampleDb';
  *   npm run bench -- --only pairs     run one benchmark by name
  */
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
 async function writePairs(dir: string, n: number): Promise<void> {
@@ -138,54 +139,13 @@ async function benchEngine(): Promise<Result[]> {
     c.closeSync();
     build.closeSync();
 
-    const queries = [
-      'select channel, count(*), sum(amount) from events group by channel',
-      'select customer_id, sum(amount) as revenue from events group by customer_id order by revenue desc limit 10',
-      'select day, avg(amount) from events where channel = \'web\' group by day order by day',
-      'select count(distinct customer_id) from events where amount > 50',
-    ];
     const direct = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
     const directConnection = await direct.connect();
     const engine = await DuckDbEngine.open({ database: file, baseDirectory: dir });
     const runDirect = async (sql: string) => (await directConnection.runAndReadAll(sql)).getRowsJson();
-    const runEngine = async (sql: string) => {
-      const cursor = await engine.run(sql, { pageSize: 10_000 });
-      cursor.close();
-      return cursor.first.rows;
-    };
-    /** Medians of 7 runs of each, interleaved so that both see the same machine. */
-    const sideBySide = async (sql: string, direct: () => Promise<unknown>, viaEngine: () => Promise<unknown>) => {
-      const d: number[] = [];
-      const e: number[] = [];
-      for (let i = 0; i < 7; i++) {
-        let t = performance.now();
-        await direct();
-        d.push(performance.now() - t);
-        t = performance.now();
-        await viaEngine();
-        e.push(performance.now() - t);
-      }
-      return { sql, directMs: median(d), engineMs: median(e) };
-    };
-    const perQuery: Array<{ sql: string; directMs: number; engineMs: number }> = [];
-    for (const sql of queries) {
-      await runDirect(sql);
-      await runEngine(sql);
-      perQuery.push(await sideBySide(sql, () => runDirect(sql), () => runEngine(sql)));
-    }
-    const eligible = perQuery.filter((q) => q.directMs >= 10);
-    const ratio = eligible.reduce((s, q) => s + q.engineMs, 0) / eligible.reduce((s, q) => s + q.directMs, 0);
-
-    const guardTimes: number[] = [];
-    const pairs = new PairStore(sampleShop, new NodePairFiles());
-    await pairs.load();
-    for (let round = 0; round < 5; round++) {
-      for (const p of pairs.pairs) {
-        const t = performance.now();
-        await engine.guard(p.sql);
-        guardTimes.push(performance.now() - t);
-      }
-    }
+    const perQuery = await interleaved(EVENT_AGGREGATIONS, 7, runDirect, (sql) => firstRows(engine, sql));
+    const ratio = overhead(perQuery.filter((q) => q.directMs >= 10));
+    const guard = await guardTimes(engine);
 
     // Under access policies: a row filter and a hidden column on the same table. The engine as a
     // restricted asker against node-api running the restricted query written by hand.
@@ -196,20 +156,22 @@ async function benchEngine(): Promise<Result[]> {
       ['select day, count(*) from events where customer_id < 500 group by day order by day', "select day, count(*) from (select id, customer_id, day, channel from events where channel = 'web') events where customer_id < 500 group by day order by day"],
       ['select count(distinct customer_id) from events where day > 100', "select count(distinct customer_id) from (select id, customer_id, day, channel from events where channel = 'web') events where day > 100"],
     ] as const;
-    const perRestricted: Array<{ sql: string; directMs: number; engineMs: number }> = [];
-    const prepareTimes: number[] = [];
-    for (const [sql, byHand] of restrictedQueries) {
-      const runRestricted = async () => {
-        const cursor = await engine.run(sql, { pageSize: 10_000, access: restricted });
-        cursor.close();
-        return cursor.first.rows;
-      };
-      if (JSON.stringify(await runRestricted()) !== JSON.stringify(await runDirect(byHand))) throw new Error(`the restricted answer differs from the hand-written one: ${sql}`);
-      perRestricted.push(await sideBySide(sql, () => runDirect(byHand), runRestricted));
+    const byHand = new Map<string, string>(restrictedQueries);
+    const runRestricted = async (sql: string) => {
+      const cursor = await engine.run(sql, { pageSize: 10_000, access: restricted });
+      cursor.close();
+      return cursor.first.rows;
+    };
+    for (const [sql, hand] of restrictedQueries) {
+      if (JSON.stringify(await runRestricted(sql)) !== JSON.stringify(await runDirect(hand))) throw new Error(`the restricted answer differs from the hand-written one: ${sql}`);
     }
-    const restrictedRatio = perRestricted.reduce((s, q) => s + q.engineMs, 0) / perRestricted.reduce((s, q) => s + q.directMs, 0);
+    const perRestricted = await interleaved(restrictedQueries.map(([sql]) => sql), 7, (sql) => runDirect(byHand.get(sql)!), runRestricted);
+    const restrictedRatio = overhead(perRestricted);
+    const prepareTimes: number[] = [];
     // Preparing a query for a restricted asker the first time: guard, rewrite and the check on DuckDB's bound plan.
     const fresh = decideAccess({ groups: { m: { members: ['*@m.example'], tables: { allow: ['marketing_daily', 'orders', 'order_items', 'products', 'customers', 'events'] }, columns: { deny: ['customers.email'] } } } }, 'x@m.example');
+    const pairs = new PairStore(sampleShop, new NodePairFiles());
+    await pairs.load();
     for (let round = 0; round < 5; round++) {
       for (const p of pairs.pairs) {
         const t = performance.now();
@@ -218,28 +180,15 @@ async function benchEngine(): Promise<Result[]> {
       }
     }
 
-    gc();
-    const rssBefore = process.memoryUsage().rss;
-    let peak = rssBefore;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-    const firstPage: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      const cursor = await engine.run('select * from events', { pageSize: 500 });
-      firstPage.push(performance.now() - t);
-      if (cursor.first.rows.length !== 500 || !cursor.first.hasMore) throw new Error('first page is not 500 rows of more');
-      cursor.close();
-    }
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const pages = await firstPages(engine);
     directConnection.closeSync();
     direct.closeSync();
     engine.close();
     return [
       { name: 'engine / direct node-api, queries of 10 ms and more (4 aggregations, 10M rows)', value: ratio, unit: 'x', target: '<= 1.10', detail: { perQuery } },
-      { name: 'first page (500 rows) of a 10M-row result (median of 5)', value: median(firstPage), unit: 'ms', target: '<= 150', detail: { runs: firstPage } },
-      { name: 'peak RSS of this process while fetching first pages of 10M rows', value: peak / 2 ** 20, unit: 'MiB', detail: { rssBeforeMiB: rssBefore / 2 ** 20, growthMiB: (peak - rssBefore) / 2 ** 20 } },
-      { name: `guard per query (json_serialize_sql + checks, ${guardTimes.length} runs)`, value: median(guardTimes), unit: 'ms', target: '<= 1', detail: { p95: [...guardTimes].sort((a, b) => a - b)[Math.floor(guardTimes.length * 0.95)] } },
+      { name: 'first page (500 rows) of a 10M-row result (median of 5)', value: median(pages.runs), unit: 'ms', target: '<= 150', detail: { runs: pages.runs } },
+      { name: 'peak RSS of this process while fetching first pages of 10M rows', value: pages.peakMiB, unit: 'MiB', detail: { rssBeforeMiB: pages.rssBeforeMiB, growthMiB: pages.peakMiB - pages.rssBeforeMiB } },
+      { name: `guard per query (json_serialize_sql + checks, ${guard.runs} runs)`, value: guard.median, unit: 'ms', target: '<= 1', detail: { p95: guard.p95 } },
       { name: 'engine under a row filter and a hidden column / the same query by hand in node-api (4 queries, 10M rows)', value: restrictedRatio, unit: 'x', target: '<= 1.10', detail: { perQuery: perRestricted } },
       { name: `preparing a query under policies, first time (guard + rewrite + bound-plan check, ${prepareTimes.length} runs)`, value: median(prepareTimes), unit: 'ms', detail: { p95: [...prepareTimes].sort((a, b) => a - b)[Math.floor(prepareTimes.length * 0.95)] } },
     ];
@@ -423,6 +372,7 @@ const benchmarks: Record<string, () => Promise<Result[]>> = {
   renderers: benchRenderers,
   activation: benchActivation,
   engine: benchEngine,
+  postgres: benchPostgres,
   panel: benchPanel,
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests and `npm start` need outside npm's dependency tree:
-# Debian's Chromium (Playwright cannot download its own browser here) and code-server, the real
-# VS Code build we can get from the npm registry. Idempotent and cached, so a second run is quick.
+# Debian's Chromium (Playwright cannot download its own browser here), Debian's PostgreSQL (the
+# PostgreSQL engine's tests start throwaway clusters with its initdb and pg_ctl) and code-server,
+# the real VS Code build we can get from the npm registry. Idempotent and cached, so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v rg >/dev/null 2>&1 || need_apt+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "ask-data: need Debian packages: ${need_apt[*]} — run as root, or: sudo apt-get install -y ${need_apt[*]}" >&2
@@ -23,6 +25,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+# Debian's package starts a cluster of its own on port 5432; the tests never use it.
 
 if [ -x "$CODE_SERVER_DIR/node_modules/.bin/code-server" ]; then
   echo "ask-data: code-server $CODE_SERVER_VERSION cached in $CODE_SERVER_DIR"

@@ -563,12 +563,19 @@ async function runSql(options: { quiet?: boolean } = {}): Promise<void> {
   }
 }
 
+/** The SQL did not fail: there was nothing to run it on. */
+const COULD_NOT_RUN = new Set(['not-run', 'database-missing', 'database-locked']);
+
 /** Errors no rewrite can fix: a policy, a database that is not there. */
-const NOT_FIXABLE = new Set(['permission-denied', 'database-missing', 'database-locked', 'timeout', 'too-many-rows']);
+const NOT_FIXABLE = new Set(['permission-denied', 'database-missing', 'database-locked', 'not-run', 'timeout', 'too-many-rows']);
 
 function renderQueryError(): void {
   ui.queryError.hidden = !queryError;
   ui.queryError.replaceChildren();
+  // SQL that could not run at all has not failed: a notice in the warning colours, not an alarm.
+  const notRun = queryError?.class === 'not-run';
+  ui.queryError.classList.toggle('not-run', notRun);
+  ui.queryError.setAttribute('role', notRun ? 'status' : 'alert');
   renderDecisions();
   if (!queryError) return;
   const e = queryError;
@@ -577,7 +584,8 @@ function renderQueryError(): void {
   fixButton?.addEventListener('click', () => void fix());
   const help = e.class === 'permission-denied'
     ? 'Your access policies (askdata/policies.yml) do not allow this. Ask the people who own them, or rephrase the question around what you may see.'
-    : e.class.startsWith('database') ? 'The database could not be read; build it with dbt or say which one to use in askdata/askdata.yml.' : '';
+    : e.class === 'not-run' ? 'This SQL was written from the dbt project alone and has not been checked against data. Copy it and run it where the data is.'
+      : e.class.startsWith('database') ? 'The database could not be read; build it with dbt or say which one to use in askdata/askdata.yml.' : '';
   ui.queryError.append(...present(
     h('div', { class: 'query-error-head' }, h('span', { class: `badge error-class class-${e.class}` }, e.class), fixButton),
     h('p', { class: 'query-error-message' }, e.message),
@@ -680,8 +688,11 @@ function renderDecisions(): void {
     const pending = button('save-pending', 'Save as pending', true, (b) => void decide(b, 'pending'), 'Save to the approval queue for someone to review');
     const reject = button('reject', 'Reject…', true, (b) => openRejectForm(b, (reason) => decide(undefined, 'reject', reason)));
     for (const b of [approve, pending, reject]) b.disabled = blocked;
-    // A query that fails is not approved (the host refuses too); it can still go to the queue.
-    if (queryError) {
+    // A query that fails is not approved (the host refuses too); it can still go to the queue. One
+    // that could not run at all may be approved, deliberately: the host asks, and records it unverified.
+    if (queryError && COULD_NOT_RUN.has(queryError.class)) {
+      approve.title = 'This SQL could not be run here: approving asks you to confirm, and records it as unverified';
+    } else if (queryError) {
       approve.disabled = true;
       approve.title = 'This SQL fails to run: fix it, then approve';
     }
@@ -699,6 +710,15 @@ function renderDecisions(): void {
   }
   if (p.status !== 'rejected') {
     buttons.push(button('reject', 'Reject…', true, (b) => openRejectForm(b, (reason) => request({ method: 'reject', reason }).then(() => focusAfterUpdate('#approve')))));
+  }
+  if (p.status === 'approved' && p.unverified) {
+    // It ran here: approving again records the result it returned, and ends the unverified state.
+    const verify = button('verify', 'Approve with its result', false, (b) => void act(b, () => request({ method: 'approve' }), 'Approved with its result').then((ok) => ok && focusAfterUpdate('#remove-approval')));
+    const ran = !!result && !queryError;
+    verify.disabled = blocked || dirty || !ran;
+    verify.title = dirty ? 'Save your edits first: an approval signs off on what the file says'
+      : ran ? 'It ran here: record the result it returned with a new approval' : 'Run it where the data is first: its result is recorded with the approval';
+    buttons.push(verify);
   }
   if (p.status === 'approved') {
     buttons.push(button('remove-approval', 'Remove approval', true, (b) => void act(b, () => request({ method: 'removeApproval' }), 'Approval removed').then((ok) => ok && focusAfterUpdate('#approve'))));
@@ -778,12 +798,16 @@ function renderPairStatus(): void {
   ui.statusSection.append(...present(
     h('div', { class: 'status-line', id: 'status-line' },
       h('span', { class: `status status-${p.status}` }, p.status),
+      p.unverified && p.status === 'approved' ? h('span', { class: 'status status-unverified', id: 'unverified', title: 'Approved without being run: its result was never checked' }, 'unverified') : null,
       h('span', { class: 'muted' }, ` ${detail}`),
       p.synthetic ? h('span', { class: 'badge' }, 'synthetic') : null,
       h('span', { class: 'spacer' }),
       h('button', { class: 'link', id: 'open-file', onclick: () => void request({ method: 'openFile' }).catch(showError) }, p.file),
     ),
     p.result?.fingerprint ? h('p', { class: 'muted small', id: 'recorded-result' }, `Approved result: ${p.result.rows} row${p.result.rows === 1 ? '' : 's'} · ${p.result.columns.join(', ')} · ${p.result.fingerprint.slice(0, 19)}…`) : null,
+    p.unverified && p.status === 'approved'
+      ? h('p', { class: 'warning', role: 'note', id: 'unverified-note' }, 'Approved without being run: no database could run this SQL when it was approved, so no result was checked or recorded. askdata test lists it apart. Where it runs, approve it again to record its result.')
+      : null,
     p.stale ? h('p', { class: 'warning', role: 'note' }, `May be stale: ${p.stale}.`) : null,
   ));
 }

@@ -90,7 +90,8 @@ export class SqlEditor {
     this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text } });
   }
 
-  setDialect(dialect: 'duckdb' | 'sqlite'): void {
+  /** Highlighting: SQLite's, else PostgreSQL's (close enough for DuckDB and the warehouses). */
+  setDialect(dialect: string): void {
     this.view.dispatch({ effects: this.language.reconfigure(sql({ dialect: dialect === 'sqlite' ? SQLite : PostgreSQL })) });
   }
 

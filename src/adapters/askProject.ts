@@ -6,10 +6,11 @@ import type { GroundingContext } from '../core/grounding/grounding';
 import type { WorkspaceIndex } from '../core/index/workspaceIndex';
 import { PairStore, type Pair } from '../core/pairs/pairStore';
 import type { AccessDecision } from '../core/policies/access';
-import type { Engine } from './engine';
 import { askerView } from './askerView';
+import { unavailableEngine, type Engine } from './engine';
 import { NodePairFiles } from './nodePairFiles';
-import { openProjectEngine, type ProjectDatabase } from './projectDatabase';
+import { ExecutionError } from '../core/execution/errors';
+import { findProjectDatabase, openEngineFor, projectDialect, type ProjectDatabase } from './projectDatabase';
 import { projectAccess } from './projectPolicies';
 import { indexFolder } from './workspaceFiles';
 
@@ -26,7 +27,10 @@ export interface AskProject {
   /** The approved pairs the asker may be shown (all of them when no policy restricts the asker). */
   visiblePairs: ReadonlySet<string>;
   rules: string | undefined;
+  /** The database's engine; for a project without one it refuses every query as not run. */
   engine: Engine;
+  /** Why queries are not run, when there is no database to run them on. */
+  unavailable?: string;
   /** The grounding context with some approved pairs held out (evaluation folds, LoRA export). */
   contextWithout(pairIds: ReadonlySet<string>): GroundingContext;
   close(): void;
@@ -42,7 +46,8 @@ export async function readRules(root: string): Promise<string | undefined> {
 
 export async function openAskProject(root: string, options: { asker?: string; budget?: number; rows?: number }): Promise<AskProject> {
   const access = await projectAccess(root, options.asker);
-  const { engine, found } = await openProjectEngine(root, access);
+  const { engine, found } = await openOrDescribe(root, access);
+  const unavailable = 'unavailable' in engine ? String(engine.unavailable) : undefined;
   try {
     const store = new PairStore(root, new NodePairFiles());
     // The engine is ours: indexing borrows it and must not close it.
@@ -55,7 +60,7 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       catalog: () => engine.catalog(),
       close: () => undefined,
     };
-    const [{ files }, rules] = await Promise.all([indexFolder(root, async () => borrowed), readRules(root), store.load()]);
+    const [{ files }, rules] = await Promise.all([indexFolder(root, unavailable ? undefined : async () => borrowed), readRules(root), store.load()]);
     const index = files.indexer.build();
     const view = await askerView(engine, access, index.relations, pairsToCheck({ projectRoot: root, pairs: store.pairs, database: found.database, resolve: (r, f) => path.resolve(r, f) }));
     const contextOf = (pairs: readonly Pair[]) => buildAskContext({
@@ -84,11 +89,34 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       visiblePairs: view.visiblePairs,
       rules,
       engine,
+      ...(unavailable ? { unavailable } : {}),
       close: () => engine.close(),
     };
   } catch (e) {
     engine.close();
     throw e;
+  }
+}
+
+/**
+ * The project's engine, or — when there is no database to run on (a warehouse profile, a file dbt
+ * has not built, a server out of reach) — one that refuses every query as not run, so that
+ * grounding, context, asking and exporting still work from the index alone.
+ */
+export async function openOrDescribe(root: string, access: AccessDecision): Promise<{ engine: Engine; found: ProjectDatabase }> {
+  let found: ProjectDatabase;
+  try {
+    found = await findProjectDatabase(root);
+  } catch (e) {
+    if (!(e instanceof ExecutionError) || e.errorClass !== 'database-missing') throw e;
+    const dialect = await projectDialect(root);
+    return { engine: unavailableEngine(dialect, e.message), found: { database: '', dialect, dataDirectories: [], source: 'none', unavailable: e.message } };
+  }
+  try {
+    return { engine: await openEngineFor(root, found, access), found };
+  } catch (e) {
+    if (!(e instanceof ExecutionError) || e.errorClass !== 'database-missing') throw e;
+    return { engine: unavailableEngine(found.dialect, e.message), found: { ...found, unavailable: e.message } };
   }
 }
 

@@ -1,7 +1,9 @@
+import { ExecutionError } from '../core/execution/errors';
 import type { GuardResult } from '../core/execution/duckdbGuard';
 import type { ResultFingerprint } from '../core/execution/fingerprint';
 import type { ResultCursor, RunOptions } from '../core/execution/result';
 import type { AccessDecision } from '../core/policies/access';
+import type { Dialect } from '../core/sql/dialect';
 
 export interface EngineOptions {
   /** Absolute path of the database file. */
@@ -23,7 +25,8 @@ export interface CatalogColumn {
 
 /** One database, read-only, behind the same interface whatever the engine. */
 export interface Engine {
-  readonly dialect: 'duckdb' | 'sqlite';
+  /** duckdb, sqlite or postgres for an engine that runs; a warehouse's dialect for one that cannot (see unavailableEngine). */
+  readonly dialect: Dialect;
   /** Checks that `sql` is one read-only query this project may run; throws an ExecutionError if not. */
   guard(sql: string): Promise<Pick<GuardResult, 'tables'>>;
   /**
@@ -38,4 +41,16 @@ export interface Engine {
   fingerprint(sql: string, options?: Omit<RunOptions, 'pageSize' | 'rowCap'>): Promise<ResultFingerprint>;
   catalog(): Promise<CatalogColumn[]>;
   close(): void;
+}
+
+/**
+ * The engine of a project whose database Ask Data cannot run on: a warehouse without an engine,
+ * a dbt file not built yet, a server out of reach. Everything but running still works from the
+ * index; every query is refused as not run, with the reason.
+ */
+export function unavailableEngine(dialect: Dialect, reason: string): Engine & { unavailable: string } {
+  const notRun = async (): Promise<never> => {
+    throw new ExecutionError('not-run', `Not run: ${reason}`, 'not run: no database to run on');
+  };
+  return { dialect, unavailable: reason, guard: notRun, check: notRun, run: notRun, fingerprint: notRun, catalog: async () => [], close: () => undefined };
 }

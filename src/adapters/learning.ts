@@ -174,6 +174,10 @@ export interface EvaluationOutcome {
  */
 export async function evaluateProject(root: string, options: EvaluateOptions): Promise<EvaluationOutcome> {
   const { project, pairs } = await openForLearning(root, options.asker, 'Evaluation');
+  if (project.unavailable) {
+    project.close();
+    throw new Error(`Evaluation runs the approved SQL and the answers, and this project has no database to run them on: ${project.unavailable}`);
+  }
   const createdForFolds: string[] = [];
   try {
     if (pairs.length < 2) throw new Error(`Evaluation holds approved pairs out to test on, so it needs at least 2; this project has ${pairs.length}.`);
@@ -393,6 +397,10 @@ export interface AugmentReport {
 export async function augmentProject(root: string, options: Partial<LearningOptions> & { by: string; only?: string[]; paraphrases?: number; variants?: boolean; edgeCases?: boolean }): Promise<AugmentReport> {
   const { project, pairs } = await openForLearning(root, options.asker, 'Generating paraphrases, variants and edge cases');
   const report: AugmentReport = { written: [], dropped: [] };
+  if (project.unavailable && options.variants !== false) {
+    project.close();
+    throw new Error(`SQL variants are kept only when their result equals the approved one, and this project has no database to run them on (${project.unavailable}); use --no-variants for paraphrases alone.`);
+  }
   try {
     const chosen = options.only?.length ? pairs.filter((p) => options.only!.some((o) => p.file === o || p.id === o || p.file.endsWith(`/${o}`))) : pairs;
     if (chosen.length === 0) throw new Error(options.only?.length ? `No approved pair matches ${options.only.join(', ')}.` : 'There are no approved pairs to augment yet.');

@@ -17,7 +17,7 @@ export async function readLiveCatalog(engine: Engine): Promise<LiveCatalog> {
   const samples: Record<string, string[]> = {};
   const text = columns.filter((c) => /char|text|string|enum/i.test(c.type)).slice(0, MAX_SAMPLED_COLUMNS);
   for (const c of text) {
-    const table = engine.dialect === 'duckdb' ? `${quoteIdent(c.schema)}.${quoteIdent(c.table)}` : quoteIdent(c.table);
+    const table = engine.dialect === 'sqlite' ? quoteIdent(c.table) : `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`;
     const col = quoteIdent(c.column);
     try {
       const cursor = await engine.run(`SELECT DISTINCT ${col} AS v FROM ${table} WHERE ${col} IS NOT NULL LIMIT ${SAMPLE_LIMIT + 1}`, { pageSize: SAMPLE_LIMIT + 1, timeoutMs: 2000 });

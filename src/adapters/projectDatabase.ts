@@ -4,17 +4,33 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { ExecutionError } from '../core/execution/errors';
 import type { AccessDecision } from '../core/policies/access';
-import { duckdbTargetFrom, parseProjectSettings, renderEnvVars, type DbtDuckDbTarget, type ProjectSettings } from '../core/project/projectSettings';
+import { dbtTargetFrom, parseProjectSettings, renderEnvVars, type DbtTarget, type ProjectSettings } from '../core/project/projectSettings';
+import { dialectName, dialectOfAdapter, type Dialect } from '../core/sql/dialect';
 import { DuckDbEngine } from './duckdbEngine';
 import type { Engine } from './engine';
+import { describeConnection, PostgresEngine, type PostgresConnection } from './postgresEngine';
 import { SqliteEngine } from './sqliteEngine';
 
 export interface ProjectDatabase {
+  /** The file, or for a server or warehouse a description without credentials (postgres://user@host:port/db). */
   database: string;
-  dialect: 'duckdb' | 'sqlite';
+  dialect: Dialect;
   dataDirectories: string[];
   /** How it was found, for messages and `askdata … --json`. */
-  source: 'askdata.yml' | 'dbt profile' | 'only database file';
+  source: 'askdata.yml' | 'dbt profile' | 'only database file' | 'none';
+  /** A dbt-postgres target: how to connect (the password only in memory, never shown or written). */
+  postgres?: PostgresConnection;
+  /** A warehouse Ask Data has no engine for: why its queries are shown but not run. */
+  unavailable?: string;
+}
+
+/**
+ * Which dbt target to use, as dbt chooses it: `--target NAME` wins over the profile's `target:`.
+ * The CLI's --target and the editor's askData.target setting reach every command as
+ * $ASKDATA_TARGET (read when no target is passed here), ahead of askdata.yml and $DBT_TARGET.
+ */
+export interface DatabaseChoice {
+  target?: string;
 }
 
 const DATABASE_FILE = /\.(duckdb|ddb|sqlite|sqlite3|db)$/i;
@@ -24,15 +40,15 @@ const SKIP_DIRS = new Set(['node_modules', 'target', 'dbt_packages', '.git', '.v
  * Where a project's data is: `database:` in askdata/askdata.yml, else the active target of the
  * dbt-duckdb profile, else the one database file in the project.
  */
-export async function findProjectDatabase(project: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<ProjectDatabase> {
+export async function findProjectDatabase(project: string, env: Readonly<Record<string, string | undefined>> = process.env, choice: DatabaseChoice = {}): Promise<ProjectDatabase> {
   const settings = await readSettings(project);
   const data = (settings.data ?? []).map((d) => path.resolve(project, d));
   if (settings.database) {
     const database = path.resolve(project, settings.database);
     return { database, dialect: settings.dialect ?? (await dialectOf(database)), dataDirectories: data, source: 'askdata.yml' };
   }
-  const fromProfile = await fromDbtProfile(project, settings, env);
-  if (fromProfile) return { database: fromProfile, dialect: 'duckdb', dataDirectories: data, source: 'dbt profile' };
+  const fromProfile = await fromDbtProfile(project, settings, env, choice);
+  if (fromProfile) return { ...fromProfile, dataDirectories: data, source: 'dbt profile' };
   const found = await findDatabaseFiles(project, 3);
   if (found.length === 1) return { database: found[0]!, dialect: settings.dialect ?? (await dialectOf(found[0]!)), dataDirectories: data, source: 'only database file' };
   if (found.length === 0) {
@@ -45,12 +61,30 @@ export async function findProjectDatabase(project: string, env: Readonly<Record<
  * The project's engine. A SQLite engine is opened for one asker (their restrictions are applied to
  * its in-memory copy); a DuckDB engine serves anyone, with the decision passed to each run.
  */
-export async function openProjectEngine(project: string, access?: AccessDecision): Promise<{ engine: Engine; found: ProjectDatabase }> {
-  const found = await findProjectDatabase(project);
-  const engine = found.dialect === 'duckdb'
-    ? await DuckDbEngine.open({ database: found.database, baseDirectory: project, dataDirectories: found.dataDirectories })
-    : await SqliteEngine.open({ database: found.database, access });
-  return { engine, found };
+export async function openProjectEngine(project: string, access?: AccessDecision, choice: DatabaseChoice = {}): Promise<{ engine: Engine; found: ProjectDatabase }> {
+  const found = await findProjectDatabase(project, process.env, choice);
+  return { engine: await openEngineFor(project, found, access), found };
+}
+
+export async function openEngineFor(project: string, found: ProjectDatabase, access?: AccessDecision): Promise<Engine> {
+  if (found.unavailable) throw new ExecutionError('database-missing', found.unavailable, 'no engine for this database');
+  if (found.postgres) return PostgresEngine.open(found.postgres);
+  return found.dialect === 'duckdb'
+    ? DuckDbEngine.open({ database: found.database, baseDirectory: project, dataDirectories: found.dataDirectories })
+    : SqliteEngine.open({ database: found.database, access });
+}
+
+/**
+ * The dialect a project's SQL is written in, even when its database cannot be found or reached:
+ * the database's, else the dbt profile's adapter type, else unknown (`ansi`, said as such).
+ */
+export async function projectDialect(project: string, env: Readonly<Record<string, string | undefined>> = process.env, choice: DatabaseChoice = {}): Promise<Dialect> {
+  try {
+    return (await findProjectDatabase(project, env, choice)).dialect;
+  } catch {
+    const target = await findDbtTarget(project, undefined, env, choice).catch(() => undefined);
+    return target?.type ? dialectOfAdapter(target.type) : 'ansi';
+  }
 }
 
 async function readSettings(project: string): Promise<ProjectSettings> {
@@ -70,7 +104,7 @@ async function readSettings(project: string): Promise<ProjectSettings> {
 }
 
 /** The active target of the project's dbt profile, if a profiles.yml defines it. */
-export async function findDbtTarget(project: string, settings?: ProjectSettings, env: Readonly<Record<string, string | undefined>> = process.env): Promise<DbtDuckDbTarget | undefined> {
+export async function findDbtTarget(project: string, settings?: ProjectSettings, env: Readonly<Record<string, string | undefined>> = process.env, choice: DatabaseChoice = {}): Promise<DbtTarget | undefined> {
   settings ??= await readSettings(project).catch(() => ({}));
   let dbtProject: { profile?: unknown };
   try {
@@ -87,15 +121,27 @@ export async function findDbtTarget(project: string, settings?: ProjectSettings,
     } catch {
       continue;
     }
-    const target = duckdbTargetFrom(profiles, dbtProject.profile, settings.dbt?.target ?? env.DBT_TARGET);
+    const asked = choice.target ?? env.ASKDATA_TARGET;
+    const target = dbtTargetFrom(profiles, dbtProject.profile, asked ?? settings.dbt?.target ?? env.DBT_TARGET);
     if (!('error' in target)) return target;
+    // A target asked for by name that the profile lacks is an error, not a reason to use another.
+    if (asked) throw new ExecutionError('database-missing', `${path.join(dir, 'profiles.yml')}: ${target.error}.`, 'no such dbt target');
   }
   return undefined;
 }
 
-async function fromDbtProfile(project: string, settings: ProjectSettings, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
-  const target = await findDbtTarget(project, settings, env);
-  if (!target || target.type !== 'duckdb') return undefined;
+async function fromDbtProfile(project: string, settings: ProjectSettings, env: Readonly<Record<string, string | undefined>>, choice: DatabaseChoice): Promise<Pick<ProjectDatabase, 'database' | 'dialect' | 'postgres' | 'unavailable'> | undefined> {
+  const target = await findDbtTarget(project, settings, env, choice);
+  if (!target) return undefined;
+  if (target.type === 'postgres' || target.type === 'postgresql') return fromPostgresTarget(target, env);
+  if (target.type !== 'duckdb') {
+    const dialect = dialectOfAdapter(target.type);
+    return {
+      database: `${target.type}: profile ${target.profile}, target ${target.target}`,
+      dialect,
+      unavailable: `The dbt target ${target.profile}.${target.target} is on ${dialectName(dialect)}, which Ask Data cannot run queries on: its SQL is written and shown, not run. Grounding, examples and the prompt work from the dbt project and its docs (and target/catalog.json when dbt docs generate has written it).`,
+    };
+  }
   if (!target.path || target.path === ':memory:') {
     throw new ExecutionError('database-missing', `The dbt-duckdb target ${target.profile}.${target.target} keeps its database in memory; set database: in askdata/askdata.yml to a file.`, 'database in memory');
   }
@@ -105,7 +151,36 @@ async function fromDbtProfile(project: string, settings: ProjectSettings, env: R
   } catch (e) {
     throw new ExecutionError('database-missing', `profiles.yml (${target.profile}.${target.target}): ${(e as Error).message}.`, 'database path needs an environment variable');
   }
-  return path.resolve(project, file);
+  return { database: path.resolve(project, file), dialect: 'duckdb' };
+}
+
+/** A dbt-postgres target as a connection; env_var() is rendered here, and a missing variable says which. */
+function fromPostgresTarget(target: DbtTarget, env: Readonly<Record<string, string | undefined>>): Pick<ProjectDatabase, 'database' | 'dialect' | 'postgres'> {
+  const render = (field: keyof DbtTarget, required: boolean): string | undefined => {
+    const raw = target[field];
+    if (raw === undefined || raw === '') {
+      if (required) throw new ExecutionError('database-missing', `profiles.yml (${target.profile}.${target.target}): the postgres target has no ${field}.`, `postgres target without ${field}`);
+      return undefined;
+    }
+    try {
+      return renderEnvVars(raw, env);
+    } catch (e) {
+      throw new ExecutionError('database-missing', `profiles.yml (${target.profile}.${target.target}), ${field}: ${(e as Error).message}. Set it (for the sample: eval "$(bash scripts/sample-postgres.sh start)").`, `postgres ${field} needs an environment variable`);
+    }
+  };
+  const port = Number(render('port', false) ?? 5432);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ExecutionError('database-missing', `profiles.yml (${target.profile}.${target.target}): port must be a whole number, not ${target.port}.`, 'postgres port invalid');
+  const sslmode = render('sslmode', false);
+  const postgres: PostgresConnection = {
+    host: render('host', true)!,
+    port,
+    user: render('user', true)!,
+    password: render('password', false),
+    database: render('dbname', true)!,
+    schema: render('schema', false) ?? 'public',
+    ...(sslmode ? { sslmode } : {}),
+  };
+  return { database: describeConnection(postgres), dialect: 'postgres', postgres };
 }
 
 async function findDatabaseFiles(dir: string, depth: number): Promise<string[]> {
@@ -124,7 +199,7 @@ async function findDatabaseFiles(dir: string, depth: number): Promise<string[]> 
 }
 
 /** DuckDB or SQLite, by the file's magic bytes (a .db file can be either), else its extension. */
-async function dialectOf(file: string): Promise<'duckdb' | 'sqlite'> {
+async function dialectOf(file: string): Promise<Dialect> {
   try {
     const handle = await fs.open(file, 'r');
     try {

@@ -66,7 +66,8 @@ export async function askQuestions(options: AskCommandOptions, items: ReadonlyAr
         continue;
       }
       const answer = await answerQuestion(item.question, project.context, project.run, { engine: options.engine, model, modelUnavailable: unavailable, samples: options.samples });
-      if (answer.error || answer.abstained) failures++;
+      // SQL written but not run (no database to run on) is an answer, marked as such, not a failure.
+      if ((answer.error && answer.error.class !== 'not-run') || answer.abstained) failures++;
       emit({ id: item.id, ...answerJson(answer) });
     }
   } finally {
@@ -105,8 +106,10 @@ export function answerText(a: Answer): string {
     if (a.source === 'recall' && a.match?.matched.length) lines.push(`-- matched: ${a.match.matched.map((m) => `${m.component} ${m.value}`).join('; ')}`);
     if (a.rejected) lines.push(`-- note: a similar question, "${a.rejected.question}", was rejected${a.rejected.reason ? ` (${a.rejected.reason})` : ''}`);
     if (a.reason) lines.push(`-- ${a.reason}`);
+    if (a.error?.class === 'not-run') lines.push('-- NOT RUN: no database to run it on; check it where the data is before trusting it');
     lines.push(a.sql ?? '', '');
-    if (a.error) lines.push(`error: ${a.error.class}: ${a.error.message}`);
+    if (a.error?.class === 'not-run') lines.push(a.error.message);
+    else if (a.error) lines.push(`error: ${a.error.class}: ${a.error.message}`);
     if (a.result) {
       const header = a.result.columns.map((c) => c.name).join(' | ');
       lines.push(header, ...a.result.rows.map((r) => r.map((v) => (v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v))).join(' | ')));

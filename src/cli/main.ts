@@ -78,6 +78,8 @@ Commands:
 
 Options:
   --project DIR    the project root (the folder holding askdata/); default: current folder
+  --target NAME    the dbt profile's target to use, as dbt's --target (default: the profile's
+                   target:, or dbt: { target } in askdata.yml, or $DBT_TARGET)
   --as EMAIL       whose access policies apply (default: git's user.email): run, ask,
                    context, pairs list and index show only what they may see; test, train, eval,
                    augment and train export/import-adapter refuse an asker they restrict
@@ -112,6 +114,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       allowPositionals: true,
       options: {
         project: { type: 'string' },
+        target: { type: 'string' },
         json: { type: 'boolean', default: false },
         status: { type: 'string' },
         limit: { type: 'string' },
@@ -145,6 +148,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return values.help ? 0 : 2;
   }
   const project = path.resolve(values.project ?? '.');
+  // dbt's --target: every command reads the project's database through it (see projectDatabase).
+  if (values.target !== undefined) {
+    if (!/^[\w.-]+$/.test(values.target)) {
+      err(`askdata: --target must name a target of the dbt profile, not ${values.target}\n`);
+      return 2;
+    }
+    process.env.ASKDATA_TARGET = values.target;
+  }
   try {
     const [group, command] = positionals;
     if (group === 'pairs' && (command === 'list' || command === 'validate')) {

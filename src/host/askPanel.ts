@@ -5,7 +5,7 @@ import type { AnswerStep } from '../core/answer/answer';
 import type { Turn } from '../core/answer/prompt';
 import { ExecutionError } from '../core/execution/errors';
 import type { Pair } from '../core/pairs/pairStore';
-import type { ResultSummary } from '../core/pairs/pairSchema';
+import type { RecordedResult } from '../core/pairs/pairSchema';
 import { assumptionsIn } from '../core/recall/recall';
 import { referencedRelations } from '../core/sql/relations';
 import {
@@ -274,18 +274,24 @@ function stamp(history: readonly HistoryEntry[], who: string): HistoryEntry[] {
 
 /**
  * The result an approval records. A query that fails is not approved: approving it would sign off
- * on an error. A database that cannot be read right now (missing, locked by dbt) does not block
- * the approval; the result is then left out and the person is told.
+ * on an error. A query that could not be run at all (no database to run on, or it is locked by
+ * dbt) is approved only if the person chooses to, deliberately: it is then recorded as
+ * `result: unverified`, and `askdata test` lists it apart.
  */
-async function resultToRecord(project: Project, sql: string, ask: AskService, log: vscode.LogOutputChannel): Promise<ResultSummary | undefined> {
+async function resultToRecord(project: Project, sql: string, ask: AskService, log: vscode.LogOutputChannel): Promise<RecordedResult> {
   try {
     const f = await ask.fingerprint(project.root, sql);
     return { rows: f.rows, columns: f.columns, fingerprint: f.fingerprint };
   } catch (e) {
-    if (e instanceof ExecutionError && (e.errorClass === 'database-missing' || e.errorClass === 'database-locked')) {
-      log.warn(`approved without a result fingerprint: ${e.message}`);
-      void vscode.window.showWarningMessage(`Approved without recording its result: ${e.message}`);
-      return undefined;
+    if (e instanceof ExecutionError && (e.errorClass === 'not-run' || e.errorClass === 'database-missing' || e.errorClass === 'database-locked')) {
+      const choice = await vscode.window.showWarningMessage(
+        'This SQL could not be run, so its result cannot be checked or recorded.',
+        { modal: true, detail: `${e.message}\n\nApproving it anyway records result: unverified; askdata test lists it apart until it is approved again where it runs.` },
+        'Approve Unverified',
+      );
+      if (choice !== 'Approve Unverified') throw new ExecutionError(e.errorClass, `Not approved: the SQL could not be run (${e.message.replace(/^Not run: /, '')}).`, 'not approved');
+      log.warn(`approved unverified: ${e.message}`);
+      return 'unverified';
     }
     throw new ExecutionError(e instanceof ExecutionError ? e.errorClass : 'runtime', `Not approved: this SQL does not run (${(e as Error).message}). Fix it, then approve.`, 'not approved');
   }
@@ -308,7 +314,8 @@ export function toView(pair: Pair, project: Project, stale: (project: Project, p
     tables: pair.tables,
     approved: approved ? { by: approved.by, at: approved.at } : undefined,
     rejected: rejected ? { by: rejected.by, at: rejected.at, reason: rejected.reason } : undefined,
-    result: pair.data.result ? { rows: pair.data.result.rows, columns: pair.data.result.columns, fingerprint: pair.data.result.fingerprint } : undefined,
+    result: pair.data.result && pair.data.result !== 'unverified' ? { rows: pair.data.result.rows, columns: pair.data.result.columns, fingerprint: pair.data.result.fingerprint } : undefined,
+    ...(pair.data.result === 'unverified' ? { unverified: true } : {}),
     synthetic: pair.data.synthetic,
     assumptions: assumptionsIn(pair.sql),
     history: pair.history.map((h) => ({ at: h.at, event: h.event, by: h.by, model: h.model, text: h.text })),

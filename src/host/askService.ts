@@ -5,9 +5,10 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { askerView } from '../adapters/askerView';
 import { readRules, runnerFor } from '../adapters/askProject';
-import type { Engine } from '../adapters/engine';
+import { unavailableEngine, type Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
-import { openProjectEngine, type ProjectDatabase } from '../adapters/projectDatabase';
+import { openProjectEngine, projectDialect, type ProjectDatabase } from '../adapters/projectDatabase';
+import { ExecutionError } from '../core/execution/errors';
 import { projectAccess } from '../adapters/projectPolicies';
 import { answerQuestion, type Answer, type AnswerStep, type RunSummary } from '../core/answer/answer';
 import { buildAskContext, pairsToCheck } from '../core/answer/askContext';
@@ -73,7 +74,15 @@ export class AskService implements vscode.Disposable {
     const started = performance.now();
     const pairs = pairsToCheck({ projectRoot: root, pairs: project.store.pairs });
     // Which pairs and known values an asker under policies may be shown, decided with the database.
-    const { found, view } = await this.engine(root, access, async (e) => ({ found: e.found, view: await askerView(e.engine, access, index?.relations ?? [], pairs) }));
+    // With no database to run on, grounding needs only the dialect, and nothing can be checked:
+    // an asker whom policies restrict is shown no pair.
+    const { found, view } = await this.engine(root, access, async (e) => ({ found: e.found, view: await askerView(e.engine, access, index?.relations ?? [], pairs) }))
+      .catch(async (e: unknown) => {
+        if (!(e instanceof ExecutionError) || e.errorClass !== 'not-run') throw e;
+        const dialect = await projectDialect(root);
+        const none: ProjectDatabase = { database: '', dialect, dataDirectories: [], source: 'none', unavailable: e.message };
+        return { found: none, view: await askerView(unavailableEngine(dialect, e.message), access, index?.relations ?? [], pairs) };
+      });
     const context = buildAskContext({
       projectRoot: root,
       pairs: project.store.pairs,
@@ -98,7 +107,17 @@ export class AskService implements vscode.Disposable {
    * are keyed by the asker too; every use resets the idle timer.
    */
   private async engine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
-    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}`;
+    try {
+      return await this.withEngine(root, access, use);
+    } catch (e) {
+      // No database to run on (a warehouse, a file dbt has not built, a server out of reach): not run, said so.
+      if (e instanceof ExecutionError && e.errorClass === 'database-missing') throw new ExecutionError('not-run', `Not run: ${e.message}`, 'not run: no database to run on');
+      throw e;
+    }
+  }
+
+  private async withEngine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
+    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}|${process.env.ASKDATA_TARGET ?? ''}`;
     let entry = this.engines.get(root);
     if (entry && entry.key !== key) {
       this.closeEngine(root);
@@ -138,15 +157,14 @@ export class AskService implements vscode.Disposable {
     const model = specialised ? base!.withModel(specialised) : base;
     const started = performance.now();
     let ms = 0;
-    const answer = await this.engine(root, prepared.access, ({ engine }) =>
-      answerQuestion(question, prepared.context, async (sql, signal) => {
-        const t = performance.now();
-        try {
-          return await runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal);
-        } finally {
-          ms = performance.now() - t;
-        }
-      }, {
+    const answer = await answerQuestion(question, prepared.context, async (sql, signal) => {
+      const t = performance.now();
+      try {
+        return await this.engine(root, prepared.access, ({ engine }) => runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal));
+      } finally {
+        ms = performance.now() - t;
+      }
+    }, {
         engine: 'auto',
         model,
         modelUnavailable: model ? undefined : this.model.unavailableReason(),
@@ -154,7 +172,7 @@ export class AskService implements vscode.Disposable {
         signal: options.signal,
         onStep: options.onStep,
         onToken: options.onToken,
-      }));
+      });
     this.log.info(`answered "${question}" from ${answer.source ?? 'nothing'}${answer.pair ? ` (${answer.pair.file}, ${answer.pair.similarity.toFixed(2)})` : ''} in ${(performance.now() - started).toFixed(0)} ms${answer.error ? `; ${answer.error.class}` : ''}`);
     return answerView(answer, ms);
   }

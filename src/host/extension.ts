@@ -26,6 +26,14 @@ import { AskDataStatusBar } from './statusBar';
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Ask Data', { log: true });
+  // The dbt target, as dbt's --target: every engine the extension opens reads it (see projectDatabase).
+  const applyTarget = () => {
+    const target = vscode.workspace.getConfiguration('askData').get<string>('target', '').trim();
+    if (target) process.env.ASKDATA_TARGET = target;
+    else delete process.env.ASKDATA_TARGET;
+  };
+  applyTarget();
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('askData.target') && applyTarget()));
   const projects = new Projects(log);
   const queue = new QueueView(projects);
   const lenses = new SqlCodeLenses(projects);

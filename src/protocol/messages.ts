@@ -37,6 +37,8 @@ export const pairView = z.object({
   rejected: z.optional(z.object({ by: z.string(), at: z.string(), reason: z.optional(z.string()) })),
   /** The result recorded when it was approved. */
   result: z.optional(z.object({ rows: z.number(), columns: z.array(z.string()), fingerprint: z.optional(z.string()) })),
+  /** Approved deliberately without having run (`result: unverified`). */
+  unverified: z.optional(z.boolean()),
   synthetic: z.optional(z.boolean()),
   /** What the SQL states it assumes (its `-- assumption:` comments). */
   assumptions: z.array(z.string()),
@@ -106,7 +108,8 @@ export type ErrorView = z.infer<typeof errorView>;
 
 /** What the model was shown: the grounding, for "What the model saw". */
 export const groundingView = z.object({
-  dialect: z.enum(['duckdb', 'sqlite']),
+  /** duckdb, sqlite, postgres, or a warehouse's dialect (snowflake, bigquery, …) whose SQL is shown, not run. */
+  dialect: z.string(),
   tables: z.array(z.object({ name: z.string(), score: z.number(), reasons: z.array(z.string()), columns: z.number(), omittedColumns: z.number() })),
   tablesAvailable: z.number(),
   hidden: z.object({ tables: z.number(), columns: z.number() }),

@@ -83,6 +83,13 @@ export async function readLogs(userData: string, wanted: (file: string) => boole
 }
 
 /** A real VS Code (code-server) with the extension installed from this checkout, driven by Chromium. */
+/** After a test that failed: a screenshot named after it, and the lines of the logs about Ask Data. */
+export async function reportFailure(s: Session | undefined, test: { state?: string; title: string } | undefined, prefix = ''): Promise<void> {
+  if (test?.state !== 'failed' || !s) return;
+  await s.screenshot(`FAILED-${prefix}${test.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+  console.log((await s.logs()).split('\n').filter((l) => /Ask Data|askdata|error/i.test(l)).slice(-60).join('\n'));
+}
+
 export async function startSession(options: SessionOptions): Promise<Session> {
   checkPrerequisites();
   const pkg = JSON.parse(await fs.readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };

@@ -12,8 +12,8 @@ import { slugify } from '../../src/core/pairs/pairStore';
 import { FakeOllama } from '../support/fakeOllama';
 import { sampleWithDatabase } from '../support/sampleDb';
 import { repoRoot } from '../support/tempDir';
-import { freePort, startSession, type Session } from './codeServer';
-import { closeAllEditors, eventually, openAskDataView, quickOpen, runCommand, treeRow, webview } from './workbench';
+import { freePort, reportFailure, startSession, type Session } from './codeServer';
+import { askWithModel, closeAllEditors, eventually, openAskDataView, quickOpen, runCommand, setUpModel, treeRow, webview } from './workbench';
 
 const TESTER = { name: 'Erin Tester', email: 'erin@shop.example' };
 const JOURNEY_QUESTION = 'Who are our five biggest customers by revenue?';
@@ -60,10 +60,7 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && s) {
-      await s.screenshot(`FAILED-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
-      console.log((await s.logs()).split('\n').filter((l) => /Ask Data|askdata|error/i.test(l)).slice(-60).join('\n'));
-    }
+    await reportFailure(s, this.currentTest);
   });
 
   after(async () => {
@@ -238,16 +235,8 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
   it('with the model (a fake Ollama): asks, shows SQL, assumptions and result; edits and runs; regenerates from feedback; approves', async () => {
     const { page } = s;
     await ollama.start(ollamaPort);
-    await runCommand(page, 'Ask Data: Set Up Local Model');
-    await page.locator('.statusbar-item', { hasText: 'qwen2.5-coder:1.5b' }).waitFor({ timeout: 30_000 });
-    await runCommand(page, 'Notifications: Clear All Notifications');
-    await closeAllEditors(page);
-    await runCommand(page, 'Ask Data: Ask data');
-    const view = webview(page);
-    await view.locator('.model-badge', { hasText: 'qwen2.5-coder:1.5b' }).waitFor({ timeout: 30_000 });
-    await view.locator('#question').click();
-    await page.keyboard.type(JOURNEY_QUESTION);
-    await page.keyboard.press('Control+Enter');
+    await setUpModel(page);
+    const view = await askWithModel(page, JOURNEY_QUESTION);
     await view.locator('#assumptions li', { hasText: '"biggest" means highest lifetime revenue' }).waitFor({ timeout: 30_000 });
     await view.locator('#row-count', { hasText: '5 rows' }).waitFor();
     assert.equal(await view.locator('#source .badge').innerText(), 'model: qwen2.5-coder:1.5b');

@@ -71,3 +71,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/** Ask Data: Set Up Local Model, until the status bar names the model; its notifications cleared. */
+export async function setUpModel(page: Page, model = 'qwen2.5-coder:1.5b'): Promise<void> {
+  await runCommand(page, 'Ask Data: Set Up Local Model');
+  await page.locator('.statusbar-item', { hasText: model }).waitFor({ timeout: 30_000 });
+  await runCommand(page, 'Notifications: Clear All Notifications');
+}
+
+/** A new Ask panel, once it knows the model, with `question` asked in it. */
+export async function askWithModel(page: Page, question: string, model = 'qwen2.5-coder:1.5b'): Promise<FrameLocator> {
+  await closeAllEditors(page);
+  await runCommand(page, 'Ask Data: Ask data');
+  const view = webview(page);
+  await view.locator('.model-badge', { hasText: model }).waitFor({ timeout: 30_000 });
+  await view.locator('#question').click();
+  await page.keyboard.type(question);
+  await page.keyboard.press('Control+Enter');
+  return view;
+}

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { AnswerView, HostToWebview, PanelState, ResultView } from '../../src/protocol/messages';
+import type { AnswerView, HostToWebview, PairView, PanelState, ResultView } from '../../src/protocol/messages';
 import { WebviewHarness } from '../support/webviewHarness';
 
 /** The Ask panel as built (dist/webview.js) in Chromium under its real CSP; the host is played here. */
@@ -227,6 +227,77 @@ describe('the Ask panel in Chromium (built bundle, real CSP)', function () {
     // The state kept for a reload is now the pair's, not the draft.
     const states = harness.received.filter((m) => m.type === 'state');
     assert.deepEqual((states.at(-1) as { state: PanelState }).state, { projectRoot: PROJECT, pairId: 'who-are-my-top-customers-2' });
+  });
+
+  it('marks a pair approved without being run as unverified, and approves it again with its result once it runs', async () => {
+    // Theme colours come from VS Code's variables: the state is drawn in the warning colour.
+    await harness.close();
+    harness = await WebviewHarness.open({ theme: { '--vscode-editorWarning-foreground': 'rgb(200, 120, 0)' } });
+    await harness.ready();
+    const { page } = harness;
+    const history = [{ at: '2026-11-21T10:00:00Z', event: 'approved', by: 'Erin <erin@shop.example>' }];
+    const unverified: PairView = {
+      id: 'revenue-by-name', file: 'askdata/pairs/revenue-by-name.yml', question: 'Revenue by name', sql: 'select name, revenue from customers',
+      status: 'approved', tags: [], tables: ['customers'], assumptions: [], approved: { by: 'Erin <erin@shop.example>', at: '2026-11-21T10:00:00Z' }, unverified: true, history,
+    };
+    let reachable = false;
+    harness.onRequest(async (body) => {
+      if (body.method === 'run') {
+        if (!reachable) throw Object.assign(new Error('Not run: the profile\'s target is snowflake, which Ask Data cannot run on.'), { errorClass: 'not-run' });
+        return small;
+      }
+      if (body.method === 'approve') {
+        await harness.post({ type: 'pairChanged', pair: { ...unverified, unverified: undefined, result: { rows: 3, columns: ['name', 'revenue'], fingerprint: 'sha256:0123456789abcdef0123' }, history: [...history, { at: '2026-11-22T09:00:00Z', event: 'approved', by: 'Erin <erin@shop.example>' }] } });
+      }
+      return undefined;
+    });
+    await harness.post({ ...(init({ pairId: unverified.id }) as Extract<HostToWebview, { type: 'init' }>), pair: unverified });
+    assert.deepEqual(await page.locator('#status-line .status').allTextContents(), ['approved', 'unverified']);
+    assert.equal(await page.locator('#unverified').evaluate((e) => getComputedStyle(e).color), 'rgb(200, 120, 0)');
+    assert.match(await page.locator('#unverified-note').innerText(), /Approved without being run.*no result was checked or recorded/s);
+    assert.equal(await page.locator('#unverified-note').getAttribute('role'), 'note');
+    assert.equal(await page.locator('#recorded-result').count(), 0);
+    // Where it cannot run, there is no result to record: approving again is not offered.
+    await page.locator('#query-error .badge', { hasText: 'not-run' }).waitFor();
+    assert.equal(await page.locator('#verify').evaluate((e) => (e as HTMLElement & { disabled: boolean }).disabled), true);
+    assert.match(await page.locator('#verify').getAttribute('title') ?? '', /Run it where the data is first/);
+    // Where it runs, it is offered, by keyboard too; approving records the result and the mark goes.
+    reachable = true;
+    await page.locator('#sql .cm-content').click();
+    await page.keyboard.press('Control+Enter');
+    await page.locator('.grid [role="gridcell"]', { hasText: 'Ada' }).waitFor();
+    await page.waitForFunction(() => (document.querySelector('#verify') as HTMLElement & { disabled: boolean } | null)?.disabled === false);
+    await page.locator('#verify').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#recorded-result', { hasText: 'Approved result: 3 rows' }).waitFor();
+    assert.equal(harness.requests('approve').length, 1);
+    assert.equal(await page.locator('#unverified').count(), 0);
+    assert.equal(await page.locator('#unverified-note').count(), 0);
+    assert.equal(await page.locator('#verify').count(), 0);
+    assert.deepEqual(harness.problems, []);
+  });
+
+  it('lets SQL that could not run be approved deliberately (the host confirms it), but never SQL that fails', async () => {
+    const { page } = harness;
+    let error = { errorClass: 'not-run', message: 'Not run: no database to run on.' };
+    harness.onRequest((body) => {
+      if (body.method === 'run') throw Object.assign(new Error(error.message), { errorClass: error.errorClass });
+      return [];
+    });
+    await harness.post(init({ draft: { question: 'Revenue', sql: 'select sum(revenue) from customers', answer: { ...answer(null), sql: 'select sum(revenue) from customers', result: null }, history: [] } }));
+    await page.locator('#query-error .badge', { hasText: 'not-run' }).waitFor();
+    // Not a failure: said as a notice (a status, in the warning colours), not as an alert.
+    assert.equal(await page.locator('#query-error').getAttribute('role'), 'status');
+    assert.match(await page.locator('#query-error').getAttribute('class') ?? '', /\bnot-run\b/);
+    const approve = page.locator('#approve');
+    assert.equal(await approve.evaluate((e) => (e as HTMLElement & { disabled: boolean }).disabled), false);
+    assert.match(await approve.getAttribute('title') ?? '', /asks you to confirm, and records it as unverified/);
+    error = { errorClass: 'unknown-column', message: 'There is no column named revenu here.' };
+    await page.locator('#sql .cm-content').click();
+    await page.keyboard.press('Control+Enter');
+    await page.locator('#query-error .badge', { hasText: 'unknown-column' }).waitFor();
+    assert.equal(await approve.evaluate((e) => (e as HTMLElement & { disabled: boolean }).disabled), true);
+    assert.equal(await page.locator('#query-error').getAttribute('role'), 'alert');
   });
 
   it('ignores messages that do not match the protocol', async () => {

@@ -211,8 +211,8 @@ async function generate(question: string, grounding: Grounding, model: ChatModel
       return { ...base, sql: chosen.sql, source: 'model', model: model.name, assumptions: assumptionsIn(chosen.sql), result: chosen.result, attempts };
     }
     if (options.signal?.aborted) break;
-    if (chosen.error?.class === 'permission-denied' || chosen.error?.class === 'database-missing' || chosen.error?.class === 'database-locked') {
-      // No rewrite can fix these; repairing would only teach the model to work around a policy.
+    if (chosen.error?.class === 'permission-denied' || chosen.error?.class === 'database-missing' || chosen.error?.class === 'database-locked' || chosen.error?.class === 'not-run') {
+      // No rewrite can fix these; repairing would only teach the model to work around a policy (or guess, with nothing run).
       return { ...base, sql: chosen.sql || null, source: 'model', model: model.name, assumptions: chosen.sql ? assumptionsIn(chosen.sql) : [], error: strip(chosen.error), attempts };
     }
     if (round < MAX_REPAIRS) turns.push({ kind: 'repair', sql: chosen.sql || '-- (no query)', errorClass: chosen.error!.class, message: chosen.error!.compact });

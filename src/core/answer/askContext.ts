@@ -49,6 +49,11 @@ export function buildAskContext(input: AskContextInput): GroundingContext {
   // and a rejected one is not quoted to them either.
   const visible = <T extends ApprovedPair>(ps: T[]) => (access && !access.unrestricted ? ps.filter((p) => input.visiblePairs?.has(p.id) ?? false) : ps);
   const pairs = visible(approvedPairsOf(input));
-  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access, input.askerValues).relations, input.dialect, { rules: input.rules, rejected: visible(rejectedPairsOf(input)) });
+  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access, input.askerValues).relations, recallDialect(input.dialect), { rules: input.rules, rejected: visible(rejectedPairsOf(input)) });
   return new GroundingContext(input.relations, input.joins, recall, input);
+}
+
+/** Recall only rewrites literals the approved SQL already has; SQLite is the one dialect whose periods it must spell differently. */
+function recallDialect(dialect: AskContextInput['dialect']): 'duckdb' | 'sqlite' {
+  return dialect === 'sqlite' ? 'sqlite' : 'duckdb';
 }

@@ -13,6 +13,8 @@ export const executionErrorClasses = [
   'database-missing',
   'database-locked',
   'database-corrupt',
+  /** No database Ask Data can run on (a warehouse, a file not built, a server not reachable): the SQL is shown, not run. */
+  'not-run',
   'runtime',
 ] as const;
 export type ExecutionErrorClass = (typeof executionErrorClasses)[number];

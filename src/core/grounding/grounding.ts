@@ -6,6 +6,7 @@ import type { ApprovedPair, RecallEngine } from '../recall/recall';
 import { BagIndex } from '../recall/similarity';
 import { queryShape } from '../sql/queryShape';
 import { referencedRelations } from '../sql/relations';
+import { dialectNotes, type Dialect } from '../sql/dialect';
 import { skeletonKey, skeletonSimilarity, sqlSkeleton } from '../sql/skeleton';
 
 /**
@@ -16,7 +17,7 @@ import { skeletonKey, skeletonSimilarity, sqlSkeleton } from '../sql/skeleton';
  * the model never sees a table or column the asker may not read.
  */
 export interface GroundingOptions {
-  dialect: 'duckdb' | 'sqlite';
+  dialect: Dialect;
   rules?: string;
   access?: AccessDecision;
   /**
@@ -53,7 +54,7 @@ export interface ChosenExample {
 
 export interface Grounding {
   question: string;
-  dialect: 'duckdb' | 'sqlite';
+  dialect: Dialect;
   tables: ChosenTable[];
   /** Tables in the schema the asker may read, for "share of the schema kept". */
   tablesAvailable: number;
@@ -78,17 +79,6 @@ const MAX_COLUMNS_SHOWN = 40;
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
-
-export const DIALECT_NOTES: Record<'duckdb' | 'sqlite', string[]> = {
-  duckdb: [
-    'DuckDB SQL. Dates: current_date - interval 30 day; date_trunc(\'month\', d); extract(year from d); strftime(d, \'%Y-%m\').',
-    'GROUP BY ALL is allowed; ILIKE matches case-insensitively; integer / integer gives a decimal, // is integer division.',
-  ],
-  sqlite: [
-    'SQLite SQL. Dates are text: date(\'now\', \'-30 days\'); strftime(\'%Y-%m\', d); there is no date_trunc, interval or ILIKE.',
-    'LIKE is case-insensitive for ASCII; integer / integer truncates, so multiply by 1.0 for a ratio.',
-  ],
-};
 
 /** Everything grounding reads, prepared once per project and reused for every question. */
 export class GroundingContext {
@@ -197,7 +187,7 @@ export class GroundingContext {
       examples,
       rejected: rejectedNear(this.recall, question),
       rules,
-      dialectNotes: DIALECT_NOTES[this.options.dialect],
+      dialectNotes: dialectNotes(this.options.dialect),
       schema: text,
       tokens: { schema: schemaTokens, rules: rulesTokens, examples: exampleTokens, total: schemaTokens + rulesTokens + exampleTokens, budget },
     };
@@ -220,7 +210,7 @@ export class GroundingContext {
       dialect: this.options.dialect,
       schema: text,
       rules: this.rules(),
-      dialectNotes: DIALECT_NOTES[this.options.dialect],
+      dialectNotes: dialectNotes(this.options.dialect),
       joins: this.joinsAmong(keys),
       tables: chosen.length,
       tablesAvailable: this.relations.length,

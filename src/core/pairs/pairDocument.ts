@@ -1,7 +1,7 @@
 import { CORE_SCHEMA, load as fastLoad } from 'js-yaml';
 import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { parseYamlWith, type YamlProblem } from '../yamlFile';
-import { pairFileSchema, type HistoryEvent, type PairFile, type ResultSummary } from './pairSchema';
+import { pairFileSchema, type HistoryEvent, type PairFile, type RecordedResult } from './pairSchema';
 
 /** A problem in a pair file, located for the Problems panel and for `askdata pairs validate`. */
 export type PairProblem = YamlProblem;
@@ -88,8 +88,8 @@ export function setSql(doc: Document, sql: string): void {
 }
 
 /** The result an approval signed off on: row count, columns and fingerprint (GUIDE §3). */
-export function setResult(doc: Document, result: ResultSummary): void {
-  setBeforeHistory(doc, 'result', doc.createNode(dropUndefined(result), { flow: true }));
+export function setResult(doc: Document, result: RecordedResult): void {
+  setBeforeHistory(doc, 'result', result === 'unverified' ? result : doc.createNode(dropUndefined(result), { flow: true }));
 }
 
 export function setList(doc: Document, key: 'tables' | 'tags', values: readonly string[]): void {
@@ -122,6 +122,7 @@ export function newPairDocument(pair: PairFile): Document {
     if (value === undefined) continue;
     if (key === 'sql') setSql(doc, String(value));
     else if (key === 'tags' || key === 'tables') setList(doc, key, value as string[]);
+    else if (key === 'result' && value === 'unverified') doc.set(key, value);
     else if (key === 'approved' || key === 'rejected' || key === 'result') doc.set(key, doc.createNode(value, { flow: true }));
     else doc.set(key, value);
   }

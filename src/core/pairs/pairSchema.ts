@@ -49,7 +49,8 @@ export const pairFileSchema = z
     synthetic: z.boolean().optional(),
     approved: signOffSchema.optional(),
     rejected: signOffSchema.extend({ reason: z.string().optional() }).optional(),
-    result: resultSummarySchema.optional(),
+    /** What the approver saw run, or `unverified`: approved deliberately without it having run (no database to run on). */
+    result: z.union([resultSummarySchema, z.literal('unverified')], { error: 'must be { rows, columns, fingerprint } or unverified' }).optional(),
     history: z.array(historyEventSchema).optional(),
   })
   .superRefine((pair, ctx) => {
@@ -61,3 +62,5 @@ export const pairFileSchema = z
 export type PairFile = z.infer<typeof pairFileSchema>;
 export type HistoryEvent = z.infer<typeof historyEventSchema>;
 export type ResultSummary = z.infer<typeof resultSummarySchema>;
+/** What an approval records: the result, or that it was approved without running. */
+export type RecordedResult = ResultSummary | 'unverified';

@@ -3,7 +3,7 @@ import {
   appendHistory, newPairDocument, parsePairText, readPairText, removeKey, renderPairDocument, setQuestion, setResult, setSignOff,
   setSql, setStatus, type PairProblem,
 } from './pairDocument';
-import { PAIR_FORMAT_VERSION, type HistoryEvent, type PairFile, type PairStatus, type ResultSummary } from './pairSchema';
+import { PAIR_FORMAT_VERSION, type HistoryEvent, type PairFile, type PairStatus, type RecordedResult } from './pairSchema';
 
 /** The file operations the store needs; the file-system adapter provides them. */
 export interface PairFiles {
@@ -72,7 +72,7 @@ export interface NewPair {
   /** Generated (a paraphrase or an SQL variant of an approved pair), not asked by a person. */
   synthetic?: boolean;
   /** The result signed off on, for an approved pair: what `askdata test` compares against later. */
-  result?: ResultSummary;
+  result?: RecordedResult;
 }
 
 export const PAIRS_DIR = 'askdata/pairs';
@@ -161,7 +161,7 @@ export class PairStore {
   }
 
   /** Approves; with `result`, also records the result the approver saw (row count, columns, fingerprint). */
-  approve(id: string, by: string, result?: ResultSummary): Promise<Pair> {
+  approve(id: string, by: string, result?: RecordedResult): Promise<Pair> {
     return this.mutate(id, (doc, at) => {
       setStatus(doc, 'approved');
       setSignOff(doc, 'approved', { by, at });

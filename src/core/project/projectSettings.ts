@@ -17,31 +17,58 @@ export function parseProjectSettings(text: string): ParsedYaml<ProjectSettings> 
   return parseYamlWith(text, projectSettingsSchema, 'askdata.yml');
 }
 
-/** The parts of a dbt profiles.yml that say where a dbt-duckdb target's database is. */
-export interface DbtDuckDbTarget {
+/**
+ * The parts of a dbt profiles.yml target Ask Data reads: where a dbt-duckdb target's file is, how
+ * to reach a dbt-postgres target, and for every adapter its type (which says the SQL dialect).
+ * Values are as written: `{{ env_var('…') }}` is rendered only when a connection is opened.
+ */
+export interface DbtTarget {
   profile: string;
   target: string;
   type: string;
   path?: string;
-  /** The target schema models build into (dbt-duckdb's default is main). */
+  /** The target schema models build into (dbt-duckdb's default is main, dbt-postgres's is required). */
   schema?: string;
   /** The target's database (Snowflake, BigQuery's project…), for `target.database` in Jinja. */
   database?: string;
+  host?: string;
+  port?: string;
+  user?: string;
+  password?: string;
+  /** dbt-postgres calls it dbname (database is accepted too). */
+  dbname?: string;
+  sslmode?: string;
 }
 
-export function duckdbTargetFrom(profiles: unknown, profile: string, target: string | undefined): DbtDuckDbTarget | { error: string } {
+/** Which target: `--target` / the `askData.target` setting first, then askdata.yml, then $DBT_TARGET, then the profile's `target:`. */
+export function dbtTargetFrom(profiles: unknown, profile: string, target: string | undefined): DbtTarget | { error: string } {
   const p = (profiles as Record<string, unknown> | null)?.[profile] as { target?: unknown; outputs?: Record<string, unknown> } | undefined;
   if (!p || typeof p !== 'object') return { error: `profiles.yml has no profile named ${profile}` };
   const name = target ?? (typeof p.target === 'string' ? p.target : undefined);
   if (!name) return { error: `profile ${profile} names no target` };
-  const output = p.outputs?.[name] as { type?: unknown; path?: unknown; schema?: unknown; database?: unknown; dataset?: unknown; project?: unknown } | undefined;
-  if (!output) return { error: `profile ${profile} has no output named ${name}` };
-  return { profile, target: name, type: String(output.type ?? ''), path: typeof output.path === 'string' ? output.path : undefined, ...(typeof output.schema === 'string' ? { schema: output.schema } : typeof output.dataset === 'string' ? { schema: output.dataset } : {}), ...(typeof output.database === 'string' ? { database: output.database } : typeof output.project === 'string' ? { database: output.project } : {}) };
+  const output = p.outputs?.[name] as Record<string, unknown> | undefined;
+  if (!output) return { error: `profile ${profile} has no output named ${name}${p.outputs ? ` (it has ${Object.keys(p.outputs).join(', ')})` : ''}` };
+  const text = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+  const fields: Array<[keyof DbtTarget, unknown]> = [
+    ['path', output.path], ['host', output.host], ['port', output.port], ['user', output.user ?? output.username],
+    ['password', output.password ?? output.pass], ['dbname', output.dbname ?? output.database], ['sslmode', output.sslmode],
+    // For `target.database` / `target.schema` in Jinja: BigQuery calls them project and dataset.
+    ['database', output.database ?? output.project], ['schema', output.schema ?? output.dataset],
+  ];
+  const out: DbtTarget = { profile, target: name, type: String(output.type ?? '') };
+  for (const [key, value] of fields) {
+    const v = text(value);
+    if (v !== undefined) (out as unknown as Record<string, string>)[key] = v;
+  }
+  return out;
 }
 
-/** dbt's env_var() in a profile value, the one piece of Jinja profiles commonly use for paths. */
+/**
+ * dbt's env_var() in a profile value, the one piece of Jinja profiles commonly use for paths and
+ * credentials, with the filters profiles put after it (`| int`, `| as_number`, `| as_text`).
+ */
 export function renderEnvVars(value: string, env: Readonly<Record<string, string | undefined>>): string {
-  return value.replace(/\{\{\s*env_var\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]*)['"]\s*)?\)\s*\}\}/g, (whole, name: string, fallback?: string) => {
+  return value.replace(/\{\{\s*env_var\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]*)['"]\s*)?\)(?:\s*\|\s*(?:int|as_number|as_text|string|trim))*\s*\}\}/g, (whole, name: string, fallback?: string) => {
     const v = env[name] ?? fallback;
     if (v === undefined) throw new Error(`${whole} needs the environment variable ${name}`);
     return v;

@@ -8,7 +8,11 @@ import type { Pair } from '../pairs/pairStore';
  * longer runs (schema drift), or returns other data; the index says which models and columns it
  * reads that changed.
  */
-export type PairCheckStatus = 'passed' | 'failed-to-run' | 'changed' | 'no-baseline';
+/**
+ * `unverified`: approved deliberately without having run (no database then), listed apart, never
+ * counted as passed; `not-run`: there is no database to run on now.
+ */
+export type PairCheckStatus = 'passed' | 'failed-to-run' | 'changed' | 'no-baseline' | 'unverified' | 'not-run';
 
 export interface PairCheck {
   id: string;
@@ -28,8 +32,16 @@ export type RunOutcome = { ok: true; result: ResultFingerprint } | { ok: false; 
 
 export function judgePair(pair: Pair, file: string, outcome: RunOutcome, stale?: Staleness): PairCheck {
   const base = { id: pair.id, file, question: pair.question, ...(stale ? { stale: { relations: stale.relations, columns: stale.columns, reason: stale.reason } } : {}) };
-  const expected = pair.data.result ? { rows: pair.data.result.rows, columns: pair.data.result.columns, fingerprint: pair.data.result.fingerprint } : undefined;
+  const recorded = pair.data.result;
+  const expected = recorded && recorded !== 'unverified' ? { rows: recorded.rows, columns: recorded.columns, fingerprint: recorded.fingerprint } : undefined;
   const changed = stale && (stale.columns.length || stale.relations.length) ? ` It reads ${[...stale.relations, ...stale.columns].join(', ')}, which changed.` : '';
+  if (!outcome.ok && outcome.error.class === 'not-run') {
+    return { ...base, status: recorded === 'unverified' ? 'unverified' : 'not-run', error: outcome.error, message: `${file} was not run: ${outcome.error.message.replace(/^Not run: /, '')}` };
+  }
+  if (recorded === 'unverified') {
+    const now = outcome.ok ? `it runs here and returns ${outcome.result.rows} rows` : `it does not run here: ${outcome.error.message}`;
+    return { ...base, status: 'unverified', ...(outcome.ok ? { actual: { rows: outcome.result.rows, columns: outcome.result.columns, fingerprint: outcome.result.fingerprint } } : { error: outcome.error }), message: `${file} was approved unverified (without running); ${now}. Approve it again where its database is reachable to record a result.` };
+  }
   if (!outcome.ok) {
     return { ...base, status: 'failed-to-run', expected, error: outcome.error, message: `${file} no longer runs: ${outcome.error.message}.${changed}` };
   }
@@ -46,7 +58,9 @@ export function judgePair(pair: Pair, file: string, outcome: RunOutcome, stale?:
   return { ...base, status: 'changed', expected, actual, message: `${file} returns other data than when it was approved (${diffs.join('; ')}).${changed}` };
 }
 
-export function summarise(checks: readonly PairCheck[]): { passed: number; failed: number; noBaseline: number; ok: boolean } {
+export function summarise(checks: readonly PairCheck[]): { passed: number; failed: number; noBaseline: number; unverified: number; notRun: number; ok: boolean } {
   const failed = checks.filter((c) => c.status === 'failed-to-run' || c.status === 'changed').length;
-  return { passed: checks.filter((c) => c.status === 'passed').length, failed, noBaseline: checks.filter((c) => c.status === 'no-baseline').length, ok: failed === 0 };
+  const notRun = checks.filter((c) => c.status === 'not-run').length;
+  // Nothing could be checked without a database: that is not a pass.
+  return { passed: checks.filter((c) => c.status === 'passed').length, failed, noBaseline: checks.filter((c) => c.status === 'no-baseline').length, unverified: checks.filter((c) => c.status === 'unverified').length, notRun, ok: failed === 0 && notRun === 0 };
 }

@@ -1,0 +1,622 @@
+import type { Pool, PoolClient, PoolConfig } from 'pg';
+import { closestNames, ExecutionError } from '../core/execution/errors';
+import { fingerprintCursor, type ResultFingerprint } from '../core/execution/fingerprint';
+import { checkPostgresParse, PG_ALLOWED_FUNCTIONS, type PgGuardResult } from '../core/execution/postgresGuard';
+import {
+  DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type RunOptions,
+} from '../core/execution/result';
+import { visibleCatalog, type AccessDecision } from '../core/policies/access';
+import { quoteIdent } from '../core/policies/duckdbPolicy';
+import {
+  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, planPostgresAccess, refuseRoutines, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation, type PgRoutine,
+} from '../core/policies/postgresPolicy';
+import type { CatalogColumn, Engine } from './engine';
+import { PgRowStream, type PgField } from './pgRowStream';
+
+/** Bytes of unread rows at which a result's socket is paused (beside the row limit, for wide rows). */
+const STREAM_BUFFER_BYTES = 4 * 2 ** 20;
+
+/** How to reach a PostgreSQL database, from a dbt-postgres target. The password lives only here, in memory. */
+export interface PostgresConnection {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+  /** The target schema: first on the search path, what unqualified names (and policies.yml) mean. */
+  schema: string;
+  /** libpq's sslmode: disable, allow, prefer (libpq's default), require, verify-ca, verify-full. */
+  sslmode?: string;
+}
+
+/** The connection as it may be shown: never the password. */
+export function describeConnection(c: Pick<PostgresConnection, 'host' | 'port' | 'user' | 'database' | 'schema'>): string {
+  return `postgres://${encodeURIComponent(c.user)}@${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}/${encodeURIComponent(c.database)} (schema ${c.schema})`;
+}
+
+// Loaded on first use, like DuckDB: the parser is a WebAssembly build of PostgreSQL's own.
+let pgModule: Promise<typeof import('pg')> | undefined;
+let parserModule: Promise<typeof import('libpg-query')> | undefined;
+/** Set once pg is loaded (every engine is opened after it is): postgres-array's parser, through pg-types. */
+let arrayParse: ((source: string, transform: (v: string) => unknown) => unknown[]) | undefined;
+const loadPg = () => (pgModule ??= import('pg').then((m) => {
+  const pg = (m as unknown as { default?: typeof import('pg') }).default ?? m;
+  // pg-types' arrayParser is { create(source, transform) } at run time, whatever its typings say.
+  const parser = pg.types.arrayParser as unknown as { create(source: string, transform: (v: string) => unknown): { parse(): unknown[] } };
+  arrayParse = (source, transform) => parser.create(source, transform).parse();
+  return pg;
+}));
+/** Set once the parser is loaded (every query is parsed before anything is rewritten). */
+let loadedParser: typeof import('libpg-query') | undefined;
+const loadParser = () => (parserModule ??= import('libpg-query').then(async (m) => {
+  await m.loadModule();
+  loadedParser = m;
+  return m;
+}));
+
+/** PostgreSQL's own parser, to its tree (libpg_query); a syntax error is an ExecutionError of class syntax. */
+export async function parsePostgres(sql: string): Promise<unknown> {
+  const parser = await loadParser();
+  try {
+    return parser.parseSync(sql);
+  } catch (e) {
+    const message = (e as Error).message.split('\n')[0]!;
+    throw new ExecutionError('syntax', `Syntax error: ${message}`, `syntax error: ${message}`);
+  }
+}
+
+/**
+ * A PostgreSQL database, read-only by construction: every session has
+ * default_transaction_read_only on, every query runs inside BEGIN READ ONLY with a
+ * statement_timeout, the search path is the target schema (pg_catalog first, as always), and
+ * what runs has passed the guard on PostgreSQL's own parse tree. The query runs to completion on
+ * the server (so PostgreSQL may use parallel workers) while rows are read with backpressure, a
+ * page at a time, never more than the row cap (see PgRowStream); a timeout, a cancel or a result
+ * left unread stops the query on the server with pg_cancel_backend.
+ */
+export class PostgresEngine implements Engine {
+  readonly dialect = 'postgres' as const;
+  private closed = false;
+  private readonly typeNames = new Map<string, string>();
+
+  private constructor(private readonly pool: Pool, private readonly config: PoolConfig, readonly connection: Readonly<Omit<PostgresConnection, 'password'>>) {}
+
+  static async open(connection: PostgresConnection): Promise<PostgresEngine> {
+    const pg = await loadPg();
+    const sslmode = connection.sslmode ?? 'prefer';
+    const config = (ssl: PoolConfig['ssl']): PoolConfig => ({
+      host: connection.host,
+      port: connection.port,
+      user: connection.user,
+      password: connection.password,
+      database: connection.database,
+      ssl,
+      max: 4,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'askdata',
+      // Settings of every session: read-only, a search path that means the target schema, and
+      // values rendered the same on every machine.
+      options: [
+        '-c default_transaction_read_only=on',
+        `-c search_path=pg_catalog,${searchPathItem(connection.schema)},pg_temp`,
+        '-c TimeZone=UTC',
+        '-c DateStyle=ISO',
+        '-c IntervalStyle=postgres',
+        '-c standard_conforming_strings=on',
+        '-c idle_in_transaction_session_timeout=600000',
+      ].join(' '),
+    });
+    const modes: Array<PoolConfig['ssl']> = sslmode === 'disable' ? [false]
+      : sslmode === 'allow' ? [false, { rejectUnauthorized: false }]
+        : sslmode === 'prefer' ? [{ rejectUnauthorized: false }, false]
+          : sslmode === 'require' ? [{ rejectUnauthorized: false }]
+            : [{ rejectUnauthorized: true }];
+    let last: unknown;
+    for (const ssl of modes) {
+      const settings = config(ssl);
+      const pool = new pg.Pool(settings);
+      pool.on('error', () => undefined); // an idle connection dropped by the server; the next query opens another
+      try {
+        const client = await pool.connect();
+        client.release();
+        const { password: _password, ...shown } = connection;
+        return new PostgresEngine(pool, settings, shown);
+      } catch (e) {
+        last = e;
+        await pool.end().catch(() => undefined);
+        // prefer/allow: libpq falls back when the server does not do SSL (or only does it); so does this.
+        if (!/does not support SSL|SSL.*(required|off)|no pg_hba.conf entry.*(SSL|encryption)/i.test((e as Error).message ?? '')) break;
+      }
+    }
+    throw connectError(connection, last as Error);
+  }
+
+  get database(): string {
+    return describeConnection(this.connection);
+  }
+
+  /** Parses with PostgreSQL's parser and checks the tree; nothing runs. */
+  async guard(sql: string): Promise<PgGuardResult> {
+    return checkPostgresParse(await parsePostgres(sql));
+  }
+
+  async run(sql: string, options: RunOptions = {}): Promise<ResultCursor> {
+    return this.execute(sql, options);
+  }
+
+  /** Everything a run does up to running: the server binds what would run (EXPLAIN), under the asker's policies. */
+  async check(sql: string, access?: AccessDecision): Promise<void> {
+    await this.execute(sql, { access }, true);
+  }
+
+  async fingerprint(sql: string, options: Omit<RunOptions, 'pageSize' | 'rowCap'> = {}): Promise<ResultFingerprint> {
+    return fingerprintCursor(await this.execute(sql, { ...options, pageSize: 10_000, rowCap: Number.MAX_SAFE_INTEGER }));
+  }
+
+  /**
+   * Guards `sql`, opens a read-only transaction, binds every relation it names to the catalog,
+   * applies the asker's policies, and runs what results, read a page at a time.
+   */
+  private async execute(sql: string, options: RunOptions, checkOnly = false): Promise<ResultCursor> {
+    if (this.closed) throw new ExecutionError('runtime', 'The database connection is closed.');
+    const guard = await this.guard(sql);
+    const access = options.access;
+    const restricted = !!access && !access.unrestricted;
+    // Row filters are read and bound like the query: parsed, their relations resolved in the same session.
+    const filters = restricted ? await Promise.all(guard.relations.map(async (ref) => {
+      const text = filterText(access!.table(ref.name));
+      if (!text) return undefined;
+      const prefix = 'SELECT 1 WHERE ';
+      return { text, prefix, guard: checkPostgresParse(await parsePostgres(`${prefix}${text}`)) };
+    })) : [];
+    const names = [...guard.relations, ...filters.flatMap((f) => f?.guard.relations ?? [])].map(regclassText);
+
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const client = await this.pool.connect().catch((e: Error) => {
+      throw connectError(this.connection, e);
+    });
+    // A connection lost mid-query fails that query (pg hands it the error); the client's own error
+    // event would otherwise be unhandled, and take the whole process down with it.
+    const lost = () => undefined;
+    client.on('error', lost);
+    const release = (destroy?: boolean) => {
+      client.off('error', lost);
+      client.release(destroy);
+    };
+    const stopper = new Stopper(() => this.cancelBackend(client), timeoutMs, options.signal);
+    let finishing: Promise<void> | undefined;
+    // Set once the query itself runs; until then there is nothing to stop but the setup.
+    const running: { stream?: PgRowStream } = {};
+    // The transaction ends with ROLLBACK however the query ended; a connection that cannot even do
+    // that is dropped. Every caller waits for the same ending.
+    const finish = () => (finishing ??= (async () => {
+      stopper.dispose();
+      const stream = running.stream;
+      if (stream && !stream.done) {
+        // Left unread: the server stops at the cancel, and what it had sent already is read and
+        // dropped. Without a cancel it would send the whole result, so the connection is dropped.
+        stream.discard();
+        if (!(await this.cancelBackend(client).then(() => true, () => false))) {
+          release(true);
+          return;
+        }
+      }
+      try {
+        await client.query('ROLLBACK');
+        release();
+      } catch {
+        release(true);
+      }
+    })());
+    let runSql: string;
+    try {
+      const routines = guard.dottedNames.length || guard.operators.length ? routinesSql(guard.dottedNames, guard.operators) : undefined;
+      const setup = [
+        'BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY',
+        `SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`,
+        ...(names.length ? [resolutionSql(names)] : []),
+        ...(routines ? [routines] : []),
+      ].join('; ');
+      const results = await stopper.during(() => client.query(setup) as unknown as Promise<Array<{ rows: Array<Record<string, unknown>> }>>);
+      const resolved = names.length ? resolvedRelations(results[2]!.rows, names.length) : [];
+      const own = resolved.slice(0, guard.relations.length);
+      if (routines) refuseRoutines(results[results.length - 1]!.rows as unknown as PgRoutine[], own, PG_ALLOWED_FUNCTIONS);
+      const rewrites = planPostgresAccess(guard, own, access);
+      const edits: ByteEdit[] = [...functionEdits(guard)];
+      if (restricted) {
+        let next = guard.relations.length;
+        const boundFilters = filters.map((f) => {
+          if (!f) return undefined;
+          const mine = resolved.slice(next, (next += f.guard.relations.length));
+          const inner: ByteEdit[] = [...functionEdits(f.guard, Buffer.byteLength(f.prefix))];
+          f.guard.relations.forEach((ref, i) => {
+            const r = mine[i];
+            if (!r) throw new ExecutionError('permission-denied', `A row policy reads ${ref.name}, which does not exist; no query runs until policies.yml is fixed.`, `permission denied: row policy names missing ${ref.name}`);
+            inner.push(nameEdit(ref, r, Buffer.byteLength(f.prefix), boundReference(ref, r), f.text));
+          });
+          return `(${applyByteEdits(f.text, inner)})`;
+        });
+        const replaced = new Set(rewrites.map((w) => w.index));
+        for (const w of rewrites) {
+          const ref = guard.relations[w.index]!;
+          edits.push(nameEdit(ref, own[w.index]!, 0, restrictedSubquery(ref, own[w.index]!, w.access, boundFilters[w.index], w.fence), sql));
+        }
+        guard.relations.forEach((ref, i) => {
+          if (!replaced.has(i) && own[i]) edits.push(nameEdit(ref, own[i]!, 0, boundReference(ref, own[i]!), sql));
+        });
+        // A filter that names a column its table lacks would bind to a column of the asker's query
+        // outside it; run alone, each restricted table must stand on its own.
+        const checks = rewrites.map((w) => `SELECT 1 FROM ${restrictedSubquery({ ...guard.relations[w.index]!, aliased: false, name: '__askdata_check' }, own[w.index]!, w.access, boundFilters[w.index], w.fence)} LIMIT 0`);
+        if (checks.length) {
+          await stopper.during(() => client.query(checks.join('; '))).catch((e: Error) => {
+            if (stopper.reason) throw e;
+            throw new ExecutionError('permission-denied', `The access policies could not be applied to this query (${pgMessage(e)}); it was not run. Ask whoever maintains askdata/policies.yml to check the row filters.`, 'permission denied: row filter does not apply');
+          });
+        }
+      }
+      runSql = edits.length ? applyByteEdits(sql, edits) : sql;
+      // What runs is still one read-only query of allowed parts.
+      if (runSql !== sql) checkPostgresParse(await parsePostgres(runSql));
+      if (checkOnly) await stopper.during(() => client.query(`EXPLAIN ${runSql}`));
+    } catch (e) {
+      await finish();
+      throw await this.classify(e as Error, stopper, access);
+    }
+
+    if (checkOnly) {
+      await finish();
+      const nothing: ResultPage = { columns: [], rows: [], hasMore: false, capped: false, rowsSoFar: 0 };
+      return { first: nothing, next: async () => nothing, close: () => undefined };
+    }
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    const rowCap = options.rowCap ?? DEFAULT_ROW_CAP;
+    // A page and its lookahead wait unread, or a few MiB of wide rows: bounded whatever the result.
+    const rows = new PgRowStream(runSql, typeParser, { rows: Math.max(pageSize + 1, 1000), bytes: STREAM_BUFFER_BYTES });
+    running.stream = rows;
+    client.query(rows as never);
+    // From here a timeout or a cancel ends the query and frees its connection, read or not.
+    stopper.onStop = () => void finish();
+    let columns: ResultColumn[] | undefined;
+    let delivered = 0;
+    let exhausted = false;
+    let lookahead: ResultRow[] = [];
+    const stopped = async () => this.classify(new Error(stopper.reason ?? 'stopped'), stopper, access);
+    const page = async (): Promise<ResultPage> => {
+      if (stopper.reason) throw await stopped();
+      const want = Math.min(pageSize, rowCap - delivered);
+      let got: ResultRow[] = lookahead;
+      lookahead = [];
+      try {
+        if (!exhausted && got.length < want) {
+          // At the cap, one row more says whether the result is capped.
+          const ask = want - got.length + (delivered + want >= rowCap ? 1 : 0);
+          const more = await stopper.during(() => rows.read(ask));
+          if (!columns) columns = await this.columnsOf(rows.fields ?? []);
+          if (more.length < ask) exhausted = true;
+          got = got.concat(more);
+        }
+      } catch (e) {
+        await finish();
+        throw await this.classify(e as Error, stopper, access);
+      }
+      // The whole result has arrived: the connection goes back now, the rest is served from memory.
+      if (rows.done) void finish();
+      if (got.length > want) lookahead = got.slice(want);
+      got = got.slice(0, want);
+      delivered += got.length;
+      const more = !exhausted || lookahead.length > 0;
+      const capped = delivered >= rowCap && more;
+      const hasMore = !capped && more;
+      if (!hasMore) void finish();
+      return { columns: columns!, rows: got, hasMore, capped, rowsSoFar: delivered };
+    };
+    const first = await page();
+    let last = first;
+    return {
+      first,
+      next: async () => {
+        if (!last.hasMore) return { columns: first.columns, rows: [], hasMore: false, capped: last.capped, rowsSoFar: delivered };
+        last = await page();
+        return last;
+      },
+      close: () => void finish(),
+    };
+  }
+
+  /** A connection beside the pool, for cancels and type names: a full pool must never hold them up. */
+  private side: Promise<import('pg').Client> | undefined;
+
+  private sideClient(): Promise<import('pg').Client> {
+    this.side ??= (async () => {
+      if (this.closed) throw new Error('the engine is closed');
+      const pg = await loadPg();
+      const client = new pg.Client(this.config);
+      client.on('error', () => (this.side = undefined));
+      await client.connect();
+      return client;
+    })().catch((e: Error) => {
+      this.side = undefined;
+      throw e;
+    });
+    return this.side;
+  }
+
+  private sideTurn: Promise<unknown> = Promise.resolve();
+
+  /** One query on the side connection, after those before it (pg wants no queue of its own). */
+  private sideQuery<R extends Record<string, unknown>>(text: string, values: unknown[]): Promise<R[]> {
+    const turn = this.sideTurn.then(async () => (await (await this.sideClient()).query<R>(text, values)).rows);
+    this.sideTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Stops what a pooled connection is running, on the server. */
+  private async cancelBackend(client: PoolClient): Promise<void> {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (!pid) throw new Error('no backend to cancel');
+    await this.sideQuery('SELECT pg_catalog.pg_cancel_backend($1)', [pid]);
+  }
+
+  private catalogCache: CatalogColumn[] | undefined;
+
+  /** Every column of the relations on the search path (the target schema), with PostgreSQL's type names. */
+  async catalog(): Promise<CatalogColumn[]> {
+    if (this.catalogCache) return this.catalogCache;
+    try {
+      const { rows } = await this.pool.query<{ schema: string; table: string; column: string; type: string }>(
+        `SELECT n.nspname AS "schema", c.relname AS "table", a.attname AS "column", pg_catalog.format_type(a.atttypid, a.atttypmod) AS "type"
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND n.nspname = ANY (pg_catalog.current_schemas(false))
+           AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         ORDER BY n.nspname, c.relname, a.attnum`,
+      );
+      this.catalogCache = rows.map((r) => ({ schema: r.schema, table: r.table, column: r.column, type: r.type }));
+      return this.catalogCache;
+    } catch (e) {
+      throw connectError(this.connection, e as Error);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    void this.pool.end().catch(() => undefined);
+    void this.side?.then((c) => c.end()).catch(() => undefined);
+    this.side = undefined;
+  }
+
+  /** PostgreSQL's names for the result's types (numeric(12,2), timestamp with time zone …), remembered. */
+  private async columnsOf(fields: readonly PgField[]): Promise<ResultColumn[]> {
+    const key = (f: { dataTypeID: number; dataTypeModifier: number }) => `${f.dataTypeID}:${f.dataTypeModifier}`;
+    const missing = fields.filter((f) => !this.typeNames.has(key(f)));
+    if (missing.length) {
+      const rows = await this.sideQuery<{ o: number; m: number; t: string }>('SELECT o::int AS o, m::int AS m, pg_catalog.format_type(o, m) AS t FROM unnest($1::oid[], $2::int[]) AS x(o, m)', [missing.map((f) => f.dataTypeID), missing.map((f) => f.dataTypeModifier)]);
+      for (const r of rows) this.typeNames.set(`${r.o}:${r.m}`, r.t);
+    }
+    return fields.map((f) => ({ name: f.name, type: this.typeNames.get(key(f)) ?? String(f.dataTypeID) }));
+  }
+
+  private async classify(e: Error, stopper: Stopper, access: AccessDecision | undefined): Promise<ExecutionError> {
+    if (e instanceof ExecutionError) return e;
+    const code = (e as { code?: string }).code ?? '';
+    const message = pgMessage(e);
+    if (code === '57014' || stopper.reason) {
+      if (stopper.reason === 'cancelled') return new ExecutionError('cancelled', 'The query was cancelled.', 'cancelled');
+      return new ExecutionError('timeout', `The query ran longer than ${Math.round(stopper.timeoutMs / 1000)} s and was stopped. Add filters or a LIMIT, or raise the timeout.`, `timeout after ${stopper.timeoutMs} ms`);
+    }
+    const restricted = !!access && !access.unrestricted;
+    // Suggestions come from what this asker may see, never from the whole catalog.
+    // (Under policies, a relation whose name folds ambiguously is unreadable, so it is never suggested either.)
+    const visible = async () => {
+      const all = await this.catalog().catch(() => []);
+      return restricted ? visibleCatalog(all, access!).filter((c) => c.table.toLowerCase() === asciiLower(c.table)) : all;
+    };
+    if (code === '42P01') {
+      const name = /relation "([^"]+)" does not exist/.exec(message)?.[1] ?? '';
+      const suggestions = closestNames(name.split('.').pop()!, (await visible()).map((c) => c.table));
+      const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
+      // Under policies the name is not repeated: it may spell one the asker must not learn exists.
+      if (restricted) return new ExecutionError('unknown-table', `There is no table or view of that name that you may read.${hint}`, `unknown table${hint}`, suggestions);
+      return new ExecutionError('unknown-table', `There is no table or view named ${name}.${hint}`, `unknown table ${name}${hint}`, suggestions);
+    }
+    if (code === '42703') {
+      const name = /column "?([^"\s]+)"? does not exist/.exec(message)?.[1] ?? '';
+      const suggestions = closestNames(name.split('.').pop()!, (await visible()).map((c) => c.column));
+      const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
+      if (restricted) return new ExecutionError('unknown-column', `There is no column of that name here that you may see.${hint}`, `unknown column${hint}`, suggestions);
+      return new ExecutionError('unknown-column', `There is no column named ${name} here.${hint}`, `unknown column ${name}${hint}`, suggestions);
+    }
+    if (code === '42601') return new ExecutionError('syntax', `Syntax error: ${message}`, `syntax error: ${message}`);
+    if (code === '25006') return new ExecutionError('not-read-only', `PostgreSQL refused to change anything in this read-only session: ${message}`, `not read-only: ${message}`);
+    if (code === '42501') return new ExecutionError('permission-denied', `The database login ${this.connection.user} may not read this: ${message}`, `permission denied: ${message}`);
+    if (code.startsWith('08') || code === '57P01' || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|Connection terminated/i.test(message)) return connectError(this.connection, e);
+    if (code === '53200' || code === '53100') return new ExecutionError('runtime', `The server ran out of resources for this query (${message}). Aggregate more, or add filters.`, `out of resources: ${message}`);
+    return new ExecutionError('runtime', message, message);
+  }
+}
+
+/** One line of a server error, without its DETAIL or HINT (they can name what an asker may not see). */
+function pgMessage(e: Error): string {
+  return (e.message ?? String(e)).split('\n')[0]!;
+}
+
+/** A connection failure, saying where without the password. */
+function connectError(c: Pick<PostgresConnection, 'host' | 'port' | 'user' | 'database' | 'schema'>, e: Error): ExecutionError {
+  const code = (e as { code?: string }).code ?? '';
+  const message = pgMessage(e);
+  if (code === '28P01' || code === '28000') {
+    return new ExecutionError('permission-denied', `PostgreSQL refused the login ${c.user} at ${c.host}:${c.port} (${message}). Check the user and password the dbt profile gives.`, 'login refused');
+  }
+  return new ExecutionError('database-missing', `Could not reach the PostgreSQL database ${describeConnection(c)}: ${message}.`, 'database unreachable');
+}
+
+function searchPathItem(schema: string): string {
+  // The options string is split on spaces by the server: a schema with one is escaped.
+  return quoteIdent(schema).replace(/\\/g, '\\\\').replace(/ /g, '\\ ');
+}
+
+/** One query resolving every name as the session resolves it, with each relation's columns. */
+function resolutionSql(names: readonly string[]): string {
+  const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  return `SELECT r.i::int AS i, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
+      coalesce(pg_catalog.to_regclass(pg_catalog.quote_ident(c.relname)) = c.oid, false) AS on_path,
+      ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+      ARRAY(WITH RECURSIVE up(oid, depth) AS (SELECT h.inhparent, 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = c.oid
+              UNION SELECT h.inhparent, up.depth + 1 FROM pg_catalog.pg_inherits h JOIN up ON h.inhrelid = up.oid)
+            SELECT p.relname::text FROM up JOIN pg_catalog.pg_class p ON p.oid = up.oid ORDER BY up.depth) AS ancestors,
+      ARRAY(WITH RECURSIVE down(oid) AS (SELECT h.inhrelid FROM pg_catalog.pg_inherits h WHERE h.inhparent = c.oid
+              UNION SELECT h.inhrelid FROM pg_catalog.pg_inherits h JOIN down ON h.inhparent = down.oid)
+            SELECT p.relname::text FROM down JOIN pg_catalog.pg_class p ON p.oid = down.oid) AS descendants,
+      EXISTS (SELECT 1 FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'security_barrier' AND o.option_value::bool) AS barrier,
+      ARRAY(WITH RECURSIVE base(oid) AS (${VIEW_READS('c.oid')} UNION ${VIEW_READS('base.oid', 'base')})
+            SELECT p.relname::text FROM base JOIN pg_catalog.pg_class p ON p.oid = base.oid WHERE p.relkind IN ('r', 'v', 'm', 'p', 'f')) AS bases
+    FROM unnest(ARRAY[${names.map(literal).join(', ')}]::text[]) WITH ORDINALITY AS r(name, i)
+    LEFT JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(r.name)
+    LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    ORDER BY r.i`;
+}
+
+/** The relations a view's rule reads (a view depends on them through its _RETURN rule in pg_depend). */
+function VIEW_READS(view: string, from?: string): string {
+  return `SELECT d.refobjid FROM ${from ? `${from} JOIN ` : ''}pg_catalog.pg_rewrite w ${from ? `ON w.ev_class = ${view} ` : ''}JOIN pg_catalog.pg_depend d
+      ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = w.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      WHERE ${from ? '' : `w.ev_class = ${view} AND `}d.refobjid <> w.ev_class`;
+}
+
+/**
+ * The functions a name after a dot could call on a whole row (one argument of a row, record or
+ * polymorphic type) and the operators a bare name could resolve to outside pg_catalog, on this
+ * session's search path. Extensions' operators are PostgreSQL's too once installed (their C code
+ * is vetted by whoever installed them); what the database's users define is not.
+ */
+function routinesSql(dotted: readonly string[], operators: readonly string[]): string {
+  const array = (xs: readonly string[]) => `ARRAY[${[...new Set(xs)].map((x) => `'${x.replaceAll("'", "''")}'`).join(', ') || "''"}]::text[]`;
+  return `SELECT 'function' AS kind, n.nspname::text AS schema, p.proname::text AS name
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_type t ON t.oid = p.proargtypes[0]
+      WHERE p.proname = ANY (${array(dotted)}) AND p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1
+        AND (t.typtype IN ('c', 'd') OR (t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+             AND t.typname IN ('record', 'any', 'anyelement', 'anynonarray', 'anycompatible', 'anycompatiblenonarray')))
+        AND n.nspname = ANY (pg_catalog.current_schemas(true))
+    UNION ALL
+    SELECT 'operator', n.nspname::text, o.oprname::text
+      FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+      WHERE o.oprname = ANY (${array(operators)}) AND n.nspname <> 'pg_catalog' AND n.nspname = ANY (pg_catalog.current_schemas(true))
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND d.objid = o.oid AND d.deptype = 'e')`;
+}
+
+function resolvedRelations(rows: ReadonlyArray<Record<string, unknown>>, count: number): Array<PgResolvedRelation | undefined> {
+  const out = new Array<PgResolvedRelation | undefined>(count).fill(undefined);
+  const yes = (v: unknown) => v === true || v === 't';
+  for (const row of rows) {
+    if (row.name === null || row.name === undefined) continue;
+    out[Number(row.i) - 1] = {
+      schema: String(row.schema), name: String(row.name), kind: String(row.kind), onSearchPath: yes(row.on_path), columns: parseTextArray(row.columns),
+      ancestors: parseTextArray(row.ancestors), descendants: parseTextArray(row.descendants), securityBarrier: yes(row.barrier), bases: parseTextArray(row.bases),
+    };
+  }
+  return out;
+}
+
+function parseTextArray(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  return [];
+}
+
+/**
+ * The edit replacing a relation's name in `text` (whose parse put it at ref.location, less
+ * `offset`). The span is checked by parsing it alone: it must name exactly that relation, or the
+ * query is not run.
+ */
+function nameEdit(ref: { location: number; schema?: string; name: string; catalog?: string }, _r: PgResolvedRelation, offset: number, replacement: string, text: string): ByteEdit {
+  const bytes = Buffer.from(text, 'utf8');
+  const start = ref.location - offset;
+  const end = start >= 0 && start < bytes.length ? pgNameEnd(bytes, start) : -1;
+  if (end < 0 || !sameName(bytes.subarray(start, end).toString('utf8'), ref)) {
+    throw new ExecutionError('permission-denied', `Ask Data could not locate ${ref.name} in the query to apply the access policies, so it was not run.`, `permission denied: cannot apply policies to ${ref.name}`);
+  }
+  // `TABLE name` takes neither an alias nor a subquery: it becomes the SELECT it stands for.
+  let before = start;
+  while (before > 0 && /\s/.test(String.fromCharCode(bytes[before - 1]!))) before--;
+  if (before >= 5 && bytes.subarray(before - 5, before).toString('latin1').toLowerCase() === 'table' && (before === 5 || !/[\w$\x80-\xff]/.test(String.fromCharCode(bytes[before - 6]!)))) {
+    return { start: before - 5, end, text: `SELECT * FROM ${replacement}` };
+  }
+  return { start, end, text: replacement };
+}
+
+function sameName(span: string, ref: { schema?: string; name: string; catalog?: string }): boolean {
+  if (!loadedParser) return false;
+  try {
+    const tree = loadedParser.parseSync(`SELECT * FROM ${span}`) as { stmts: Array<{ stmt: { SelectStmt?: { fromClause?: Array<{ RangeVar?: Record<string, unknown> }> } } }> };
+    const from = tree.stmts.length === 1 ? tree.stmts[0]!.stmt.SelectStmt?.fromClause : undefined;
+    const rv = from?.length === 1 ? from[0]!.RangeVar : undefined;
+    return !!rv && !rv.alias && rv.relname === ref.name && (rv.schemaname ?? undefined) === ref.schema && (rv.catalogname ?? undefined) === ref.catalog;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a running query on the server (pg_cancel_backend) when its time is up or the asker cancels. */
+class Stopper {
+  reason: 'timeout' | 'cancelled' | undefined;
+  /** Called once stopped, to free what the query holds. */
+  onStop: (() => void) | undefined;
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly onAbort: () => void;
+
+  constructor(private readonly cancel: () => Promise<void>, readonly timeoutMs: number, private readonly signal?: AbortSignal) {
+    this.timer = setTimeout(() => this.stop('timeout'), timeoutMs);
+    this.onAbort = () => this.stop('cancelled');
+    if (signal?.aborted) this.reason = 'cancelled';
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    if (this.reason) throw new ExecutionError(this.reason, this.reason === 'cancelled' ? 'The query was cancelled.' : `The query ran longer than ${Math.round(this.timeoutMs / 1000)} s and was stopped.`, this.reason);
+    return work();
+  }
+
+  private stop(reason: 'timeout' | 'cancelled'): void {
+    if (this.reason) return;
+    this.reason = reason;
+    if (this.onStop) this.onStop();
+    else void this.cancel().catch(() => undefined);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+const TEXT = (v: string) => v;
+const NUMBER = (v: string) => Number(v);
+const FLOAT = (v: string) => {
+  const n = Number(v);
+  return Number.isFinite(n) ? n : v;
+};
+const BOOL = (v: string) => v === 't';
+/** Element parsers by array type oid; an element type not listed stays text. */
+const ARRAY_ELEMENTS: Record<number, (v: string) => unknown> = {
+  1000: BOOL, 1005: NUMBER, 1007: NUMBER, 1016: TEXT, 1021: FLOAT, 1022: FLOAT, 1231: TEXT, 1009: TEXT, 1015: TEXT, 1014: TEXT,
+  1182: TEXT, 1115: TEXT, 1185: TEXT, 1183: TEXT, 1187: TEXT, 2951: TEXT, 199: TEXT, 3807: TEXT,
+};
+
+/**
+ * Values as the other engines render them: exact integers beyond 32 bits and decimals as strings,
+ * dates and times as PostgreSQL's ISO text (never a JavaScript Date, which would shift them),
+ * booleans, finite floats as numbers, arrays as arrays; anything else as its text.
+ */
+function typeParser(oid: number): (value: string) => unknown {
+  switch (oid) {
+    case 16: return BOOL;
+    case 21: case 23: case 26: return NUMBER;
+    case 700: case 701: return FLOAT;
+    default: {
+      const element = ARRAY_ELEMENTS[oid];
+      if (element && arrayParse) return (v: string) => arrayParse!(v, (x) => (x === null ? null : element(x)));
+      return TEXT;
+    }
+  }
+}
