@@ -1,6 +1,6 @@
 import { isWord, tokenize, type Token } from '../sql/tokens';
 import type { Vocabulary } from './features';
-import { contentTokens, foldText, nameTerms, questionLiterals, stem, words } from './questionText';
+import { contentTokens, foldText, nameTerms, questionLiterals, stem, STOP, words } from './questionText';
 
 /**
  * What a question asks, component by component, read the same way from a new question, from an
@@ -28,7 +28,8 @@ export interface QuestionReading {
   stems: string[];
   /** Named things: stems that are schema or glossary terms, with the words as written. */
   concepts: Map<string, string>;
-  values: Array<{ value: string; column?: string; text: string }>;
+  /** Known values it names: `column` when one column holds the value, `columns` every one that does. */
+  values: Array<{ value: string; column?: string; columns: string[]; text: string }>;
   measures: Set<Measure>;
   grain?: Unit;
   /** Each, per, every, by …, a grain: the answer is broken down. */
@@ -48,6 +49,16 @@ export interface QuestionReading {
   negated: boolean;
   greater: boolean;
   less: boolean;
+  /** "distinct", "different", "unique": each value once. */
+  distinct: boolean;
+  /** "How many different …", "number of distinct …": a count of distinct values. */
+  countDistinct: boolean;
+  /** The terms of the thing counted ("how many degree names …" → degree, name), when the question counts. */
+  counted?: string[];
+  /** "Which category …" asks for one, "Which categories …" for a list: the number of the head noun. */
+  which?: 'one' | 'many';
+  /** Superlatives that name what they rank by ("newest": age, "heaviest": weight), axis → word. */
+  axes: Map<string, string>;
 }
 
 export interface SqlReading {
@@ -71,6 +82,10 @@ export interface SqlReading {
   negated: boolean;
   greater: boolean;
   less: boolean;
+  /** SELECT DISTINCT or count(DISTINCT …) anywhere. */
+  distinct: boolean;
+  /** The tables (and CTEs) it reads, FROM and JOIN, as written. */
+  tables: Set<string>;
 }
 
 /** The team's glossary (`**Term** (alias): definition` lines of rules.md): its terms and what each is. */
@@ -124,10 +139,30 @@ const GRAIN_WORDS: Array<[Unit, RegExp]> = [
 
 const UNIT = '(day|week|month|quarter|year)';
 
+// "first" and "last" rank too, unless they name a name, a period or a count ("last 7 days", "first name").
+// "first, middle and last names", "first and second line" are names of columns, not rankings.
+const NOT_ORDINAL = '(?!(?: (?:and|or))? (?:last|first|middle|second)\\b| (?:name|names|\\d)|(?: [a-z]+)? (?:day|week|month|quarter|year|night|time)s?\\b)';
+const NAMED_BEFORE = '(?<!\\b(?:first|middle|last|second)(?: and| or)? )';
+const FIRST = new RegExp(`${NAMED_BEFORE}\\bfirst\\b${NOT_ORDINAL}`);
+const LAST = new RegExp(`${NAMED_BEFORE}\\blast\\b${NOT_ORDINAL}`);
+
+/**
+ * Superlatives that say what they rank by. "Newest customers" is not "top customers": each is a
+ * ranking, by different things. Age and time are one axis ("oldest" and "newest" differ only in direction).
+ */
+const AXES: Record<string, string> = {
+  newest: 'age', latest: 'age', earliest: 'age', oldest: 'age', youngest: 'age', recent: 'age',
+  heaviest: 'weight', lightest: 'weight', tallest: 'height', cheapest: 'price', priciest: 'price', dearest: 'price', longest: 'length',
+};
+
+/** "Overall", "altogether": one figure for everything, whatever the measure is called. */
+const OVERALL = /\b(overall|altogether|all together|combined|across all)\b/;
+
 const DESC = /\b(most|highest|largest|biggest|greatest|top|best|tallest|oldest|longest|heaviest|latest|newest|richest|descending|decreasing|max(?:imum)?)\b/;
 const ASC = /\b(least|lowest|smallest|fewest|bottom|worst|shortest|youngest|earliest|lightest|cheapest|poorest|ascending|increasing|min(?:imum)?)\b/;
 const SUPERLATIVE = /\b(most|highest|largest|biggest|greatest|top|best|tallest|oldest|longest|heaviest|latest|newest|richest|least|lowest|smallest|fewest|bottom|worst|shortest|youngest|earliest|lightest|cheapest|poorest)\b/;
-const ORDER_WORDS = /\b(order|ordered|sort|sorted|rank|ranked|ranking|descending|ascending|alphabetical|alphabetically)\b/;
+// "order" ranks only as a verb or "in … order": "average order value" and "customers who ordered" do not.
+const ORDER_WORDS = /\b(order by|ordered by|sort|sorted|sorting|rank|ranked|ranking|descending|ascending|alphabetical|alphabetically|in (?:[a-z]+ )?order)\b/;
 
 /** Words that carry a component read on its own (measure, grain, period, ranking) or nothing at all. */
 const STRUCTURE_WORDS = new Set([
@@ -140,12 +175,13 @@ const STRUCTURE_WORDS = new Set([
 
 export function readQuestion(question: string, vocabulary: Vocabulary, glossary: Glossary): QuestionReading {
   // "at least 2" and "at most 2" are comparisons, not superlatives.
-  const text = ` ${foldText(question).replace(/[^a-z0-9%]+/g, ' ')} `.replace(/\bat least\b/g, 'gte').replace(/\bat most\b/g, 'lte');
+  // "last month's spend" is about last month: a possessive 's is dropped before reading.
+  const text = ` ${foldText(question.replace(/(\p{L})['’]s\b/gu, '$1')).replace(/[^a-z0-9%]+/g, ' ')} `.replace(/\bat least\b/g, 'gte').replace(/\bat most\b/g, 'lte');
   const literals = questionLiterals(question);
   const stems = contentTokens(question);
   const values = vocabulary.valueMentions(question).filter((v) => v.text !== undefined && !(STOP_VALUE.test(v.text) && v.text === v.text.toLowerCase()));
   const valueWords = new Set(values.flatMap((v) => contentTokens(v.text)));
-  for (const l of literals) if (l.kind === 'quoted' && !values.some((v) => v.value.toLowerCase() === l.value.toLowerCase())) values.push({ feature: '', value: l.value, text: l.value });
+  for (const l of literals) if (l.kind === 'quoted' && !values.some((v) => v.value.toLowerCase() === l.value.toLowerCase())) values.push({ feature: '', value: l.value, columns: [], text: l.value });
   const quotedWords = new Set(literals.filter((l) => l.kind === 'quoted').flatMap((l) => contentTokens(l.value)));
 
   const concepts = new Map<string, string>();
@@ -170,13 +206,14 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
 
   let grain: Unit | undefined;
   for (const [unit, re] of GRAIN_WORDS) if (re.test(text)) grain ??= unit;
-  const superlative = SUPERLATIVE.test(text);
+  const ordinal = { asc: FIRST.test(text), desc: LAST.test(text) };
+  const superlative = SUPERLATIVE.test(text) || ordinal.asc || ordinal.desc;
   // Words like "each" only break an aggregate down: "the first name of every student" is a list.
   const breakdown = !!grain || (measures.size > 0 && (/\b(each|per|every|breakdown|broken down|split by|respectively)\b/.test(text) || (/\bby (?!the (?:most|least|highest|lowest))/.test(text) && !/\b(order|ordered|sort|sorted|rank|ranked) by\b/.test(text))));
-  const total = measures.size > 0 && !breakdown && !superlative;
+  const total = (measures.size > 0 || OVERALL.test(text)) && !breakdown && !superlative;
 
-  const desc = DESC.test(text);
-  const asc = ASC.test(text);
+  const desc = DESC.test(text) || ordinal.desc;
+  const asc = ASC.test(text) || ordinal.asc;
   const direction = desc && !asc ? 'desc' : asc && !desc ? 'asc' : undefined;
   const ranked = superlative || ORDER_WORDS.test(text) || literals.some((l) => l.kind === 'top');
   const criterion: string[] = [];
@@ -207,7 +244,7 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     text: question,
     stems,
     concepts,
-    values: values.map((v) => ({ value: v.value, column: v.column, text: v.text })),
+    values: values.map((v) => ({ value: v.value, column: v.column, columns: v.columns, text: v.text })),
     measures,
     grain,
     breakdown,
@@ -218,9 +255,14 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     dims: readDims(text, vocabulary, glossary, criterion),
     criterion,
     periods,
-    negated: /\b(not|no|without|never|none|except|dont|doesnt|didnt|havent|hasnt|isnt|arent|excluding|other than)\b/.test(text),
+    negated: /\b(not|no|without|never|none|except|dont|doesnt|didnt|havent|hasnt|isnt|arent|excluding|exclude|excludes|other than|outside|apart from|aside from|non)\b/.test(text),
     greater: /\b(more than|gte|greater|larger than|bigger than|higher than|heavier|older|taller|longer than|above|over \d|at least|exceed|exceeds|after|or more|and more|and above|or above|or over)\b/.test(text),
     less: /\b(less than|lte|fewer than|smaller than|lower than|younger|shorter than|below|under|at most|before|lighter|or less|or fewer|and below|or below)\b/.test(text),
+    distinct: /\b(distinct|different|unique)\b/.test(text),
+    countDistinct: /\b(?:how many|number of|count of|count the|count)\s+(?:the\s+)?(?:distinct|different|unique)\b/.test(text),
+    counted: readCounted(text, vocabulary, glossary),
+    which: literals.some((l) => l.kind === 'top') ? undefined : readWhich(text, vocabulary, glossary),
+    axes: new Map([...text.matchAll(/\b[a-z]+est\b|\brecent\b/g)].filter((m) => AXES[m[0]]).map((m) => [AXES[m[0]]!, m[0]])),
   };
 }
 
@@ -240,6 +282,47 @@ function readDims(text: string, vocabulary: Vocabulary, glossary: Glossary, crit
     if (head && !criterion.includes(head) && !STRUCTURE_WORDS.has(head)) out.push(head);
   }
   return out;
+}
+
+/** The head of the noun phrase a question counts: "how many new customers …" → customer. */
+function readCounted(text: string, vocabulary: Vocabulary, glossary: Glossary): string[] | undefined {
+  const m = /\b(?:how many|number of|count of|count the|count)\s+((?:[a-z0-9]+ ){1,6})/.exec(text);
+  return m ? nounHead(m[1]!.trim().split(' '), vocabulary, glossary, 2)?.terms : undefined;
+}
+
+/** "Which category …" (one) or "which categories …" (many): the number of the head as written. */
+function readWhich(text: string, vocabulary: Vocabulary, glossary: Glossary): 'one' | 'many' | undefined {
+  const m = /\b(?:which|what)\s+((?:[a-z]+ ){1,5})/.exec(text);
+  const h = m ? nounHead(m[1]!.trim().split(' '), vocabulary, glossary, 0) : undefined;
+  if (!h) return undefined;
+  return h.written !== h.head && h.written.endsWith('s') && stem(h.written) !== h.written ? 'many' : 'one';
+}
+
+/**
+ * The last of the schema or glossary terms that open a phrase ("product categories" → category),
+ * with the word as written; `skip` words that are neither may come first ("dog pets", "different types").
+ */
+function nounHead(ws: readonly string[], vocabulary: Vocabulary, glossary: Glossary, skip: number): { head: string; written: string; terms: string[] } | undefined {
+  let head: { head: string; written: string; terms: string[] } | undefined;
+  let previous = '';
+  let skipped = 0;
+  for (const written of ws) {
+    const w = stem(written);
+    // "is", "are", "of" end the phrase: a schema may have a column named is_full_time.
+    if (STOP.has(written) || STOP_DIM.has(w)) {
+      if (head) break;
+      continue;
+    }
+    if (previous && vocabulary.isSchemaTerm(`${previous}${w}`, true)) head = { head: `${previous}${w}`, written, terms: [...(head?.terms ?? []), w, `${previous}${w}`] };
+    else if ((vocabulary.isSchemaTerm(w) || glossary.words.has(w)) && !/^\d/.test(w)) head = { head: w, written, terms: [...(head?.terms ?? []), w] };
+    else if (head) break;
+    else if (STRUCTURE_WORDS.has(w)) continue;
+    else if (skipped++ >= skip) break;
+    previous = w;
+  }
+  if (!head) return undefined;
+  const terms = head.terms.filter((t) => !STRUCTURE_WORDS.has(t));
+  return terms.length > 0 && !STRUCTURE_WORDS.has(head.head) ? { ...head, terms } : undefined;
 }
 
 const STOP_DIM = new Set(['the', 'of', 'our', 'my', 'their', 'its', 'a', 'an']);
@@ -268,6 +351,7 @@ export function readSql(sql: string): SqlReading & { buckets: BucketUse[] } {
   let negated = false;
   let greater = false;
   let less = false;
+  let distinct = false;
   const aliases = new Map<string, Token[]>();
   const tables = new Set<string>();
   const tableOf = new Map<string, string>();
@@ -312,6 +396,7 @@ export function readSql(sql: string): SqlReading & { buckets: BucketUse[] } {
       }
     }
     if (t.kind === 'word' && t.text === 'group' && isWord(tokens[i + 1], 'by')) grouped = true;
+    if (t.kind === 'word' && t.text === 'distinct') distinct = true;
     if (t.kind === 'word' && ((t.text === 'not' && !isWord(tokens[i - 1], 'is')) || t.text === 'except')) negated = true;
     if (t.kind === 'punct' && (t.text === '!=' || t.text === '<>')) negated = true;
     if (t.kind === 'punct' && (t.text === '>' || t.text === '>=') && clause !== 'on') greater = true;
@@ -414,7 +499,7 @@ export function readSql(sql: string): SqlReading & { buckets: BucketUse[] } {
   }
   const limitAt = lastIndex(tokens, (t) => isWord(t, 'limit'));
   const limit = limitAt >= 0 && tokens[limitAt + 1]?.kind === 'number' ? Number(tokens[limitAt + 1]!.text) : undefined;
-  return { measures, grain, grouped, direction: orderAt >= 0 ? direction : undefined, limit, terms, orderTerms, orderByCount, literalWords, groupKeys, outputTerms, negated, greater, less, buckets };
+  return { measures, grain, grouped, direction: orderAt >= 0 ? direction : undefined, limit, terms, orderTerms, orderByCount, literalWords, groupKeys, outputTerms, negated, greater, less, distinct, tables, buckets };
 }
 
 const KEYWORDS = new Set([

@@ -41,6 +41,8 @@ export interface PairMatch {
 
 export interface PairReading {
   question: QuestionReading;
+  /** The tables the SQL reads: the terms of each name, of its columns other than keys, and of the things its keys name. */
+  tables: Array<{ terms: string[]; columns: string[][]; keys: string[][] }>;
   sql: SqlReading & { buckets: BucketUse[] };
   /** The SQL's string literals with the column each is compared to, when it says. */
   literals: Array<{ value: string; column?: string; start: number; end: number; raw: string }>;
@@ -93,6 +95,26 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
     else matched.push({ component: 'ranking', value: DIRECTION[q.direction] });
   } else if (pq.direction && !q.ranked) differ('ranking', `ranks ${DIRECTION[pq.direction]}`, 'no ranking');
   if (s.limit !== undefined && pq.superlative && !q.superlative && q.ranked) differ('ranking', `gives only the first ${s.limit === 1 ? 'row' : `${s.limit} rows`}`, 'the whole list in order');
+  // One row against a ranked list: "which category brings the most" is one, "which categories" all of them.
+  if (q.which === 'one' && q.superlative && s.limit === undefined && (s.grouped || s.direction) && pq.which !== 'one') differ('ranking', 'lists every row in order', 'for the one at the top');
+  else if (q.which === 'many' && s.limit === 1 && pq.which === 'one') differ('ranking', 'gives only the first row', 'for the whole list');
+  // A superlative that names its criterion ("newest", "heaviest") ranks by that, not by what "top" means.
+  for (const [axis, word] of q.axes) {
+    if (pq.axes.has(axis)) continue;
+    const other = [...pq.axes.values()][0];
+    // Ranked by it, or its maximum or minimum taken ("the heaviest weight of each type": max(weight)).
+    const on = (terms: ReadonlySet<string>) => AXIS_TERMS[axis]!.some((t) => [...terms].some((o) => o.startsWith(t)));
+    const reads = on(s.orderTerms) || ((s.measures.has('max') || s.measures.has('min')) && on(s.terms));
+    if (other || !reads) differ('ranking', other ? `ranks by the ${other}` : `ranks by ${[...s.orderTerms].join(' ') || 'nothing'}`, `the ${word}`);
+  }
+  // What is counted: "how many degrees" is not "how many departments", though both read both tables.
+  const counted = new Set(pq.counted ?? []);
+  if (q.counted && pq.counted && !q.counted.some((w) => covered(w, counted, glossary))) differ('subject', `counts ${pq.counted.join(' ')}`, `a count of ${q.counted.join(' ')}`);
+  // Each value once, or every row: "distinct customers" are not orders, "pets" not "distinct types of pets".
+  // Grouped rows are distinct already: "the different codes, and how many each" is a breakdown.
+  if (q.countDistinct && !s.distinct) differ('measure', 'counts every row', 'for a count of distinct values');
+  else if (q.distinct && !q.countDistinct && !pq.distinct && !s.distinct && !s.grouped) differ('measure', 'lists every row', 'for distinct values');
+  else if (pq.countDistinct && !q.distinct && s.distinct) differ('measure', 'counts distinct values', 'for a count of every row');
   // What the answer is broken down by: each key of the pair's GROUP BY must be what the question lists.
   if (q.dims.length > 0 && s.groupKeys.length > 0 && (q.breakdown || q.ranked)) {
     const dims = new Set(q.dims);
@@ -146,19 +168,27 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
       matched.push({ component: 'value', value: v.text });
       continue;
     }
-    const column = bare(v.column);
-    const old = p.literals.find((l) => column && bare(l.column) === column && !q.values.some((x) => same(x.value, l.value)) && !used.has(l.value));
+    // A value two columns hold ('Apparel' in products and order_items) may replace a literal of either.
+    const columns = new Set((v.column ? [v.column] : v.columns).map(bare));
+    const old = p.literals.find((l) => l.column && columns.has(bare(l.column)) && !q.values.some((x) => same(x.value, l.value)) && !used.has(l.value));
     if (old && !v.column?.includes(' ')) {
       used.add(old.value);
       swaps.push({ from: old.value, to: v.value, component: 'value' });
       for (const l of p.literals.filter((x) => same(x.value, old.value))) edits.push({ start: l.start, end: l.end, text: quote(l.raw, old.value, v.value) });
       matched.push({ component: 'value', value: `${v.text} (approved ${display(pq, old.value)})`, adapted: true });
     } else if (v.column) differ('value', `has no ${bare(v.column)} ${v.text}`, v.text);
+    else if (v.columns.length > 0) differ('value', `has no condition on ${v.text}`, v.text);
     // A quoted value with no known column is adaptSql's (it pairs quoted names in order).
   }
+  // A value the pair's SQL filters on that the question neither names nor replaces answers another question.
+  let replaceable = q.values.filter((v) => !v.column && v.columns.length === 0 && !inPair(v)).length;
   for (const v of pq.values) {
-    if (v.column === undefined) continue;
     if (q.values.some((x) => same(x.value, v.value)) || used.has(v.value) || swaps.some((x) => same(x.from, v.value))) continue;
+    if (v.column === undefined) {
+      // Only what the SQL compares a column to: a date_trunc unit is the grain's, not a value.
+      if (!p.literals.some((l) => l.column && same(l.value, v.value))) continue;
+      if (replaceable-- > 0) continue;
+    }
     differ('value', `is about ${v.text}`, `nothing about ${v.text}`);
   }
 
@@ -174,12 +204,33 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   // Also a column the pair's question asks to be shown: an answer showing abbreviations is not one about countries.
   // Names and ids are how any list of things is shown; "which airports" is answered with their names.
   const shown = (w: string) => s.outputTerms.has(w) && !q.concepts.has(w) && !IDENTIFYING.has(w);
-  const missingInQuestion = [...pq.concepts].filter(([w]) => (glossary.words.has(w) || shown(w)) && !pairValueWords.has(w) && !covered(w, questionWords, glossary));
+  // And a table the pair's question names and its SQL reads: "departments that offer a degree" is
+  // not "departments". A name in the question ("Kyle's id") already says which thing it is about.
+  // A table is asked about when the question names it (every word: "course" does not ask about
+  // student_enrolment_courses), one of its columns, or two of the things its
+  // keys link ("employees" and "shop" ask about hiring); one key is not enough: every table holding
+  // department_id is not about departments.
+  const qWords = new Set([...q.stems, ...q.concepts.keys()]);
+  const all = (ws: readonly string[]) => ws.every((w) => covered(w, qWords, glossary));
+  const askedTable = (t: PairReading['tables'][number]) => all(t.terms) || t.columns.some(all) || t.keys.filter(all).length >= 2;
+  const read = (w: string) => q.values.length === 0 && p.tables.some((t) => t.terms.includes(w) && !askedTable(t));
+  // A term written with one slip ("chanel") still names it.
+  const asked = (w: string) => covered(w, questionWords, glossary) || [...questionWords].some((x) => oneSlip(x, w));
+  const missingInQuestion = [...pq.concepts].filter(([w]) => (glossary.words.has(w) || shown(w) || read(w)) && !pairValueWords.has(w) && !asked(w));
   if (missingInQuestion.length > 0) differ('subject', `is about ${missingInQuestion.map(([, t]) => `"${t}"`).join(', ')}`, `nothing about ${missingInQuestion.map(([, t]) => t).join(', ')}`);
   if (missingInPair.length === 0 && q.concepts.size > 0) matched.push({ component: 'subject', value: [...q.concepts.values()].join(', ') });
 
   return { differences, matched, edits, swaps };
 }
+
+/** Words of the columns a ranking on an axis reads ("newest": a date, a year, an age). */
+const AXIS_TERMS: Record<string, string[]> = {
+  age: ['age', 'birth', 'born', 'date', 'time', 'year', 'creat', 'regist', 'signup', 'join', 'found', 'built', 'start', 'establish', 'dob', 'open'],
+  weight: ['weight', 'kg', 'mass'],
+  height: ['height', 'tall'],
+  price: ['price', 'cost', 'fee', 'amount'],
+  length: ['length', 'duration', 'long', 'distance'],
+};
 
 const IDENTIFYING = new Set(['name', 'id', 'title', 'code', 'key']);
 
@@ -201,6 +252,15 @@ export function covered(w: string, set: ReadonlySet<string>, glossary: Glossary,
   // The pair's SQL computes a term its definition names the columns of ("revenue": `amount`, `is_revenue`).
   if (byDefinition) for (const d of glossary.defined.get(w) ?? []) for (const x of set) if (near(x, d)) return true;
   return false;
+}
+
+/** Two words of six letters or more one typing slip apart: a letter added, dropped, changed or two swapped. */
+export function oneSlip(a: string, b: string): boolean {
+  if (a === b || Math.min(a.length, b.length) < 6 || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  const rest = (x: string, y: string) => x.slice(i + 1) === y.slice(i + 1) || x.slice(i + 1) === y.slice(i) || x.slice(i) === y.slice(i + 1);
+  return rest(a, b) || (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
 }
 
 function surfaceOf(q: QuestionReading, stems: readonly string[]): string {

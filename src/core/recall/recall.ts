@@ -3,7 +3,7 @@ import { adaptSql, type Adaptation } from './adapt';
 import { readGlossary, readQuestion, readSql, type Glossary, type QuestionReading } from './components';
 import { Vocabulary, type SchemaRelation } from './features';
 import { comparePair, type Difference, type MatchedComponent, type PairMatch, type PairReading } from './match';
-import { stem, words } from './questionText';
+import { nameTerms, stem, words } from './questionText';
 import { BagIndex, pairBag, questionBag, type Scored } from './similarity';
 
 /**
@@ -122,7 +122,13 @@ export class RecallEngine {
   private reading(pair: ApprovedPair): PairReading {
     let r = this.readings.get(pair.id);
     if (!r) {
-      r = { question: readQuestion(pair.question, this.vocabulary, this.glossary), sql: readSql(pair.sql), literals: literalColumns(pair.sql, this.vocabulary), sqlText: pair.sql };
+      const sql = readSql(pair.sql);
+      const isKey = (c: string) => /(^|_)id$/i.test(c) || /[a-z](ID|Id)$/.test(c);
+      const tables = [...sql.tables].map((t) => {
+        const columns = this.vocabulary.columnsOf(t);
+        return { terms: nameTerms(t), columns: columns.filter((c) => !isKey(c)).map(nameTerms), keys: columns.filter(isKey).map((c) => nameTerms(c).filter((w) => w !== 'id')).filter((k) => k.length > 0) };
+      });
+      r = { question: readQuestion(pair.question, this.vocabulary, this.glossary), sql, tables, literals: literalColumns(pair.sql, this.vocabulary), sqlText: pair.sql };
       this.readings.set(pair.id, r);
     }
     return r;
@@ -162,6 +168,13 @@ export class RecallEngine {
         failed(`The nearest approved question, "${pair.question}", cannot be adapted: ${adapted.reason}.`);
         continue;
       }
+      // A value the approved question states and this one leaves out ("top 5", "more than 2") is a
+      // condition nobody asked for: the pair answers its own question, not this one.
+      if (adapted.kept.length > 0) {
+        const said = adapted.kept.map((k) => k.replace(/ kept from the approved question$/, ''));
+        failed(differenceText(pair, said.map((k) => ({ component: 'value', pair: `is for ${k}`, asked: 'no such value' }))), said.map((k) => ({ component: 'value' as const, pair: `is for ${k}`, asked: 'no such value' })));
+        continue;
+      }
       if (this.rejected.some((r) => sameSql(r.sql, adapted.sql))) {
         failed(`The approved pair "${pair.question}" would give the SQL of a rejected pair.`);
         continue;
@@ -173,9 +186,9 @@ export class RecallEngine {
         similarity: round(candidate.score),
         sql: adapted.sql,
         adaptations,
-        assumptions: [...assumptionsIn(adapted.sql), ...adapted.kept],
+        assumptions: assumptionsIn(adapted.sql),
         matched: withLiterals(m.matched, adapted.adaptations),
-        exact: adaptations.length === 0 && adapted.kept.length === 0,
+        exact: adaptations.length === 0,
         rejected,
       };
     }
