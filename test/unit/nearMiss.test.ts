@@ -3,6 +3,7 @@ import { openAskProject } from '../../src/adapters/askProject';
 import { answerQuestion } from '../../src/core/answer/answer';
 import { buildChat } from '../../src/core/answer/prompt';
 import { SHOP_CASES } from '../support/nearMiss/cases';
+import { INDEPENDENT_SHOP_CASES } from '../support/nearMiss/independent';
 import { judgeCases, tally, type Verdict } from '../support/nearMiss/judge';
 import { sampleWithDatabase } from '../support/sampleDb';
 
@@ -75,6 +76,35 @@ describe('near-miss questions on the sample, judged by execution', function () {
       assert.equal(chat.at(-1)!.content, 'How many orders were placed per week?');
     } finally {
       ask.close();
+    }
+  });
+});
+
+// The second, independently written set (test/support/nearMiss/independent.ts), same judge.
+describe('independent near-miss questions on the sample, judged by execution', function () {
+  this.timeout(180_000);
+  let verdicts: Verdict[];
+  before(async () => {
+    const { project } = await sampleWithDatabase();
+    verdicts = await judgeCases(project, INDEPENDENT_SHOP_CASES);
+  });
+  const line = (v: Verdict) => `${v.case.question} (${v.case.differs}) → ${v.pair}: ${v.sql ?? v.reason}`;
+
+  it('gives no wrong answer from recall, open and held back', () => {
+    assert.deepEqual(verdicts.filter((v) => v.outcome === 'wrong').map(line), []);
+  });
+
+  it('answers every safe adaptation and paraphrase, right by execution', () => {
+    assert.deepEqual(verdicts.filter((v) => v.case.adapt && v.outcome !== 'right').map(line), []);
+    assert.ok(verdicts.filter((v) => v.case.adapt).length >= 20);
+  });
+
+  it('says what differs on every abstention, and names the rejected pair a reworded question is close to', () => {
+    for (const v of verdicts.filter((x) => x.outcome === 'abstained')) assert.ok(v.reason && v.reason.length > 20 && v.answer.match, v.case.question);
+    for (const v of verdicts.filter((x) => x.case.class === 'rejected')) {
+      assert.equal(v.outcome, 'abstained', v.case.question);
+      assert.equal(v.answer.rejected?.file, 'askdata/pairs/how-many-customers-do-we-have.yml', v.case.question);
+      assert.match(v.reason!, /rejected: counts orders, not customers/, v.case.question);
     }
   });
 });

@@ -222,8 +222,17 @@ export class Vocabulary {
     return out;
   }
 
+  /**
+   * The value features of a question, and for each known value the column holding it: "ships that
+   * were 'Wrecked'" is near "ships that were 'Captured'", another value of the same column.
+   */
   valueFeatures(question: string): string[] {
-    return this.valueMentions(question).map((m) => m.feature);
+    return this.valueMentions(question).flatMap((m) => [m.feature, ...(m.column ? [`vc:${m.column}`] : [])]);
+  }
+
+  /** The one column known to hold a value, if one does. */
+  columnOfValue(value: string): string | undefined {
+    return this.values.get(valueKey(value))?.column;
   }
 }
 
@@ -281,6 +290,8 @@ export function sqlFeatures(sql: string, vocabulary: Vocabulary): string[] {
     if (t.kind === 'string' || (t.kind === 'quoted' && vocabulary.isValue(t))) {
       const v = valueKey(t.text.replace(/^%|%$/g, ''));
       if (v) add(`v:${v}`);
+      const column = v ? vocabulary.columnOfValue(v) : undefined;
+      if (column) add(`vc:${column}`);
       continue;
     }
     if (t.kind === 'number') {

@@ -1,6 +1,6 @@
 import { tokenize } from '../sql/tokens';
 import type { Glossary, PeriodReading, QuestionReading, SqlReading, BucketUse, Unit } from './components';
-import { contentTokens } from './questionText';
+import { contentTokens, STOP, words } from './questionText';
 
 /**
  * Comparing a question with an approved pair, component by component (see components.ts). The
@@ -163,6 +163,13 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   // Values: each one asked is in the pair, or replaces a value of the same column the pair has.
   const inPair = (v: { value: string; text: string }) => pq.values.some((x) => same(x.value, v.value)) || p.literals.some((l) => same(l.value, v.value));
   const used = new Set<string>();
+  const slot = sameQuestionOtherName(q, p);
+  if (slot) {
+    used.add(slot.from);
+    swaps.push({ from: slot.from, to: slot.to, component: 'value' });
+    for (const l of p.literals.filter((x) => same(x.value, slot.from))) edits.push({ start: l.start, end: l.end, text: quote(l.raw, slot.from, slot.to) });
+    matched.push({ component: 'value', value: `${slot.to} (approved ${slot.from})`, adapted: true });
+  }
   for (const v of q.values) {
     if (inPair(v)) {
       matched.push({ component: 'value', value: v.text });
@@ -231,6 +238,33 @@ const AXIS_TERMS: Record<string, string[]> = {
   price: ['price', 'cost', 'fee', 'amount'],
   length: ['length', 'duration', 'long', 'distance'],
 };
+
+/**
+ * The approved question word for word, but for the name it filters on: "What grade is Jordan in?"
+ * against "What grade is Kyle in?" (SQL `name = "Kyle"`). The name need not be a known value; the
+ * rest of the question being the same is what says it stands where the approved one stood.
+ */
+function sameQuestionOtherName(q: QuestionReading, p: PairReading): { from: string; to: string } | undefined {
+  if (q.values.some((v) => !p.question.values.some((x) => same(x.value, v.value)))) return undefined;
+  const qw = words(q.text);
+  const pw = words(p.question.text);
+  for (const v of p.question.values) {
+    // Only a name the SQL compares a column to, written in the question as the SQL has it.
+    if (!p.literals.some((l) => l.column && same(l.value, v.value) && same(l.value, v.text))) continue;
+    const vw = words(v.text);
+    const at = pw.findIndex((_, i) => vw.every((w, k) => pw[i + k] === w));
+    if (at < 0) continue;
+    const before = pw.slice(0, at);
+    const after = pw.slice(at + vw.length);
+    const middle = qw.slice(before.length, qw.length - after.length);
+    if (middle.length < 1 || middle.length > 3 || before.some((w, k) => qw[k] !== w) || after.some((w, k) => qw[qw.length - after.length + k] !== w)) continue;
+    if (middle.join(' ') === vw.join(' ') || middle.some((w) => STOP.has(w) || /^\d/.test(w))) continue;
+    const written = new RegExp(middle.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^\\p{L}\\d]+'), 'iu').exec(q.text.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+    // Written as a name where the approved one is ('Kyle', not 'kyle'): the database compares case.
+    if (written && /^\p{Lu}/u.test(v.value) === /^\p{Lu}/u.test(written[0])) return { from: v.value, to: written[0] };
+  }
+  return undefined;
+}
 
 const IDENTIFYING = new Set(['name', 'id', 'title', 'code', 'key']);
 

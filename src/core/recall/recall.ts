@@ -158,7 +158,7 @@ export class RecallEngine {
         failed(differenceText(pair, m.differences), m.differences);
         continue;
       }
-      const unmatched = unmatchedNames(question, pair, this.vocabulary, q);
+      const unmatched = unmatchedNames(question, pair, this.vocabulary, q, m.swaps.map((s) => s.to));
       if (unmatched) {
         failed(`Your question mentions "${unmatched}", which the nearest approved question, "${pair.question}", does not.`, [{ component: 'value', pair: `does not mention "${unmatched}"`, asked: unmatched }]);
         continue;
@@ -248,8 +248,8 @@ function literalColumns(sql: string, vocabulary: Vocabulary): PairReading['liter
  * approved pair's question and SQL do not contain and the schema does not name. Answering anyway
  * would silently drop a condition the person asked for.
  */
-function unmatchedNames(question: string, pair: ApprovedPair, vocabulary: Vocabulary, reading: QuestionReading): string | undefined {
-  const known = new Set([...words(pair.question), ...words(pair.sql), ...reading.values.flatMap((v) => words(v.text))].map(stem));
+function unmatchedNames(question: string, pair: ApprovedPair, vocabulary: Vocabulary, reading: QuestionReading, swapped: readonly string[]): string | undefined {
+  const known = new Set([...words(pair.question), ...words(pair.sql), ...reading.values.flatMap((v) => words(v.text)), ...swapped.flatMap(words)].map(stem));
   for (const m of question.matchAll(/(?<=[\p{L}\d,;:)] +)(\p{Lu}[\p{L}\d-]*)/gu)) {
     const w = words(m[1]!).map(stem);
     if (w.length === 0 || w.every((x) => known.has(x))) continue;
