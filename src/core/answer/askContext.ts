@@ -2,7 +2,9 @@ import { GroundingContext, visibleRelations, type GroundingOptions } from '../gr
 import type { IndexedRelation, JoinEdge } from '../index/workspaceIndex';
 import type { Pair } from '../pairs/pairStore';
 import { RecallEngine, type ApprovedPair, type RejectedPair } from '../recall/recall';
+import type { AccessDecision } from '../policies/access';
 import { referencedRelations } from '../sql/relations';
+import { tokenize } from '../sql/tokens';
 
 /**
  * The approved pairs, recall engine and grounding of one project, built once and reused for every
@@ -35,9 +37,22 @@ export function rejectedPairsOf(input: Pick<AskContextInput, 'projectRoot' | 'pa
 
 export function buildAskContext(input: AskContextInput): GroundingContext {
   const access = input.access;
-  // Pairs reading a table the asker may not read are neither answers nor examples for them.
-  const readable = <T extends ApprovedPair>(ps: T[]) => (access && !access.unrestricted ? ps.filter((p) => !referencedRelations(p.sql).some((t) => access.table(t).denied)) : ps);
+  // Pairs reading a table or a column the asker may not read are neither answers nor examples for
+  // them, nor quoted as rejected: their question, SQL and reason would show what is hidden.
+  const readable = <T extends ApprovedPair>(ps: T[]) => (access && !access.unrestricted ? ps.filter((p) => readsOnlyVisible(p.sql, access)) : ps);
   const pairs = readable(approvedPairsOf(input));
   const recall = new RecallEngine(pairs, visibleRelations(input.relations, access).relations, input.dialect, { rules: input.rules, rejected: readable(rejectedPairsOf(input)) });
   return new GroundingContext(input.relations, input.joins, recall, input);
+}
+
+/**
+ * No table the asker may not read, and no name of a column hidden from them in a table the query
+ * reads. A same-named column of another table also counts: hiding one pair too many is the safe side.
+ */
+function readsOnlyVisible(sql: string, access: AccessDecision): boolean {
+  const tables = referencedRelations(sql).map((t) => access.table(t));
+  if (tables.some((t) => t.denied)) return false;
+  const hidden = new Set(tables.flatMap((t) => [...t.hiddenColumns.keys()]));
+  if (hidden.size === 0) return true;
+  return !tokenize(sql).some((t) => (t.kind === 'word' || t.kind === 'quoted') && hidden.has(t.text.toLowerCase()));
 }

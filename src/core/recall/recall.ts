@@ -119,8 +119,9 @@ export class RecallEngine {
     return comparePair(readQuestion(question, this.vocabulary, this.glossary), this.reading(pair), this.glossary);
   }
 
-  private reading(pair: ApprovedPair): PairReading {
-    let r = this.readings.get(pair.id);
+  private reading(pair: ApprovedPair, kind: 'approved' | 'rejected' = 'approved'): PairReading {
+    const key = `${kind}:${pair.id}`;
+    let r = this.readings.get(key);
     if (!r) {
       const sql = readSql(pair.sql);
       const isKey = (c: string) => /(^|_)id$/i.test(c) || /[a-z](ID|Id)$/.test(c);
@@ -129,7 +130,7 @@ export class RecallEngine {
         return { terms: nameTerms(t), columns: columns.filter((c) => !isKey(c)).map(nameTerms), keys: columns.filter(isKey).map((c) => nameTerms(c).filter((w) => w !== 'id')).filter((k) => k.length > 0) };
       });
       r = { question: readQuestion(pair.question, this.vocabulary, this.glossary), sql, tables, literals: literalColumns(pair.sql, this.vocabulary), sqlText: pair.sql };
-      this.readings.set(pair.id, r);
+      this.readings.set(key, r);
     }
     return r;
   }
@@ -196,8 +197,15 @@ export class RecallEngine {
     return { abstained: true, reason: withRejection(f.reason), nearest: { pair: f.pair, similarity: f.similarity }, differences: f.differences, rejected };
   }
 
+  /**
+   * The rejected pair the question asks (nearly) the same as: by words (cosine ≥ 0.7), or by meaning —
+   * a rejected pair that, approved, would match every component of the question ("How many customers
+   * have we got in total?" and the rejected "How many customers do we have?").
+   */
   private rejectedNote(question: string): RejectedNote | undefined {
-    const [r] = this.nearestRejected(question, 1);
+    const [close] = this.nearestRejected(question, 1);
+    const q = close ? undefined : readQuestion(question, this.vocabulary, this.glossary);
+    const r = close ?? this.nearestRejected(question, 3, MIN_SIMILARITY).find((n) => comparePair(q!, this.reading(n.item, 'rejected'), this.glossary).differences.length === 0);
     return r ? { id: r.item.id, file: r.item.file, question: r.item.question, sql: r.item.sql, reason: r.item.reason ?? null, similarity: round(r.score) } : undefined;
   }
 }
