@@ -79,6 +79,8 @@ export function adaptSql(
       }
       consumed.add(target);
       const c = compared(target);
+      // "More than one pet" counts pets; "older than 20" is a value of age: not the same number.
+      if (kind === 'number' && countsSomething(pair.question, old) !== countsSomething(question, target)) return { ok: false, reason: `the approved question's ${old.text} ${countsSomething(pair.question, old) ? 'counts something' : 'is a value'}, your ${target.text} ${countsSomething(question, target) ? 'counts something' : 'is a value'}` };
       if (c && c[0] !== c[1]) return { ok: false, reason: `the approved question's ${old.text} is ${COMPARATOR_NAMES[c[0]]} ${old.text}, yours is ${COMPARATOR_NAMES[c[1]]} ${target.text}` };
       // A name replaces a name of the same thing: "first name is 'Tracy'" is not a last name.
       if (kind === 'quoted') {
@@ -130,6 +132,16 @@ export function adaptSql(
 
   return { ok: true, sql: applyEdits(pair.sql, edits), adaptations, kept };
 }
+
+/** A number followed by what it counts ("2 friends", "4 or more high schoolers"), not a value ("grade 10", "older than 20"). */
+function countsSomething(question: string, l: QuestionLiteral): boolean {
+  const after = words(question.slice(l.end)).filter((w) => !['or', 'and', 'more', 'less', 'fewer', 'above', 'over', 'below', 'under', 'plus', 'different', 'distinct', 'other'].includes(w));
+  const next = after[0];
+  return !!next && !/^\d/.test(next) && !STOP_AFTER.has(next);
+}
+
+// Words after a number that are not what it counts: "older than 20 in major 600", "20 and".
+const STOP_AFTER = new Set(['in', 'on', 'at', 'of', 'for', 'to', 'by', 'with', 'the', 'a', 'an', 'is', 'are', 'was', 'were', 'and', 'or', 'than', 'but', 'who', 'that', 'which', 'as', 'from', 'years', 'year', 'old']);
 
 /** Whether the question's words contain the value's words, in order. */
 function mentions(question: string, value: string): boolean {

@@ -61,7 +61,9 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   // Measures: each one asked must be in the pair, and each the pair's question states must be asked.
   const superlativeOf = (m: string, d: 'desc' | 'asc' | undefined) => (m === 'max' && d === 'desc') || (m === 'min' && d === 'asc');
   for (const m of q.measures) {
-    if (pq.measures.has(m) || s.measures.has(m) || (m === 'sum' && pq.measures.has('share') && s.measures.has('sum'))) matched.push({ component: 'measure', value: MEASURE_NAMES[m] });
+    // The SQL must return it: a count in HAVING does not answer "the number of pets of each student".
+    const returns = m === 'share' ? s.measures.has(m) : s.outputMeasures.has(m);
+    if (pq.measures.has(m) || returns || (m === 'sum' && pq.measures.has('share') && s.measures.has('sum'))) matched.push({ component: 'measure', value: MEASURE_NAMES[m] });
     else differ('measure', describeMeasures(pq.measures, s.measures), `for ${MEASURE_NAMES[m]}`);
   }
   // A measure the pair's question states counts only when its SQL computes it ("number of products" may be a column).
@@ -107,6 +109,16 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
     const reads = on(s.orderTerms) || ((s.measures.has('max') || s.measures.has('min')) && on(s.terms));
     if (other || !reads) differ('ranking', other ? `ranks by the ${other}` : `ranks by ${[...s.orderTerms].join(' ') || 'nothing'}`, `the ${word}`);
   }
+  // Ranked by what the question leaves vague ("most loyal"): only the pair that says the same answers.
+  // "Most frequent", "most common", "most popular" rank by a count of rows.
+  if (q.vagueCriterion && !pq.stems.includes(q.vagueCriterion) && !(COUNTED.has(q.vagueCriterion) && s.orderByCount)) differ('ranking', s.orderTerms.size > 0 ? `ranks by ${[...s.orderTerms].join(' ')}` : 'is not ranked', `the most ${q.vagueCriterion}`);
+  if (q.alphabetical && !pq.alphabetical && (s.direction !== q.alphabetical || s.orderByCount)) differ('ranking', s.direction ? `orders by ${[...s.orderTerms].join(' ')}` : 'is not ordered', q.alphabetical === 'desc' ? 'reverse alphabetical order' : 'alphabetical order');
+  // "Both a cat and a dog" is not "a cat or a dog"; "the last name" is not "the first name".
+  if ((pq.both || s.intersect) && !q.both && q.either && !pq.either) differ('comparison', 'asks for both conditions at once', 'either of them');
+  const parts = (r: QuestionReading) => r.nameParts.join(', ');
+  if (q.nameParts.length > 0 && parts(q) !== parts(pq) && q.nameParts.some((n) => !pq.nameParts.includes(n))) differ('subject', pq.nameParts.length ? `gives the ${parts(pq)} name` : 'gives no name', `the ${parts(q)} name`);
+  // The team's terms of two words: "new customers" and "active customers" are not "customers".
+  for (const phrase of q.phrases) if (!pq.phrases.includes(phrase)) differ('subject', `is not about ${phrase}s`, `${phrase}s`);
   // What is counted: "how many degrees" is not "how many departments", though both read both tables.
   const counted = new Set(pq.counted ?? []);
   if (q.counted && pq.counted && !q.counted.some((w) => covered(w, counted, glossary))) differ('subject', `counts ${pq.counted.join(' ')}`, `a count of ${q.counted.join(' ')}`);
@@ -116,6 +128,12 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   else if (q.distinct && !q.countDistinct && !pq.distinct && !s.distinct && !s.grouped) differ('measure', 'lists every row', 'for distinct values');
   else if (pq.countDistinct && !q.distinct && s.distinct) differ('measure', 'counts distinct values', 'for a count of every row');
   // What the answer is broken down by: each key of the pair's GROUP BY must be what the question lists.
+  // And each thing the question breaks down by must be a key of the pair's: "revenue per order" is not revenue per category.
+  if (s.groupKeys.length > 0) {
+    const keys = new Set(s.groupKeys.flat());
+    const missing = q.dims.filter((d) => !covered(d, keys, glossary) && !s.groupKeys.some((k) => k.join('').includes(d)));
+    if (missing.length > 0) differ('breakdown', `breaks down by ${s.groupKeys.map((k) => k.join(' ')).join(' and ')}`, `per ${missing.map((d) => q.concepts.get(d) ?? d).join(' and ')}`);
+  }
   if (q.dims.length > 0 && s.groupKeys.length > 0 && (q.breakdown || q.ranked)) {
     const dims = new Set(q.dims);
     const names = (w: string) => covered(w, dims, glossary) || q.dims.some((d) => d.length >= 4 && w.includes(d));
@@ -185,6 +203,8 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
       matched.push({ component: 'value', value: `${v.text} (approved ${display(pq, old.value)})`, adapted: true });
     } else if (v.column) differ('value', `has no ${bare(v.column)} ${v.text}`, v.text);
     else if (v.columns.length > 0) differ('value', `has no condition on ${v.text}`, v.text);
+    // A name known from another pair's SQL ("Kyle"), written without quotes, that this pair cannot take.
+    else if (!v.quoted && !DATE_PART.test(v.value) && !(slot && same(slot.to, v.text))) differ('value', `has no condition on ${v.text}`, v.text);
     // A quoted value with no known column is adaptSql's (it pairs quoted names in order).
   }
   // A value the pair's SQL filters on that the question neither names nor replaces answers another question.
@@ -199,6 +219,13 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
     differ('value', `is about ${v.text}`, `nothing about ${v.text}`);
   }
 
+  // The columns the question lists to be shown must be among what the pair returns.
+  const returned = (h: string) => [...s.outputSources].some((o) => o === h || (h.length >= 2 && (o.endsWith(h) || o.startsWith(h))) || covered(h, new Set([o]), glossary));
+  const unshown = q.shows.filter((h) => !returned(h) && !pq.shows.includes(h));
+  if (unshown.length > 0) differ('subject', `returns ${[...s.outputTerms].join(', ') || 'other columns'}`, `to see ${unshown.map((h) => q.concepts.get(h) ?? h).join(', ')}`);
+  // The approved question with a word or two changed: "average order size" for "average order value".
+  const changed = changedWords(q, pq, slot?.to);
+  if (changed.length > 0) differ('subject', `says ${changed.map((c) => `"${c.was}"`).join(', ')}`, changed.map((c) => `"${c.is}"`).join(', '));
   // Named things: what the question names must be in the pair; what the pair's question names must be asked.
   const pairWords = new Set([...pq.stems, ...s.terms, ...s.literalWords]);
   const valueWords = new Set(q.values.flatMap((v) => contentTokens(v.text)));
@@ -245,7 +272,8 @@ const AXIS_TERMS: Record<string, string[]> = {
  * rest of the question being the same is what says it stands where the approved one stood.
  */
 function sameQuestionOtherName(q: QuestionReading, p: PairReading): { from: string; to: string } | undefined {
-  if (q.values.some((v) => !p.question.values.some((x) => same(x.value, v.value)))) return undefined;
+  // Other values of the question are the value checks'; one known only from another pair's SQL may be the name.
+  if (q.values.some((v) => !p.question.values.some((x) => same(x.value, v.value)) && (v.column || v.columns.length > 0 || v.quoted))) return undefined;
   const qw = words(q.text);
   const pw = words(p.question.text);
   for (const v of p.question.values) {
@@ -261,10 +289,38 @@ function sameQuestionOtherName(q: QuestionReading, p: PairReading): { from: stri
     if (middle.join(' ') === vw.join(' ') || middle.some((w) => STOP.has(w) || /^\d/.test(w))) continue;
     const written = new RegExp(middle.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^\\p{L}\\d]+'), 'iu').exec(q.text.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
     // Written as a name where the approved one is ('Kyle', not 'kyle'): the database compares case.
-    if (written && /^\p{Lu}/u.test(v.value) === /^\p{Lu}/u.test(written[0])) return { from: v.value, to: written[0] };
+    if (written && /^\p{Lu}/u.test(v.value) === /^\p{Lu}/u.test(written[0]) && q.values.every((x) => same(x.text, written[0]) || p.question.values.some((y) => same(y.value, x.value)))) return { from: v.value, to: written[0] };
   }
   return undefined;
 }
+
+/**
+ * Words of the question that replace words of the approved question, position for position, when
+ * the two are otherwise the same sentence. Words that only carry structure (each/per, numbers,
+ * values) are the other checks'; a typing slip is the same word.
+ */
+function changedWords(q: QuestionReading, pq: QuestionReading, swapped: string | undefined): Array<{ was: string; is: string }> {
+  const qw = words(q.text);
+  const pw = words(pq.text);
+  if (qw.length !== pw.length) return [];
+  const differing = qw.flatMap((w, i) => (w === pw[i] || stemOf(w) === stemOf(pw[i]!) ? [] : [i]));
+  if (differing.length === 0 || differing.length > 2) return [];
+  const values = new Set([...q.values, ...pq.values].flatMap((v) => words(v.text)).concat(swapped ? words(swapped) : []));
+  const content = (w: string) => !STOP.has(w) && !/^\d/.test(w) && !values.has(w) && !STRUCTURE.has(stemOf(w));
+  return differing.filter((i) => content(qw[i]!) && content(pw[i]!) && !oneSlip(qw[i]!, pw[i]!)).map((i) => ({ was: pw[i]!, is: qw[i]! }));
+}
+
+// Words another check reads (measures, grain, periods, ranking, comparisons) or that say nothing.
+const STRUCTURE = new Set(['each', 'per', 'every', 'many', 'number', 'count', 'total', 'sum', 'average', 'mean', 'avg', 'share', 'percentage', 'rate', 'day', 'daily', 'week', 'weekly', 'month', 'monthly', 'quarter', 'quarterly', 'year', 'yearly', 'past', 'previous', 'this', 'current', 'top', 'most', 'least', 'highest', 'lowest', 'best', 'worst', 'more', 'less', 'fewer', 'not', 'no', 'without', 'today', 'yesterday', 'get', 'got', 'have', 'had', 'much', 'did', 'does', 'do', 'show', 'list', 'find', 'give', 'tell', 'return', 'what', 'which', 'who', 'how', 'once', 'twice', 'thrice'].map((w) => stemOf(w)));
+
+function stemOf(w: string): string {
+  return contentTokens(w)[0] ?? w;
+}
+
+// date_trunc's units are literals of SQL, not values a question filters on.
+const DATE_PART = /^\s*(\d+\s*)?(day|week|month|quarter|year|hour|minute)s?\s*$/i;
+
+const COUNTED = new Set(['frequent', 'common', 'popular', 'often', 'used', 'visit']);
 
 const IDENTIFYING = new Set(['name', 'id', 'title', 'code', 'key']);
 
