@@ -13,7 +13,7 @@ import { contentTokens, foldText, nameTerms, questionLiterals, stem, STOP, words
  */
 
 export type Unit = 'day' | 'week' | 'month' | 'quarter' | 'year';
-export type Measure = 'count' | 'sum' | 'avg' | 'share' | 'max' | 'min';
+export type Measure = 'count' | 'sum' | 'avg' | 'median' | 'share' | 'max' | 'min';
 
 export interface PeriodReading {
   /** `rolling` for "last 30 days"; `this`/`previous` for calendar periods; `today`, `yesterday`, `vague` ("recent"). */
@@ -45,6 +45,12 @@ export interface QuestionReading {
   dims: string[];
   /** The stems the ranking is by, when the question says ("by units", "the most revenue"). */
   criterion: string[];
+  /** The criterion is a sort the question asks for ("sorted by country"), not a superlative's. */
+  criterionSaid: boolean;
+  /** What each group is of, for a measure or a superlative: "the top customers in each country". */
+  perDims: string[];
+  /** Two things or periods set side by side: "vs", "compared with", "the month before". */
+  compares: boolean;
   periods: PeriodReading[];
   negated: boolean;
   greater: boolean;
@@ -72,6 +78,8 @@ export interface QuestionReading {
   nameParts: string[];
   /** The columns a question lists to be shown ("the names and grades of …"), each by its head term. */
   shows: string[];
+  /** The same read from one thing asked too ("the earnings of poker players"). */
+  asks: string[];
 }
 
 export interface SqlReading {
@@ -223,6 +231,7 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
   if (/\b(how many|number of|count|counts|tally)\b/.test(measureText)) measures.add('count');
   if (/\b(sum|total(?! number)(?! of \d))\b/.test(measureText) && !/\bin total\b/.test(measureText)) measures.add('sum');
   if (/\b(average|mean|avg)\b/.test(measureText)) measures.add('avg');
+  if (/\b(median|percentile|quantile)\b/.test(measureText)) measures.add('median');
   if (/\b(share|percentage|percent|proportion|fraction|ratio|rate)\b|%/.test(measureText)) measures.add('share');
   if (/\b(maximum|max)\b/.test(measureText)) measures.add('max');
   if (/\b(minimum|min)\b/.test(measureText)) measures.add('min');
@@ -240,6 +249,7 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
   const direction = desc && !asc ? 'desc' : asc && !desc ? 'asc' : undefined;
   const ranked = superlative || ORDER_WORDS.test(text) || literals.some((l) => l.kind === 'top');
   const criterion: string[] = [];
+  let criterionSaid = false;
   let vagueCriterion: string | undefined;
   const clauses = foldText(question).split(/[?.,;:!]|\band\b|\bgive me\b/);
   for (const clause of clauses) {
@@ -254,6 +264,7 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
         break;
       }
       criterion.push(w);
+      criterionSaid = /^(ranked|ordered|sorted|in|order)\b/.test(crit[0]!.trim());
     }
     if (criterion.length > 0) break;
   }
@@ -282,6 +293,9 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     superlative: superlative || literals.some((l) => l.kind === 'top'),
     dims: readDims(text, vocabulary, glossary, criterion),
     criterion,
+    criterionSaid,
+    perDims: readDims(text.replace(/\b(?:which|by|every)\b/g, ' '), vocabulary, glossary, criterion),
+    compares: /\b(vs|versus|compare|compared|comparing|comparison|against|the (?:day|week|month|quarter|year) before)\b/.test(text),
     periods,
     negated: /\b(not|no|without|never|none|neither|nor|except|dont|doesnt|didnt|havent|hasnt|isnt|arent|excluding|exclude|excludes|other than|outside|apart from|aside from|non)\b/.test(text),
     greater: /\b(more than|gte|greater|larger than|bigger than|higher than|heavier|older|taller|longer than|above|over \d|at least|exceed|exceeds|after|or more|and more|and above|or above|or over)\b/.test(text),
@@ -293,6 +307,7 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     vagueCriterion,
     phrases: glossary.phrases.filter((p) => hasPhrase(stems, p)).map((p) => p.join(' ')),
     shows: readShows(text, vocabulary),
+    asks: readShows(text, vocabulary, 1),
     both: /\bboth\b/.test(text),
     either: /\b(either|or)\b/.test(text),
     nameParts: [...new Set([...text.matchAll(/\b(first|last|middle|full|given|family|sur|nick|maiden) ?names?\b/g)].map((m) => m[1]!))],
@@ -325,13 +340,16 @@ function readDims(text: string, vocabulary: Vocabulary, glossary: Glossary, crit
  * of …": the heads of a list of two things or more to be shown. A single thing is left alone:
  * "what is Kyle's id" names what identifies the answer more often than a column.
  */
-function readShows(text: string, vocabulary: Vocabulary): string[] {
+function readShows(text: string, vocabulary: Vocabulary, least = 2): string[] {
   const m = /^\s*(?:show|list|find|give|return|display|get|what (?:is|are|were|was)|which (?:is|are))\s+(?:me\s+)?(?:the\s+|all\s+(?:the\s+)?|every\s+)?(.+?)\s+(?:of|for|from|in|that|who|which|whose|with|by|where|to)\b/.exec(text);
   if (!m) return [];
   const parts = m[1]!.split(/\s*,\s*|\s+and\s+|\s+along with\s+|\s+as well as\s+/).filter((p) => p.trim());
-  if (parts.length < 2) return [];
-  const heads = parts.map((p) => contentTokens(p).filter((w) => !STRUCTURE_WORDS.has(w) && vocabulary.isSchemaTerm(w)).at(-1)).filter((h): h is string => !!h);
-  return heads.length >= 2 ? heads : [];
+  // One thing is read only when short ("the earnings"): in a long phrase the last term is not its head.
+  if (parts.length < least || (parts.length === 1 && contentTokens(parts[0]!).length > 3)) return [];
+  // "ids" is the plural of a short term the stemmer leaves alone.
+  const term = (w: string) => (vocabulary.isSchemaTerm(w) ? w : w.endsWith('s') && vocabulary.isSchemaTerm(w.slice(0, -1)) ? w.slice(0, -1) : undefined);
+  const heads = parts.map((p) => contentTokens(p).filter((w) => !STRUCTURE_WORDS.has(w)).map(term).filter((w): w is string => !!w).at(-1)).filter((h): h is string => !!h);
+  return heads.length >= least ? heads : [];
 }
 
 /** The words of a phrase in order, at most one word between two of them ("top 5 customers"). */
@@ -402,7 +420,7 @@ const STOP_DIM = new Set(['the', 'of', 'our', 'my', 'their', 'its', 'a', 'an']);
 // Short words that are also values somewhere ("us" for US): only a value when written in capitals.
 const STOP_VALUE = /^(us|in|on|at|or|it|no|me|an|as|is|to|by|of|be|do|we|my|so|up|all|any|new|one|direct|home|other|none)$/i;
 
-const AGGREGATE_FN: Record<string, Measure> = { count: 'count', sum: 'sum', avg: 'avg', mean: 'avg', median: 'avg', max: 'max', min: 'min', total: 'sum' };
+const AGGREGATE_FN: Record<string, Measure> = { count: 'count', sum: 'sum', avg: 'avg', mean: 'avg', median: 'median', quantile: 'median', quantile_cont: 'median', percentile_cont: 'median', max: 'max', min: 'min', total: 'sum' };
 const DATE_FN_UNITS: Record<string, Unit> = { day: 'day', dayofmonth: 'day', week: 'week', weekofyear: 'week', month: 'month', quarter: 'quarter', year: 'year' };
 
 /** A date bucket of the query: `date_trunc('month', col)`, `month(col)`, `strftime('%Y-%m', col)`, outside WHERE. */

@@ -109,6 +109,9 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
     const reads = on(s.orderTerms) || ((s.measures.has('max') || s.measures.has('min')) && on(s.terms));
     if (other || !reads) differ('ranking', other ? `ranks by the ${other}` : `ranks by ${[...s.orderTerms].join(' ') || 'nothing'}`, `the ${word}`);
   }
+  // The best of each group: "the top customers in each country" is not the top customers.
+  if ((q.superlative || q.measures.size > 0) && q.perDims.length > 0 && !s.grouped && !/\bpartition\s+by\b/i.test(p.sqlText)) differ('breakdown', 'has no groups', `for each ${q.perDims.map((d) => q.concepts.get(d) ?? d).join(' and ')}`);
+  if (q.compares && !pq.compares) differ('period', 'gives one figure for each row', 'to compare two of them');
   // Ranked by what the question leaves vague ("most loyal"): only the pair that says the same answers.
   // "Most frequent", "most common", "most popular" rank by a count of rows.
   if (q.vagueCriterion && !pq.stems.includes(q.vagueCriterion) && !(COUNTED.has(q.vagueCriterion) && s.orderByCount)) differ('ranking', s.orderTerms.size > 0 ? `ranks by ${[...s.orderTerms].join(' ')}` : 'is not ranked', `the most ${q.vagueCriterion}`);
@@ -141,7 +144,8 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
     if (extra.length > 0) differ('breakdown', `lists each ${extra.map((k) => k.join(' ')).join(' and ')}`, `each ${q.dims.map((d) => q.concepts.get(d) ?? d).join(' and ')}`);
   }
   // Ranked by a count of rows, "the most awards" and "the most times" are the same criterion.
-  if (q.criterion.length > 0 && (q.ranked || q.direction) && !s.orderByCount) {
+  // A sort asked for in words ("sorted by country") must be the pair's, whatever it counts.
+  if (q.criterion.length > 0 && (q.ranked || q.direction) && (!s.orderByCount || q.criterionSaid)) {
     const by = s.orderTerms.size > 0 ? s.orderTerms : s.terms;
     const missing = q.criterion.filter((w) => !covered(w, by, glossary));
     if (missing.length > 0) differ('ranking', s.orderTerms.size > 0 ? `ranks by ${[...s.orderTerms].join(' ')}` : 'is not ranked', `by ${surfaceOf(q, missing)}`);
@@ -221,11 +225,15 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
 
   // The columns the question lists to be shown must be among what the pair returns.
   const returned = (h: string) => [...s.outputSources].some((o) => o === h || (h.length >= 2 && (o.endsWith(h) || o.startsWith(h))) || covered(h, new Set([o]), glossary));
-  const unshown = q.shows.filter((h) => !returned(h) && !pq.shows.includes(h));
+  // One thing asked is enough when the pair returns nothing like it ("the earnings" against names);
+  // and a pair listing more than was asked returns other columns ("the grade" against names and grades).
+  const unshown = (q.shows.length > 0 ? q.shows : q.asks.filter(() => s.outputSources.size > 0)).filter((h) => !returned(h) && !pq.asks.includes(h));
+  const unasked = pq.shows.length > 0 && q.asks.length > 0 ? pq.shows.filter((h) => !q.asks.some((a) => a === h || covered(a, new Set([h]), glossary)) && !covered(h, new Set(q.stems), glossary)) : [];
   if (unshown.length > 0) differ('subject', `returns ${[...s.outputTerms].join(', ') || 'other columns'}`, `to see ${unshown.map((h) => q.concepts.get(h) ?? h).join(', ')}`);
+  else if (unasked.length > 0) differ('subject', `also returns ${unasked.join(', ')}`, `only ${q.asks.map((h) => q.concepts.get(h) ?? h).join(', ')}`);
   // The approved question with a word or two changed: "average order size" for "average order value".
-  const changed = changedWords(q, pq, slot?.to);
-  if (changed.length > 0) differ('subject', `says ${changed.map((c) => `"${c.was}"`).join(', ')}`, changed.map((c) => `"${c.is}"`).join(', '));
+  const changed = changedWords(q, pq, slot?.to, s.terms, glossary);
+  if (changed.length > 0) differ('subject', changed.some((c) => c.was) ? `says ${changed.filter((c) => c.was).map((c) => `"${c.was}"`).join(', ')}` : 'has no such words', changed.map((c) => `"${c.is}"`).join(', '));
   // Named things: what the question names must be in the pair; what the pair's question names must be asked.
   const pairWords = new Set([...pq.stems, ...s.terms, ...s.literalWords]);
   const valueWords = new Set(q.values.flatMap((v) => contentTokens(v.text)));
@@ -299,19 +307,57 @@ function sameQuestionOtherName(q: QuestionReading, p: PairReading): { from: stri
  * the two are otherwise the same sentence. Words that only carry structure (each/per, numbers,
  * values) are the other checks'; a typing slip is the same word.
  */
-function changedWords(q: QuestionReading, pq: QuestionReading, swapped: string | undefined): Array<{ was: string; is: string }> {
-  const qw = words(q.text);
-  const pw = words(pq.text);
-  if (qw.length !== pw.length) return [];
-  const differing = qw.flatMap((w, i) => (w === pw[i] || stemOf(w) === stemOf(pw[i]!) ? [] : [i]));
-  if (differing.length === 0 || differing.length > 2) return [];
-  const values = new Set([...q.values, ...pq.values].flatMap((v) => words(v.text)).concat(swapped ? words(swapped) : []));
-  const content = (w: string) => !STOP.has(w) && !/^\d/.test(w) && !values.has(w) && !STRUCTURE.has(stemOf(w));
-  return differing.filter((i) => content(qw[i]!) && content(pw[i]!) && !oneSlip(qw[i]!, pw[i]!)).map((i) => ({ was: pw[i]!, is: qw[i]! }));
+function changedWords(q: QuestionReading, pq: QuestionReading, swapped: string | undefined, sqlTerms: ReadonlySet<string>, glossary: Glossary): Array<{ was: string; is: string }> {
+  const values = new Set([...q.values, ...pq.values].flatMap((v) => words(v.text).map(stemOf)).concat(swapped ? words(swapped).map(stemOf) : []));
+  const structural = (w: string) => STRUCTURE.has(w) || [...STRUCTURE].some((x) => x.length >= 6 && w.length >= 6 && w.slice(0, 6) === x.slice(0, 6));
+  const content = (w: string) => !STOP.has(w) && !/^\d/.test(w) && !values.has(w) && !structural(w);
+  // The same word: a slip, or one a form of the other ("named"/"name", "using"/"use").
+  const sameWord = (a: string, b: string) => a === b || oneSlip(a, b) || swapped2(a, b) || (Math.min(a.length, b.length) >= 3 && Math.abs(a.length - b.length) <= 3 && (a.startsWith(b) || b.startsWith(a)));
+  // Each content word with the words around it as written, to tell a modifier from a verb.
+  const read = (text: string) => {
+    const ws = words(text.replace(/^\s*return\b/i, ''));
+    return ws.map((w, i) => ({ w: stemOf(w), written: w, before: ws[i - 1], after: ws[i + 1] })).filter((x) => !STOP.has(x.written) && content(x.w));
+  };
+  const qr = read(q.text);
+  const qw = qr.map((x) => x.w);
+  const pw = read(pq.text).map((x) => x.w);
+  if (pw.length < 2) return [];
+  // The longest common subsequence: what of the approved question the new one keeps, in order.
+  const lcs = qw.map(() => new Array<number>(pw.length + 1).fill(0));
+  const cell = (i: number, j: number) => (i < 0 ? 0 : lcs[i]![j]!);
+  qw.forEach((w, i) => pw.forEach((x, j) => (lcs[i]![j + 1] = sameWord(w, x) ? cell(i - 1, j) + 1 : Math.max(cell(i - 1, j + 1), lcs[i]![j]!))));
+  const kept = cell(qw.length - 1, pw.length);
+  // A word put before a thing ("large orders", "online sales", "net revenue") or after it ("revenue
+  // growth", "in euros") changes what is asked; a verb ("the shop that sells the most") says it again.
+  const verbLike = (x: (typeof qr)[number]) => /(ing|ed)$/.test(x.written) || VERB_BEFORE.has(x.before ?? '') || OBJECT_AFTER.has(x.after ?? '');
+  // "high schoolers": with the word before, a name the pair's SQL uses (Highschooler).
+  const partOfName = (x: (typeof qr)[number]) => {
+    const joined = stemOf(`${x.before ?? ''}${x.written}`);
+    return !!x.before && [...sqlTerms].some((t) => t === joined || (joined.length >= 6 && t.startsWith(joined)));
+  };
+  // Against every word of the approved question: "valeu" is its "value", a word the checks above read.
+  const pairWords = contentTokens(pq.text);
+  const added = qr.filter((x) => !pairWords.some((y) => sameWord(x.w, y)) && !verbLike(x) && !partOfName(x));
+  // Only an edit of the approved question, not a paraphrase of it: most of it kept, one or two words new.
+  if (kept < Math.ceil(pw.length * 0.7) || added.length === 0 || added.length > 2) return [];
+  const dropped = pw.filter((y) => !qw.some((w) => sameWord(w, y)));
+  // A word the pair's SQL or the glossary accounts for ("revenue" for a query summing revenue) is not new.
+  const unexplained = added.filter((x) => !covered(x.w, sqlTerms, glossary) && !covered(x.w, new Set(pw), glossary));
+  return unexplained.map((x, k) => ({ was: dropped[k] ?? '', is: x.written }));
 }
 
+/** Two letters typed the wrong way round ("valeu"): a slip in a shorter word too. */
+function swapped2(a: string, b: string): boolean {
+  if (a.length !== b.length || a.length < 4 || a === b) return false;
+  const at = [...a].findIndex((c, i) => c !== b[i]);
+  return a[at] === b[at + 1] && a[at + 1] === b[at] && a.slice(at + 2) === b.slice(at + 2);
+}
+
+const VERB_BEFORE = new Set(['that', 'who', 'which', 'whose', 'to', 'can', 'do', 'does', 'did', 'will', 'would', 'they', 'it', 'he', 'she', 'we', 'you', 'i']);
+const OBJECT_AFTER = new Set(['the', 'a', 'an', 'most', 'least', 'more', 'fewer', 'less', 'all', 'any', 'every', 'each', 'their', 'its', 'his', 'her', 'them', 'it', 'up']);
+
 // Words another check reads (measures, grain, periods, ranking, comparisons) or that say nothing.
-const STRUCTURE = new Set(['each', 'per', 'every', 'many', 'number', 'count', 'total', 'sum', 'average', 'mean', 'avg', 'share', 'percentage', 'rate', 'day', 'daily', 'week', 'weekly', 'month', 'monthly', 'quarter', 'quarterly', 'year', 'yearly', 'past', 'previous', 'this', 'current', 'top', 'most', 'least', 'highest', 'lowest', 'best', 'worst', 'more', 'less', 'fewer', 'not', 'no', 'without', 'today', 'yesterday', 'get', 'got', 'have', 'had', 'much', 'did', 'does', 'do', 'show', 'list', 'find', 'give', 'tell', 'return', 'what', 'which', 'who', 'how', 'once', 'twice', 'thrice'].map((w) => stemOf(w)));
+const STRUCTURE = new Set(['each', 'per', 'median', 'old', 'single', 'value', 'values', 'common', 'commonly', 'frequent', 'frequently', 'often', 'popular', 'amount', 'own', 'owned', 'hold', 'possess', 'correspond', 'corresponding', 'given', 'include', 'including', 'contain', 'containing', 'named', 'called', 'titled', 'title', 'greater', 'greatest', 'larger', 'largest', 'higher', 'above', 'below', 'under', 'over', 'older', 'oldest', 'younger', 'youngest', 'taller', 'tallest', 'shorter', 'heavier', 'lighter', 'later', 'earlier', 'different', 'distinct', 'unique', 'or', 'either', 'both', 'neither', 'nor', 'across', 'between', 'sort', 'sorted', 'alphabetical', 'alphabetically', 'reverse', 'reversed', 'vs', 'versus', 'compare', 'compared', 'exactly', 'all', 'any', 'some', 'such', 'other', 'receive', 'see', 'make', 'take', 'bring', 'come', 'place', 'want', 'like', 'need', 'know', 'please', 'overall', 'altogether', 'combined', 'ever', 'currently', 'also', 'along', 'well', 'respectively', 'corresponding', 'belong', 'there', 'i', 'you', 'every', 'many', 'number', 'count', 'total', 'sum', 'average', 'mean', 'avg', 'share', 'percentage', 'rate', 'day', 'daily', 'week', 'weekly', 'month', 'monthly', 'quarter', 'quarterly', 'year', 'yearly', 'past', 'previous', 'this', 'current', 'top', 'most', 'least', 'highest', 'lowest', 'best', 'worst', 'more', 'less', 'fewer', 'not', 'no', 'without', 'today', 'yesterday', 'get', 'got', 'have', 'had', 'much', 'did', 'does', 'do', 'show', 'list', 'find', 'give', 'tell', 'return', 'what', 'which', 'who', 'how', 'once', 'twice', 'thrice'].map((w) => stemOf(w)));
 
 function stemOf(w: string): string {
   return contentTokens(w)[0] ?? w;
@@ -324,7 +370,7 @@ const COUNTED = new Set(['frequent', 'common', 'popular', 'often', 'used', 'visi
 
 const IDENTIFYING = new Set(['name', 'id', 'title', 'code', 'key']);
 
-const MEASURE_NAMES = { count: 'a count', sum: 'a total', avg: 'an average', share: 'a share or rate', max: 'a maximum', min: 'a minimum' } as const;
+const MEASURE_NAMES = { count: 'a count', sum: 'a total', avg: 'an average', median: 'a median', share: 'a share or rate', max: 'a maximum', min: 'a minimum' } as const;
 const DIRECTION = { desc: 'highest first', asc: 'lowest first' } as const;
 
 function describeMeasures(a: ReadonlySet<string>, b: ReadonlySet<string>): string {

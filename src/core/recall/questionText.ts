@@ -105,10 +105,10 @@ export function questionLiterals(question: string): QuestionLiteral[] {
   const single = /\b(?:last|past|previous|this)\s+(day|week|month|quarter|year)\b/gi;
   for (const m of question.matchAll(single)) add({ kind: 'period', text: m[0], value: '1', unit: UNITS[m[1]!.toLowerCase()], calendar: true, start: m.index, end: m.index + m[0].length });
   // "more than once", "at least twice", "more than one song": counts written as words.
-  for (const m of question.matchAll(/\b(?:(?:more|less|fewer|greater) than|at (?:least|most)|exactly|over|under)\s+(one|once|twice|thrice)\b/gi)) {
+  for (const m of question.matchAll(/\b(?:(?:more|less|fewer|greater) than|at (?:least|most)|exactly|over|under)\s+(one|once|twice|thrice|a single)\b/gi)) {
     const w = m[1]!.toLowerCase();
     const s = m.index + m[0].length - w.length;
-    add({ kind: 'number', text: m[1]!, value: String({ one: 1, once: 1, twice: 2, thrice: 3 }[w]), start: s, end: s + w.length });
+    add({ kind: 'number', text: m[1]!, value: String({ one: 1, once: 1, twice: 2, thrice: 3, 'a single': 1 }[w]), start: s, end: s + w.length });
   }
   for (const m of question.matchAll(/\b(twice|thrice)\b/gi)) add({ kind: 'number', text: m[1]!, value: m[1]!.toLowerCase() === 'twice' ? '2' : '3', start: m.index, end: m.index + m[0].length });
   for (const m of question.matchAll(new RegExp(`\\b(?:top|first|bottom|best|worst|largest|biggest|smallest)\\s+${num}\\b`, 'gi'))) {
