@@ -22,7 +22,10 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, banner: { js: '#!/usr/bin/env node' } },
+  // dist/cli.js is a small launcher that loads the CLI bundle with V8's code cache (see src/cli/bin.ts).
+  // No import() in it: the launcher compiles it with vm.Script, where import() would need an experimental flag.
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/askdata-cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, supported: { 'dynamic-import': false }, banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, banner: { js: '#!/usr/bin/env node' } },
   // The panel is minified even in development builds: it loads every time a panel opens.
   { ...common, minify: true, entryPoints: ['webview-ui/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
   { ...common, entryPoints: ['test/electron/runTest.ts', 'test/electron/suite/index.ts'], outdir: 'dist/test/electron', outbase: 'test/electron', platform: 'node', format: 'cjs', target: 'node20', external: [...nodeExternals, 'mocha', '@vscode/test-electron'] },
@@ -34,6 +37,7 @@ async function copyAssets() {
   await fs.copyFile(path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm'), 'dist/sql-wasm.wasm');
   await fs.copyFile('webview-ui/panel.css', 'dist/panel.css');
   await fs.chmod('dist/cli.js', 0o755).catch(() => {});
+  await fs.chmod('dist/askdata-cli.js', 0o755).catch(() => {});
 }
 
 if (watch) {

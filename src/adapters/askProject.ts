@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { QueryRunner, RunSummary } from '../core/answer/answer';
-import { buildAskContext } from '../core/answer/askContext';
+import { buildAskContext, pairsToCheck } from '../core/answer/askContext';
 import type { GroundingContext } from '../core/grounding/grounding';
 import type { WorkspaceIndex } from '../core/index/workspaceIndex';
 import { PairStore, type Pair } from '../core/pairs/pairStore';
 import type { AccessDecision } from '../core/policies/access';
 import type { Engine } from './engine';
+import { askerView } from './askerView';
 import { NodePairFiles } from './nodePairFiles';
 import { openProjectEngine, type ProjectDatabase } from './projectDatabase';
 import { projectAccess } from './projectPolicies';
@@ -22,6 +23,8 @@ export interface AskProject {
   run: QueryRunner;
   /** The project's pairs, as read when it was opened. */
   pairs: readonly Pair[];
+  /** The approved pairs the asker may be shown (all of them when no policy restricts the asker). */
+  visiblePairs: ReadonlySet<string>;
   rules: string | undefined;
   engine: Engine;
   /** The grounding context with some approved pairs held out (evaluation folds, LoRA export). */
@@ -48,11 +51,13 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       guard: (sql) => engine.guard(sql),
       run: (sql, o) => engine.run(sql, o),
       fingerprint: (sql, o) => engine.fingerprint(sql, o),
+      check: (sql, a) => engine.check(sql, a),
       catalog: () => engine.catalog(),
       close: () => undefined,
     };
     const [{ files }, rules] = await Promise.all([indexFolder(root, async () => borrowed), readRules(root), store.load()]);
     const index = files.indexer.build();
+    const view = await askerView(engine, access, index.relations, pairsToCheck({ projectRoot: root, pairs: store.pairs, database: found.database, resolve: (r, f) => path.resolve(r, f) }));
     const contextOf = (pairs: readonly Pair[]) => buildAskContext({
       projectRoot: root,
       pairs,
@@ -60,6 +65,8 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       joins: index.joins,
       rules,
       access,
+      visiblePairs: view.visiblePairs,
+      askerValues: view.askerValues,
       dialect: found.dialect,
       budget: options.budget,
       database: found.database,
@@ -74,6 +81,7 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       contextWithout: (ids) => contextOf(store.pairs.filter((p) => !ids.has(p.id))),
       run: runnerFor(engine, access, options.rows ?? 100),
       pairs: store.pairs,
+      visiblePairs: view.visiblePairs,
       rules,
       engine,
       close: () => engine.close(),

@@ -1,10 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
 import { checkDuckDbParse, type GuardResult } from '../core/execution/duckdbGuard';
 import { closestNames, ExecutionError } from '../core/execution/errors';
-import type { AccessDecision } from '../core/policies/access';
-import { planAccess, restrictedTableSql, spliceSubqueries } from '../core/policies/duckdbPolicy';
+import { asciiLower, looseFold } from '../core/execution/functionPolicy';
+import { columnKey, isHidden, type AccessDecision, type TableAccess } from '../core/policies/access';
+import {
+  bindErrorFor, dropExcluded, filterProbe, planAccess, qualifyFilter, restrictedRelationSql, verifyPlan, visibleNames, withAccessCtes, withheldRuntimeMessage,
+  type CatalogRelation, type CatalogSnapshot,
+} from '../core/policies/duckdbPolicy';
 import { fingerprintCursor, type ResultFingerprint } from '../core/execution/fingerprint';
 import {
   DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type RunOptions,
@@ -72,9 +77,7 @@ export class DuckDbEngine implements Engine {
 
   /** Parses with DuckDB's own parser and checks the tree; nothing runs. */
   async guard(sql: string): Promise<GuardResult> {
-    const reader = await this.setup.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-    const serialized = String(reader.getRows()[0]?.[0] ?? '');
-    return checkDuckDbParse(serialized, {
+    return checkDuckDbParse(await this.serialize('sql', sql), {
       allowedDirectories: (this.options.dataDirectories ?? []).map((d) => path.resolve(this.options.baseDirectory, d)),
       baseDirectory: this.options.baseDirectory,
     }, sql);
@@ -84,34 +87,172 @@ export class DuckDbEngine implements Engine {
     return this.execute(await this.prepare(sql, options.access), options);
   }
 
-  /** Guards `sql` and, under access policies, rewrites it so that it reads only what the asker may. */
+  async check(sql: string, access?: AccessDecision): Promise<void> {
+    await this.prepare(sql, access);
+  }
+
+  /**
+   * Guards `sql` and, under access policies, rewrites it so that it reads only what the asker
+   * may, then checks the rewrite on DuckDB's bound plan (see core/policies/duckdbPolicy). What
+   * is returned is what runs; under policies it is never shown to the asker.
+   */
   async prepare(sql: string, access: AccessDecision | undefined): Promise<string> {
     const guard = await this.guard(sql);
     if (!access || access.unrestricted) return sql;
-    const rewrites = planAccess(guard, access);
-    if (rewrites.length === 0) return sql;
-    const columns = await this.columnsByTable();
-    const replacements = rewrites.flatMap((rewrite) => {
-      const known = columns.get(rewrite.table.table.toLowerCase());
-      // An unknown table fails when the query runs, with the closest names; nothing to protect.
-      return known ? [{ node: rewrite.node, subquerySql: restrictedTableSql(rewrite.table, known, rewrite.access) }] : [];
-    });
-    const rewritten = spliceSubqueries(sql, replacements);
-    // What runs is still checked as one read-only query.
-    await this.guard(rewritten);
+    const cached = this.prepared.get(access)?.get(sql);
+    if (cached) return cached;
+    const { rewritten, nonce } = await this.restrict(sql, guard, access);
+    const forAsker = this.prepared.get(access) ?? this.prepared.set(access, new Map()).get(access)!;
+    if (forAsker.size > 500) forAsker.clear();
+    forAsker.set(sql, rewritten);
+    if (this.origins.size > 500) this.origins.clear();
+    this.origins.set(rewritten, { original: sql, nonce });
     return rewritten;
   }
 
-  private columnsCache: Map<string, string[]> | undefined;
-  private async columnsByTable(): Promise<Map<string, string[]>> {
-    if (!this.columnsCache) {
-      this.columnsCache = new Map();
-      for (const c of await this.catalog()) {
-        const key = c.table.toLowerCase();
-        (this.columnsCache.get(key) ?? this.columnsCache.set(key, []).get(key)!).push(c.column);
-      }
+  /** The query each rewrite came from, and its nonce (in its CTE names): what result columns are named after. */
+  private readonly origins = new Map<string, { original: string; nonce: string }>();
+
+  /**
+   * DuckDB names a column it was given no alias for after its expression, so a column whose
+   * expression reads a relation through one of Ask Data's random-named CTEs would carry that name.
+   * Such a column is named as it is in the asker's own query, which DuckDB binds (nothing runs)
+   * for the names alone.
+   */
+  private async originalNames(rewritten: string, names: string[]): Promise<string[]> {
+    const origin = this.origins.get(rewritten);
+    const ours = origin && `__askdata_${origin.nonce}`;
+    if (!origin || !names.some((n) => n.includes(ours!))) return names;
+    let own: string[] | undefined;
+    try {
+      const statement = await this.setup.prepare(origin.original);
+      if (statement.columnCount === names.length) own = names.map((_, i) => statement.columnName(i));
+      statement.destroySync();
+    } catch {
+      // The asker's own query does not bind on the full catalog: neutral names, never the rewrite's.
     }
-    return this.columnsCache;
+    return names.map((n, i) => (n.includes(ours!) ? own?.[i] ?? `column${i}` : n));
+  }
+
+  /** Rewrites under the asker's policies; refuses, with a message naming only what they may see. */
+  private async restrict(sql: string, guard: GuardResult, access: AccessDecision): Promise<{ rewritten: string; nonce: string }> {
+    const snapshot = await this.snapshot();
+    // New for every query and never shown: no query can carry the marker to pass for one of Ask
+    // Data's CTEs. The random names are another draw, so that learning one says nothing of it.
+    const nonce = randomBytes(16).toString('hex');
+    const marker = `askdata-policy:${randomBytes(16).toString('hex')}`;
+    const build = async (text: string, g: GuardResult) => {
+      const plan = planAccess(g, access, snapshot);
+      const bodies = new Map<CatalogRelation, string>();
+      for (const { relation, access: a } of plan.shadowed) bodies.set(relation, await this.restrictedSql(relation, a, marker));
+      return { plan, text: withAccessCtes(text, g, plan, (r) => bodies.get(r)!, nonce) };
+    };
+    let { plan, text: rewritten } = await build(sql, guard);
+    const hiddenInQuery = (column: string) => plan.relations.some((r) => isHidden(access.table(r.name), column))
+      && !plan.relations.some((r) => !isHidden(access.table(r.name), column) && r.columns.some((c) => columnKey(c) === columnKey(column)));
+    const names = () => {
+      const all = visibleNames(snapshot, access);
+      const own = plan.relations.flatMap((r) => r.columns.filter((c) => !isHidden(access.table(r.name), c)));
+      return { relations: all.relations, columns: own.length ? own : all.columns };
+    };
+    let dropped = false;
+    for (;;) {
+      const verdict = verifyPlan(await this.serialize('plan', rewritten), access, marker);
+      if (verdict.ok) return { rewritten, nonce };
+      if ('error' in verdict) throw verdict.error;
+      const excluded = /Column "([^"]+)" in EXCLUDE list not found/i.exec(verdict.bind.message)?.[1]?.replace(/^.*\./, '');
+      if (excluded && !dropped && hiddenInQuery(excluded)) {
+        // Excluding a hidden column is no change to what the asker sees: leave it out of the list,
+        // then parse and rewrite the edited query afresh (its offsets moved).
+        const hidden = new Set(guard.stars.flatMap((s) => [...(s.exclude_list as string[]), ...(s.qualified_exclude_list as Array<{ column: string }>).map((q) => q.column)]).filter(hiddenInQuery).map(columnKey));
+        const edited = dropExcluded(sql, guard.stars, hidden);
+        ({ plan, text: rewritten } = await build(edited, await this.guard(edited)));
+        dropped = true;
+        continue;
+      }
+      if (verdict.bind.type === 'parser') throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to a query of this shape (a WITH inside parentheses that enclose the whole query, say), so it was not run. Write it without the outer parentheses.', 'permission denied: cannot apply policies to this query shape');
+      throw bindErrorFor(verdict.bind, hiddenInQuery, names());
+    }
+  }
+
+  /** The SELECT standing in for a relation, its row filters bound to real relations; checked once on its own. */
+  private async restrictedSql(relation: CatalogRelation, access: TableAccess, marker: string): Promise<string> {
+    const snapshot = await this.snapshot();
+    const filters: string[] = [];
+    for (const f of access.rowFilters) filters.push(await this.qualifiedFilter(relation, f.condition, f.policy, snapshot));
+    const probe = restrictedRelationSql(relation, access, filters, 'askdata-policy:probe');
+    if (!this.standalone.has(probe)) {
+      // Binding on its own proves every name in the filters belongs to the relation or the
+      // relations they name, never to the asker's query.
+      const verdict = verifyPlan(await this.serialize('plan', probe), { asker: undefined, groups: [], unrestricted: true, table: () => ({ hiddenColumns: new Map(), rowFilters: [] }) }, 'askdata-policy:probe');
+      if (!verdict.ok) {
+        const policies = access.rowFilters.map((f) => f.policy).join(', ');
+        throw new ExecutionError('permission-denied', `The access policies${policies ? ` (${policies})` : ''} could not be applied to a table this query reads, so it was not run. Ask whoever maintains askdata/policies.yml to check them.`, 'permission denied: policies could not be applied');
+      }
+      this.standalone.add(probe);
+    }
+    return restrictedRelationSql(relation, access, filters, marker);
+  }
+
+  private readonly standalone = new Set<string>();
+  private readonly filters = new Map<string, string>();
+  private readonly prepared = new WeakMap<AccessDecision, Map<string, string>>();
+
+  private async qualifiedFilter(relation: CatalogRelation, condition: string, policy: string, snapshot: CatalogSnapshot): Promise<string> {
+    const key = `${relation.catalog}.${relation.schema}.${relation.name}\u0000${condition}`;
+    const known = this.filters.get(key);
+    if (known !== undefined) return known;
+    let parsed: GuardResult;
+    try {
+      parsed = checkDuckDbParse(await this.serialize('sql', filterProbe(relation, condition)), { allowedDirectories: [], baseDirectory: this.options.baseDirectory });
+    } catch {
+      throw new ExecutionError('permission-denied', `The row policy ${policy} is not a condition Ask Data can apply, so nothing it protects can be read. Ask whoever maintains askdata/policies.yml to fix it.`, `permission denied: row policy ${policy} cannot be applied`);
+    }
+    const qualified = qualifyFilter(relation, condition, parsed, snapshot, policy);
+    this.filters.set(key, qualified);
+    return qualified;
+  }
+
+  private snapshotCache: Promise<CatalogSnapshot> | undefined;
+  /** The catalog as DuckDB stores it — relations, columns in order, the database's own functions — read once. */
+  private snapshot(): Promise<CatalogSnapshot> {
+    this.snapshotCache ??= (async () => {
+      const run = async (sql: string) => (await this.setup.runAndReadAll(sql)).getRows();
+      const views = new Set((await run('SELECT database_name, schema_name, view_name FROM duckdb_views() WHERE NOT internal')).map((r) => r.join('\u0000')));
+      const byRelation = new Map<string, CatalogRelation>();
+      for (const [catalog, schema, name, column] of await run('SELECT database_name, schema_name, table_name, column_name FROM duckdb_columns() WHERE NOT internal ORDER BY database_name, schema_name, table_name, column_index')) {
+        const key = [catalog, schema, name].join('\u0000');
+        let r = byRelation.get(key);
+        if (!r) byRelation.set(key, (r = { catalog: String(catalog), schema: String(schema), name: String(name), kind: views.has(key) ? 'view' : 'table', columns: [] }));
+        r.columns.push(String(column));
+      }
+      const defined = new Set<string>();
+      for (const [name] of await run('SELECT DISTINCT function_name FROM duckdb_functions() WHERE NOT internal')) {
+        defined.add(asciiLower(String(name)));
+        defined.add(looseFold(String(name)));
+      }
+      const [[current]] = await run('SELECT current_database()') as unknown as [[string]];
+      return { relations: [...byRelation.values()], defaultCatalog: String(current), definedFunctions: defined };
+    })();
+    return this.snapshotCache;
+  }
+
+  private statements: Partial<Record<'sql' | 'plan', Promise<DuckDBPreparedStatement>>> = {};
+  private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * DuckDB's parse tree (`sql`) or unoptimised bound plan (`plan`) of a query, as JSON, from
+   * prepared statements on the setup connection; one call at a time, as a statement has one
+   * set of bound values.
+   */
+  private serialize(kind: 'sql' | 'plan', sql: string): Promise<string> {
+    const next = this.queue.then(async () => {
+      const statement = await (this.statements[kind] ??= this.setup.prepare(kind === 'sql' ? 'SELECT json_serialize_sql($1::VARCHAR)' : 'SELECT json_serialize_plan($1::VARCHAR, optimize := false)'));
+      statement.bindVarchar(1, sql);
+      const reader = await statement.runAndReadAll();
+      return String(reader.getRows()[0]?.[0] ?? '');
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /** Runs SQL the guard has already passed (or that Ask Data wrote itself, such as a policy rewrite). */
@@ -131,9 +272,10 @@ export class DuckDbEngine implements Engine {
     } catch (e) {
       stopper.dispose();
       connection.closeSync();
-      throw await this.classify(e as Error, stopper);
+      throw await this.classify(e as Error, stopper, options.access);
     }
-    const columns: ResultColumn[] = result.columnNames().map((name, i) => ({ name, type: result.columnTypes()[i]!.toString() }));
+    const names = await this.originalNames(sql, result.columnNames());
+    const columns: ResultColumn[] = names.map((name, i) => ({ name, type: result.columnTypes()[i]!.toString() }));
     let buffered: ResultRow[] = [];
     let exhausted = false;
     let delivered = 0;
@@ -154,7 +296,7 @@ export class DuckDbEngine implements Engine {
         }
       } catch (e) {
         close();
-        throw await this.classify(e as Error, stopper);
+        throw await this.classify(e as Error, stopper, options.access);
       }
       const rows = buffered.slice(0, Math.max(0, want));
       buffered = buffered.slice(rows.length);
@@ -194,7 +336,7 @@ export class DuckDbEngine implements Engine {
     this.instance.closeSync();
   }
 
-  private async classify(e: Error, stopper: Stopper): Promise<ExecutionError> {
+  private async classify(e: Error, stopper: Stopper, access?: AccessDecision): Promise<ExecutionError> {
     if (e instanceof ExecutionError) return e;
     const message = e.message ?? String(e);
     if (/INTERRUPT/i.test(message) || stopper.reason) {
@@ -202,6 +344,7 @@ export class DuckDbEngine implements Engine {
         ? new ExecutionError('timeout', `The query ran longer than ${Math.round(stopper.timeoutMs / 1000)} s and was stopped. Add filters or a LIMIT, or raise the timeout.`, `timeout after ${stopper.timeoutMs} ms`)
         : new ExecutionError('cancelled', 'The query was cancelled.', 'cancelled');
     }
+    if (access && !access.unrestricted) return this.classifyRestricted(message, access);
     const firstLine = message.split('\n')[0]!.replace(/^[A-Za-z ]+ Error: /, '');
     const table = /Table with name (\S+?) does not exist/i.exec(message)?.[1];
     if (table) {
@@ -225,6 +368,23 @@ export class DuckDbEngine implements Engine {
       return new ExecutionError('runtime', `The query needed more memory than the limit (${this.options.memoryLimit ?? '2GB'}). Aggregate more, or add filters.`, `out of memory: ${firstLine}`);
     }
     return new ExecutionError('runtime', firstLine, firstLine);
+  }
+
+  /**
+   * An error while running a query rewritten under access policies: told from what the asker may
+   * see only. DuckDB's text is not passed on as it is: its suggestions come from the whole
+   * catalog, and a value it quotes could be one the policies filter out.
+   */
+  private async classifyRestricted(message: string, access: AccessDecision): Promise<ExecutionError> {
+    if (/^(Catalog|Binder) Error/i.test(message)) {
+      const snapshot = await this.snapshot();
+      return bindErrorFor({ type: 'binder', subtype: '', message: message.replace(/^[A-Za-z ]+ Error: /, '') }, () => false, visibleNames(snapshot, access));
+    }
+    if (/Out of Memory/i.test(message)) {
+      return new ExecutionError('runtime', `The query needed more memory than the limit (${this.options.memoryLimit ?? '2GB'}). Aggregate more, or add filters.`, 'out of memory');
+    }
+    const line = withheldRuntimeMessage(message);
+    return new ExecutionError('runtime', `${line} (values are withheld under access policies)`, line);
   }
 }
 

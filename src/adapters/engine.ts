@@ -1,6 +1,7 @@
 import type { GuardResult } from '../core/execution/duckdbGuard';
 import type { ResultFingerprint } from '../core/execution/fingerprint';
 import type { ResultCursor, RunOptions } from '../core/execution/result';
+import type { AccessDecision } from '../core/policies/access';
 
 export interface EngineOptions {
   /** Absolute path of the database file. */
@@ -25,6 +26,12 @@ export interface Engine {
   readonly dialect: 'duckdb' | 'sqlite';
   /** Checks that `sql` is one read-only query this project may run; throws an ExecutionError if not. */
   guard(sql: string): Promise<Pick<GuardResult, 'tables'>>;
+  /**
+   * Checks that the asker may run `sql` as it stands — guarded, and under their access policies
+   * on the database's own parse and bound plan — without running it; throws an ExecutionError
+   * (naming only what they may see) if not.
+   */
+  check(sql: string, access?: AccessDecision): Promise<void>;
   /** Guards, then runs: the first page at once, more on demand. */
   run(sql: string, options?: RunOptions): Promise<ResultCursor>;
   /** Guards, then reads the whole result once to fingerprint it. */

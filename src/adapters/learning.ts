@@ -12,7 +12,9 @@ import { adapterFacts, readGgufHeader } from '../core/learning/gguf';
 import { adapterRefusal, exportReadme, huggingFaceBase, trainingExample } from '../core/learning/lora';
 import { parseRecord, promotedModel, recordFileName, type EvaluationRecord, type LearningRecords, type ModelRecord } from '../core/learning/records';
 import { learningPairs, specialisedRecipe, supersededModels, type LearningPair, type ModelRecipe, type RecipeSummary } from '../core/learning/training';
+import { requireUnrestricted } from '../core/policies/access';
 import { openAskProject, runnerFor, type AskProject } from './askProject';
+import { projectAccess } from './projectPolicies';
 import { NodePairFiles } from './nodePairFiles';
 import { DEFAULT_SEED, OllamaError, sameModel, type OllamaClient } from './ollama';
 
@@ -29,6 +31,8 @@ export interface LearningOptions {
   /** Progress for a notification or the terminal: a line, and how far along (0–1) when known. */
   onProgress?: (message: string, fraction?: number) => void;
   signal?: AbortSignal;
+  /** Who runs it (email): learning uses every approved pair, so an asker policies restrict is refused. */
+  asker?: string;
 }
 
 export const LEARNING_DIR = path.join('askdata', 'learning');
@@ -60,8 +64,12 @@ async function writeRecord(root: string, name: string, value: unknown): Promise<
   return path.relative(root, file);
 }
 
-/** Opened without an asker: what a specialised model is built from is what everyone may see. */
-async function openForLearning(root: string): Promise<{ project: AskProject; pairs: LearningPair[] }> {
+/**
+ * Opened without an asker's restrictions: a specialised model is built from, and evaluated on,
+ * every approved pair. So the person running it must be someone policies do not restrict.
+ */
+async function openForLearning(root: string, asker: string | undefined, what: string): Promise<{ project: AskProject; pairs: LearningPair[] }> {
+  requireUnrestricted(await projectAccess(root, asker), what);
   const project = await openAskProject(root, {});
   if (!project.access.unrestricted) {
     project.close();
@@ -105,7 +113,7 @@ export interface TrainReport {
 
 /** Builds the specialised model from every approved pair that fits; nothing is rebuilt when its recipe is unchanged. */
 export async function trainProject(root: string, options: LearningOptions): Promise<TrainReport> {
-  const { project, pairs } = await openForLearning(root);
+  const { project, pairs } = await openForLearning(root, options.asker, 'Training');
   try {
     if (pairs.length === 0) throw new Error('There are no approved pairs to learn from yet: approve a few answers first.');
     const summary = recipeFor(project, options.client, pairs, project.context);
@@ -165,7 +173,7 @@ export interface EvaluationOutcome {
  * worse (strictly better for an adapter); a promoted specialised model is built from all pairs.
  */
 export async function evaluateProject(root: string, options: EvaluateOptions): Promise<EvaluationOutcome> {
-  const { project, pairs } = await openForLearning(root);
+  const { project, pairs } = await openForLearning(root, options.asker, 'Evaluation');
   const createdForFolds: string[] = [];
   try {
     if (pairs.length < 2) throw new Error(`Evaluation holds approved pairs out to test on, so it needs at least 2; this project has ${pairs.length}.`);
@@ -293,8 +301,8 @@ export interface ExportReport {
  * manifest and the README with the recipe. Each example's prompt is grounded without its own
  * pair, as a new question would be.
  */
-export async function exportTrainingData(root: string, out: string, options: Pick<LearningOptions, 'client' | 'now'>): Promise<ExportReport> {
-  const { project, pairs } = await openForLearning(root);
+export async function exportTrainingData(root: string, out: string, options: Pick<LearningOptions, 'client' | 'now' | 'asker'>): Promise<ExportReport> {
+  const { project, pairs } = await openForLearning(root, options.asker, 'Exporting training data');
   try {
     if (pairs.length === 0) throw new Error('There are no approved pairs to export yet.');
     const validationIds = new Set(pairs.length >= 5 ? kFolds(pairs, 5)[0]!.map((p) => p.id) : []);
@@ -333,6 +341,8 @@ export interface ImportReport {
  * if it is better than the current model.
  */
 export async function importAdapter(root: string, file: string, options: LearningOptions & { k?: number }): Promise<ImportReport> {
+  // Before anything is uploaded: the adapter is evaluated on every approved pair.
+  requireUnrestricted(await projectAccess(root, options.asker), 'Importing an adapter');
   const handle = await fs.open(file, 'r');
   let head: Uint8Array;
   try {
@@ -351,7 +361,7 @@ export async function importAdapter(root: string, file: string, options: Learnin
 
   options.onProgress?.(`Uploading ${path.basename(file)}`);
   const blob = await options.client.uploadBlob(file, (sent, size) => options.onProgress?.(`Uploading ${path.basename(file)}: ${Math.round((100 * sent) / size)}%`, sent / size / 4), options.signal);
-  const { project, pairs } = await openForLearning(root);
+  const { project, pairs } = await openForLearning(root, options.asker, 'Importing an adapter');
   let record: ModelRecord;
   try {
     const adapterName = path.basename(file);
@@ -381,7 +391,7 @@ export interface AugmentReport {
  * compares equal to the approved SQL's (Spider's comparison).
  */
 export async function augmentProject(root: string, options: Partial<LearningOptions> & { by: string; only?: string[]; paraphrases?: number; variants?: boolean; edgeCases?: boolean }): Promise<AugmentReport> {
-  const { project, pairs } = await openForLearning(root);
+  const { project, pairs } = await openForLearning(root, options.asker, 'Generating paraphrases, variants and edge cases');
   const report: AugmentReport = { written: [], dropped: [] };
   try {
     const chosen = options.only?.length ? pairs.filter((p) => options.only!.some((o) => p.file === o || p.id === o || p.file.endsWith(`/${o}`))) : pairs;

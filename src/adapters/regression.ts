@@ -2,14 +2,18 @@ import * as path from 'node:path';
 import { ExecutionError } from '../core/execution/errors';
 import { pairStaleness } from '../core/index/staleness';
 import { judgePair, summarise, type PairCheck, type RunOutcome } from '../core/regression/regression';
+import { requireUnrestricted } from '../core/policies/access';
 import { openAskProject } from './askProject';
+import { projectAccess } from './projectPolicies';
 
 /**
  * Every approved pair's SQL, run again and compared with the result recorded when it was
  * approved — for `askdata test` and the editor's "Test Approved Pairs". The queries run without
- * an asker's restrictions: this checks the data, not a person's access.
+ * an asker's restrictions (this checks the data, not a person's access), so the person running
+ * it (`asker`, an email) must be someone access policies do not restrict.
  */
-export async function checkApprovedPairs(project: string): Promise<{ checks: PairCheck[]; summary: ReturnType<typeof summarise> }> {
+export async function checkApprovedPairs(project: string, asker: string | undefined): Promise<{ checks: PairCheck[]; summary: ReturnType<typeof summarise> }> {
+  requireUnrestricted(await projectAccess(project, asker), 'Testing the approved pairs');
   const opened = await openAskProject(project, {});
   try {
     const checks: PairCheck[] = [];

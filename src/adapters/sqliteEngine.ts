@@ -6,9 +6,10 @@ import { fingerprintCursor, type ResultFingerprint } from '../core/execution/fin
 import {
   DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type ResultValue, type RunOptions,
 } from '../core/execution/result';
+import { asciiLower, SQLITE_RESTRICTED_FUNCTIONS, sqliteCalledFunction } from '../core/execution/functionPolicy';
 import { checkSqliteProgram, checkSqliteStatements, type SqliteOpcode } from '../core/execution/sqliteGuard';
-import type { AccessDecision } from '../core/policies/access';
-import { quoteIdent } from '../core/policies/duckdbPolicy';
+import { isHidden, readsFreely, type AccessDecision, type TableAccess } from '../core/policies/access';
+import { NO_ACCESS, quoteIdent, withheldRuntimeMessage } from '../core/policies/duckdbPolicy';
 import type { CatalogColumn, Engine, EngineOptions } from './engine';
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
@@ -38,12 +39,20 @@ export class SqliteEngine implements Engine {
   readonly dialect = 'sqlite' as const;
   private closed = false;
 
-  private constructor(private readonly db: Database, private readonly file: string, private readonly removed: Map<string, string>) {}
+  /** Under policies, the virtual tables a query may open: json_each and json_tree (by the address SQLite's program names them by). */
+  private readonly pureVirtualTables: ReadonlySet<string>;
+
+  private constructor(private readonly db: Database, private readonly file: string, private readonly removed: Map<string, ExecutionError>, private readonly restricted: boolean) {
+    // Eponymous virtual tables have one instance per connection, so the program's `vtab:<address>`
+    // says which one a query opens; pragma_* functions (the catalog, the session) are others.
+    this.pureVirtualTables = restricted ? new Set(["json_each('[]')", "json_tree('[]')"].flatMap((f) => this.explain(`SELECT * FROM ${f}`).filter((op) => op.opcode === 'VOpen').map((op) => op.p4 ?? ''))) : new Set();
+  }
 
   /**
    * Opens the database. With `access`, what the asker may not read is removed from this private
-   * in-memory copy before any query runs — tables dropped, hidden columns dropped (or emptied where
-   * SQLite cannot drop them), rows outside the row policies deleted — so no SQL can reach it.
+   * in-memory copy before any query runs — tables dropped, hidden columns and rows outside the row
+   * policies left out of a rebuilt copy of each table — so no SQL can reach it. Every filter is
+   * evaluated on the data as it was, before anything is removed.
    */
   static async open(options: Pick<EngineOptions, 'database'> & { access?: AccessDecision }): Promise<SqliteEngine> {
     let bytes: Buffer;
@@ -60,16 +69,17 @@ export class SqliteEngine implements Engine {
       db.close();
       throw new ExecutionError('database-corrupt', `${path.basename(options.database)} is not a readable SQLite database (${(e as Error).message}).`, 'database corrupt');
     }
-    const removed = new Map<string, string>();
-    if (options.access && !options.access.unrestricted) {
+    const removed = new Map<string, ExecutionError>();
+    const restricted = !!options.access && !options.access.unrestricted;
+    if (restricted) {
       try {
-        restrict(db, options.access, removed);
+        restrict(db, options.access!, removed);
       } catch (e) {
         db.close();
         throw e;
       }
     }
-    return new SqliteEngine(db, options.database, removed);
+    return new SqliteEngine(db, options.database, removed, restricted);
   }
 
   async guard(sql: string): Promise<{ tables: Array<{ catalog: string; schema: string; table: string }> }> {
@@ -91,7 +101,12 @@ export class SqliteEngine implements Engine {
       throw this.classify(e as Error);
     }
     checkSqliteProgram(program);
+    if (this.restricted) checkRestrictedProgram(program, this.pureVirtualTables);
     return { tables: this.tablesRead(program) };
+  }
+
+  async check(sql: string): Promise<void> {
+    await this.guard(sql);
   }
 
   async run(sql: string, options: RunOptions = {}): Promise<ResultCursor> {
@@ -194,24 +209,28 @@ export class SqliteEngine implements Engine {
     const message = e.message ?? String(e);
     const table = /no such table: (\S+)/i.exec(message)?.[1];
     const column = /no such column: (\S+)/i.exec(message)?.[1];
-    const rule = (table && this.removed.get(`table:${table.replace(/^main\./, '').toLowerCase()}`))
-      ?? (column && this.removed.get(`column:${column.slice(column.lastIndexOf('.') + 1).toLowerCase()}`));
-    if (rule) {
-      const what = table ? `read ${table}` : `see the column ${column}`;
-      return new ExecutionError('permission-denied', `You may not ${what} (${rule}).`, `permission denied: ${table ? `table ${table}` : `column ${column}`}`);
-    }
+    const removed = (table && this.removed.get(`table:${asciiLower(table.replace(/^main\./, ''))}`))
+      ?? (column && this.removed.get(`column:${asciiLower(column.slice(column.lastIndexOf('.') + 1))}`));
+    if (removed) return removed;
     if (table) {
       const suggestions = closestNames(table.replace(/^main\./, ''), this.tableNames());
       const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
-      return new ExecutionError('unknown-table', `There is no table or view named ${table}.${hint}`, `unknown table ${table}${hint}`, suggestions);
+      // Under policies the name is not repeated: it may be one the asker must not learn exists.
+      const what = this.restricted ? 'of that name that you may read' : `named ${table}`;
+      return new ExecutionError('unknown-table', `There is no table or view ${what}.${hint}`, `unknown table${this.restricted ? '' : ` ${table}`}${hint}`, suggestions);
     }
     if (column) {
       const bare = column.slice(column.lastIndexOf('.') + 1);
       const suggestions = closestNames(bare, this.columnNames());
       const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
-      return new ExecutionError('unknown-column', `There is no column named ${column} here.${hint}`, `unknown column ${column}${hint}`, suggestions);
+      const what = this.restricted ? 'of that name here that you may see' : `named ${column} here`;
+      return new ExecutionError('unknown-column', `There is no column ${what}.${hint}`, `unknown column${this.restricted ? '' : ` ${column}`}${hint}`, suggestions);
     }
-    if (/syntax error|incomplete input|unrecognized token/i.test(message)) return new ExecutionError('syntax', `Syntax error: ${message}`, `syntax error: ${message}`);
+    if (/syntax error|incomplete input|unrecognized token/i.test(message)) return new ExecutionError('syntax', `Syntax error: ${this.restricted ? withheldRuntimeMessage(message) : message}`, `syntax error: ${message}`);
+    if (this.restricted) {
+      const line = withheldRuntimeMessage(message);
+      return new ExecutionError('runtime', `${line} (values are withheld under access policies)`, line);
+    }
     return new ExecutionError('runtime', message, message);
   }
 
@@ -228,42 +247,101 @@ export class SqliteEngine implements Engine {
   }
 }
 
-function restrict(db: Database, access: AccessDecision, removed: Map<string, string>): void {
-  const relations = db.exec("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'")[0]?.values ?? [];
-  for (const [nameValue, typeValue] of relations) {
-    const name = String(nameValue);
-    const kind = String(typeValue).toUpperCase();
-    const rule = access.table(name);
-    if (rule.denied) {
-      db.run(`DROP ${kind} ${quoteIdent(name)}`);
-      removed.set(`table:${name.toLowerCase()}`, rule.denied);
-      continue;
+/**
+ * Removes from the private copy what the asker may not read. Triggers, SQLite's statistics tables
+ * and AUTOINCREMENT counters go first (a DELETE could fire a trigger; sqlite_stat1 and
+ * sqlite_sequence count every row). Then every
+ * restricted relation is copied as the asker may see it — visible columns, permitted rows, all
+ * filters evaluated on the original data — into a temporary table, the originals and everything
+ * denied are dropped, and the copies take their names. Fresh copies also number their rows anew,
+ * so a rowid cannot count the rows left out. A view that reads a relation the asker may not read
+ * as it is becomes a table of what it shows now, as DuckDB would show it.
+ */
+function restrict(db: Database, access: AccessDecision, removed: Map<string, ExecutionError>): void {
+  db.run('PRAGMA foreign_keys = OFF');
+  for (const [name] of db.exec("SELECT name FROM sqlite_master WHERE type = 'trigger'")[0]?.values ?? []) db.run(`DROP TRIGGER ${quoteIdent(String(name))}`);
+  for (const [name] of db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sqlite_stat%'")[0]?.values ?? []) db.run(`DROP TABLE ${quoteIdent(String(name))}`);
+  // AUTOINCREMENT's counters name tables and count their rows, hidden ones included.
+  if (db.exec("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").length) db.run('DELETE FROM sqlite_sequence');
+  const relations = (db.exec("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'")[0]?.values ?? [])
+    .map(([name, type]) => ({ name: String(name), kind: String(type).toUpperCase() as 'TABLE' | 'VIEW', rule: access.table(String(name)) }));
+  const columnsOf = (name: string) => (db.exec(`SELECT name FROM pragma_table_info(${quoteLiteral(name)})`)[0]?.values ?? []).map((v) => String(v[0]));
+  const notFree = new Set(relations.filter((r) => !readsFreely(r.rule)).map((r) => r.name.toLowerCase()));
+  const copies: Array<{ name: string; kind: 'TABLE' | 'VIEW'; temp: string }> = [];
+  const drops: Array<{ name: string; kind: 'TABLE' | 'VIEW' }> = [];
+  relations.forEach((r, i) => {
+    const refusal = r.rule.denied ? new ExecutionError('permission-denied', `${NO_ACCESS} (${r.rule.denied}).`, 'permission denied: a table or view this asker may not read') : r.rule.missingAttribute;
+    if (refusal) {
+      drops.push(r);
+      removed.set(`table:${asciiLower(r.name)}`, refusal);
+      return;
     }
-    if (rule.hiddenColumns.size === 0 && rule.rowFilters.length === 0) continue;
-    if (kind === 'VIEW') {
-      // A view's rows cannot be deleted; refuse rather than show them unfiltered.
-      db.run(`DROP VIEW ${quoteIdent(name)}`);
-      removed.set(`table:${name.toLowerCase()}`, `policies.yml restricts the view ${name}, which SQLite projects cannot filter: name its tables instead`);
-      continue;
+    let readsHidden: boolean;
+    try {
+      readsHidden = r.kind === 'VIEW' && viewReads(db, r.name).some((t) => notFree.has(t.toLowerCase()));
+    } catch {
+      // A view that does not compile shows nothing to anyone; gone from the copy, it cannot name what it read.
+      drops.push(r);
+      return;
     }
-    for (const f of rule.rowFilters) db.run(`DELETE FROM ${quoteIdent(name)} WHERE NOT coalesce((${f.condition}), 0)`);
-    const columns = (db.exec(`SELECT name FROM pragma_table_info(${quoteLiteral(name)})`)[0]?.values ?? []).map((v) => String(v[0]));
-    const visible = columns.filter((c) => !rule.hiddenColumns.has(c.toLowerCase()));
-    if (visible.length < columns.length) {
-      if (visible.length === 0) {
-        db.run(`DROP TABLE ${quoteIdent(name)}`);
-        removed.set(`table:${name.toLowerCase()}`, `every column of ${name} is hidden from you`);
-        continue;
-      }
-      // Rebuilt without the hidden columns: keys and indexed columns cannot be dropped in place.
-      const temp = quoteIdent(`__askdata_${name}`);
-      db.run(`CREATE TABLE ${temp} AS SELECT ${visible.map(quoteIdent).join(', ')} FROM ${quoteIdent(name)}`);
-      db.run(`DROP TABLE ${quoteIdent(name)}`);
-      db.run(`ALTER TABLE ${temp} RENAME TO ${quoteIdent(name)}`);
-      for (const column of columns) {
-        const hidden = rule.hiddenColumns.get(column.toLowerCase());
-        if (hidden) removed.set(`column:${column.toLowerCase()}`, hidden);
-      }
+    if (readsFreely(r.rule) && !readsHidden) return;
+    const columns = columnsOf(r.name);
+    const visible = columns.filter((c) => !isHidden(r.rule, c));
+    if (visible.length === 0) {
+      drops.push(r);
+      removed.set(`table:${asciiLower(r.name)}`, new ExecutionError('permission-denied', `${NO_ACCESS} (every column of it is hidden from you).`, 'permission denied: every column hidden'));
+      return;
+    }
+    const temp = `__askdata_copy_${i}`;
+    db.run(`CREATE TEMP TABLE ${quoteIdent(temp)} AS SELECT ${visible.map(quoteIdent).join(', ')} FROM main.${quoteIdent(r.name)}${filterSql(r.rule)}`);
+    copies.push({ name: r.name, kind: r.kind, temp });
+    drops.push(r);
+    // A query naming a column SQLite cannot find, that a policy hides somewhere: refused as hidden
+    // (SQLite does not say which table it looked in, and the message names neither).
+    for (const c of columns) {
+      if (isHidden(r.rule, c)) removed.set(`column:${asciiLower(c)}`, new ExecutionError('permission-denied', 'This query uses a column that your access policies hide from you.', 'permission denied: a column hidden from this asker'));
+    }
+  });
+  // Views first: a view cannot outlive the tables it reads (SQLite would refuse to drop them otherwise in strict builds).
+  for (const d of [...drops].sort((a, b) => Number(b.kind === 'VIEW') - Number(a.kind === 'VIEW'))) db.run(`DROP ${d.kind} ${quoteIdent(d.name)}`);
+  for (const c of copies) {
+    db.run(`CREATE TABLE main.${quoteIdent(c.name)} AS SELECT * FROM temp.${quoteIdent(c.temp)}`);
+    db.run(`DROP TABLE temp.${quoteIdent(c.temp)}`);
+  }
+}
+
+function filterSql(rule: TableAccess): string {
+  return rule.rowFilters.length ? ` WHERE ${rule.rowFilters.map((f) => `coalesce((${f.condition}), 0)`).join(' AND ')}` : '';
+}
+
+/** The tables (by name) whose b-trees reading a view opens. */
+function viewReads(db: Database, view: string): string[] {
+  const program = db.exec(`EXPLAIN SELECT * FROM ${quoteIdent(view)}`)[0];
+  if (!program) return [];
+  const op = program.columns.indexOf('opcode');
+  const p2 = program.columns.indexOf('p2');
+  const p3 = program.columns.indexOf('p3');
+  const roots = new Set(program.values.filter((v) => v[op] === 'OpenRead' && Number(v[p3]) === 0).map((v) => Number(v[p2])));
+  const rows = db.exec("SELECT rootpage, coalesce(tbl_name, name) FROM sqlite_master WHERE type IN ('table', 'index')")[0]?.values ?? [];
+  return rows.filter(([root]) => roots.has(Number(root))).map(([, t]) => String(t));
+}
+
+/**
+ * Under access policies: no reading of the schema table (the SQL of views names what they read),
+ * no pragma functions, and only allow-listed functions. What is left of the copy is the asker's
+ * to read.
+ */
+function checkRestrictedProgram(program: readonly SqliteOpcode[], pureVirtualTables: ReadonlySet<string>): void {
+  for (const op of program) {
+    if (op.opcode === 'VOpen' && !pureVirtualTables.has(op.p4 ?? '')) {
+      throw new ExecutionError('permission-denied', 'Table-valued pragma functions describe the database and the session, not rows; they are not available under access policies (json_each and json_tree are).', 'permission denied: pragma table-valued function');
+    }
+    if (op.opcode === 'OpenRead' && op.p2 === 1) {
+      throw new ExecutionError('permission-denied', 'The schema table describes every table, including those access policies hide; it is not available to you.', 'permission denied: sqlite_schema');
+    }
+    const called = /^(Function|PureFunc|AggStep|AggStep1|AggFinal|AggValue|AggInverse)$/.test(op.opcode) ? sqliteCalledFunction(op.p4) : undefined;
+    if (called && !SQLITE_RESTRICTED_FUNCTIONS.has(asciiLower(called))) {
+      throw new ExecutionError('permission-denied', `The function ${asciiLower(called)}() is not among those Ask Data lets askers under access policies call (see Safety in the README).`, `permission denied: ${asciiLower(called)}() under access policies`);
     }
   }
 }

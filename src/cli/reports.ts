@@ -2,22 +2,48 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import { openProjectEngine } from '../adapters/projectDatabase';
-import { projectAccess } from '../adapters/projectPolicies';
+import { promises as fs } from 'node:fs';
+import { pairsVisibleTo } from '../adapters/askerView';
+import { projectAccess, readProjectPolicies } from '../adapters/projectPolicies';
+import { namesAny, visibleRelations } from '../core/grounding/grounding';
+import { policyWarningsWithLines } from '../core/policies/access';
+import { indexCacheFile } from '../adapters/indexCache';
 import { indexFolder } from '../adapters/workspaceFiles';
 import { ExecutionError } from '../core/execution/errors';
 import type { ResultColumn, ResultRow } from '../core/execution/result';
-import type { PairStore } from '../core/pairs/pairStore';
+import type { Pair, PairStore } from '../core/pairs/pairStore';
 
-export function pairsListReport(store: PairStore, project: string, status?: string) {
-  const pairs = store.pairs.filter((p) => !status || p.status === status);
+/**
+ * The pairs an asker may be shown, by id, or undefined when policies do not restrict them. Each
+ * pair's SQL is checked by the database's own parser and binder under their policies, so this
+ * needs the database.
+ */
+export async function pairsVisibleToAsker(project: string, pairs: readonly Pair[], asker: string | undefined): Promise<ReadonlySet<string> | undefined> {
+  const access = await projectAccess(project, asker);
+  if (access.unrestricted) return undefined;
+  const { engine } = await openProjectEngine(project, access);
+  try {
+    const catalog = await engine.catalog();
+    const relations = [...new Set(catalog.map((c) => c.table))].map((table) => ({ key: table, kind: 'table' as const, name: table, from: 'database' as const, columns: catalog.filter((c) => c.table === table).map((c) => ({ name: c.column, type: c.type })) }));
+    return await pairsVisibleTo(engine, access, pairs.map((p) => ({ id: p.id, sql: p.sql, question: p.question })), visibleRelations(relations, access).hiddenNames);
+  } finally {
+    engine.close();
+  }
+}
+
+export function pairsListReport(store: PairStore, project: string, status?: string, visible?: ReadonlySet<string>) {
+  const shown = visible ? store.pairs.filter((p) => visible.has(p.id)) : store.pairs;
+  const pairs = shown.filter((p) => !status || p.status === status);
   const rel = (file: string) => path.relative(project, file);
   const json = {
     project,
     counts: {
-      approved: store.pairs.filter((p) => p.status === 'approved').length,
-      pending: store.pairs.filter((p) => p.status === 'pending').length,
-      rejected: store.pairs.filter((p) => p.status === 'rejected').length,
+      approved: shown.filter((p) => p.status === 'approved').length,
+      pending: shown.filter((p) => p.status === 'pending').length,
+      rejected: shown.filter((p) => p.status === 'rejected').length,
       invalid: store.invalid.length,
+      /** Pairs whose SQL reads what the asker's access policies hide: counted, never shown. */
+      hidden: store.pairs.length - shown.length,
     },
     pairs: pairs.map((p) => ({
       id: p.id,
@@ -33,18 +59,31 @@ export function pairsListReport(store: PairStore, project: string, status?: stri
   };
   const lines = pairs.map((p) => `${p.status.padEnd(8)}  ${p.question}${p.tables.length ? `  [${p.tables.join(', ')}]` : ''}`);
   const c = json.counts;
-  lines.push('', `${c.approved} approved, ${c.pending} pending, ${c.rejected} rejected${c.invalid ? `, ${c.invalid} invalid (run \`askdata pairs validate\`)` : ''}`);
+  lines.push('', `${c.approved} approved, ${c.pending} pending, ${c.rejected} rejected${c.invalid ? `, ${c.invalid} invalid (run \`askdata pairs validate\`)` : ''}${c.hidden ? `; ${c.hidden} not shown: their SQL reads what your access policies hide` : ''}`);
   return { json, text: `${lines.join('\n')}\n` };
 }
 
-export function validationReport(store: PairStore, project: string) {
-  const problems = store.invalid.flatMap((f) => f.problems.map((p) => ({ file: path.relative(project, f.path), ...p })));
+/** Warnings about askdata/policies.yml for `pairs validate` (an invalid file is an error there). */
+export async function policyProblems(project: string): Promise<{ warnings: Array<{ file: string; line: number; message: string }>; errors: Array<{ file: string; line: number; column: number; message: string }> }> {
+  const file = path.join('askdata', 'policies.yml');
+  try {
+    const policy = await readProjectPolicies(project);
+    return { warnings: policyWarningsWithLines(await fs.readFile(path.join(project, file), 'utf8').catch(() => ''), policy).map((w) => ({ file, ...w })), errors: [] };
+  } catch (e) {
+    const m = /^askdata\/policies\.yml:(\d+):(\d+): (.*)$/s.exec((e as Error).message);
+    return { warnings: [], errors: [{ file, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? (e as Error).message }] };
+  }
+}
+
+export function validationReport(store: PairStore, project: string, policies: Awaited<ReturnType<typeof policyProblems>> = { warnings: [], errors: [] }) {
+  const problems = [...store.invalid.flatMap((f) => f.problems.map((p) => ({ file: path.relative(project, f.path), ...p }))), ...policies.errors];
   const ok = problems.length === 0;
   const total = store.pairs.length + store.invalid.length;
   const text = ok
     ? `${total} pair file${total === 1 ? '' : 's'} valid\n`
-    : `${problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n')}\n${store.invalid.length} of ${total} pair files invalid\n`;
-  return { ok, json: { ok, files: total, invalid: store.invalid.length, problems }, text };
+    : `${problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n')}\n${store.invalid.length} of ${total} pair files invalid${policies.errors.length ? '; askdata/policies.yml invalid' : ''}\n`;
+  const warnings = policies.warnings.map((w) => `${w.file}:${w.line}: warning: ${w.message}`).join('\n');
+  return { ok, json: { ok, files: total, invalid: store.invalid.length, problems, warnings: policies.warnings }, text: ok || !warnings ? text : `${text}${warnings}\n`, warnings: warnings ? `${warnings}\n` : '' };
 }
 
 export interface RunReport {
@@ -102,11 +141,20 @@ export function formatTable(report: RunReport): string {
   return `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.map(line).join('\n')}${cells.length ? '\n' : ''}\n${shown} · ${report.ms} ms · ${report.fingerprint}\n`;
 }
 
-/** `askdata index`: what the workspace index holds, in the shape the issue promised. */
-export async function indexReport(project: string, withDatabase: boolean) {
+/**
+ * `askdata index`: what the workspace index holds, in the shape the issue promised. It prints
+ * counts, not rows or values; for an asker whom policies restrict, the join paths and warnings it
+ * names are only those about relations they may read (the others are counted).
+ */
+export async function indexReport(project: string, withDatabase: boolean, asker?: string, useCache = true) {
   const started = performance.now();
-  const { files, databaseProblems } = await indexFolder(project, withDatabase ? async (root) => (await openProjectEngine(root)).engine : undefined);
+  const access = await projectAccess(project, asker);
+  const { files, databaseProblems, cache } = await indexFolder(project, withDatabase ? async (root) => (await openProjectEngine(root)).engine : undefined, useCache ? { cacheFile: indexCacheFile(project) } : {});
   const index = files.indexer.build();
+  const hidden = visibleRelations(index.relations, access).hiddenNames;
+  const shownJoins = index.joins.filter((j) => !namesAny(`${j.left}.${j.leftColumn} ${j.right}.${j.rightColumn}`, hidden));
+  const warnings = [...index.warnings, ...databaseProblems.map((p) => ({ file: p.project, line: 0, kind: 'database' as const, message: `database not read: ${p.message}` }))];
+  const shownWarnings = warnings.filter((w) => !namesAny(`${w.file} ${w.message}`, hidden));
   const ms = Math.round(performance.now() - started);
   const own = index.relations.filter((r) => !r.package);
   const count = (kind: string) => own.filter((r) => r.kind === kind).length;
@@ -123,17 +171,22 @@ export async function indexReport(project: string, withDatabase: boolean) {
     columns: columns.length,
     documentedColumns: columns.filter((c) => c.description).length,
     refs: index.refs,
+    unrendered: index.unrendered,
     joinEdges: index.joins.length,
-    warnings: [...index.warnings, ...databaseProblems.map((p) => ({ file: p.project, line: 0, message: `database not read: ${p.message}` }))],
+    warnings: shownWarnings,
+    /** Join paths and warnings about relations the asker's access policies hide: counted, not shown. */
+    hidden: { joinEdges: index.joins.length - shownJoins.length, warnings: warnings.length - shownWarnings.length },
     source: index.projects.some((p) => !p.package && p.source === 'manifest') ? ('manifest' as const) : ('files' as const),
+    cache,
     ms,
   };
   const text = [
-    `${json.projects} project(s)${json.packages.length ? ` + packages ${json.packages.join(', ')}` : ''}, from ${json.source}, in ${ms} ms`,
+    `${json.projects} project(s)${json.packages.length ? ` + packages ${json.packages.join(', ')}` : ''}, from ${json.source}${cache.used ? ' (cache)' : ''}, in ${ms} ms`,
     `${json.models} models, ${json.sources} sources, ${json.seeds} seeds, ${json.snapshots} snapshots, ${json.tables} other tables, ${json.queries} other SQL files`,
-    `${json.columns} columns (${json.documentedColumns} documented), refs ${json.refs.resolved} resolved / ${json.refs.unresolved} unresolved, ${json.joinEdges} join paths`,
-    ...index.joins.slice(0, 8).map((j) => `  join ${j.left}.${j.leftColumn} = ${j.right}.${j.rightColumn}  (×${j.count})`),
+    `${json.columns} columns (${json.documentedColumns} documented), refs ${json.refs.resolved} resolved / ${json.refs.unresolved} unresolved, ${json.joinEdges} join paths${json.unrendered ? `, ${json.unrendered} places left unrendered (see the warnings)` : ''}`,
+    ...shownJoins.slice(0, 8).map((j) => `  join ${j.left}.${j.leftColumn} = ${j.right}.${j.rightColumn}  (×${j.count})`),
     ...json.warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''}: warning: ${w.message}`),
+    ...(json.hidden.joinEdges || json.hidden.warnings ? [`(${json.hidden.joinEdges} join paths and ${json.hidden.warnings} warnings about relations your access policies hide are not shown)`] : []),
     '',
   ].join('\n');
   return { json, text, index };

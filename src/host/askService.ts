@@ -3,13 +3,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { askerView } from '../adapters/askerView';
 import { readRules, runnerFor } from '../adapters/askProject';
 import type { Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
 import { openProjectEngine, type ProjectDatabase } from '../adapters/projectDatabase';
 import { projectAccess } from '../adapters/projectPolicies';
 import { answerQuestion, type Answer, type AnswerStep, type RunSummary } from '../core/answer/answer';
-import { buildAskContext } from '../core/answer/askContext';
+import { buildAskContext, pairsToCheck } from '../core/answer/askContext';
 import type { Turn } from '../core/answer/prompt';
 import type { ResultFingerprint } from '../core/execution/fingerprint';
 import { DEFAULT_ROW_CAP } from '../core/execution/result';
@@ -69,8 +70,10 @@ export class AskService implements vscode.Disposable {
     await this.index.initialize();
     const index = this.index.indexOf(root);
     const access = await projectAccess(root, asker);
-    const { found } = await this.engine(root, access, async (e) => e);
     const started = performance.now();
+    const pairs = pairsToCheck({ projectRoot: root, pairs: project.store.pairs });
+    // Which pairs and known values an asker under policies may be shown, decided with the database.
+    const { found, view } = await this.engine(root, access, async (e) => ({ found: e.found, view: await askerView(e.engine, access, index?.relations ?? [], pairs) }));
     const context = buildAskContext({
       projectRoot: root,
       pairs: project.store.pairs,
@@ -78,6 +81,8 @@ export class AskService implements vscode.Disposable {
       joins: index?.joins ?? [],
       rules,
       access,
+      visiblePairs: view.visiblePairs,
+      askerValues: view.askerValues,
       dialect: found.dialect,
       database: found.database,
       resolve: (r, f) => path.resolve(r, f),

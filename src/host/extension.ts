@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { indexCacheDir } from '../adapters/indexCache';
 import type { Pair } from '../core/pairs/pairStore';
 import { referencedRelations } from '../core/sql/relations';
 import { approvePair, AskPanels } from './askPanel';
@@ -28,7 +29,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const projects = new Projects(log);
   const queue = new QueueView(projects);
   const lenses = new SqlCodeLenses(projects);
-  const index = new IndexService(context.storageUri, projects, log);
+  // The index cache is shared with `askdata index`; a window without a folder has nothing to cache.
+  const index = new IndexService(context.storageUri ? indexCacheDir() : undefined, projects, log);
   const statusBar = new AskDataStatusBar(projects);
   const model = new ModelService(context.globalState, log);
   const ask = new AskService(projects, index, model, log);

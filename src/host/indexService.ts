@@ -1,16 +1,14 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { readLiveCatalog } from '../adapters/liveCatalog';
 import { openProjectEngine } from '../adapters/projectDatabase';
+import { indexCacheFile, readIndexCache, writeIndexCache, type CachedIndex } from '../adapters/indexCache';
 import { WorkspaceFiles } from '../adapters/workspaceFiles';
-import { ColumnHistory, pairStaleness, type ColumnHistoryData, type Staleness } from '../core/index/staleness';
-import { hashText, type IndexedRelation, type WorkspaceIndex } from '../core/index/workspaceIndex';
+import { ColumnHistory, pairStaleness, type Staleness } from '../core/index/staleness';
+import type { IndexedRelation, WorkspaceIndex } from '../core/index/workspaceIndex';
 import type { Pair } from '../core/pairs/pairStore';
 import type { Projects } from './projects';
-
-const CACHE_VERSION = 1;
 
 interface FolderIndex {
   folder: vscode.WorkspaceFolder;
@@ -20,9 +18,9 @@ interface FolderIndex {
 }
 
 /**
- * The workspace index in the editor: built in the background after activation (from the cache in
- * workspace storage when it is current), kept up to date by a file watcher, and asked by the
- * queue, code lenses, hovers and the Problems panel what they need.
+ * The workspace index in the editor: built in the background after activation (from the cache it
+ * shares with `askdata index`, see adapters/indexCache.ts, when it is current), kept up to date by
+ * a file watcher, and asked by the queue, code lenses, hovers and the Problems panel what they need.
  */
 export class IndexService implements vscode.Disposable {
   private readonly folders = new Map<string, FolderIndex>();
@@ -38,7 +36,8 @@ export class IndexService implements vscode.Disposable {
   /** What the status bar says; undefined while the first build runs. */
   summary: string | undefined;
 
-  constructor(private readonly storage: vscode.Uri | undefined, private readonly projects: Projects, private readonly log: vscode.LogOutputChannel) {}
+  /** `cacheDir` undefined: no cache (a window without a folder). */
+  constructor(private readonly cacheDir: string | undefined, private readonly projects: Projects, private readonly log: vscode.LogOutputChannel) {}
 
   /** Builds the index once; later calls wait for that build. */
   initialize(): Promise<void> {
@@ -181,19 +180,13 @@ export class IndexService implements vscode.Disposable {
     this.scheduleSave();
   }
 
-  private cacheUri(folder: vscode.WorkspaceFolder): vscode.Uri | undefined {
-    return this.storage && vscode.Uri.joinPath(this.storage, `index-${hashText(folder.uri.fsPath).slice(0, 12)}.json`);
+  private cacheFile(folder: vscode.WorkspaceFolder): string | undefined {
+    return this.cacheDir === undefined ? undefined : indexCacheFile(folder.uri.fsPath, this.cacheDir);
   }
 
-  private async readCache(folder: vscode.WorkspaceFolder): Promise<(Parameters<WorkspaceFiles['scan']>[0] & { history?: ColumnHistoryData }) | undefined> {
-    const uri = this.cacheUri(folder);
-    if (!uri) return undefined;
-    try {
-      const data = JSON.parse(await fs.readFile(uri.fsPath, 'utf8')) as { version?: number; folder?: string; index: never; stamps: never; history?: ColumnHistoryData };
-      return data.version === CACHE_VERSION && data.folder === folder.uri.fsPath ? data : undefined;
-    } catch {
-      return undefined; // no cache yet, or a torn one: index from scratch
-    }
+  private async readCache(folder: vscode.WorkspaceFolder): Promise<CachedIndex | undefined> {
+    const file = this.cacheFile(folder);
+    return file ? readIndexCache(file, folder.uri.fsPath) : undefined;
   }
 
   private scheduleSave(): void {
@@ -203,13 +196,10 @@ export class IndexService implements vscode.Disposable {
 
   private async save(): Promise<void> {
     for (const entry of this.folders.values()) {
-      const uri = this.cacheUri(entry.folder);
-      if (!uri) continue;
+      const file = this.cacheFile(entry.folder);
+      if (!file || entry.files.indexer.unchangedSinceCache()) continue;
       try {
-        await fs.mkdir(path.dirname(uri.fsPath), { recursive: true });
-        const temp = `${uri.fsPath}.${process.pid}.tmp`;
-        await fs.writeFile(temp, JSON.stringify({ version: CACHE_VERSION, folder: entry.folder.uri.fsPath, ...entry.files.cache(), history: entry.history.data }));
-        await fs.rename(temp, uri.fsPath);
+        await writeIndexCache(file, entry.folder.uri.fsPath, { ...entry.files.cache(), history: entry.history.data });
       } catch (e) {
         this.log.warn(`index cache not saved: ${(e as Error).message}`);
       }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { answeringModel, augmentProject, evaluateProject, exportTrainingData, importAdapter, LEARNING_DIR, readLearningRecords, trainProject, type LearningOptions } from '../adapters/learning';
 import { checkApprovedPairs } from '../adapters/regression';
+import { emailOf } from '../adapters/gitIdentity';
 import { learningCurve, promotedModel, recordFileName, type EvaluationRecord, type LearningRecords } from '../core/learning/records';
 import { evaluationReportHtml } from './evaluationReportHtml';
 import { requireIdentity, whoAmI } from './identity';
@@ -93,7 +94,8 @@ export class LearningService implements vscode.Disposable {
           this.log.debug(`${title}: ${message}`);
         };
         try {
-          return await work({ by: await whoAmI(project.root), onProgress, signal: controller.signal });
+          const by = await whoAmI(project.root);
+          return await work({ by, asker: emailOf(by), onProgress, signal: controller.signal });
         } catch (e) {
           if (controller.signal.aborted) {
             void vscode.window.showInformationMessage(`${title}: stopped.`);
@@ -178,7 +180,7 @@ export class LearningService implements vscode.Disposable {
   async test(target?: Project): Promise<void> {
     const project = await this.pick('Ask Data: Test Approved Pairs', target);
     if (!project) return;
-    const result = await this.withProgress(project, `Testing the approved pairs of ${project.name}`, () => checkApprovedPairs(project.root));
+    const result = await this.withProgress(project, `Testing the approved pairs of ${project.name}`, (o) => checkApprovedPairs(project.root, o.asker));
     if (!result) return;
     this.diagnostics.clear();
     for (const c of result.checks) {
@@ -206,7 +208,7 @@ export class LearningService implements vscode.Disposable {
     if (!project) return;
     const [folder] = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Export Here', title: 'Folder for the LoRA training data' })) ?? [];
     if (!folder) return;
-    const report = await this.withProgress(project, 'Exporting LoRA training data', () => exportTrainingData(project.root, folder.fsPath, { client: this.model.client }));
+    const report = await this.withProgress(project, 'Exporting LoRA training data', (o) => exportTrainingData(project.root, folder.fsPath, { client: this.model.client, asker: o.asker }));
     if (!report) return;
     const choice = await vscode.window.showInformationMessage(`Wrote ${report.train.length} training and ${report.validation.length} validation examples for ${report.huggingFace ?? report.base}. The README has the recipe.`, 'Open README');
     if (choice) void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(folder.fsPath, 'README.md')));

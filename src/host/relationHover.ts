@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
+import { emailOf } from '../adapters/gitIdentity';
+import { projectAccess } from '../adapters/projectPolicies';
+import { visibleRelations } from '../core/grounding/grounding';
 import { approvedPairsUsing } from '../core/queue/approvalQueue';
 import type { IndexedRelation } from '../core/index/workspaceIndex';
+import { whoAmI } from './identity';
 import type { IndexService } from './indexService';
 import { escapeMarkdown as escape } from './markdown';
 import type { Projects } from './projects';
@@ -19,7 +23,25 @@ export class RelationHover implements vscode.HoverProvider {
     await this.index.initialize();
     const rel = this.index.relation(document.uri.fsPath, word);
     if (!rel) return undefined;
-    return new vscode.Hover(this.describe(document, rel), range);
+    return new vscode.Hover(this.describe(document, await this.asSeenBy(document, rel)), range);
+  }
+
+  /**
+   * The relation as the person hovering may see it under askdata/policies.yml: the file is theirs
+   * to read, but known values and columns come from the database. A relation they may not read
+   * keeps its name, kind and description (all in the repo) and loses its columns.
+   */
+  private async asSeenBy(document: vscode.TextDocument, rel: IndexedRelation): Promise<IndexedRelation> {
+    const project = this.projects.projectOf(document.uri.fsPath);
+    if (!project) return rel;
+    let access;
+    try {
+      access = await projectAccess(project.root, emailOf(await whoAmI(project.root)));
+    } catch {
+      return { ...rel, columns: [] };
+    }
+    const [seen] = visibleRelations([rel], access).relations;
+    return seen ?? { ...rel, columns: [] };
   }
 
   private describe(document: vscode.TextDocument, rel: IndexedRelation): vscode.MarkdownString {

@@ -131,7 +131,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     '--extensions-dir', extensions, '--user-data-dir', userData,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
     '--config', path.join(userData, 'config.yaml'), workspace,
-  ], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_PROXY_URI: '' } });
+  ], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_PROXY_URI: '', ASKDATA_CACHE_DIR: path.join(userData, 'askdata-cache') } });
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}/`;

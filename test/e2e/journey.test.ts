@@ -326,7 +326,9 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await fs.writeFile(policies, original.replace('"sam.okafor@shop.example"]', `"sam.okafor@shop.example", "${TESTER.email}"]`));
     const view = await askInNewPanel('What are the email addresses of our top customers?');
     await view.locator('#query-error .badge', { hasText: 'permission-denied' }).waitFor({ timeout: 30_000 });
-    assert.match(await view.locator('#query-error').innerText(), /email/);
+    const refusal = await view.locator('#query-error').innerText();
+    assert.match(refusal, /hide from you/);
+    assert.doesNotMatch(refusal, /\bemail\b/, 'the refusal does not name the hidden column');
     assert.equal(await view.locator('#fix').count(), 0);
     const prompt = lastPrompt();
     assert.doesNotMatch(prompt[0]!.content, /^\s*email\b/m, 'the schema shown to the model for a marketing member has no email column');
@@ -370,6 +372,8 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     assert.equal(await fs.readFile(file, 'utf8'), original.replace('status: approved', 'status: aproved'), 'the broken file is left as it is');
     await runCommand(page, 'View: Focus Problems');
     await page.locator('.markers-panel .monaco-list-row', { hasText: 'status: must be one of pending, approved, rejected' }).waitFor();
+    // The sample's policies.yml defines groups and no default: — said in Problems too.
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'defines groups but no default:' }).waitFor();
     await s.screenshot('13-invalid-pair-reported');
     await fs.writeFile(file, original);
     await page.locator('.statusbar-item', { hasText: '20 approved' }).waitFor();

@@ -3,9 +3,18 @@ import type { FrameLocator, Page } from 'playwright-core';
 /** Small helpers for driving the VS Code workbench the way a person does: palette, quick open, clicks. */
 
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Control+Shift+P');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  // A key press can land while focus moves into or out of a webview, and then nothing opens:
+  // press again rather than wait for a palette that is not coming.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+Shift+P');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (attempt === 4) throw e;
+    }
+  }
   await input.fill(`>${title}`);
   // Enter acts on the focused row, which lags behind the typing for a moment.
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor();

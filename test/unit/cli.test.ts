@@ -22,7 +22,7 @@ describe('askdata CLI', () => {
     const { code, out } = await run(['pairs', 'list', '--project', project, '--json']);
     assert.equal(code, 0);
     const report = JSON.parse(out);
-    assert.deepEqual(report.counts, { approved: 19, pending: 3, rejected: 1, invalid: 0 });
+    assert.deepEqual(report.counts, { approved: 19, pending: 3, rejected: 1, invalid: 0, hidden: 0 });
     const top = report.pairs.find((p: { id: string }) => p.id === 'who-are-my-top-customers');
     assert.equal(top.question, 'Who are my top customers?');
     assert.deepEqual(top.tables, ['customers']);

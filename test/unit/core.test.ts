@@ -28,8 +28,11 @@ describe('dbt project layout', () => {
       macroPaths: ['macros'],
       snapshotPaths: ['snapshots'],
       packagesPath: 'dbt_packages',
+      docsPaths: ['transform', 'seeds', 'snapshots', 'analyses', 'macros'],
       vars: { region: 'EU' },
       configs: { models: undefined, seeds: undefined, snapshots: undefined },
+      dispatch: {},
+      duplicates: [],
     });
     assert.deepEqual(classifySqlFile(layout, 'transform/marts/customers.sql'), { kind: 'model', name: 'customers' });
     assert.deepEqual(classifySqlFile(layout, 'analyses/adhoc.sql'), { kind: 'analysis', name: 'adhoc' });

@@ -7,7 +7,7 @@ import { SqliteEngine } from '../../src/adapters/sqliteEngine';
 import { main } from '../../src/cli/main';
 import { ExecutionError } from '../../src/core/execution/errors';
 import type { ResultRow } from '../../src/core/execution/result';
-import { decideAccess, visibleCatalog, type AccessDecision } from '../../src/core/policies/access';
+import { decideAccess, isHidden, policyWarnings, policyWarningsWithLines, visibleCatalog, type AccessDecision } from '../../src/core/policies/access';
 import { parsePolicyFile, type PolicyFile } from '../../src/core/policies/policySchema';
 import { sampleWithDatabase } from '../support/sampleDb';
 import { sampleShop, tempDir } from '../support/tempDir';
@@ -33,7 +33,18 @@ describe('access decisions from policies.yml', () => {
     assert.deepEqual(d.groups, ['a']);
     assert.equal(d.table('T').rowFilters[0]!.condition, "owner = 'X@A.example' and region = 'O''Hare'");
     assert.deepEqual([...d.table('t').hiddenColumns.keys()], ['secret', 'pii']);
-    assert.match(d.table('v').denied!, /group a may not read v/);
+    assert.match(d.table('v').denied!, /group a may not read it/);
+    assert.doesNotMatch(d.table('v').denied!, /\bv\b/, 'the reason names the rule, not the table');
+  });
+
+  it('grants by a name DuckDB reads as the same (ASCII case), restricts by any spelling that could be', () => {
+    const kelvin = decideAccess({ groups: { g: { members: ['*'], tables: { allow: ['marketing_daily', 'customers'], deny: ['raw_data'] }, columns: { deny: ['customers.email'] } } } }, 'x@y');
+    assert.equal(kelvin.table('MARKETING_DAILY').denied, undefined);
+    assert.ok(kelvin.table('mar\u212Aeting_daily').denied, 'the Kelvin sign is not a k to DuckDB: that is another table, not granted');
+    assert.ok(kelvin.table('RAW_DATA').denied);
+    assert.ok(kelvin.table('ｒａｗ_ｄａｔａ').denied, 'a fullwidth spelling of a denied name is denied too');
+    assert.ok(isHidden(kelvin.table('customers'), 'EMAIL'));
+    assert.ok(isHidden(kelvin.table('Customers'), 'ｅｍａｉｌ'));
   });
 
   it('unions groups: a table readable by any group is readable, a column hidden only if every group hides it', () => {
@@ -44,9 +55,20 @@ describe('access decisions from policies.yml', () => {
     assert.equal(d.table('anything').denied, undefined, 'group b reads everything but u');
   });
 
-  it('refuses a row policy whose attribute the asker lacks, naming the policy', () => {
+  it('refuses a table whose row policy needs an attribute the asker lacks, naming the policy and the attribute, and nothing else', () => {
     const d = decideAccess(policy, 'y@a.example');
-    assert.throws(() => d.table('t'), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'permission-denied' && /row policy mine needs your region/.test(e.message));
+    const e = d.table('t').missingAttribute;
+    assert.ok(e instanceof ExecutionError && e.errorClass === 'permission-denied' && /row policy mine needs your region/.test(e.message), String(e));
+    assert.equal(d.table('u').missingAttribute, undefined, 'a table without that policy is unaffected');
+    assert.equal(d.table('u').denied, undefined);
+  });
+
+  it('warns when groups are defined but no default:, saying what an asker in no group can see', () => {
+    assert.match(policyWarnings({ groups: { g: { members: ['a'] } } })[0]!, /asker in no group .* can read every table/);
+    assert.deepEqual(policyWarnings({ default: 'allow', groups: { g: { members: ['a'] } } }), []);
+    assert.deepEqual(policyWarnings({ default: 'deny', groups: { g: { members: ['a'] } } }), []);
+    assert.deepEqual(policyWarnings({ row_policies: [] }), []);
+    assert.deepEqual(policyWarningsWithLines('version: 1\ngroups:\n  g: { members: [a] }\n', { groups: { g: { members: ['a'] } } }).map((w) => w.line), [2]);
   });
 
   it('leaves askers in no group unrestricted, unless the default is deny', () => {
@@ -79,6 +101,7 @@ describe('access policies enforced on DuckDB queries', function () {
       assert.ok(e instanceof ExecutionError, String(e));
       assert.equal(e.errorClass, 'permission-denied', `${sql}: ${e.message}`);
       assert.match(e.message, what);
+      assert.doesNotMatch(e.message, /\b(email|stg_\w+|raw_\w+|marketing_daily)\b/, 'a refusal names nothing hidden');
       return true;
     }, `${sql} should be denied`);
   }
@@ -96,7 +119,7 @@ describe('access policies enforced on DuckDB queries', function () {
       'select email from customers', 'select c.email from customers c', 'select "EMAIL" from customers', 'select customers.email from main.customers',
       "select count(*) from customers where email like '%@%'", 'select * from customers c, lateral (select c.email) l', 'select max(email) over () from customers',
       'select customer_id from customers order by email', 'with x as (select email from customers) select * from x',
-    ]) await denied(sql, marketing, /may not see the column email \(policies\.yml: marketing/);
+    ]) await denied(sql, marketing, /uses a column that your access policies hide from you/);
 
     for (const sql of [
       'select * from customers limit 5', 'select c.* from customers c limit 5', "select columns('e.*|c.*') from customers limit 5",
@@ -120,7 +143,7 @@ describe('access policies enforced on DuckDB queries', function () {
       'with x as (select * from stg_customers) select 1', 'select * from customers where customer_id in (select customer_id from raw_customers)',
       'select 1 union all select count(*) from stg_customers', 'select * from customers c, lateral (select * from raw_customers r where r.customer_id = c.customer_id) l',
       'select (select max(email) from raw_customers)',
-    ]) await denied(sql, marketing, /may not read (stg|raw)_customers/);
+    ]) await denied(sql, marketing, /reads a table or view that your access policies do not let you read \(policies\.yml: group marketing/);
     await denied('select * from information_schema.columns', marketing, /describes every table/);
     await denied('summarize customers', marketing, /not available under access policies/);
     await denied('describe customers', marketing, /not available under access policies/);
@@ -148,9 +171,10 @@ describe('access policies enforced on DuckDB queries', function () {
     assert.notEqual(lines, '0');
     assert.deepEqual((await rows('select count(*) from order_items i where i.order_id not in (select order_id from orders)', lena)).rows, [['0']], 'no order lines of other countries');
     assert.deepEqual((await rows('select distinct country from customers', as(TOM))).rows, [['GB']]);
-    await denied('select * from stg_orders', lena, /may not read stg_orders/);
-    await denied('select * from marketing_daily', lena, /may not read marketing_daily/);
+    await denied('select * from stg_orders', lena, /do not let you read/);
+    await denied('select * from marketing_daily', lena, /do not let you read/);
     await denied('select * from customers', as('new.manager@country.shop.example'), /row policy country_managers_see_their_country needs your country/);
+    assert.equal((await rows('select count(*) from products', as('new.manager@country.shop.example'))).rows[0]![0], '30', 'what needs no country is answered');
   });
 
   it('shows the asker only the tables and columns they may read', async () => {
@@ -198,9 +222,11 @@ describe('access policies enforced on SQLite queries', () => {
       assert.deepEqual((await all("WITH Pets AS (SELECT * FROM Student) SELECT DISTINCT Sex FROM Pets")).rows, [['F']]);
       const star = await all('SELECT * FROM Student');
       assert.deepEqual(star.columns.map((c) => c.name), ['Fname', 'Age', 'Sex', 'Major', 'Advisor', 'city_code'], 'hidden columns, the primary key among them, are gone');
-      for (const [sql, what] of [['SELECT LName FROM Student', /may not see the column LName/], ['SELECT * FROM Pets', /may not read Pets/], ['SELECT s.LName FROM Student s', /may not see the column/], ['SELECT StuID FROM Student', /may not see the column StuID/]] as const) {
-        await assert.rejects(engine.run(sql), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'permission-denied' && what.test(e.message), sql);
+      for (const [sql, what] of [['SELECT LName FROM Student', /hide from you/], ['SELECT * FROM Pets', /do not let you read/], ['SELECT s.LName FROM Student s', /hide from you/], ['SELECT StuID FROM Student', /hide from you/]] as const) {
+        await assert.rejects(engine.run(sql), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'permission-denied' && what.test(e.message) && !/LName|StuID|Pets/.test(e.message), sql);
       }
+      await assert.rejects(engine.run('SELECT sql FROM sqlite_master'), (e: unknown) => e instanceof ExecutionError && /schema table/.test(e.message));
+      assert.deepEqual((await all('SELECT min(rowid), max(rowid), count(*) FROM Student')).rows[0]![0], 1, 'rows are numbered anew: a rowid cannot count the rows left out');
     } finally {
       engine.close();
     }

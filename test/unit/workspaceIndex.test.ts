@@ -69,7 +69,7 @@ describe('query shapes', () => {
 });
 
 describe('dbt Jinja rendering', () => {
-  const ctx = { projectName: 'p', vars: { region: 'EU' }, targetSchema: 'main', macros: { packages: new Map() }, self: 'm' };
+  const ctx = { rootProject: 'p', package: 'p', vars: { region: 'EU' }, target: { name: 'dev', schema: 'main', type: 'duckdb' }, macros: { packages: new Map(), dispatch: {}, notInstalled: new Set<string>() }, self: 'm' };
   it('renders refs, sources, vars, literal loops and cross-database macros; records config', () => {
     const r = renderModel(`{{ config(materialized='table', alias='fancy', tags=['a']) }}
 {%- set methods = ['card', 'cash'] -%}
@@ -84,8 +84,8 @@ from {{ ref('stg_payments') }} join {{ ref('pkg', 'dim', v=2) }} using (id) join
     assert.match(r.sql, /date_trunc\('week', paid_at\) as week/);
     assert.match(r.sql, /'EU' as region, 'fallback' as other/);
     assert.doesNotMatch(r.sql, /where paid_at/, 'is_incremental() is false, as in a full refresh');
-    assert.deepEqual(r.refs, [{ name: 'stg_payments' }, { package: 'pkg', name: 'dim', version: 2 }]);
-    assert.deepEqual(r.sources, [{ source: 'raw', table: 'events' }]);
+    assert.deepEqual(r.refs, [{ name: 'stg_payments', line: 8 }, { package: 'pkg', name: 'dim', version: 2, line: 8 }]);
+    assert.deepEqual(r.sources, [{ source: 'raw', table: 'events', line: 8 }]);
     assert.deepEqual(r.config, { materialized: 'table', alias: 'fancy', tags: ['a'] });
     assert.deepEqual(r.warnings, []);
   });
@@ -93,11 +93,14 @@ from {{ ref('stg_payments') }} join {{ ref('pkg', 'dim', v=2) }} using (id) join
   it('keeps going past unknown macros and broken tags, with a warning on the right line', () => {
     const r = renderModel("select {{ mystery_macro(1) }} as x,\n  {{ a ~ }} as y\nfrom t\n{% endif %}\n{% frobnicate %}\n{{ 'tail'", ctx);
     assert.match(r.sql, /\/\* \{\{ mystery_macro\(1\) \}\} \*\/ as x/);
-    assert.deepEqual(r.warnings.map((w) => w.line), [2, 4, 5, 6]);
-    assert.match(r.warnings[0]!.message, /cannot read the Jinja expression/);
-    assert.match(r.warnings[1]!.message, /endif.*no matching opening tag/);
-    assert.match(r.warnings[2]!.message, /unknown Jinja statement/);
-    assert.match(r.warnings[3]!.message, /never closed/);
+    assert.deepEqual(r.warnings.map((w) => w.line), [1, 2, 4, 5, 6]);
+    assert.match(r.warnings[0]!.message, /calls mystery_macro, which nothing in the project or its installed packages defines/);
+    assert.equal(r.warnings[0]!.kind, 'undefined-macro');
+    assert.equal(r.unrendered, 1);
+    assert.match(r.warnings[1]!.message, /cannot read the Jinja expression/);
+    assert.match(r.warnings[2]!.message, /endif.*no matching opening tag/);
+    assert.match(r.warnings[3]!.message, /unknown Jinja statement/);
+    assert.match(r.warnings[4]!.message, /never closed/);
   });
 
   it('stops expanding macros that recurse', () => {
@@ -111,7 +114,7 @@ describe('workspace index on the sample', function () {
   it('indexes every model, seed, doc, join path and the live database, without warnings', async () => {
     const { project: root } = await sampleWithDatabase();
     const out: string[] = [];
-    const code = await main(['index', '--project', root, '--json'], (s) => out.push(s));
+    const code = await main(['index', '--project', root, '--json', '--no-cache'], (s) => out.push(s));
     assert.equal(code, 0);
     const report = JSON.parse(out.join(''));
     assert.equal(report.projects, 1);
@@ -224,7 +227,7 @@ describe('workspace index fixtures', function () {
     assert.equal(rel(index, 'good').description, 'Still documented.');
     assert.match(warningsFor(index, 'models/broken_jinja.sql')[0]!.message, /\{% if %\} is never closed/);
     assert.equal(warningsFor(index, 'models/broken_jinja.sql')[0]!.line, 3);
-    assert.deepEqual(warningsFor(index, 'models/missing_ref.sql').map((w) => [w.line, w.message]), [[2, "ref('nowhere') points at no model, seed or snapshot in the workspace"]]);
+    assert.deepEqual(warningsFor(index, 'models/missing_ref.sql').map((w) => [w.line, w.message]), [[2, "ref('nowhere') points at no model, seed or snapshot in the project or its installed packages: dbt stops here; add the model, or fix the name"]]);
     assert.equal(warningsFor(index, 'models/bad.yml')[0]!.line, 4);
     assert.match(warningsFor(index, 'models/bad.yml')[0]!.message, /not valid YAML/);
     assert.match(warningsFor(index, 'models/huge.sql')[0]!.message, /over the 2 MB/);

@@ -2,9 +2,6 @@ import { GroundingContext, visibleRelations, type GroundingOptions } from '../gr
 import type { IndexedRelation, JoinEdge } from '../index/workspaceIndex';
 import type { Pair } from '../pairs/pairStore';
 import { RecallEngine, type ApprovedPair, type RejectedPair } from '../recall/recall';
-import type { AccessDecision } from '../policies/access';
-import { referencedRelations } from '../sql/relations';
-import { tokenize } from '../sql/tokens';
 
 /**
  * The approved pairs, recall engine and grounding of one project, built once and reused for every
@@ -18,6 +15,12 @@ export interface AskContextInput extends GroundingOptions {
   /** The database the project answers from, absolute; pairs naming another one are left out. */
   database?: string;
   resolve?: (projectRoot: string, file: string) => string;
+  /**
+   * The approved and rejected pairs (by id) the asker may see, decided on DuckDB's or SQLite's own parse of
+   * each pair's SQL under the asker's policies (adapters/pairAccess). Required for an asker whom
+   * policies restrict: without it they are given no pairs at all.
+   */
+  visiblePairs?: ReadonlySet<string>;
 }
 
 export function approvedPairsOf(input: Pick<AskContextInput, 'projectRoot' | 'pairs' | 'database' | 'resolve'>): ApprovedPair[] {
@@ -35,24 +38,17 @@ export function rejectedPairsOf(input: Pick<AskContextInput, 'projectRoot' | 'pa
   return approvedPairsOf({ ...input, pairs: rejected.map((p) => ({ ...p, status: 'approved' })) }).map((p) => ({ ...p, reason: reasons.get(p.id) }));
 }
 
-export function buildAskContext(input: AskContextInput): GroundingContext {
-  const access = input.access;
-  // Pairs reading a table or a column the asker may not read are neither answers nor examples for
-  // them, nor quoted as rejected: their question, SQL and reason would show what is hidden.
-  const readable = <T extends ApprovedPair>(ps: T[]) => (access && !access.unrestricted ? ps.filter((p) => readsOnlyVisible(p.sql, access)) : ps);
-  const pairs = readable(approvedPairsOf(input));
-  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access).relations, input.dialect, { rules: input.rules, rejected: readable(rejectedPairsOf(input)) });
-  return new GroundingContext(input.relations, input.joins, recall, input);
+/** Every pair an asker may be shown one way or another: approved ones as answers and examples, rejected ones as warnings. */
+export function pairsToCheck(input: Pick<AskContextInput, 'projectRoot' | 'pairs' | 'database' | 'resolve'>): ApprovedPair[] {
+  return [...approvedPairsOf(input), ...rejectedPairsOf(input)];
 }
 
-/**
- * No table the asker may not read, and no name of a column hidden from them in a table the query
- * reads. A same-named column of another table also counts: hiding one pair too many is the safe side.
- */
-function readsOnlyVisible(sql: string, access: AccessDecision): boolean {
-  const tables = referencedRelations(sql).map((t) => access.table(t));
-  if (tables.some((t) => t.denied)) return false;
-  const hidden = new Set(tables.flatMap((t) => [...t.hiddenColumns.keys()]));
-  if (hidden.size === 0) return true;
-  return !tokenize(sql).some((t) => (t.kind === 'word' || t.kind === 'quoted') && hidden.has(t.text.toLowerCase()));
+export function buildAskContext(input: AskContextInput): GroundingContext {
+  const access = input.access;
+  // Pairs whose SQL reads what the asker may not read are neither answers nor examples for them,
+  // and a rejected one is not quoted to them either.
+  const visible = <T extends ApprovedPair>(ps: T[]) => (access && !access.unrestricted ? ps.filter((p) => input.visiblePairs?.has(p.id) ?? false) : ps);
+  const pairs = visible(approvedPairsOf(input));
+  const recall = new RecallEngine(pairs, visibleRelations(input.relations, access, input.askerValues).relations, input.dialect, { rules: input.rules, rejected: visible(rejectedPairsOf(input)) });
+  return new GroundingContext(input.relations, input.joins, recall, input);
 }

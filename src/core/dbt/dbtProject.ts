@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { duplicateKeyMessage, loadYamlLenient } from './yamlText';
 
 /** What Ask Data reads from `dbt_project.yml`. */
 export interface DbtProjectLayout {
@@ -11,9 +11,15 @@ export interface DbtProjectLayout {
   snapshotPaths: string[];
   /** Where `dbt deps` installs packages (dbt_packages by default). */
   packagesPath: string;
+  /** Where dbt reads docs blocks (.md files); by default every resource path. */
+  docsPaths: string[];
   vars: Record<string, unknown>;
   /** The `models:`, `seeds:` and `snapshots:` config trees, as written. */
   configs: { models: unknown; seeds: unknown; snapshots: unknown };
+  /** `dispatch:` — for a macro namespace, the packages adapter.dispatch searches, in order. */
+  dispatch: Record<string, string[]>;
+  /** Keys given twice (dbt keeps the last): said as warnings, the file is still read. */
+  duplicates: Array<{ line: number; message: string }>;
 }
 
 export class DbtProjectError extends Error {
@@ -24,13 +30,9 @@ export class DbtProjectError extends Error {
 }
 
 export function parseDbtProject(text: string): DbtProjectLayout {
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (e) {
-    const line = (e as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    throw new DbtProjectError(`dbt_project.yml is not valid YAML: ${(e as Error).message.split('\n')[0]}`, line);
-  }
+  const parsed = loadYamlLenient(text);
+  if (parsed.error) throw new DbtProjectError(`dbt_project.yml is not valid YAML: ${parsed.error.message}`, parsed.error.line);
+  const data = parsed.data;
   if (!data || typeof data !== 'object') throw new DbtProjectError('dbt_project.yml must be a mapping');
   const o = data as Record<string, unknown>;
   const paths = (key: string, fallback: string): string[] => {
@@ -40,18 +42,58 @@ export function parseDbtProject(text: string): DbtProjectLayout {
       : [fallback];
   };
   const vars = o.vars && typeof o.vars === 'object' && !Array.isArray(o.vars) ? (o.vars as Record<string, unknown>) : {};
+  const dispatch: Record<string, string[]> = {};
+  for (const d of Array.isArray(o.dispatch) ? o.dispatch : []) {
+    const entry = d as { macro_namespace?: unknown; search_order?: unknown };
+    if (typeof entry?.macro_namespace === 'string' && Array.isArray(entry.search_order)) dispatch[entry.macro_namespace] = entry.search_order.map(String);
+  }
+  const modelPaths = paths('model-paths', 'models');
+  const analysisPaths = paths('analysis-paths', 'analyses');
+  const seedPaths = paths('seed-paths', 'seeds');
+  const macroPaths = paths('macro-paths', 'macros');
+  const snapshotPaths = paths('snapshot-paths', 'snapshots');
   return {
     name: typeof o.name === 'string' ? o.name : 'dbt_project',
     ...(typeof o.profile === 'string' ? { profile: o.profile } : {}),
-    modelPaths: paths('model-paths', 'models'),
-    analysisPaths: paths('analysis-paths', 'analyses'),
-    seedPaths: paths('seed-paths', 'seeds'),
-    macroPaths: paths('macro-paths', 'macros'),
-    snapshotPaths: paths('snapshot-paths', 'snapshots'),
+    modelPaths,
+    analysisPaths,
+    seedPaths,
+    macroPaths,
+    snapshotPaths,
+    docsPaths: Array.isArray(o['docs-paths']) ? paths('docs-paths', 'models') : [...modelPaths, ...seedPaths, ...snapshotPaths, ...analysisPaths, ...macroPaths],
     packagesPath: typeof o['packages-install-path'] === 'string' ? trimSlashes(o['packages-install-path']) : 'dbt_packages',
     vars,
     configs: { models: o.models, seeds: o.seeds, snapshots: o.snapshots },
+    dispatch,
+    duplicates: parsed.duplicates.map((d) => ({ line: d.line, message: `dbt_project.yml: ${duplicateKeyMessage(d)}` })),
   };
+}
+
+/** A package that packages.yml (or dependencies.yml) asks `dbt deps` to install. */
+export interface PackageSpec {
+  /** The name dbt installs it under, as best known from the spec (hub `org/name`, git repo, local folder). */
+  name: string;
+  /** As written: `dbt-labs/dbt_utils`, a git URL, a local path. */
+  spec: string;
+  line: number;
+}
+
+export function parsePackagesFile(text: string): { packages: PackageSpec[]; warnings: Array<{ line: number; message: string }> } {
+  const parsed = loadYamlLenient(text);
+  if (parsed.error) return { packages: [], warnings: [{ line: parsed.error.line, message: `not valid YAML: ${parsed.error.message}; its packages are not checked` }] };
+  const list = (parsed.data as { packages?: unknown } | null)?.packages;
+  const lines = text.split('\n');
+  const packages: PackageSpec[] = [];
+  for (const p of Array.isArray(list) ? list : []) {
+    const entry = p as Record<string, unknown>;
+    const spec = typeof entry.package === 'string' ? entry.package : typeof entry.git === 'string' ? entry.git : typeof entry.local === 'string' ? entry.local : typeof entry.tarball === 'string' ? entry.tarball : undefined;
+    if (!spec) continue;
+    const base = spec.replace(/\.git$/, '').replace(/\/+$/, '').split(/[/:]/).pop() ?? spec;
+    const name = (typeof entry.name === 'string' ? entry.name : base).replace(/-/g, '_').toLowerCase();
+    const at = lines.findIndex((l) => l.includes(spec));
+    packages.push({ name, spec, line: at + 1 || 1 });
+  }
+  return { packages, warnings: [] };
 }
 
 export type SqlFileRole = { kind: 'model' | 'analysis' | 'snapshot' | 'macro'; name: string } | { kind: 'query' };

@@ -1,33 +1,61 @@
-import { evaluate, isCallable, JinjaSyntaxError, parseExpr, parseTargets, toText, truthy, UNKNOWN, type Expr, type JValue } from './jinjaExpr';
+import { evaluate, JinjaSyntaxError, parseExpr, parseParams, parseTargets, type Expr } from './jinjaExpr';
+import { applyFilter, callable, isCallable, isObject, isUndefined, isUnknown, toText, truthy, Unknown, UNKNOWN, type JCallable, type JValue, type UnknownReason } from './jinjaValues';
 
 /**
  * A tolerant renderer for the Jinja in dbt files. It renders what it can know without a database
- * (refs, sources, vars, literal loops, project macros) and keeps going past what it cannot: an
- * unknown macro becomes a comment in the SQL, an unbalanced block a warning with its line.
- * (A general Jinja engine stops at the first unknown name, which in dbt code is every other line.)
+ * (refs, sources, vars, loops over known lists, macros of the project and its packages) and keeps
+ * going past what it cannot: each such place is recorded as a problem with its line and reason, so
+ * that the index can say what is missing and count it, instead of failing the whole file.
+ * (A general Jinja engine stops at the first unknown name; see the renderer comparison in bench/.)
  */
 export interface JinjaWarning {
   line: number;
   message: string;
 }
 
-type Node =
+export type MacroNode = { k: 'macro'; name: string; params: Array<{ name: string; default?: Expr }>; body: Node[]; line: number };
+
+export type Node =
   | { k: 'text'; text: string }
   | { k: 'out'; src: string; line: number; expr?: Expr }
   | { k: 'if'; branches: Array<{ test?: Expr; body: Node[] }>; line: number }
-  | { k: 'for'; targets: string[]; iter?: Expr; body: Node[]; empty: Node[]; line: number }
+  | { k: 'for'; targets: string[]; iter?: Expr; filter?: Expr; src: string; body: Node[]; empty: Node[]; line: number }
   | { k: 'set'; targets: string[]; value?: Expr; body?: Node[]; line: number }
-  | { k: 'macro'; name: string; params: Array<{ name: string; default?: Expr }>; body: Node[]; line: number }
-  | { k: 'call'; expr?: Expr; line: number }
-  | { k: 'skip' };
+  | MacroNode
+  | { k: 'do'; expr?: Expr; line: number }
+  | { k: 'callblock'; expr?: Expr; params: Array<{ name: string; default?: Expr }>; body: Node[]; line: number }
+  | { k: 'filterblock'; filters: Expr[]; body: Node[]; line: number }
+  | { k: 'break' | 'continue'; line: number }
+  | { k: 'unsupported'; what: string; line: number };
 
 export interface Template {
   nodes: Node[];
   warnings: JinjaWarning[];
-  macros: Map<string, Extract<Node, { k: 'macro' }>>;
+  macros: Map<string, MacroNode>;
 }
 
 type Piece = { k: 'text'; text: string } | { k: 'tag'; kind: '{{' | '{%'; code: string; line: number };
+
+/**
+ * Where a `}}` or `%}` closes the tag opened before `from`: as Jinja's lexer does, not inside a
+ * string literal (a post-hook's `"{{ … }}"`) nor inside brackets (`{'a': {'b': 1}}`).
+ */
+function findClose(src: string, from: number, close: string): number {
+  let quote = '';
+  let depth = 0;
+  for (let i = from; i < src.length - 1; i++) {
+    const c = src[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (depth === 0 && c === close[0] && src[i + 1] === close[1]) return i;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+  }
+  // An unbalanced quote (broken code): Jinja would fail; the plain search at least finds the tag's end.
+  return src.indexOf(close, from);
+}
 
 function scan(src: string, warnings: JinjaWarning[]): Piece[] {
   const pieces: Piece[] = [];
@@ -36,13 +64,13 @@ function scan(src: string, warnings: JinjaWarning[]): Piece[] {
   let text = '';
   let trimNext = false;
   const lineAt = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (src.charCodeAt(k) === 10) line++;
+    for (let k = src.indexOf('\n', from); k >= 0 && k < to; k = src.indexOf('\n', k + 1)) line++;
   };
   while (i < src.length) {
-    const open = src.indexOf('{', i);
-    const next = open < 0 ? -1 : findOpen(src, open);
+    const next = findOpen(src, i);
     if (next < 0) {
-      text += src.slice(i);
+      text += trimNext ? src.slice(i).replace(/^\s+/, '') : src.slice(i);
+      trimNext = false;
       break;
     }
     let chunk = src.slice(i, next);
@@ -54,7 +82,7 @@ function scan(src: string, warnings: JinjaWarning[]): Piece[] {
     text += chunk;
     lineAt(i, next);
     const close = kind === '{{' ? '}}' : kind === '{%' ? '%}' : '#}';
-    const end = src.indexOf(close, next + 2);
+    const end = kind === '{#' ? src.indexOf(close, next + 2) : findClose(src, next + 2, close);
     const tagLine = line;
     if (end < 0) {
       warnings.push({ line: tagLine, message: `${kind} is never closed with ${close}; the rest of the file is read as plain SQL` });
@@ -63,12 +91,12 @@ function scan(src: string, warnings: JinjaWarning[]): Piece[] {
     }
     lineAt(next, end + 2);
     i = end + 2;
-    if (kind === '{#') continue;
     let code = src.slice(next + 2 + (leftTrim ? 1 : 0), end);
     if (code.endsWith('-')) {
       code = code.slice(0, -1);
       trimNext = true;
     }
+    if (kind === '{#') continue;
     if (kind === '{%' && /^\s*raw\s*$/.test(code)) {
       const endRaw = /\{%-?\s*endraw\s*-?%\}/.exec(src.slice(i));
       if (!endRaw) {
@@ -85,33 +113,42 @@ function scan(src: string, warnings: JinjaWarning[]): Piece[] {
     text = '';
     pieces.push({ k: 'tag', kind, code: code.trim(), line: tagLine });
   }
-  if (trimNext) text = text.replace(/^\s+/, '');
   if (text) pieces.push({ k: 'text', text });
   return pieces;
 }
 
 function findOpen(src: string, from: number): number {
-  for (let i = from; i >= 0 && i < src.length; i = src.indexOf('{', i + 1)) {
+  for (let i = src.indexOf('{', from); i >= 0; i = src.indexOf('{', i + 1)) {
     const c = src[i + 1];
     if (c === '{' || c === '%' || c === '#') return i;
   }
   return -1;
 }
 
-const BLOCK_ENDS: Record<string, string> = { if: 'endif', for: 'endfor', macro: 'endmacro', call: 'endcall', filter: 'endfilter', set: 'endset', materialization: 'endmaterialization', test: 'endtest', docs: 'enddocs', snapshot: 'endsnapshot', block: 'endblock' };
+const BLOCK_ENDS: Record<string, string> = { if: 'endif', for: 'endfor', macro: 'endmacro', call: 'endcall', filter: 'endfilter', set: 'endset', materialization: 'endmaterialization', test: 'endtest', data_test: 'enddata_test', docs: 'enddocs', snapshot: 'endsnapshot', block: 'endblock' };
+const ENDS = new Set(['elif', 'else', ...Object.values(BLOCK_ENDS)]);
 
 export function parseTemplate(src: string): Template {
   const warnings: JinjaWarning[] = [];
   const pieces = scan(src, warnings);
-  const macros = new Map<string, Extract<Node, { k: 'macro' }>>();
+  const macros = new Map<string, MacroNode>();
   let i = 0;
   const expr = (code: string, line: number): Expr | undefined => {
     try {
       return parseExpr(code);
     } catch (e) {
-      if (e instanceof JinjaSyntaxError) warnings.push({ line, message: `cannot read the Jinja expression "${code.slice(0, 60)}": ${e.message}` });
-      else throw e;
+      if (!(e instanceof JinjaSyntaxError)) throw e;
+      warnings.push({ line, message: `cannot read the Jinja expression "${oneLine(code)}": ${e.message}` });
       return undefined;
+    }
+  };
+  const params = (code: string, line: number) => {
+    try {
+      return parseParams(code);
+    } catch (e) {
+      if (!(e instanceof JinjaSyntaxError)) throw e;
+      warnings.push({ line, message: `cannot read the macro parameters "${oneLine(code)}": ${e.message}` });
+      return [];
     }
   };
   // Reads nodes until one of `stops` (a statement keyword) and returns it, or undefined at the end.
@@ -135,7 +172,9 @@ export function parseTemplate(src: string): Template {
     }
     return [nodes, undefined];
   };
-  const unclosed = (word: string, line: number) => warnings.push({ line, message: `{% ${word} %} is never closed with {% ${BLOCK_ENDS[word]} %}` });
+  const closed = (word: string, line: number, stop: unknown) => {
+    if (!stop) warnings.push({ line, message: `{% ${word} %} is never closed with {% ${BLOCK_ENDS[word]} %}` });
+  };
   const statement = (word: string, rest: string, line: number): Node | undefined => {
     switch (word) {
       case 'if': {
@@ -145,7 +184,7 @@ export function parseTemplate(src: string): Template {
           const [body, stop] = block(['elif', 'else', 'endif']);
           branches.push({ test, body });
           if (!stop) {
-            unclosed('if', line);
+            closed('if', line, stop);
             break;
           }
           if (stop.word === 'endif') break;
@@ -154,79 +193,80 @@ export function parseTemplate(src: string): Template {
         return { k: 'if', branches, line };
       }
       case 'for': {
-        const m = /^(.+?)\s+in\s+(.+?)(\s+if\s+.+)?$/s.exec(rest);
+        const m = /^(.+?)\s+in\s+(.+?)(?:\s+if\s+(.+?))?(\s+recursive)?$/s.exec(rest);
         const [body, stop] = block(['else', 'endfor']);
         let empty: Node[] = [];
         if (stop?.word === 'else') [empty] = block(['endfor']);
-        if (!stop) unclosed('for', line);
-        if (!m) warnings.push({ line, message: `cannot read {% for ${rest.slice(0, 40)} %}` });
-        return { k: 'for', targets: m ? parseTargets(m[1]!) : [], iter: m ? expr(m[2]!, line) : undefined, body, empty, line };
+        closed('for', line, stop);
+        if (!m) {
+          warnings.push({ line, message: `cannot read {% for ${oneLine(rest)} %}` });
+          return { k: 'for', targets: [], src: rest, body, empty, line };
+        }
+        const filter = m[3] ? expr(m[3], line) : undefined;
+        return { k: 'for', targets: parseTargets(m[1]!), iter: expr(m[2]!, line), ...(filter ? { filter } : {}), src: m[2]!.trim(), body, empty, line };
       }
       case 'set': {
-        const eq = rest.indexOf('=');
-        if (eq >= 0 && rest[eq + 1] !== '=') return { k: 'set', targets: parseTargets(rest.slice(0, eq)), value: expr(rest.slice(eq + 1).trim(), line), line };
+        const eq = /(^|[^=!<>])=(?!=)/.exec(rest);
+        if (eq) {
+          const at = eq.index + eq[1]!.length;
+          return { k: 'set', targets: parseTargets(rest.slice(0, at)), value: expr(rest.slice(at + 1).trim(), line), line };
+        }
         const [body, stop] = block(['endset']);
-        if (!stop) unclosed('set', line);
-        return { k: 'set', targets: parseTargets(rest), body, line };
+        closed('set', line, stop);
+        return { k: 'set', targets: parseTargets(rest.replace(/\|.*$/, '')), body, line };
       }
       case 'macro': {
         const m = /^(\w+)\s*\((.*)\)\s*$/s.exec(rest);
         const [body, stop] = block(['endmacro']);
-        if (!stop) unclosed('macro', line);
+        closed('macro', line, stop);
         if (!m) {
-          warnings.push({ line, message: `cannot read {% macro ${rest.slice(0, 40)} %}` });
+          warnings.push({ line, message: `cannot read {% macro ${oneLine(rest)} %}` });
           return undefined;
         }
-        const params = splitTopLevel(m[2]!).map((p) => {
-          const [name, def] = p.split(/=(.*)/s).map((s) => s.trim());
-          return { name: name!, default: def ? expr(def, line) : undefined };
-        }).filter((p) => p.name);
-        const node = { k: 'macro' as const, name: m[1]!, params, body, line };
+        const node: MacroNode = { k: 'macro', name: m[1]!, params: params(m[2]!, line), body, line };
         macros.set(node.name, node);
         return node;
       }
-      case 'call':
-      case 'filter':
+      case 'call': {
+        const m = /^(?:\((.*?)\)\s*)?(.*)$/s.exec(rest)!;
+        const [body, stop] = block(['endcall']);
+        closed('call', line, stop);
+        return { k: 'callblock', expr: expr(m[2]!, line), params: m[1] ? params(m[1], line) : [], body, line };
+      }
+      case 'filter': {
+        const [body, stop] = block(['endfilter']);
+        closed('filter', line, stop);
+        const filters = rest.split('|').map((f) => expr(`__body__|${f.trim()}`, line)).filter((f): f is Expr => !!f);
+        return { k: 'filterblock', filters, body, line };
+      }
       case 'materialization':
       case 'test':
-      case 'docs':
+      case 'data_test':
+      case 'docs': {
+        // Their bodies are not part of a model's query.
+        const [, stop] = block([BLOCK_ENDS[word]!]);
+        closed(word, line, stop);
+        return undefined;
+      }
+      case 'snapshot':
       case 'block': {
         const [body, stop] = block([BLOCK_ENDS[word]!]);
-        if (!stop) unclosed(word, line);
-        // A snapshot or block body is SQL; call/filter/test/docs bodies are not part of the model's query.
-        return word === 'block' ? { k: 'if', branches: [{ body }], line } : word === 'call' ? { k: 'call', expr: expr(rest.replace(/^\w+\s*::\s*/, ''), line), line } : { k: 'skip' };
-      }
-      case 'snapshot': {
-        const [body, stop] = block(['endsnapshot']);
-        if (!stop) unclosed('snapshot', line);
+        closed(word, line, stop);
         return { k: 'if', branches: [{ body }], line };
       }
       case 'do':
-        return { k: 'call', expr: expr(rest, line), line };
-      case 'elif':
-      case 'else':
-      case 'endif':
-      case 'endfor':
-      case 'endmacro':
-      case 'endset':
-      case 'endcall':
-      case 'endfilter':
-      case 'endsnapshot':
-      case 'endtest':
-      case 'enddocs':
-      case 'endblock':
-      case 'endmaterialization':
-        warnings.push({ line, message: `{% ${word} %} has no matching opening tag` });
-        return undefined;
+        return { k: 'do', expr: expr(rest, line), line };
       case 'break':
       case 'continue':
-      case 'extends':
+        return { k: word, line };
       case 'include':
       case 'import':
       case 'from':
-        return undefined;
+      case 'extends':
+        return { k: 'unsupported', what: `{% ${word} %}`, line };
       default:
-        warnings.push({ line, message: `unknown Jinja statement {% ${word} %}; it is ignored` });
+        if (ENDS.has(word)) warnings.push({ line, message: `{% ${word} %} has no matching opening tag` });
+        else warnings.push({ line, message: `unknown Jinja statement {% ${word} %}; it is ignored` });
         return undefined;
     }
   };
@@ -234,149 +274,284 @@ export function parseTemplate(src: string): Template {
   return { nodes, warnings: warnings.sort((a, b) => a.line - b.line), macros };
 }
 
-function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let cur = '';
-  for (const c of s) {
-    if (quote) {
-      if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += c;
-  }
-  if (cur.trim()) out.push(cur);
-  return out;
+function oneLine(code: string): string {
+  const s = code.replace(/\s+/g, ' ').trim();
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
 }
-
-export interface RenderEnvironment {
-  /** Names every template sees: ref, source, config, var, this, target, adapter namespaces… */
-  globals: Map<string, JValue>;
-  /** Macros by name, and by `package.name`. */
-  macros: Map<string, { node: Extract<Node, { k: 'macro' }>; env?: RenderEnvironment }>;
-  /** `package.macro` calls; a global of the same name (an approximation of ours) wins per macro. */
-  namespaces?: Map<string, RenderEnvironment['macros']>;
-}
-
-const MAX_DEPTH = 12;
 
 /** Thrown by dbt's `return()` inside a macro; carries the macro's value out. */
 export class JinjaReturn {
   constructor(readonly value: JValue) {}
 }
 
-/** Renders a parsed template; unknown output becomes a SQL comment holding the original Jinja. */
-export function render(template: Template, env: RenderEnvironment): string {
-  const out: string[] = [];
-  const scope = new Map<string, JValue>();
-  const lookupIn = (stack: Array<Map<string, JValue>>, e: RenderEnvironment) => (name: string): JValue => {
-    for (let k = stack.length - 1; k >= 0; k--) if (stack[k]!.has(name)) return stack[k]!.get(name)!;
-    const macro = e.macros.get(name);
-    if (macro) return macroCallable(macro.node, macro.env ?? e);
-    const namespace = e.namespaces?.get(name);
-    const global = e.globals.get(name);
-    if (namespace) {
-      const members: Record<string, JValue> = global && typeof global === 'object' && !Array.isArray(global) && !isCallable(global) ? { ...(global as Record<string, JValue>) } : {};
-      for (const [n, m] of namespace) if (!(n in members)) members[n] = macroCallable(m.node, m.env ?? e);
-      return members;
-    }
-    return global !== undefined ? global : UNKNOWN;
-  };
-  let depth = 0;
-  const macroCallable = (node: Extract<Node, { k: 'macro' }>, macroEnv: RenderEnvironment): JValue => ({
-    call: (args: JValue[], kwargs: Record<string, JValue>): JValue => {
-      // Recursive or deeply nested macros stop being expanded rather than hanging the index.
-      if (depth >= MAX_DEPTH) return UNKNOWN;
-      depth++;
+class LoopControl {
+  constructor(readonly kind: 'break' | 'continue') {}
+}
+
+/** A place the renderer could not render: a value it cannot know, and why. */
+export interface RenderProblem {
+  /** Line in the rendered file (for a macro's problem: the line of the file's tag that called it). */
+  line: number;
+  where: 'output' | 'loop' | 'statement';
+  /** The Jinja as written. */
+  src: string;
+  reason?: UnknownReason;
+  /** The macro in which it happened, as `package.macro`. */
+  macro?: string;
+}
+
+/** How names resolve: the dbt layer knows macros by package, the context, and what is missing. */
+export type Resolve = (name: string, pkg: string | undefined) => JValue;
+
+const MAX_DEPTH = 40;
+
+/**
+ * Renders templates against dbt's names. `pkg` is the package whose code is running (the file's own
+ * package for the file, the macro's package inside a macro): it decides how bare names resolve.
+ */
+export class Renderer {
+  readonly problems: RenderProblem[] = [];
+  /** The line of the rendered file's tag being rendered; problems inside macros are reported there. */
+  private line = 1;
+  private depth = 0;
+  /** Inside a branch taken only because its condition could not be known: what happens there may not. */
+  private guessing = 0;
+  private readonly macroStack: string[] = [];
+  private readonly callables = new Map<MacroNode, JCallable>();
+
+  constructor(private readonly resolve: Resolve) {}
+
+  render(template: Template, pkg: string | undefined): string {
+    const out: string[] = [];
+    const root = new Map<string, JValue>();
+    for (const [name, node] of template.macros) root.set(name, this.macro(node, pkg));
+    this.nodes(template.nodes, [root], out, pkg, true);
+    return out.join('');
+  }
+
+  /** A macro as a callable value, bound to the package it was defined in. */
+  macro(node: MacroNode, pkg: string | undefined): JCallable {
+    const known = this.callables.get(node);
+    if (known) return known;
+    const label = pkg ? `${pkg}.${node.name}` : node.name;
+    const fn = callable((args, kwargs) => {
+      if (this.depth >= MAX_DEPTH) return new Unknown({ kind: 'construct', what: `macro ${label} nested more than ${MAX_DEPTH} deep` });
+      this.depth++;
+      this.macroStack.push(label);
       try {
         const frame = new Map<string, JValue>();
+        const lookup = this.lookup([frame], pkg);
+        const extra = { ...kwargs };
         node.params.forEach((p, k) => {
-          const v = k < args.length ? args[k]! : p.name in kwargs ? kwargs[p.name]! : p.default ? evaluate(p.default, lookupIn([frame], macroEnv)) : UNKNOWN;
+          let v: JValue;
+          if (k < args.length) v = args[k]!;
+          else if (p.name in extra) {
+            v = extra[p.name]!;
+            delete extra[p.name];
+          } else v = p.default ? evaluate(p.default, lookup) : new Unknown({ kind: 'name', what: p.name });
           frame.set(p.name, v);
         });
         frame.set('varargs', args.slice(node.params.length));
-        frame.set('kwargs', kwargs);
+        frame.set('kwargs', extra);
+        if (!frame.has('caller') && 'caller' in kwargs) frame.set('caller', kwargs.caller!);
         const sub: string[] = [];
         try {
-          renderNodes(node.body, [frame], sub, macroEnv);
+          this.nodes(node.body, [frame], sub, pkg, false);
         } catch (e) {
           if (e instanceof JinjaReturn) return e.value;
           throw e;
         }
         return sub.join('');
       } finally {
-        depth--;
+        this.macroStack.pop();
+        this.depth--;
       }
-    },
-  });
-  const renderNodes = (nodes: Node[], stack: Array<Map<string, JValue>>, sink: string[], nodeEnv: RenderEnvironment): void => {
-    const get = lookupIn(stack, nodeEnv);
+    });
+    this.callables.set(node, fn);
+    return fn;
+  }
+
+  /** Where rendering is now: the file's line, and the macro running (if any). */
+  here(): { line: number; macro?: string; guessing: boolean } {
+    const macro = this.macroStack[this.macroStack.length - 1];
+    return { line: this.line, ...(macro ? { macro } : {}), guessing: this.guessing > 0 };
+  }
+
+  private problem(where: RenderProblem['where'], src: string, v: JValue | undefined): void {
+    const reason = isUnknown(v) ? v.reason : undefined;
+    const macro = this.macroStack[this.macroStack.length - 1];
+    this.problems.push({ line: this.line, where, src, ...(reason ? { reason } : {}), ...(macro ? { macro } : {}) });
+  }
+
+  private lookup(stack: Array<Map<string, JValue>>, pkg: string | undefined): (name: string) => JValue {
+    return (name) => {
+      for (let k = stack.length - 1; k >= 0; k--) {
+        const v = stack[k]!.get(name);
+        if (v !== undefined) return v;
+      }
+      return this.resolve(name, pkg);
+    };
+  }
+
+  private nodes(nodes: Node[], stack: Array<Map<string, JValue>>, sink: string[], pkg: string | undefined, own: boolean): void {
+    const get = this.lookup(stack, pkg);
     for (const node of nodes) {
+      if (own && 'line' in node) this.line = node.line;
       switch (node.k) {
         case 'text':
           sink.push(node.text);
           break;
         case 'out': {
           const v = node.expr ? evaluate(node.expr, get) : UNKNOWN;
-          sink.push(v === UNKNOWN || isCallable(v) ? `/* {{ ${node.src.replace(/\*\//g, '* /')} }} */` : toText(v));
+          if (isUnknown(v)) {
+            if (node.expr) this.problem('output', node.src, v);
+            sink.push(`/* {{ ${node.src.replace(/\*\//g, '* /')} }} */`);
+          } else sink.push(toText(v));
           break;
         }
         case 'if': {
           for (const b of node.branches) {
             const test = b.test ? evaluate(b.test, get) : true;
             // Unknown conditions take their branch: the first branch is usually the production path.
-            if (test === UNKNOWN || truthy(test)) {
-              renderNodes(b.body, stack, sink, nodeEnv);
+            if (isUnknown(test)) {
+              this.guessing++;
+              try {
+                this.nodes(b.body, stack, sink, pkg, own);
+              } finally {
+                this.guessing--;
+              }
+              break;
+            }
+            if (truthy(test)) {
+              this.nodes(b.body, stack, sink, pkg, own);
               break;
             }
           }
           break;
         }
-        case 'for': {
-          const iter = node.iter ? evaluate(node.iter, get) : UNKNOWN;
-          const items: JValue[] = Array.isArray(iter)
-            ? iter
-            : iter && typeof iter === 'object' && !isCallable(iter)
-              ? Object.entries(iter).map(([k, v]) => [k, v])
-              : [UNKNOWN];
-          if (items.length === 0) renderNodes(node.empty, stack, sink, nodeEnv);
-          items.forEach((item, index) => {
-            const frame = new Map<string, JValue>();
-            if (node.targets.length === 1) frame.set(node.targets[0]!, item);
-            else node.targets.forEach((t, k) => frame.set(t, Array.isArray(item) ? (item[k] ?? UNKNOWN) : UNKNOWN));
-            frame.set('loop', iter === UNKNOWN ? UNKNOWN : { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length });
-            renderNodes(node.body, [...stack, frame], sink, nodeEnv);
-          });
+        case 'for':
+          this.loop(node, stack, sink, pkg, own, get);
           break;
-        }
         case 'set': {
           let value: JValue;
           if (node.body) {
             const sub: string[] = [];
-            renderNodes(node.body, stack, sub, nodeEnv);
+            this.nodes(node.body, stack, sub, pkg, own);
             value = sub.join('');
           } else value = node.value ? evaluate(node.value, get) : UNKNOWN;
-          const frame = stack[stack.length - 1] ?? scope;
-          if (node.targets.length === 1) frame.set(node.targets[0]!, value);
-          else node.targets.forEach((t, k) => frame.set(t, Array.isArray(value) ? (value[k] ?? UNKNOWN) : UNKNOWN));
+          const frame = stack[stack.length - 1]!;
+          if (node.targets.length === 1) assign(frame, node.targets[0]!, value, get);
+          else node.targets.forEach((t, k) => assign(frame, t, Array.isArray(value) ? (value[k] ?? UNKNOWN) : value, get));
           break;
         }
-        case 'call':
+        case 'do':
           if (node.expr) evaluate(node.expr, get);
           break;
+        case 'callblock': {
+          if (!node.expr) break;
+          const body = node.body;
+          const caller = callable((args) => {
+            const frame = new Map<string, JValue>();
+            node.params.forEach((p, k) => frame.set(p.name, args[k] ?? (p.default ? evaluate(p.default, get) : UNKNOWN)));
+            const sub: string[] = [];
+            this.nodes(body, [...stack, frame], sub, pkg, own);
+            return sub.join('');
+          });
+          const call = node.expr.t === 'call' ? { ...node.expr, kwargs: [...node.expr.kwargs, ['caller', { t: 'lit', v: caller }] as [string, Expr]] } : node.expr;
+          const v = evaluate(call, get);
+          if (isUnknown(v)) this.problem('output', `call ${node.expr.t === 'call' ? node.expr.src : ''}`, v);
+          else sink.push(toText(v));
+          break;
+        }
+        case 'filterblock': {
+          const sub: string[] = [];
+          this.nodes(node.body, stack, sub, pkg, own);
+          let v: JValue = sub.join('');
+          for (const f of node.filters) if (f.t === 'filter') v = applyFilter(f.name, v, f.args.map((a) => evaluate(a, get)), {}, () => UNKNOWN) ?? v;
+          sink.push(toText(v));
+          break;
+        }
+        case 'break':
+        case 'continue':
+          throw new LoopControl(node.k);
+        case 'unsupported':
+          this.problem('statement', node.what, new Unknown({ kind: 'construct', what: node.what }));
+          break;
         case 'macro':
-        case 'skip':
           break;
       }
     }
-  };
-  renderNodes(template.nodes, [scope], out, env);
-  return out.join('');
+  }
+
+  private loop(node: Extract<Node, { k: 'for' }>, stack: Array<Map<string, JValue>>, sink: string[], pkg: string | undefined, own: boolean, get: (name: string) => JValue): void {
+    const iter = node.iter ? evaluate(node.iter, get) : UNKNOWN;
+    // Jinja loops over an undefined name zero times; dbt renders it so, and so do we.
+    if (isUndefined(iter)) {
+      this.nodes(node.empty, stack, sink, pkg, own);
+      return;
+    }
+    if (isUnknown(iter) || (!Array.isArray(iter) && !isObject(iter) && typeof iter !== 'string')) {
+      // Rendering the body once with unknown items would leave stray fragments; the loop is left out and said.
+      this.problem('loop', `for … in ${node.src}`, isUnknown(iter) ? iter : new Unknown({ kind: 'construct', what: `a loop over ${toText(iter) || 'a value that is not a list'}` }));
+      return;
+    }
+    let items: JValue[] = Array.isArray(iter) ? iter : typeof iter === 'string' ? [...iter] : Object.keys(iter);
+    if (node.filter) {
+      const filter = node.filter;
+      items = items.filter((it) => {
+        const frame = new Map<string, JValue>();
+        bindTargets(frame, node.targets, it);
+        return truthy(evaluate(filter, this.lookup([...stack, frame], pkg)));
+      });
+    }
+    if (items.length === 0) {
+      this.nodes(node.empty, stack, sink, pkg, own);
+      return;
+    }
+    for (let index = 0; index < items.length; index++) {
+      const frame = new Map<string, JValue>();
+      bindTargets(frame, node.targets, items[index]!);
+      frame.set('loop', loopObject(items, index));
+      try {
+        this.nodes(node.body, [...stack, frame], sink, pkg, own);
+      } catch (e) {
+        if (!(e instanceof LoopControl)) throw e;
+        if (e.kind === 'break') break;
+      }
+    }
+  }
 }
+
+function bindTargets(frame: Map<string, JValue>, targets: string[], item: JValue): void {
+  if (targets.length === 1) frame.set(targets[0]!, item);
+  else targets.forEach((t, k) => frame.set(t, Array.isArray(item) ? (item[k] ?? UNKNOWN) : UNKNOWN));
+}
+
+function loopObject(items: JValue[], index: number): JValue {
+  const n = items.length;
+  return {
+    index: index + 1,
+    index0: index,
+    revindex: n - index,
+    revindex0: n - index - 1,
+    first: index === 0,
+    last: index === n - 1,
+    length: n,
+    ...(index > 0 ? { previtem: items[index - 1]! } : {}),
+    ...(index < n - 1 ? { nextitem: items[index + 1]! } : {}),
+    cycle: callable((args) => args[index % Math.max(1, args.length)] ?? UNKNOWN),
+  };
+}
+
+/** `{% set x = … %}`, or `{% set ns.x = … %}` on a namespace. */
+function assign(frame: Map<string, JValue>, target: string, value: JValue, get: (name: string) => JValue): void {
+  const dot = target.indexOf('.');
+  if (dot < 0) {
+    frame.set(target, value);
+    return;
+  }
+  const obj = get(target.slice(0, dot));
+  if (isObject(obj)) obj[target.slice(dot + 1)] = value;
+}
+
+export { isCallable };

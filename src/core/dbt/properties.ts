@@ -1,6 +1,8 @@
 import { load as loadYaml, YAMLException } from 'js-yaml';
 import { LineCounter, parseDocument } from 'yaml';
 import type { JinjaWarning } from './jinja';
+import type { WarningKind } from './warnings';
+import { duplicateKeyMessage, loadYamlLenient } from './yamlText';
 
 /**
  * dbt properties files (`schema.yml` and friends): what people wrote about their models, sources
@@ -42,7 +44,7 @@ export interface DocEntry {
 
 export interface PropertiesFile {
   entries: DocEntry[];
-  warnings: JinjaWarning[];
+  warnings: Array<JinjaWarning & { kind: WarningKind }>;
 }
 
 const SECTIONS: Array<[string, DocKind]> = [['models', 'model'], ['seeds', 'seed'], ['snapshots', 'snapshot'], ['analyses', 'analysis'], ['sources', 'source'], ['semantic_models', 'semantic_model'], ['metrics', 'metric']];
@@ -53,17 +55,24 @@ export function isPropertiesText(text: string): boolean {
 }
 
 export function parseProperties(text: string): PropertiesFile {
-  const warnings: JinjaWarning[] = [];
+  const warnings: PropertiesFile['warnings'] = [];
   let data: unknown;
   try {
     data = loadYaml(text);
   } catch (e) {
-    // js-yaml notices some errors only at the end of the file; the yaml parser says where they start.
-    const precise = parseDocument(text, { lineCounter: new LineCounter() });
-    const first = precise.errors[0];
-    const line = first?.linePos?.[0]?.line ?? (e instanceof YAMLException ? e.mark.line + 1 : 1);
-    const reason = first ? first.message.split('\n')[0]! : e instanceof YAMLException ? e.reason : (e as Error).message;
-    return { entries: [], warnings: [{ line, message: `not valid YAML: ${reason}; this file's docs are skipped` }] };
+    // dbt reads a file with a key given twice (the last one wins): so do we, and say where.
+    const lenient = e instanceof YAMLException && /duplicated mapping key/.test(e.reason) ? loadYamlLenient(text) : undefined;
+    if (lenient && !lenient.error) {
+      data = lenient.data;
+      for (const d of lenient.duplicates) warnings.push({ line: d.line, kind: 'duplicate-key', message: duplicateKeyMessage(d) });
+    } else {
+      // js-yaml notices some errors only at the end of the file; the yaml parser says where they start.
+      const precise = parseDocument(text, { lineCounter: new LineCounter() });
+      const first = precise.errors[0];
+      const line = first?.linePos?.[0]?.line ?? (e instanceof YAMLException ? e.mark.line + 1 : 1);
+      const reason = first ? first.message.split('\n')[0]! : e instanceof YAMLException ? e.reason : (e as Error).message;
+      return { entries: [], warnings: [{ line, kind: 'invalid-yaml', message: `not valid YAML: ${reason}; this file's docs are skipped until it is fixed` }] };
+    }
   }
   if (!isObject(data)) return { entries: [], warnings: [] };
   const lines = new LineFinder(text);
@@ -72,12 +81,12 @@ export function parseProperties(text: string): PropertiesFile {
     const list = data[section];
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) {
-      warnings.push({ line: lines.key(section), message: `${section}: should be a list` });
+      warnings.push({ line: lines.key(section), kind: 'invalid-yaml', message: `${section}: should be a list of entries (- name: …); it is skipped` });
       continue;
     }
     for (const item of list) {
       if (!isObject(item) || typeof item.name !== 'string') {
-        warnings.push({ line: lines.key(section), message: `an entry under ${section}: has no name and is skipped` });
+        warnings.push({ line: lines.key(section), kind: 'invalid-yaml', message: `an entry under ${section}: has no name and is skipped: give it name:` });
         continue;
       }
       if (kind === 'source') entries.push(...sourceTables(item, lines));
@@ -115,6 +124,7 @@ function sourceTables(source: Record<string, unknown>, lines: LineFinder): DocEn
   return asList(source.tables).filter(isObject).filter((t) => typeof t.name === 'string').map((t) => {
     const e = entry('source', t, lines);
     e.source = sourceName;
+    if (isObject(source.config) && source.config.enabled !== undefined) e.config = { enabled: source.config.enabled, ...e.config };
     const schema = typeof t.schema === 'string' ? t.schema : typeof source.schema === 'string' ? source.schema : undefined;
     if (schema) e.schema = schema;
     if (typeof t.identifier === 'string') e.identifier = t.identifier;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { firstKeyword } from '../sql/keywords';
 import { ExecutionError } from './errors';
+import { asciiLower, FILE_TABLE_FUNCTIONS, looseFold, neverReason, PURE_TABLE_FUNCTIONS } from './functionPolicy';
 
 /**
  * The read-only guard for the DuckDB dialect, on DuckDB's own parse tree (`json_serialize_sql`),
@@ -23,6 +24,14 @@ export interface TableReference {
   table: string;
 }
 
+/** A function the query calls, as written: what access policies check against their allow-list. */
+export interface FunctionCall {
+  name: string;
+  schema: string;
+  catalog: string;
+  kind: 'scalar' | 'table';
+}
+
 export interface GuardResult {
   tables: TableReference[];
   /** The parse tree, for the policy rewrite. */
@@ -31,6 +40,18 @@ export interface GuardResult {
   tableNodes: Array<Record<string, unknown>>;
   /** Whether the query uses DESCRIBE, SUMMARIZE or SHOW, which report on whole tables. */
   describesTables: boolean;
+  /** Every function and table function called, anywhere in the query. */
+  functions: FunctionCall[];
+  /** Files read by path (read_csv('…'), FROM 'file.csv'), which policies cannot name. */
+  files: string[];
+  /** `*` expressions with an EXCLUDE list, for columns a policy hides. */
+  stars: Array<Record<string, unknown>>;
+  /** Table references with a time-travel AT clause. */
+  timeTravel: boolean;
+  /** Unqualified names the walk took for CTEs in scope (DuckDB's binder has the last word on them). */
+  cteNames: string[];
+  /** The names of the statement's own top-level CTEs, as written. */
+  topCtes: string[];
 }
 
 type Json = { [key: string]: unknown };
@@ -38,21 +59,6 @@ type Json = { [key: string]: unknown };
 const SELECT_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE', 'RECURSIVE_CTE_NODE', 'CTE_NODE']);
 const TABLE_REFS = new Set(['BASE_TABLE', 'JOIN', 'SUBQUERY', 'TABLE_FUNCTION', 'EXPRESSION_LIST', 'EMPTY', 'PIVOT', 'SHOW_REF', 'COLUMN_DATA', 'DELIM_GET']);
 
-/** Table functions that compute rather than read anything. */
-const PURE_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest', 'json_each', 'json_tree', 'repeat_row', 'generate_subscripts']);
-/** Table functions that read files: allowed only on literal paths inside an allowed folder. */
-const FILE_TABLE_FUNCTIONS = new Set([
-  'read_csv', 'read_csv_auto', 'sniff_csv', 'read_parquet', 'parquet_scan', 'parquet_metadata', 'parquet_schema',
-  'read_json', 'read_json_auto', 'read_json_objects', 'read_json_objects_auto', 'read_ndjson', 'read_ndjson_auto', 'read_ndjson_objects',
-]);
-/**
- * Scalar functions refused: reading settings, variables of the process, or running SQL from a
- * string, and sequence functions that write.
- */
-const DENIED_FUNCTIONS = new Set([
-  'current_setting', 'getenv', 'getvariable', 'json_execute_serialized_sql', 'query', 'query_table',
-  'nextval', 'setval', 'currval', 'read_text', 'read_blob', 'glob', 'which_secret', 'load_aws_credentials',
-]);
 const FILE_LIKE = /[/\\]|:\/\/|\.(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|xlsx?|arrow|db|duckdb|sqlite)$/i;
 
 export function checkDuckDbParse(serialized: string, options: GuardOptions, sql = ''): GuardResult {
@@ -79,15 +85,22 @@ export function checkDuckDbParse(serialized: string, options: GuardOptions, sql 
   if (statements.length > 1) {
     throw new ExecutionError('not-read-only', `Only one statement can run at a time; this has ${statements.length}.`, `not allowed: ${statements.length} statements, send exactly one`);
   }
-  const found: Found = { tables: [], nodes: [], describes: false };
+  const found: Found = { tables: [], nodes: [], describes: false, functions: [], files: [], stars: [], timeTravel: false, cteNames: [] };
   walkStatement(statements[0], new Set(), found, options);
-  return { tables: found.tables, statement: statements[0], tableNodes: found.nodes, describesTables: found.describes };
+  const top = ((statements[0] as Json).node as Json | undefined)?.cte_map as Json | undefined;
+  const topCtes = Array.isArray(top?.map) ? (top.map as Json[]).map((e) => String(e.key)) : [];
+  return { tables: found.tables, statement: statements[0], tableNodes: found.nodes, describesTables: found.describes, functions: found.functions, files: found.files, stars: found.stars, timeTravel: found.timeTravel, cteNames: found.cteNames, topCtes };
 }
 
 interface Found {
   tables: TableReference[];
   nodes: Json[];
   describes: boolean;
+  functions: FunctionCall[];
+  files: string[];
+  stars: Json[];
+  timeTravel: boolean;
+  cteNames: string[];
 }
 
 function walkStatement(statement: unknown, ctes: ReadonlySet<string>, tables: Found, options: GuardOptions): void {
@@ -96,7 +109,12 @@ function walkStatement(statement: unknown, ctes: ReadonlySet<string>, tables: Fo
   walkQueryNode(node, ctes, tables, options);
 }
 
-/** Walks a query node (SELECT, set operation, CTE), tracking which CTE names are in scope. */
+/**
+ * Walks a query node (SELECT, set operation, CTE), tracking which CTE names are in scope. Names
+ * are compared as DuckDB compares them, ignoring ASCII case only: the Kelvin sign is not a `k`.
+ * Telling CTEs from tables here only decides which references get rewritten; what the query
+ * really reads is checked again on DuckDB's bound plan (see duckdbPolicy's verifyPlan).
+ */
 function walkQueryNode(node: Json, outer: ReadonlySet<string>, tables: Found, options: GuardOptions): void {
   const type = String(node.type);
   if (!SELECT_NODES.has(type)) refuse(`query node ${type}`);
@@ -104,11 +122,19 @@ function walkQueryNode(node: Json, outer: ReadonlySet<string>, tables: Found, op
   const cteMap = (node.cte_map as Json | undefined)?.map;
   if (Array.isArray(cteMap)) {
     // A CTE's body sees the CTEs before it, never itself: `WITH customers AS (SELECT * FROM
-    // customers)` reads the real table, and access policies must see that it does.
+    // customers)` reads the real table, and access policies must see that it does. Only the
+    // recursive term of a recursive CTE sees its own name (its anchor reads the table).
     for (const entry of cteMap as Json[]) {
       walkStatement((entry.value as Json | undefined)?.query, new Set(ctes), tables, options);
-      ctes.add(String(entry.key).toLowerCase());
+      ctes.add(asciiLower(String(entry.key)));
     }
+  }
+  if (type === 'RECURSIVE_CTE_NODE' && typeof node.cte_name === 'string') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'cte_map') continue;
+      walkAny(value, key === 'right' ? new Set([...ctes, asciiLower(node.cte_name)]) : ctes, tables, options);
+    }
+    return;
   }
   for (const [key, value] of Object.entries(node)) {
     if (key === 'cte_map') continue;
@@ -128,13 +154,14 @@ function walkAny(value: unknown, ctes: ReadonlySet<string>, tables: Found, optio
     walkQueryNode(o, ctes, tables, options);
     return;
   }
-  if (o.class === 'FUNCTION' || o.class === 'AGGREGATE' || o.class === 'WINDOW') checkFunction(o);
+  if (o.class === 'FUNCTION' || o.class === 'AGGREGATE' || o.class === 'WINDOW') checkFunction(o, tables);
+  if (o.class === 'STAR' && ((Array.isArray(o.exclude_list) && o.exclude_list.length > 0) || (Array.isArray(o.qualified_exclude_list) && o.qualified_exclude_list.length > 0))) tables.stars.push(o);
   if (typeof o.type === 'string' && 'query_location' in o && 'alias' in o && 'sample' in o) {
     // A table reference in a FROM clause.
     if (!TABLE_REFS.has(o.type)) refuse(`table reference ${o.type}`);
     if (o.type === 'BASE_TABLE') checkBaseTable(o, ctes, tables, options);
     if (o.type === 'SHOW_REF') tables.describes = true;
-    if (o.type === 'TABLE_FUNCTION') checkTableFunction(o.function as Json, options);
+    if (o.type === 'TABLE_FUNCTION') checkTableFunction(o.function as Json, options, tables);
   }
   for (const [key, v] of Object.entries(o)) {
     if (key === 'function' && o.type === 'TABLE_FUNCTION') {
@@ -146,15 +173,22 @@ function walkAny(value: unknown, ctes: ReadonlySet<string>, tables: Found, optio
   }
 }
 
-function checkFunction(fn: Json): void {
-  const name = String(fn.function_name ?? '').toLowerCase();
-  if (DENIED_FUNCTIONS.has(name) || name.startsWith('pragma_') || name.startsWith('duckdb_')) {
-    throw new ExecutionError('not-read-only', `The function ${name}() reads settings, files or the environment, or runs SQL from text; it is not allowed here.`, `not allowed: function ${name}()`);
+function checkFunction(fn: Json, found: Found): void {
+  const written = String(fn.function_name ?? '');
+  const why = neverReason(written);
+  if (why) {
+    const name = asciiLower(written);
+    throw new ExecutionError('not-read-only', `The function ${name}() reads ${why}, not the rows of the tables a query names; it is not allowed here.`, `not allowed: function ${name}()`);
   }
+  found.functions.push({ name: written, schema: String(fn.schema ?? ''), catalog: String(fn.catalog ?? ''), kind: 'scalar' });
 }
 
-function checkTableFunction(fn: Json, options: GuardOptions): void {
-  const name = String(fn.function_name ?? '').toLowerCase();
+function checkTableFunction(fn: Json, options: GuardOptions, found: Found): void {
+  const written = String(fn.function_name ?? '');
+  const name = asciiLower(written);
+  const why = neverReason(written);
+  if (why) throw new ExecutionError('not-read-only', `The table function ${name}() reads ${why}; it is not allowed here.`, `not allowed: table function ${name}()`);
+  found.functions.push({ name: written, schema: String(fn.schema ?? ''), catalog: String(fn.catalog ?? ''), kind: 'table' });
   if (PURE_TABLE_FUNCTIONS.has(name)) return;
   if (FILE_TABLE_FUNCTIONS.has(name)) {
     const first = (fn.children as Json[] | undefined)?.[0];
@@ -163,6 +197,7 @@ function checkTableFunction(fn: Json, options: GuardOptions): void {
       throw new ExecutionError('not-read-only', `${name}() may read only a literal file path inside the project's data folders.`, `not allowed: ${name}() needs a literal path in an allowed folder`);
     }
     for (const p of paths) checkPath(p, options, `${name}()`);
+    found.files.push(...paths);
     return;
   }
   throw new ExecutionError('not-read-only', `The table function ${name}() is not allowed here: it can read outside the project's data or change state.`, `not allowed: table function ${name}()`);
@@ -172,16 +207,20 @@ function checkBaseTable(ref: Json, ctes: ReadonlySet<string>, found: Found, opti
   const table = String(ref.table_name ?? '');
   const schema = String(ref.schema_name ?? '');
   const catalog = String(ref.catalog_name ?? '');
-  if (!schema && !catalog && ctes.has(table.toLowerCase())) return;
+  if (!schema && !catalog && ctes.has(asciiLower(table))) {
+    found.cteNames.push(table);
+    return;
+  }
   if (FILE_LIKE.test(table)) {
     // DuckDB reads `FROM 'file.csv'` as a file: the same rule as read_csv().
     checkPath(table, options, 'a file in FROM');
+    found.files.push(table);
     return;
   }
-  const lower = table.toLowerCase();
-  if (lower.startsWith('duckdb_') || lower === 'pg_settings') {
+  if ([asciiLower(table), looseFold(table)].some((t) => t.startsWith('duckdb_') || t === 'pg_settings')) {
     throw new ExecutionError('not-read-only', `${table} describes the database engine's settings and internals; it is not allowed here.`, `not allowed: ${table}`);
   }
+  if (ref.at_clause) found.timeTravel = true;
   found.tables.push({ catalog, schema, table });
   found.nodes.push(ref);
 }

@@ -1,5 +1,5 @@
 import type { IndexedRelation, JoinEdge } from '../index/workspaceIndex';
-import type { AccessDecision } from '../policies/access';
+import { isHidden, type AccessDecision } from '../policies/access';
 import { questionIntents } from '../recall/features';
 import { contentTokens } from '../recall/questionText';
 import type { ApprovedPair, RecallEngine } from '../recall/recall';
@@ -19,6 +19,12 @@ export interface GroundingOptions {
   dialect: 'duckdb' | 'sqlite';
   rules?: string;
   access?: AccessDecision;
+  /**
+   * Known values of columns of relations whose rows a policy filters, sampled as the asker
+   * (by `table.column`, lower case). Without them such columns show no values: the index's
+   * values come from every row.
+   */
+  askerValues?: Readonly<Record<string, string[]>>;
   /** Tokens for schema + rules + examples (default 3000; the prompt's own text comes on top). */
   budget?: number;
   /** Examples to show, at most (default 5; at least 3 when that many are close enough). */
@@ -98,6 +104,8 @@ export class GroundingContext {
   private readonly columnOwners = new Map<string, Array<{ relation: IndexedRelation; column: string }>>();
   /** Words of descriptions → the relation (and column) they describe; each at most once. */
   private readonly descriptionWords = new Map<string, Array<{ relation: IndexedRelation; column?: string }>>();
+  /** Names of what policies hide from the asker: lines of rules.md that use them are not shown. */
+  private readonly hiddenWords: readonly string[];
 
   constructor(
     relations: readonly IndexedRelation[],
@@ -105,9 +113,10 @@ export class GroundingContext {
     readonly recall: RecallEngine,
     private readonly options: GroundingOptions,
   ) {
-    const visible = visibleRelations(relations, options.access);
+    const visible = visibleRelations(relations, options.access, options.askerValues);
     this.relations = visible.relations;
     this.hiddenCount = visible.hidden;
+    this.hiddenWords = visible.hiddenNames;
     for (const r of this.relations) {
       this.byKey.set(r.key.toLowerCase(), r);
       const bare = relationName(r).toLowerCase();
@@ -130,7 +139,9 @@ export class GroundingContext {
       this.pairTables.set(p.id, referencedRelations(p.sql).map((t) => this.byKey.get(t)?.key).filter((t): t is string => !!t));
       this.skeletons.set(p.id, sqlSkeleton(p.sql));
     }
-    this.edges = [...joins, ...mined].filter((e) => this.byKey.has(e.left.toLowerCase()) && this.byKey.has(e.right.toLowerCase()));
+    // A join on a column the asker may not see would name it.
+    const seen = (relation: string, column: string) => this.byKey.get(relation.toLowerCase())?.columns.some((c) => c.name.toLowerCase() === column.toLowerCase()) ?? false;
+    this.edges = [...joins, ...mined].filter((e) => seen(e.left, e.leftColumn) && seen(e.right, e.rightColumn));
     for (const e of this.edges) {
       const l = this.byKey.get(e.left.toLowerCase())!.key;
       const r = this.byKey.get(e.right.toLowerCase())!.key;
@@ -169,7 +180,7 @@ export class GroundingContext {
     const nearest = this.recall.nearest(question, 30);
     const tables = this.chooseTables(question, nearest);
     const examples = this.chooseExamples(question, nearest);
-    const rules = (this.options.rules ?? '').trim();
+    const rules = this.rules();
     const exampleTokens = examples.reduce((s, e) => s + estimateTokens(e.question) + estimateTokens(e.sql) + 8, 0);
     const rulesTokens = estimateTokens(rules);
     const schemaBudget = Math.max(400, budget - exampleTokens - rulesTokens);
@@ -208,12 +219,25 @@ export class GroundingContext {
     return {
       dialect: this.options.dialect,
       schema: text,
-      rules: (this.options.rules ?? '').trim(),
+      rules: this.rules(),
       dialectNotes: DIALECT_NOTES[this.options.dialect],
       joins: this.joinsAmong(keys),
       tables: chosen.length,
       tablesAvailable: this.relations.length,
     };
+  }
+
+  /**
+   * rules.md as the asker may see it: a line that names a table or column policies hide from them
+   * is left out, and a last line says how many were.
+   */
+  private rules(): string {
+    const text = (this.options.rules ?? '').trim();
+    if (this.hiddenWords.length === 0 || !text) return text;
+    const lines = text.split('\n');
+    const kept = lines.filter((l) => !namesAny(l, this.hiddenWords));
+    const left = lines.length - kept.length;
+    return left ? `${kept.join('\n')}\n\n(${left} line${left === 1 ? '' : 's'} of rules.md not shown: ${left === 1 ? 'it names' : 'they name'} tables or columns your access policies hide.)` : text;
   }
 
   private joinsAmong(keys: ReadonlySet<string>): Grounding['joins'] {
@@ -409,22 +433,91 @@ function rejectedNear(recall: RecallEngine, question: string): NonNullable<Groun
   return recall.nearestRejected(question, 2, REJECTED_FOR_PROMPT).map(({ item }) => ({ id: item.id, file: item.file, question: item.question, sql: item.sql, reason: item.reason ?? null }));
 }
 
-/** The relations and columns an asker may read; what is hidden is only counted. */
-export function visibleRelations(relations: readonly IndexedRelation[], access: AccessDecision | undefined): { relations: IndexedRelation[]; hidden: { tables: number; columns: number } } {
-  if (!access || access.unrestricted) return { relations: [...relations], hidden: { tables: 0, columns: 0 } };
+/**
+ * The relations and columns an asker may read; what is hidden is only counted. A relation whose
+ * rows a policy filters keeps no known values the index found (they come from every row) unless
+ * `askerValues` holds the asker's own; a reference to what is hidden is dropped, and so is a
+ * description that names it.
+ */
+export function visibleRelations(relations: readonly IndexedRelation[], access: AccessDecision | undefined, askerValues?: Readonly<Record<string, string[]>>): { relations: IndexedRelation[]; hidden: { tables: number; columns: number }; hiddenNames: string[] } {
+  if (!access || access.unrestricted) return { relations: [...relations], hidden: { tables: 0, columns: 0 }, hiddenNames: [] };
   const out: IndexedRelation[] = [];
   const hidden = { tables: 0, columns: 0 };
+  const hiddenNames = new Set<string>();
+  const readable = new Map<string, ReturnType<AccessDecision['table']>>();
   for (const r of relations) {
     const decision = access.table(relationName(r));
-    if (decision.denied) {
+    if (decision.denied || decision.missingAttribute) {
       hidden.tables++;
+      hiddenNames.add(relationName(r));
+      if (r.key !== relationName(r)) hiddenNames.add(r.key);
       continue;
     }
-    const columns = r.columns.filter((c) => !decision.hiddenColumns.has(c.name.toLowerCase()));
-    hidden.columns += r.columns.length - columns.length;
-    out.push(columns.length === r.columns.length ? r : { ...r, columns });
+    readable.set(relationName(r).toLowerCase(), decision);
+    readable.set(r.key.toLowerCase(), decision);
   }
-  return { relations: out, hidden };
+  const visibleColumns = new Set<string>();
+  for (const r of relations) {
+    const decision = readable.get(r.key.toLowerCase());
+    if (!decision) continue;
+    for (const c of r.columns) {
+      if (isHidden(decision, c.name)) hiddenNames.add(`${relationName(r)}.${c.name}`);
+      else visibleColumns.add(c.name.toLowerCase());
+    }
+  }
+  // A bare column name is hidden when no relation the asker may read shows a column of that
+  // name — and counted as naming one only when it reads as an identifier (first_name): "cost" or
+  // "email" in a sentence of rules.md is a word, not a column.
+  for (const r of relations) {
+    const decision = readable.get(r.key.toLowerCase());
+    for (const c of r.columns) if ((!decision || isHidden(decision, c.name)) && !visibleColumns.has(c.name.toLowerCase()) && /_/.test(c.name)) hiddenNames.add(c.name);
+  }
+  const names = [...hiddenNames];
+  for (const r of relations) {
+    const decision = readable.get(r.key.toLowerCase());
+    if (!decision) continue;
+    const filtered = decision.rowFilters.length > 0;
+    const columns = r.columns.filter((c) => !isHidden(decision, c.name)).map((c) => {
+      const referenced = c.references && readable.get(c.references.relation.toLowerCase());
+      const keepReference = !c.references || (referenced && !isHidden(referenced, c.references.column));
+      const own = filtered ? askerValues?.[`${relationName(r)}.${c.name}`.toLowerCase()] : undefined;
+      const values = filtered ? own : c.values;
+      const description = c.description && namesAny(c.description, names) ? undefined : c.description;
+      if (keepReference && values === c.values && description === c.description) return c;
+      const { references: _r, values: _v, description: _d, ...rest } = c;
+      return { ...rest, ...(keepReference && c.references ? { references: c.references } : {}), ...(values?.length ? { values } : {}), ...(description ? { description } : {}) };
+    });
+    hidden.columns += r.columns.length - columns.length;
+    const description = r.description && namesAny(r.description, names) ? undefined : r.description;
+    const same = columns.length === r.columns.length && columns.every((c, i) => c === r.columns[i]) && description === r.description;
+    if (same) out.push(r);
+    else {
+      const { description: _d, ...rest } = r;
+      out.push({ ...rest, columns, ...(description ? { description } : {}) });
+    }
+  }
+  return { relations: out, hidden, hiddenNames: names };
+}
+
+/** Whether `text` uses one of `names` as a word (a name, or `table.column`), ignoring case. */
+export function namesAny(text: string, names: readonly string[]): boolean {
+  if (names.length === 0) return false;
+  const lower = text.normalize('NFKC').toLowerCase();
+  return names.some((n) => {
+    const name = n.normalize('NFKC').toLowerCase();
+    let at = lower.indexOf(name);
+    while (at >= 0) {
+      const before = lower[at - 1];
+      const after = lower[at + name.length];
+      if (!isWordChar(before) && !isWordChar(after)) return true;
+      at = lower.indexOf(name, at + 1);
+    }
+    return false;
+  });
+}
+
+function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && /[\p{L}\p{N}_$]/u.test(c);
 }
 
 /** The name a query uses for a relation: its identifier in the database, else its key. */

@@ -1,4 +1,5 @@
 import { ExecutionError } from '../execution/errors';
+import { asciiLower, looseFold } from '../execution/functionPolicy';
 import type { PolicyFile } from './policySchema';
 
 /**
@@ -6,12 +7,21 @@ import type { PolicyFile } from './policySchema';
  * columns, and which rows (as SQL conditions with the asker's attributes filled in).
  */
 export interface TableAccess {
-  /** Why the table may not be read at all, naming the rule; undefined if it may. */
+  /**
+   * Why the table may not be read at all, for the person asking: it names the groups and the
+   * default, never the table (messages shown to an asker name only what they may see).
+   */
   denied?: string;
-  /** Lower-case columns hidden from the asker, with the rule that hides each. */
+  /** Columns hidden from the asker (keyed by {@link columnKey}), with the rule that hides each. */
   hiddenColumns: Map<string, string>;
   /** Conditions every row must meet, each with the row policy it comes from. */
   rowFilters: Array<{ policy: string; condition: string }>;
+  /**
+   * A row policy applies to this table but needs an attribute policies.yml does not give the
+   * asker: the table cannot be filtered, so queries that read it are refused with this error.
+   * Queries that do not read it are unaffected.
+   */
+  missingAttribute?: ExecutionError;
 }
 
 export interface AccessDecision {
@@ -25,9 +35,40 @@ export interface AccessDecision {
 
 const ALL: TableAccess = { hiddenColumns: new Map(), rowFilters: [] };
 
+/**
+ * Policies name relations and columns the way SQL does, and DuckDB and SQLite match identifiers
+ * ignoring ASCII case only. A name that grants (an `allow` entry) must match that way exactly; a
+ * name that restricts (`deny`, hidden columns, row filters) matches after a wider folding too —
+ * Unicode case and compatibility forms, so `CUSTOMERS`, `"Customers"` and a name spelt with the
+ * Kelvin sign are all restricted alike. A spelling the two rules disagree on is then restricted
+ * and not granted: refused, never shown.
+ */
+export function grants(policyName: string, relation: string): boolean {
+  return asciiLower(policyName) === asciiLower(relation);
+}
+
+export function restricts(policyName: string, relation: string): boolean {
+  return grants(policyName, relation) || looseFold(policyName) === looseFold(relation);
+}
+
+/** The key of a column in {@link TableAccess.hiddenColumns}. */
+export function columnKey(column: string): string {
+  return looseFold(column);
+}
+
+export function isHidden(access: TableAccess, column: string): boolean {
+  return access.hiddenColumns.has(columnKey(column)) || access.hiddenColumns.has(asciiLower(column));
+}
+
+/** Whether the asker may read the table as it is: no policy hides, filters or denies any of it. */
+export function readsFreely(access: TableAccess): boolean {
+  return !access.denied && !access.missingAttribute && access.hiddenColumns.size === 0 && access.rowFilters.length === 0;
+}
+
 export function decideAccess(policy: PolicyFile | undefined, askerEmail: string | undefined): AccessDecision {
   if (!policy) return { asker: askerEmail, groups: [], table: () => ALL, unrestricted: true };
   const email = askerEmail?.trim().toLowerCase();
+  // Emails are matched ignoring case (as mail systems treat them); patterns too.
   const groups = Object.entries(policy.groups ?? {})
     .filter(([, g]) => email !== undefined && g.members.some((m) => globMatch(m, email)))
     .map(([name]) => name);
@@ -39,43 +80,48 @@ export function decideAccess(policy: PolicyFile | undefined, askerEmail: string 
 
   const cache = new Map<string, TableAccess>();
   const table = (name: string): TableAccess => {
-    const key = name.toLowerCase();
-    const known = cache.get(key);
+    const known = cache.get(name);
     if (known) return known;
-    const access = decideTable(key);
-    cache.set(key, access);
+    const access = decideTable(name);
+    cache.set(name, access);
     return access;
   };
 
   function decideTable(t: string): TableAccess {
-    const rowFilters = rowPolicies.flatMap((p) => {
-      const condition = Object.entries(p.filters).find(([table]) => table.toLowerCase() === t)?.[1];
-      return condition ? [{ policy: p.name, condition: fillAsker(condition, p.name, attributes, askerEmail) }] : [];
-    });
+    let missingAttribute: ExecutionError | undefined;
+    const rowFilters = rowPolicies.flatMap((p) => Object.entries(p.filters).filter(([table]) => restricts(table, t)).flatMap(([, condition]) => {
+      try {
+        return [{ policy: p.name, condition: fillAsker(condition, p.name, attributes, askerEmail) }];
+      } catch (e) {
+        missingAttribute ??= e as ExecutionError;
+        return [];
+      }
+    }));
+    const extra = missingAttribute ? { missingAttribute } : {};
     if (groups.length === 0) {
       return defaultDeny
-        ? { denied: `policies.yml: ${askerEmail ?? 'an unknown asker'} is in no group, and default is deny`, hiddenColumns: new Map(), rowFilters }
-        : { hiddenColumns: new Map(), rowFilters };
+        ? { denied: `policies.yml: ${askerEmail ?? 'an unknown asker'} is in no group, and default is deny`, hiddenColumns: new Map(), rowFilters, ...extra }
+        : { hiddenColumns: new Map(), rowFilters, ...extra };
     }
     const permitting = groups.filter((name) => {
       const g = policy!.groups![name]!;
       const allow = g.tables?.allow;
-      const allowed = !allow || allow.some((a) => a === '*' || a.toLowerCase() === t);
-      return allowed && !(g.tables?.deny ?? []).some((d) => d.toLowerCase() === t);
+      const allowed = !allow || allow.some((a) => a === '*' || grants(a, t));
+      return allowed && !(g.tables?.deny ?? []).some((d) => restricts(d, t));
     });
     if (permitting.length === 0) {
-      return { denied: `policies.yml: group${groups.length > 1 ? 's' : ''} ${groups.join(', ')} may not read ${t}`, hiddenColumns: new Map(), rowFilters };
+      return { denied: `policies.yml: group${groups.length > 1 ? 's' : ''} ${groups.join(', ')} may not read it`, hiddenColumns: new Map(), rowFilters, ...extra };
     }
     // A column is hidden only if every group that may read the table hides it.
     const hidden = new Map<string, string>();
     const hiddenBy = permitting.map((name) => new Set((policy!.groups![name]!.columns?.deny ?? [])
-      .map((c) => c.toLowerCase().split('.'))
-      .filter(([table]) => table === t)
-      .map(([, column]) => column!)));
+      .map((c) => c.split('.'))
+      .filter(([table]) => restricts(table!, t))
+      .map(([, column]) => columnKey(column!))));
     for (const column of hiddenBy[0] ?? []) {
-      if (hiddenBy.every((s) => s.has(column))) hidden.set(column, `policies.yml: ${permitting.join(', ')} may not see ${t}.${column}`);
+      if (hiddenBy.every((s) => s.has(column))) hidden.set(column, `policies.yml: ${permitting.join(', ')} may not see it`);
     }
-    return { hiddenColumns: hidden, rowFilters };
+    return { hiddenColumns: hidden, rowFilters, ...extra };
   }
 
   return { asker: askerEmail, groups, table, unrestricted };
@@ -112,6 +158,39 @@ export function visibleCatalog<T extends { table: string; column: string }>(cata
   if (decision.unrestricted) return [...catalog];
   return catalog.filter((c) => {
     const access = decision.table(c.table);
-    return !access.denied && !access.hiddenColumns.has(c.column.toLowerCase());
+    return !access.denied && !access.missingAttribute && !isHidden(access, c.column);
   });
+}
+
+/** How policies.yml restricts an asker, in words, for a command that refuses restricted askers. */
+export function restrictionOf(decision: AccessDecision): string {
+  if (decision.unrestricted) return 'is not restricted';
+  if (decision.groups.length > 0) return `is in the group${decision.groups.length > 1 ? 's' : ''} ${decision.groups.join(', ')}`;
+  return decision.table('').denied ? 'is in no group, and policies.yml denies such askers by default' : 'has row policies that apply to them';
+}
+
+/**
+ * Refuses a command that shows or learns from every approved pair and its results (test, eval,
+ * train, export, augment) to an asker whom policies restrict: those commands have no restricted
+ * form, and what they print or build would show what the asker may not see.
+ */
+export function requireUnrestricted(decision: AccessDecision, what: string): void {
+  if (decision.unrestricted) return;
+  throw new ExecutionError('permission-denied', `${what} uses every approved pair and its results, so it runs only for askers whom askdata/policies.yml does not restrict; ${decision.asker ?? 'the asker'} ${restrictionOf(decision)}. Run it as someone it does not restrict (--as, or git's user.email).`, 'permission denied: only for unrestricted askers');
+}
+
+/**
+ * What policies.yml says about itself that its authors should know; empty when nothing. Groups
+ * without `default:` leave askers in no group — anyone whose email matches no members —
+ * unrestricted, which is rarely what a file that defines groups means.
+ */
+export function policyWarnings(policy: PolicyFile | undefined): string[] {
+  if (!policy || policy.default !== undefined || Object.keys(policy.groups ?? {}).length === 0) return [];
+  return ["policies.yml defines groups but no default:, so an asker in no group (anyone whose email matches no group's members) can read every table and column, except what a row policy naming them restricts. Add `default: deny` to refuse them everything, or `default: allow` to say that this is meant."];
+}
+
+/** {@link policyWarnings}, each at the line it is about (the `groups:` key), for Problems and CI. */
+export function policyWarningsWithLines(text: string, policy: PolicyFile | undefined): Array<{ line: number; message: string }> {
+  const at = text.split(/\r?\n/).findIndex((l) => /^groups\s*:/.test(l));
+  return policyWarnings(policy).map((message) => ({ line: at >= 0 ? at + 1 : 1, message }));
 }

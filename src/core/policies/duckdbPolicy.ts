@@ -1,100 +1,407 @@
 import type { GuardResult, TableReference } from '../execution/duckdbGuard';
-import { ExecutionError } from '../execution/errors';
-import type { AccessDecision, TableAccess } from './access';
+import { closestNames, ExecutionError } from '../execution/errors';
+import { asciiLower, PURE_TABLE_FUNCTIONS, restrictedMayCall } from '../execution/functionPolicy';
+import { columnKey, isHidden, readsFreely, type AccessDecision, type TableAccess } from './access';
 
 /**
- * Access policies on DuckDB's parse tree. Every reference to a real table — however it is
- * aliased, quoted, schema-qualified, nested in subqueries, UNIONs or CTE bodies, or shadowed by a
- * CTE of the same name — is a BASE_TABLE node; each one whose table has hidden columns or row
- * filters is replaced by a subquery that selects only the visible columns of only the permitted
- * rows. `SELECT *` then cannot reach a hidden column and no alias can skip a filter.
+ * Access policies on DuckDB, in two steps that do not trust each other.
+ *
+ * 1. On DuckDB's parse tree: every reference to a relation of the catalog — however it is
+ *    aliased, quoted, qualified, nested in subqueries, UNIONs or CTE bodies — is resolved to the
+ *    relation DuckDB will read. Each relation the asker may not read freely gets a CTE of Ask
+ *    Data's, put first in the query's WITH list, that selects only its visible columns of only the
+ *    permitted rows from its fully qualified name (`"shop"."main"."customers"`, which no CTE,
+ *    alias or search path can capture); relations a row filter names are qualified the same way.
+ *    The CTE is named like the relation, so that DuckDB itself binds every unqualified reference
+ *    that means it — however it is spelt — to the CTE, and the query's text, and so the names
+ *    DuckDB gives its columns, stay as the asker wrote them. Qualified references (which a CTE
+ *    cannot capture), and names the query's own top-level CTEs take, use a second CTE of a random
+ *    name instead. Each CTE's filter carries a marker only Ask Data knows (new for every query).
+ * 2. On DuckDB's bound plan of the rewritten query (`json_serialize_plan`): the binder — not
+ *    Ask Data — says which tables are scanned and which functions are called. Every scan of a
+ *    table the asker may not read freely must sit under one of the markers; every function outside
+ *    them must be on the allow-list. Whatever step 1 got wrong (a CTE spelt with the Kelvin sign, a
+ *    macro of the database shadowing a built-in, a view over a denied table) is refused here.
  */
+
+/** A relation of the catalog, with its names exactly as DuckDB stores them. */
+export interface CatalogRelation {
+  catalog: string;
+  schema: string;
+  name: string;
+  kind: 'table' | 'view';
+  /** Column names in order. */
+  columns: string[];
+}
+
+export interface CatalogSnapshot {
+  relations: readonly CatalogRelation[];
+  /** The catalog queries read by default (the database's name, e.g. `shop`). */
+  defaultCatalog: string;
+  /** Names of functions and macros the database defines itself (they can shadow built-ins). */
+  definedFunctions: ReadonlySet<string>;
+}
+
+/** One table reference to a relation that needs Ask Data's CTE (restricted, or a view). */
 export interface TableRewrite {
   node: Record<string, unknown>;
-  table: TableReference;
+  relation: CatalogRelation;
   access: TableAccess;
+  /** Written with a schema or catalog: no CTE can capture it, so its text is replaced. */
+  qualified: boolean;
+}
+
+export interface AccessPlan {
+  rewrites: TableRewrite[];
+  /**
+   * Relations that need a CTE: those of `rewrites`, and those an unqualified name the walk took for
+   * one of the query's own CTEs could mean (DuckDB decides which it binds to).
+   */
+  shadowed: Array<{ relation: CatalogRelation; access: TableAccess }>;
+  /** Relations the query reads (resolved), for messages built from what the asker may see. */
+  relations: CatalogRelation[];
 }
 
 const SYSTEM_SCHEMAS = new Set(['information_schema', 'pg_catalog']);
 
-/** Refuses what the asker may not read at all; returns the table references to rewrite. */
-export function planAccess(guard: GuardResult, decision: AccessDecision): TableRewrite[] {
-  if (decision.unrestricted) return [];
+/** The relations a name can mean, in the order DuckDB looks for it (temporary objects first). */
+export function resolveRelation(ref: TableReference, snapshot: CatalogSnapshot): CatalogRelation | undefined {
+  const eq = (a: string, b: string) => asciiLower(a) === asciiLower(b);
+  const named = snapshot.relations.filter((r) => eq(r.name, ref.table));
+  if (named.length === 0) return undefined;
+  if (ref.catalog) return named.find((r) => eq(r.catalog, ref.catalog) && eq(r.schema, ref.schema || 'main'));
+  if (ref.schema) {
+    // `a.b`: schema a of the default catalog, else the main schema of catalog a.
+    return named.find((r) => eq(r.catalog, snapshot.defaultCatalog) && eq(r.schema, ref.schema))
+      ?? named.find((r) => eq(r.catalog, ref.schema) && eq(r.schema, 'main'));
+  }
+  return named.find((r) => eq(r.catalog, 'temp')) ?? named.find((r) => eq(r.catalog, snapshot.defaultCatalog) && eq(r.schema, 'main'));
+}
+
+export function qualifiedName(r: Pick<CatalogRelation, 'catalog' | 'schema' | 'name'>): string {
+  return [r.catalog, r.schema, r.name].map(quoteIdent).join('.');
+}
+
+export const NO_ACCESS = 'This query reads a table or view that your access policies do not let you read';
+
+/**
+ * Refuses what the asker may not read or call at all; returns the table references to rewrite.
+ * Messages name the rule (groups, default, row policy and attribute), never a hidden relation
+ * or column: the asker sees only what they may see.
+ */
+export function planAccess(guard: GuardResult, decision: AccessDecision, snapshot: CatalogSnapshot): AccessPlan {
+  if (decision.unrestricted) return { rewrites: [], shadowed: [], relations: [] };
   if (guard.describesTables) {
     throw new ExecutionError('permission-denied', 'DESCRIBE, SUMMARIZE and SHOW are not available under access policies: they report on whole tables.', 'permission denied: DESCRIBE/SUMMARIZE/SHOW under access policies');
   }
-  const rewrites: TableRewrite[] = [];
-  const hidden = new Map<string, string>();
-  guard.tables.forEach((table, i) => {
-    if (SYSTEM_SCHEMAS.has(table.schema.toLowerCase())) {
-      throw new ExecutionError('permission-denied', `${table.schema}.${table.table} describes every table, including those access policies hide; it is not available to you.`, `permission denied: ${table.schema}.${table.table}`);
-    }
-    const access = decision.table(table.table);
-    if (access.denied) {
-      throw new ExecutionError('permission-denied', `You may not read ${table.table} (${access.denied}).`, `permission denied: table ${table.table}`);
-    }
-    for (const [column, rule] of access.hiddenColumns) hidden.set(column, rule);
-    if (access.hiddenColumns.size > 0 || access.rowFilters.length > 0) rewrites.push({ node: guard.tableNodes[i]!, table, access });
-  });
-  // A clear refusal for a hidden column named outright; the rewrite would make it unknown anyway.
-  if (hidden.size > 0) {
-    forEachNode(guard.statement, (o) => {
-      if (o.class !== 'COLUMN_REF' || !Array.isArray(o.column_names)) return;
-      const column = String(o.column_names[o.column_names.length - 1]).toLowerCase();
-      const rule = hidden.get(column);
-      if (rule) throw new ExecutionError('permission-denied', `You may not see the column ${column} (${rule}).`, `permission denied: column ${column}`);
-    });
+  if (guard.timeTravel) throw new ExecutionError('permission-denied', 'Reading a table AT an earlier version is not available under access policies.', 'permission denied: AT clause under access policies');
+  if (guard.files.length > 0) {
+    throw new ExecutionError('permission-denied', "Under access policies, files are read through their views (named after the file), which policies name; not by path.", 'permission denied: read files through their views');
   }
-  return rewrites;
-}
-
-/** The SQL of the subquery that stands in for a table: visible columns, permitted rows. */
-export function restrictedTableSql(table: TableReference, columns: readonly string[], access: TableAccess): string {
-  const visible = columns.filter((c) => !access.hiddenColumns.has(c.toLowerCase()));
-  if (visible.length === 0) throw new ExecutionError('permission-denied', `Every column of ${table.table} is hidden from you.`, `permission denied: table ${table.table}`);
-  const name = [table.catalog, table.schema, table.table].filter(Boolean).map(quoteIdent).join('.');
-  const where = access.rowFilters.length ? ` WHERE ${access.rowFilters.map((f) => `(${f.condition})`).join(' AND ')}` : '';
-  return `SELECT ${visible.map(quoteIdent).join(', ')} FROM ${name}${where}`;
+  for (const f of guard.functions) checkCall(f.name, f.schema || f.catalog, f.kind, snapshot);
+  const rewrites: TableRewrite[] = [];
+  const relations: CatalogRelation[] = [];
+  const shadowed = new Map<CatalogRelation, TableAccess>();
+  const needsCte = (relation: CatalogRelation, access: TableAccess) => !readsFreely(access) || relation.kind === 'view';
+  guard.tables.forEach((table, i) => {
+    if (SYSTEM_SCHEMAS.has(asciiLower(table.schema)) || asciiLower(table.catalog) === 'system') {
+      throw new ExecutionError('permission-denied', 'The system catalog describes every table, including those access policies hide; it is not available to you.', 'permission denied: system catalog');
+    }
+    const relation = resolveRelation(table, snapshot);
+    // A name that is no relation is a CTE the walk did not see in scope, or a table that does
+    // not exist: DuckDB's binder decides, and the plan check refuses any real table behind it.
+    if (!relation) return;
+    const access = decision.table(relation.name);
+    if (access.denied) throw new ExecutionError('permission-denied', `${NO_ACCESS} (${access.denied}).`, 'permission denied: a table or view this asker may not read');
+    if (access.missingAttribute) throw access.missingAttribute;
+    relations.push(relation);
+    // Views get a CTE even when they are free to read, so that the tables they read are scanned
+    // under a marker and the plan check can tell them from a direct read.
+    if (needsCte(relation, access)) {
+      rewrites.push({ node: guard.tableNodes[i]!, relation, access, qualified: !!(table.schema || table.catalog) });
+      shadowed.set(relation, access);
+    }
+  });
+  for (const name of guard.cteNames) {
+    const relation = resolveRelation({ catalog: '', schema: '', table: name }, snapshot);
+    if (!relation) continue;
+    const access = decision.table(relation.name);
+    if (!access.denied && !access.missingAttribute && needsCte(relation, access)) shadowed.set(relation, access);
+  }
+  return { rewrites, shadowed: [...shadowed].map(([relation, access]) => ({ relation, access })), relations };
 }
 
 /**
- * Puts each subquery in place of its table reference in the query's own text, at the byte offset
+ * The asker's query with Ask Data's CTEs first in its WITH list (see the top of this file), and
+ * qualified references (and names its own top-level CTEs take) replaced by the random-named ones.
+ * `bodyOf` gives each relation's restricted SELECT.
+ */
+export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes'>, plan: AccessPlan, bodyOf: (relation: CatalogRelation) => string, nonce: string): string {
+  if (plan.shadowed.length === 0) return sql;
+  const taken = new Set(guard.topCtes.map(asciiLower));
+  const definitions: string[] = [];
+  const shadow = new Set<CatalogRelation>();
+  const named = new Set<string>();
+  for (const { relation } of plan.shadowed) {
+    const key = asciiLower(relation.name);
+    if (taken.has(key) || named.has(key)) continue;
+    named.add(key);
+    shadow.add(relation);
+    definitions.push(`${quoteIdent(relation.name)} AS NOT MATERIALIZED (${bodyOf(relation)})`);
+  }
+  const unique = new Map<CatalogRelation, string>();
+  const uniqueName = (relation: CatalogRelation) => {
+    let name = unique.get(relation);
+    if (!name) {
+      unique.set(relation, (name = `__askdata_${nonce}_${unique.size + 1}`));
+      definitions.push(`${quoteIdent(name)} AS NOT MATERIALIZED (${bodyOf(relation)})`);
+    }
+    return name;
+  };
+  const edits = plan.rewrites.filter((r) => r.qualified || !shadow.has(r.relation)).map((r) => ({ node: r.node, text: quoteIdent(uniqueName(r.relation)) }));
+  // Names the query's own CTEs all take, and nothing to replace: the bound plan has the last word.
+  if (definitions.length === 0) return sql;
+  const at = withInsertion(sql, guard.topCtes.length > 0);
+  if (at === undefined) throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to a query of this shape, so it was not run.', 'permission denied: cannot apply policies to this query');
+  const spliced = Buffer.from(spliceAt(sql, edits), 'utf8');
+  // Every edit is after the insertion point (table references come after WITH), so its offset holds.
+  const text = guard.topCtes.length > 0 ? ` ${definitions.join(', ')},` : `WITH ${definitions.join(', ')} `;
+  return Buffer.concat([spliced.subarray(0, at), Buffer.from(text, 'utf8'), spliced.subarray(at)]).toString('utf8');
+}
+
+/**
+ * Where Ask Data's CTEs go, in bytes: after `WITH [RECURSIVE]` when the query has its own
+ * top-level CTEs, else before its first token (which may be an opening parenthesis).
+ */
+function withInsertion(sql: string, hasCtes: boolean): number | undefined {
+  const lexer = new Lexer(Buffer.from(sql, 'utf8'), 0);
+  let t = lexer.next();
+  if (!hasCtes) return t?.start;
+  while (t && t.kind === 'punct' && t.text === '(') t = lexer.next();
+  if (!t || t.kind !== 'name' || asciiLower(t.value) !== 'with') return undefined;
+  const next = lexer.next();
+  return next && next.kind === 'name' && asciiLower(next.value) === 'recursive' ? next.end : t.end;
+}
+
+function checkCall(name: string, qualifier: string, kind: 'scalar' | 'table', snapshot: CatalogSnapshot): void {
+  const n = asciiLower(name);
+  const allowed = kind === 'table' ? PURE_TABLE_FUNCTIONS.has(n) : restrictedMayCall(name);
+  // A function the database defines shadows the built-in of the same name, and may read tables.
+  if (allowed && !qualifier && !snapshot.definedFunctions.has(n)) return;
+  throw new ExecutionError('permission-denied', `${kind === 'table' ? 'The table function' : 'The function'} ${n}() is not among those Ask Data lets askers under access policies call (see Safety in the README).`, `permission denied: ${n}() is not allowed under access policies`);
+}
+
+/** The marker constant of one rewrite: a condition that is always true, and that no asker can forge. */
+export function markerCondition(marker: string): string {
+  return `${sqlString(marker)} IS NOT NULL`;
+}
+
+/**
+ * The SQL of the subquery that stands in for a relation: visible columns, permitted rows, and
+ * the marker. `filters` are the row filters with the relations they name already qualified.
+ */
+export function restrictedRelationSql(relation: CatalogRelation, access: TableAccess, filters: readonly string[], marker: string): string {
+  const visible = relation.columns.filter((c) => !isHidden(access, c));
+  if (visible.length === 0) throw new ExecutionError('permission-denied', `${NO_ACCESS} (every column of it is hidden from you).`, 'permission denied: every column hidden');
+  const select = visible.length === relation.columns.length ? '*' : visible.map(quoteIdent).join(', ');
+  const where = [...filters.map((f) => `(${f})`), markerCondition(marker)].join(' AND ');
+  return `SELECT ${select} FROM ${qualifiedName(relation)} WHERE ${where}`;
+}
+
+/**
+ * A row filter with every relation it names replaced by its fully qualified name, so that a CTE
+ * of the asker's query named like one of them cannot stand in for it. `parsed` is DuckDB's parse
+ * tree (through the guard) of `filterProbe(relation, condition)`.
+ */
+export function qualifyFilter(relation: CatalogRelation, condition: string, parsed: GuardResult, snapshot: CatalogSnapshot, policy: string): string {
+  const probe = filterProbe(relation, condition);
+  const start = Buffer.byteLength(filterPrefix(relation));
+  const edits: Array<{ node: Record<string, unknown>; text: string }> = [];
+  parsed.tables.forEach((table, i) => {
+    const node = parsed.tableNodes[i]!;
+    if (Number(node.query_location) < start) return;
+    const target = resolveRelation(table, snapshot);
+    if (!target) {
+      throw new ExecutionError('permission-denied', `The row policy ${policy} names a table or view that does not exist, so it cannot be applied and nothing it protects can be read. Ask whoever maintains askdata/policies.yml to fix it.`, `permission denied: row policy ${policy} cannot be applied`);
+    }
+    edits.push({ node, text: qualifiedName(target) });
+  });
+  const spliced = spliceAt(probe, edits);
+  return spliced.slice(filterPrefix(relation).length, spliced.length - 1);
+}
+
+function filterPrefix(relation: CatalogRelation): string {
+  return `SELECT 1 FROM ${qualifiedName(relation)} WHERE (`;
+}
+
+export function filterProbe(relation: CatalogRelation, condition: string): string {
+  return `${filterPrefix(relation)}${condition})`;
+}
+
+/**
+ * Puts `text` in place of each table reference in the query's own text, at the byte offset
  * DuckDB's parser recorded. Working on the text rather than re-serialising the tree keeps every
  * literal exactly as written (the tree's JSON holds 64-bit numbers JavaScript cannot). A reference
  * without a usable offset fails closed.
  */
-export function spliceSubqueries(sql: string, replacements: ReadonlyArray<{ node: Record<string, unknown>; subquerySql: string }>): string {
+function spliceAt(sql: string, replacements: ReadonlyArray<{ node: Record<string, unknown>; text: string }>): string {
   const bytes = Buffer.from(sql, 'utf8');
-  const edits = replacements.map(({ node, subquerySql }) => {
+  const edits = replacements.map(({ node, text }) => {
     const start = Number(node.query_location);
     const end = Number.isSafeInteger(start) && start >= 0 && start < bytes.length ? endOfName(bytes, start) : -1;
     if (end < 0) {
-      throw new ExecutionError('permission-denied', `Ask Data could not locate ${String(node.table_name)} in the query to apply the access policies, so it was not run.`, `permission denied: cannot apply policies to ${String(node.table_name)}`);
+      throw new ExecutionError('permission-denied', 'Ask Data could not locate a table in the query to apply the access policies, so it was not run.', 'permission denied: cannot apply policies to a table reference');
     }
+    // The reference keeps the name the query used for it: `customers.country` still binds.
     const alias = (node.alias as string) ? '' : ` AS ${quoteIdent(String(node.table_name))}`;
-    return { start, end, text: `(${subquerySql})${alias}` };
+    return { start, end, text: `${text}${alias}` };
   }).sort((a, b) => b.start - a.start);
   let out = bytes;
   for (const edit of edits) out = Buffer.concat([out.subarray(0, edit.start), Buffer.from(edit.text, 'utf8'), out.subarray(edit.end)]);
   return out.toString('utf8');
 }
 
+/**
+ * `SELECT * EXCLUDE (email)` over a table whose email column is hidden: the asker's view has no
+ * such column, and excluding what is not there is no change. Removes `names` from the EXCLUDE
+ * list of each `*` that lists them (the whole clause when nothing is left).
+ */
+export function dropExcluded(sql: string, stars: ReadonlyArray<Record<string, unknown>>, names: ReadonlySet<string>): string {
+  const bytes = Buffer.from(sql, 'utf8');
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  for (const star of stars) {
+    const listed = [...((star.exclude_list as string[] | undefined) ?? []), ...((star.qualified_exclude_list as Array<{ column: string }> | undefined) ?? []).map((q) => q.column)];
+    if (!listed.some((n) => names.has(columnKey(n)))) continue;
+    const edit = excludeClauseEdit(bytes, Number(star.query_location), names);
+    if (!edit) throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to an EXCLUDE list in this query, so it was not run.', 'permission denied: cannot rewrite EXCLUDE');
+    edits.push(edit);
+  }
+  let out = bytes;
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = Buffer.concat([out.subarray(0, e.start), Buffer.from(e.text, 'utf8'), out.subarray(e.end)]);
+  return out.toString('utf8');
+}
+
+/** The byte range of `EXCLUDE …` after the `*` at `at`, and what to put there instead. */
+function excludeClauseEdit(bytes: Buffer, at: number, names: ReadonlySet<string>): { start: number; end: number; text: string } | undefined {
+  const lexer = new Lexer(bytes, at);
+  // [COLUMNS (] [qualifier .]* *
+  let previous: Token | undefined;
+  for (;;) {
+    const t = lexer.next();
+    if (!t) return undefined;
+    if (t.kind === 'punct' && t.text === '*') break;
+    const columnsCall = t.kind === 'punct' && t.text === '(' && previous?.kind === 'name' && asciiLower(previous.value) === 'columns';
+    if (!columnsCall && t.kind !== 'name' && !(t.kind === 'punct' && t.text === '.')) return undefined;
+    previous = t;
+  }
+  const keyword = lexer.next();
+  if (!keyword || keyword.kind !== 'name' || asciiLower(keyword.text) !== 'exclude') return undefined;
+  const items: Array<{ text: string; column: string }> = [];
+  // One item — a column, possibly qualified — starting at `first`; returns the token after it.
+  let last = 0;
+  const readItem = (first: Token): Token | undefined | null => {
+    if (first.kind !== 'name') return null;
+    let column = first.value;
+    last = first.end;
+    let t = lexer.next();
+    while (t && t.kind === 'punct' && t.text === '.') {
+      const n = lexer.next();
+      if (!n || n.kind !== 'name') return null;
+      column = n.value;
+      last = n.end;
+      t = lexer.next();
+    }
+    items.push({ text: bytes.subarray(first.start, last).toString('utf8'), column });
+    return t;
+  };
+  const open = lexer.next();
+  if (!open) return undefined;
+  let end: number;
+  if (open.kind === 'punct' && open.text === '(') {
+    let t = lexer.next();
+    for (;;) {
+      if (!t) return undefined;
+      const after = readItem(t);
+      if (!after || after.kind !== 'punct') return undefined;
+      if (after.text === ')') {
+        end = after.end;
+        break;
+      }
+      if (after.text !== ',') return undefined;
+      t = lexer.next();
+    }
+  } else {
+    if (readItem(open) === null) return undefined;
+    end = last;
+  }
+  const kept = items.filter((i) => !names.has(columnKey(i.column)));
+  return { start: keyword.start, end, text: kept.length ? `EXCLUDE (${kept.map((k) => k.text).join(', ')})` : '' };
+}
+
+interface Token {
+  kind: 'name' | 'punct';
+  text: string;
+  /** For names: the identifier, unquoted. */
+  value: string;
+  start: number;
+  end: number;
+}
+
+/** Just enough of SQL's lexical rules to walk a star's EXCLUDE list: names, quotes, comments. */
+class Lexer {
+  constructor(private readonly bytes: Buffer, private i: number) {}
+
+  next(): Token | undefined {
+    const b = this.bytes;
+    for (;;) {
+      while (this.i < b.length && (b[this.i] === 0x20 || b[this.i] === 0x09 || b[this.i] === 0x0a || b[this.i] === 0x0d)) this.i++;
+      if (b[this.i] === 0x2d && b[this.i + 1] === 0x2d) {
+        while (this.i < b.length && b[this.i] !== 0x0a) this.i++;
+      } else if (b[this.i] === 0x2f && b[this.i + 1] === 0x2a) {
+        const close = b.indexOf('*/', this.i + 2);
+        if (close < 0) return undefined;
+        this.i = close + 2;
+      } else break;
+    }
+    if (this.i >= b.length) return undefined;
+    const start = this.i;
+    if (b[this.i] === QUOTE) {
+      const end = endOfQuoted(b, this.i);
+      if (end < 0) return undefined;
+      this.i = end;
+      const text = b.subarray(start, end).toString('utf8');
+      return { kind: 'name', text, value: text.slice(1, -1).replaceAll('""', '"'), start, end };
+    }
+    if (isNameByte(b[this.i]!) || b[this.i]! >= 0x80) {
+      while (this.i < b.length && (isNameByte(b[this.i]!) || b[this.i]! >= 0x80)) this.i++;
+      const text = b.subarray(start, this.i).toString('utf8');
+      return { kind: 'name', text, value: text, start, end: this.i };
+    }
+    this.i++;
+    return { kind: 'punct', text: String.fromCharCode(b[start]!), value: '', start, end: this.i };
+  }
+}
+
 const QUOTE = 0x22;
 const DOT = 0x2e;
+
+function endOfQuoted(bytes: Buffer, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    if (i >= bytes.length) return -1;
+    if (bytes[i] !== QUOTE) i++;
+    else if (bytes[i + 1] === QUOTE) i += 2; // an escaped quote inside the name
+    else return i + 1;
+  }
+}
 
 /** The end (in bytes) of a possibly quoted, possibly dotted name that starts at `start`, or -1. */
 function endOfName(bytes: Buffer, start: number): number {
   let i = start;
   for (;;) {
     if (bytes[i] === QUOTE) {
-      i++;
-      for (;;) {
-        if (i >= bytes.length) return -1;
-        if (bytes[i] !== QUOTE) i++;
-        else if (bytes[i + 1] === QUOTE) i += 2; // an escaped quote inside the name
-        else break;
-      }
-      i++;
+      i = endOfQuoted(bytes, i);
+      if (i < 0) return -1;
     } else {
       const from = i;
       while (i < bytes.length && (isNameByte(bytes[i]!) || bytes[i]! >= 0x80)) i++;
@@ -119,11 +426,169 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function forEachNode(value: unknown, visit: (o: Record<string, unknown>) => void): void {
-  if (Array.isArray(value)) {
-    for (const v of value) forEachNode(v, visit);
-  } else if (value && typeof value === 'object') {
-    visit(value as Record<string, unknown>);
-    for (const v of Object.values(value)) forEachNode(v, visit);
+function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** Logical operators a read-only query binds to; anything else (a write, a pragma, an attach) is refused. */
+const QUERY_OPERATORS = new Set([
+  'LOGICAL_PROJECTION', 'LOGICAL_FILTER', 'LOGICAL_AGGREGATE_AND_GROUP_BY', 'LOGICAL_WINDOW', 'LOGICAL_UNNEST', 'LOGICAL_LIMIT', 'LOGICAL_ORDER_BY',
+  'LOGICAL_TOP_N', 'LOGICAL_DISTINCT', 'LOGICAL_SAMPLE', 'LOGICAL_PIVOT', 'LOGICAL_GET', 'LOGICAL_CHUNK_GET', 'LOGICAL_DELIM_GET', 'LOGICAL_EXPRESSION_GET',
+  'LOGICAL_DUMMY_SCAN', 'LOGICAL_EMPTY_RESULT', 'LOGICAL_CTE_REF', 'LOGICAL_JOIN', 'LOGICAL_DELIM_JOIN', 'LOGICAL_COMPARISON_JOIN', 'LOGICAL_ANY_JOIN',
+  'LOGICAL_CROSS_PRODUCT', 'LOGICAL_POSITIONAL_JOIN', 'LOGICAL_ASOF_JOIN', 'LOGICAL_DEPENDENT_JOIN', 'LOGICAL_UNION', 'LOGICAL_EXCEPT', 'LOGICAL_INTERSECT',
+  'LOGICAL_RECURSIVE_CTE', 'LOGICAL_MATERIALIZED_CTE', 'LOGICAL_COLUMN_DATA_GET',
+]);
+const CALLS = new Set(['BOUND_FUNCTION', 'BOUND_AGGREGATE', 'BOUND_WINDOW']);
+/**
+ * Functions DuckDB's planner adds itself: a scalar subquery is checked to return one row with
+ * error(). The asker cannot write them (the parse-tree check refuses error() under policies).
+ */
+const PLANNER_FUNCTIONS = new Set(['error']);
+
+export type PlanVerdict =
+  | { ok: true }
+  | { ok: false; error: ExecutionError }
+  /** DuckDB could not bind the query: its error, for the caller to turn into a message. */
+  | { ok: false; bind: { type: string; subtype: string; message: string; name?: string } };
+
+/**
+ * The bound plan of a rewritten query (`json_serialize_plan(sql, optimize := false)`, so that
+ * nothing has been moved or folded), checked against the asker's access: each table scan outside
+ * the subqueries Ask Data marked must be of a table the asker reads freely; each table function
+ * and function outside them must be on the allow-list; there must be one plan, of a query.
+ */
+export function verifyPlan(serializedPlan: string, decision: AccessDecision, marker: string): PlanVerdict {
+  let parsed: { error?: boolean; error_type?: string; error_subtype?: string; error_message?: string; name?: string; plans?: unknown[] };
+  try {
+    parsed = JSON.parse(serializedPlan);
+  } catch {
+    return { ok: false, error: new ExecutionError('runtime', 'DuckDB returned a plan Ask Data could not read, so the query was not run.', 'internal: unreadable plan') };
   }
+  if (parsed.error) return { ok: false, bind: { type: String(parsed.error_type ?? ''), subtype: String(parsed.error_subtype ?? ''), message: String(parsed.error_message ?? ''), name: parsed.name } };
+  if (!Array.isArray(parsed.plans) || parsed.plans.length !== 1) return { ok: false, error: new ExecutionError('not-read-only', 'Only one statement can run at a time.', 'not allowed: one statement only') };
+  const refuse = (compact: string) => ({ ok: false as const, error: new ExecutionError('permission-denied', `${NO_ACCESS}.`, `permission denied: ${compact}`) });
+  let verdict: PlanVerdict = { ok: true };
+  const walk = (value: unknown, inside: boolean): void => {
+    if (!verdict.ok) return;
+    if (Array.isArray(value)) {
+      for (const v of value) walk(v, inside);
+      return;
+    }
+    if (!value || typeof value !== 'object') return;
+    const o = value as Record<string, unknown>;
+    let here = inside;
+    if (typeof o.type === 'string' && o.type.startsWith('LOGICAL_')) {
+      if (!QUERY_OPERATORS.has(o.type)) {
+        verdict = { ok: false, error: new ExecutionError('not-read-only', 'This query would do more than read; it was not run.', `not read-only: ${o.type}`) };
+        return;
+      }
+      if (o.type === 'LOGICAL_FILTER' && !here && hasMarker(o.expressions, marker)) here = true;
+      if (o.type === 'LOGICAL_GET' && !here) {
+        const name = String(o.name ?? '');
+        const data = o.function_data as { catalog?: string; schema?: string; table?: string } | undefined;
+        if (name === 'seq_scan' && data?.table !== undefined) {
+          if (!readsFreely(decision.table(data.table))) {
+            verdict = refuse('a table read without its policies');
+            return;
+          }
+        } else if (!PURE_TABLE_FUNCTIONS.has(asciiLower(name))) {
+          verdict = refuse(`table function ${name}`);
+          return;
+        }
+      }
+    }
+    // DuckDB's own window functions (row_number, rank, lag…) are bound with a type and no name.
+    const builtInWindow = o.expression_class === 'BOUND_WINDOW' && !o.name && typeof o.type === 'string' && o.type.startsWith('WINDOW_') && o.type !== 'WINDOW_AGGREGATE';
+    if (!here && !builtInWindow && typeof o.expression_class === 'string' && CALLS.has(o.expression_class)) {
+      const name = String(o.name ?? '');
+      if ((o.catalog_name !== undefined && o.catalog_name !== 'system' && o.catalog_name !== '') || !(restrictedMayCall(name) || PLANNER_FUNCTIONS.has(name))) {
+        verdict = { ok: false, error: new ExecutionError('permission-denied', `The function ${name}() is not among those Ask Data lets askers under access policies call (see Safety in the README).`, `permission denied: ${name}() under access policies`) };
+        return;
+      }
+    }
+    for (const v of Object.values(o)) walk(v, here);
+  };
+  walk(parsed.plans, false);
+  return verdict;
+}
+
+function hasMarker(expressions: unknown, marker: string): boolean {
+  let found = false;
+  const visit = (v: unknown): void => {
+    if (found || !v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const o = v as Record<string, unknown>;
+    if (o.type === 'VALUE_CONSTANT' && (o.value as { value?: unknown } | undefined)?.value === marker) {
+      found = true;
+      return;
+    }
+    Object.values(o).forEach(visit);
+  };
+  visit(expressions);
+  return found;
+}
+
+/** The names an asker may see, for suggestions: relations they may read and their visible columns. */
+export function visibleNames(snapshot: CatalogSnapshot, decision: AccessDecision): { relations: string[]; columns: string[] } {
+  const relations: string[] = [];
+  const columns: string[] = [];
+  for (const r of snapshot.relations) {
+    const access = decision.table(r.name);
+    if (access.denied || access.missingAttribute) continue;
+    relations.push(r.name);
+    for (const c of r.columns) if (!isHidden(access, c)) columns.push(c);
+  }
+  return { relations, columns };
+}
+
+/**
+ * A binder error of the rewritten query, as the asker may see it: names they may see, a hidden
+ * column reported as hidden (without its name), suggestions only among visible names. DuckDB's
+ * own message is never passed on: its "did you mean" lists come from the whole catalog.
+ */
+export function bindErrorFor(bind: { type: string; subtype: string; message: string; name?: string }, hiddenInQuery: (column: string) => boolean, names: { relations: string[]; columns: string[] }): ExecutionError {
+  const table = /Table with name (.+?) does not exist/i.exec(bind.message)?.[1] ?? (bind.subtype === 'MISSING_ENTRY' && /table|view/i.test(bind.message) ? bind.name : undefined);
+  // The name is not repeated: it may be one the asker must not learn exists (a spelling of a
+  // denied table's name that DuckDB does not fold, say).
+  if (table) {
+    const suggestions = closestNames(table.replace(/^.*\./, '').replaceAll('"', ''), names.relations);
+    const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
+    return new ExecutionError('unknown-table', `There is no table or view of that name that you may read.${hint}`, `unknown table${hint}`, suggestions);
+  }
+  const column = /Referenced column "?([^"\n]+?)"? not found/i.exec(bind.message)?.[1]
+    ?? /column with name "?([^"\n]+?)"? (?:not found|does not exist)/i.exec(bind.message)?.[1]
+    ?? /Column "([^"\n]+)" in (?:EXCLUDE|REPLACE|RENAME) list not found/i.exec(bind.message)?.[1]
+    ?? /does not have a column named "([^"\n]+)"/i.exec(bind.message)?.[1];
+  if (column) {
+    const bare = column.replace(/^.*\./, '');
+    if (hiddenInQuery(bare)) {
+      return new ExecutionError('permission-denied', 'This query uses a column that your access policies hide from you.', 'permission denied: a column hidden from this asker');
+    }
+    const suggestions = closestNames(bare, names.columns);
+    const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
+    return new ExecutionError('unknown-column', `There is no column of that name here that you may see.${hint}`, `unknown column${hint}`, suggestions);
+  }
+  if (/Referenced table .* not found/i.test(bind.message)) {
+    return new ExecutionError('unknown-table', 'The query qualifies a column with a table name its FROM clause does not have (under access policies, a column is qualified by the table name or alias alone).', 'unknown table in a column reference');
+  }
+  // Whatever else DuckDB says, a name it quotes is the query's own text or the rewrite's: withheld.
+  const line = withoutCatalogHints(bind.message).replace(/"[^"]*"/g, '"…"');
+  return new ExecutionError(bind.type === 'parser' ? 'syntax' : 'runtime', line, line);
+}
+
+/** DuckDB's first line without "did you mean"/candidate lists, which are drawn from the whole catalog. */
+export function withoutCatalogHints(message: string): string {
+  return message.split('\n')[0]!.replace(/\s*(Did you mean|Candidate (bindings|functions|tables)).*$/i, '').trim();
+}
+
+/**
+ * A runtime error for an asker under access policies: DuckDB's error type and message with the
+ * values it quotes withheld. Policy filters are evaluated before a query's own conditions in
+ * DuckDB's plans, but DuckDB does not promise that order, and an error is the one place a value
+ * of a row the filter drops could surface.
+ */
+export function withheldRuntimeMessage(message: string): string {
+  const line = withoutCatalogHints(message);
+  // Greedy: a quoted value may hold quotes of its own.
+  return line.replace(/'.*'/g, "'…'").replace(/".*"/g, '"…"').replace(/\b\d[\d.,:-]*\b/g, '…');
 }

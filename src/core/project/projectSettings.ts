@@ -25,6 +25,8 @@ export interface DbtDuckDbTarget {
   path?: string;
   /** The target schema models build into (dbt-duckdb's default is main). */
   schema?: string;
+  /** The target's database (Snowflake, BigQuery's project…), for `target.database` in Jinja. */
+  database?: string;
 }
 
 export function duckdbTargetFrom(profiles: unknown, profile: string, target: string | undefined): DbtDuckDbTarget | { error: string } {
@@ -32,9 +34,9 @@ export function duckdbTargetFrom(profiles: unknown, profile: string, target: str
   if (!p || typeof p !== 'object') return { error: `profiles.yml has no profile named ${profile}` };
   const name = target ?? (typeof p.target === 'string' ? p.target : undefined);
   if (!name) return { error: `profile ${profile} names no target` };
-  const output = p.outputs?.[name] as { type?: unknown; path?: unknown; schema?: unknown } | undefined;
+  const output = p.outputs?.[name] as { type?: unknown; path?: unknown; schema?: unknown; database?: unknown; dataset?: unknown; project?: unknown } | undefined;
   if (!output) return { error: `profile ${profile} has no output named ${name}` };
-  return { profile, target: name, type: String(output.type ?? ''), path: typeof output.path === 'string' ? output.path : undefined, ...(typeof output.schema === 'string' ? { schema: output.schema } : {}) };
+  return { profile, target: name, type: String(output.type ?? ''), path: typeof output.path === 'string' ? output.path : undefined, ...(typeof output.schema === 'string' ? { schema: output.schema } : typeof output.dataset === 'string' ? { schema: output.dataset } : {}), ...(typeof output.database === 'string' ? { database: output.database } : typeof output.project === 'string' ? { database: output.project } : {}) };
 }
 
 /** dbt's env_var() in a profile value, the one piece of Jinja profiles commonly use for paths. */

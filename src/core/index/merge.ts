@@ -1,0 +1,543 @@
+import type { DocColumn, DocEntry } from '../dbt/properties';
+import { resolveDocCalls, usesDoc } from '../dbt/docsBlocks';
+import type { OutputItem } from '../sql/queryShape';
+import { folderConfig, isDisabled, join, relationName, relative, tagsOf, unquoteRelation, versionOf } from './dbtConfig';
+import { PLACEHOLDER, type RefCall } from './dbtRender';
+import type { WorkspaceIndexer } from './indexer';
+import { INDEX_FORMAT, type Fragment, type Habit, type IndexedColumn, type IndexedProject, type IndexedRelation, type IndexWarning, type JoinEdge, type ProjectState, type SqlFragment, type WorkspaceIndex } from './types';
+
+/** Builds the merged index from the indexer's state. */
+export class Merge {
+  private readonly relations = new Map<string, IndexedRelation>();
+  /** Lower-case database identifiers and model names → relation key. */
+  private readonly byIdentifier = new Map<string, string>();
+  /** Warnings about projects, artifacts and docs; per-file ones live with the file's contribution. */
+  private readonly warnings: IndexWarning[] = [];
+  private readonly projects: IndexedProject[] = [];
+  private readonly refCount = { resolved: 0, unresolved: 0 };
+  /** What each SQL file added: its placeholders resolved, its warnings. Undone when the file changes. */
+  private readonly contributions = new Map<string, { refs: Array<string | undefined>; sources: Array<string | undefined>; warnings: IndexWarning[] }>();
+  private readonly derived = new Map<string, string[] | null>();
+  /** Each relation's columns before the SQL-derived ones were merged in. */
+  private readonly baseColumns = new Map<string, IndexedColumn[]>();
+  private readonly joins = new Map<string, JoinEdge>();
+  private readonly filters = new Map<string, Habit & { op: string; value?: string }>();
+  private readonly aggregations = new Map<string, Habit & { fn: string }>();
+  private readonly buckets = new Map<string, Habit & { unit: string }>();
+  /** Models dbt drops (`enabled: false` in their file, folder config or properties), by lower-case name. */
+  private readonly disabled = new Set<string>();
+  /** Docs blocks by package, then name. */
+  private readonly docBlocks = new Map<string, Map<string, string>>();
+  private unrendered = 0;
+
+  constructor(private readonly ix: WorkspaceIndexer) {}
+
+  run(): WorkspaceIndex {
+    const files = this.ix.allFiles();
+    for (const p of this.ix.allProjects()) {
+      if (p.error) this.warnings.push(p.error);
+      this.warnings.push(...p.artifactWarnings);
+      if (!p.layout) continue;
+      const pkg = this.ix.packageOf(p);
+      this.projects.push({ root: p.root, name: p.layout.name, package: !!pkg, source: p.manifest ? 'manifest' : 'files', targetSchema: p.target.schema });
+      this.warnings.push(...p.layout.duplicates.map((d) => ({ file: join(p.root, 'dbt_project.yml'), ...d, kind: 'duplicate-key' as const })));
+      if (!pkg) for (const n of this.ix.notInstalled(p)) this.warnings.push({ file: n.file, line: n.line, kind: 'package-not-installed', message: `${n.file.slice(n.file.lastIndexOf('/') + 1)} lists ${n.name}, which is not installed: run \`dbt deps\` (until then, refs and macro calls into it are left unresolved)` });
+    }
+    this.collectDisabled(files);
+    this.collectDocBlocks(files);
+    this.addFileNodes(files);
+    this.addManifestNodes();
+    this.addDocs(files);
+    this.addDatabase();
+    for (const [path, f] of files) {
+      if (f.kind === 'sql') this.contribute(path, f, 1);
+      else if (f.kind === 'docs' || f.kind === 'macro' || f.kind === 'packages') this.warnings.push(...f.warnings.map((w) => ({ file: path, ...w })));
+    }
+    this.addDocJoins();
+    this.deriveColumns(files, undefined);
+    this.warnings.push(...this.ix.allProblems());
+    return this.output(files);
+  }
+
+  /**
+   * Updates the index for one SQL file whose edit leaves the set of relations as it was (the
+   * common case: editing a model's body), without re-merging the workspace. Returns undefined
+   * when the edit needs a full merge.
+   */
+  patch(path: string, before: SqlFragment, after: SqlFragment): WorkspaceIndex | undefined {
+    if (before.role !== after.role || before.name !== after.name) return undefined;
+    const project = this.ix.projectOf(path);
+    if (project?.manifest) return undefined;
+    if (after.role === 'model' || after.role === 'snapshot') {
+      const rel = this.relations.get(after.name.toLowerCase());
+      if (!rel || rel.file !== path || !project?.layout) return undefined;
+      const config = after.config;
+      if (!!after.disabled !== !!before.disabled || after.disabled || (after.relation ?? relationName(project.target.schema, after.name, config)) !== rel.relation) return undefined;
+      if (typeof config.materialized === 'string') rel.materialized = config.materialized;
+      else delete rel.materialized;
+      const tags = tagsOf(config.tags);
+      if (tags.length) rel.tags = tags;
+      else delete rel.tags;
+      rel.ctes = after.shape.ctes.map((c) => c.name);
+    }
+    this.contribute(path, before, -1);
+    this.contribute(path, after, 1);
+    const files = this.ix.allFiles();
+    if (after.role === 'model' || after.role === 'snapshot') this.deriveColumns(files, this.dependentsOf(after.name.toLowerCase()));
+    return this.output(files);
+  }
+
+  private output(files: Map<string, Fragment>): WorkspaceIndex {
+    const relations = [...this.relations.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const queries = [...files].flatMap(([file, f]) => (f.kind === 'sql' && (f.role === 'analysis' || f.role === 'query') ? [{ file, kind: f.role === 'analysis' ? ('analysis' as const) : ('query' as const), relations: this.relationsOf(file, f) }] : []));
+    const warnings = [...this.warnings, ...[...this.contributions.values()].flatMap((c) => c.warnings)];
+    // Most used first; ties in key order so that the index is the same from run to run.
+    const sorted = <T extends { count: number }>(m: Map<string, T>) => [...m].filter(([, v]) => v.count > 0).sort(([ka, a], [kb, b]) => b.count - a.count || (ka < kb ? -1 : ka > kb ? 1 : 0)).map(([, v]) => v);
+    return {
+      format: INDEX_FORMAT,
+      projects: this.projects,
+      relations,
+      joins: sorted(this.joins),
+      filters: sorted(this.filters),
+      aggregations: sorted(this.aggregations),
+      dateBuckets: sorted(this.buckets),
+      queries: queries.sort((a, b) => (a.file < b.file ? -1 : 1)),
+      refs: { ...this.refCount },
+      unrendered: this.unrendered,
+      warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)),
+    };
+  }
+  private projectName(root: string | undefined): string | undefined {
+    return root === undefined ? undefined : this.ix.allProjects().find((p) => p.root === root)?.layout?.name;
+  }
+
+  private put(rel: IndexedRelation): void {
+    const existing = this.relations.get(rel.key);
+    // The root project wins over a package defining the same name.
+    if (existing && !existing.package && rel.package) return;
+    this.relations.set(rel.key, rel);
+    if (rel.relation) this.byIdentifier.set(rel.relation.toLowerCase(), rel.key);
+    const identifier = rel.relation?.split('.').pop()?.toLowerCase();
+    if (identifier && !this.byIdentifier.has(identifier)) this.byIdentifier.set(identifier, rel.key);
+    if (!this.byIdentifier.has(rel.name.toLowerCase())) this.byIdentifier.set(rel.name.toLowerCase(), rel.key);
+  }
+
+  private addFileNodes(files: Map<string, Fragment>): void {
+    for (const [path, f] of files) {
+      const project = this.ix.projectOf(path);
+      if (!project?.layout || project.manifest) continue;
+      const pkg = this.ix.packageOf(project);
+      if (f.kind === 'seed') {
+        const top = this.ix.topProjectOf(project);
+        const config = folderConfig(project.layout, top?.layout, 'seeds', relative(project.root, path), project.layout.seedPaths);
+        if (isDisabled(config)) continue;
+        const rel = relationName(project.target.schema, f.name, config);
+        this.put({ key: f.name.toLowerCase(), kind: 'seed', name: f.name, project: project.layout.name, ...(pkg ? { package: pkg } : {}), file: path, line: 1, relation: rel, columns: f.columns.map((name) => ({ name })), definedColumns: f.columns, from: 'files' });
+      } else if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) {
+        const config = f.config;
+        if (f.disabled || this.disabled.has(f.name.toLowerCase())) continue;
+        const version = versionOf(f.name);
+        this.put({
+          key: f.name.toLowerCase(),
+          kind: f.role,
+          name: f.name,
+          project: project.layout.name,
+          ...(pkg ? { package: pkg } : {}),
+          file: path,
+          line: 1,
+          relation: f.relation ?? relationName(project.target.schema, f.name, config),
+          columns: [],
+          ...(typeof config.materialized === 'string' ? { materialized: config.materialized } : {}),
+          ...(tagsOf(config.tags).length ? { tags: tagsOf(config.tags) } : {}),
+          ...(version ? { version: version.v } : {}),
+          sql: f.sql,
+          ctes: f.shape.ctes.map((c) => c.name),
+          from: 'files',
+        });
+      }
+    }
+  }
+
+  private addManifestNodes(): void {
+    for (const p of this.ix.allProjects()) {
+      if (!p.manifest || !p.layout) continue;
+      const own = p.layout.name;
+      for (const n of p.manifest.nodes) {
+        if (n.kind === 'analysis' || !n.config.enabled) continue;
+        const key = n.kind === 'source' ? `${n.source}.${n.name}`.toLowerCase() : (n.version !== undefined && n.latestVersion !== undefined && n.version !== n.latestVersion ? `${n.name}_v${n.version}` : n.name).toLowerCase();
+        const catalog = p.catalog?.get(n.uniqueId);
+        const file = n.file ? join(p.root, n.file) : undefined;
+        this.put({
+          key,
+          kind: n.kind,
+          name: n.name,
+          project: own,
+          ...(n.package && n.package !== own ? { package: n.package } : {}),
+          ...(file ? { file, line: 1 } : {}),
+          relation: unquoteRelation(n.relation) ?? [n.schema, n.identifier ?? n.name].filter(Boolean).join('.'),
+          ...(n.description ? { description: n.description } : {}),
+          columns: (catalog ?? n.columns).map((c) => ({ name: c.name, ...('type' in c && c.type ? { type: c.type } : {}), ...('description' in c && c.description ? { description: c.description } : {}) })),
+          ...(catalog ? { definedColumns: catalog.map((c) => c.name) } : {}),
+          ...(n.config.materialized ? { materialized: n.config.materialized } : {}),
+          ...(n.config.tags.length ? { tags: n.config.tags } : {}),
+          ...(n.version !== undefined ? { version: n.version } : {}),
+          refs: n.dependsOn.filter((d) => !d.startsWith('macro.')).map((d) => d.split('.').pop()!.toLowerCase()),
+          ...(n.sql ? { sql: n.sql } : {}),
+          from: 'manifest',
+        });
+      }
+    }
+  }
+
+  private addDocs(files: Map<string, Fragment>): void {
+    for (const [path, f] of files) {
+      if (f.kind !== 'docs') continue;
+      const project = this.ix.projectOf(path);
+      for (const entry of f.entries) {
+        if (entry.kind === 'metric' || entry.kind === 'analysis') continue;
+        const e = this.resolveDocs(entry, path, project);
+        if (e.kind === 'semantic_model') {
+          const target = e.model ? this.relations.get(e.model.toLowerCase()) : undefined;
+          if (target) mergeDocColumns(target, e.columns, false);
+          continue;
+        }
+        const key = e.kind === 'source' ? `${e.source}.${e.name}`.toLowerCase() : e.name.toLowerCase();
+        if (e.kind !== 'source' && this.disabled.has(key)) continue;
+        let rel = this.relations.get(key);
+        if (!rel && e.kind === 'source') {
+          if (project && isDisabled(this.rendered(project, e.config ?? {}))) continue;
+          const identifier = project ? this.ix.renderText(project, e.identifier ?? e.name) : (e.identifier ?? e.name);
+          const schema = project ? this.ix.renderText(project, e.schema ?? e.source ?? '') : (e.schema ?? e.source);
+          rel = { key, kind: 'source', name: e.name, project: this.projectName(project?.root), ...(project && this.ix.packageOf(project) ? { package: project.layout?.name } : {}), file: path, line: e.line, relation: `${schema}.${identifier}`, columns: [], from: 'files' };
+          this.put(rel);
+        }
+        if (!rel) {
+          if (e.kind === 'model' && !e.versions) this.warnings.push({ file: path, line: e.line, kind: 'documented-missing', message: `model ${e.name} is documented here, but no model file defines it: add ${e.name}.sql under the model paths, or remove this entry` });
+          if (e.versions) for (const v of e.versions) this.applyVersionDocs(e, v);
+          continue;
+        }
+        if (e.description && !rel.description) rel.description = e.description;
+        if (rel.kind !== 'source') {
+          rel.file ??= path;
+        }
+        mergeDocColumns(rel, e.columns, true);
+        if (e.versions) for (const v of e.versions) this.applyVersionDocs(e, v);
+      }
+    }
+  }
+
+  /** Models dbt disables: in their own file or folder config, or `config: {enabled: false}` in properties. */
+  private collectDisabled(files: Map<string, Fragment>): void {
+    const inFiles = new Set<string>();
+    const enabled = new Set<string>();
+    const inDocs = new Set<string>();
+    for (const f of files.values()) {
+      if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) (f.disabled ? inFiles : enabled).add(f.name.toLowerCase());
+    }
+    for (const [path, f] of files) {
+      if (f.kind !== 'docs') continue;
+      const project = this.ix.projectOf(path);
+      for (const e of f.entries) if (e.kind !== 'source' && e.config && project && isDisabled(this.rendered(project, e.config))) inDocs.add(e.name.toLowerCase());
+    }
+    // A name another package defines enabled is not dropped by its disabled twin.
+    for (const n of inFiles) if (!enabled.has(n)) this.disabled.add(n);
+    for (const n of inDocs) this.disabled.add(n);
+  }
+
+  private rendered(project: ProjectState, config: Record<string, unknown>): Record<string, unknown> {
+    return typeof config.enabled === 'string' ? { ...config, enabled: this.ix.renderText(project, config.enabled) } : config;
+  }
+
+  private collectDocBlocks(files: Map<string, Fragment>): void {
+    for (const [path, f] of files) {
+      if (f.kind !== 'docblocks') continue;
+      const pkg = this.ix.projectOf(path)?.layout?.name ?? '';
+      const blocks = this.docBlocks.get(pkg) ?? this.docBlocks.set(pkg, new Map()).get(pkg)!;
+      for (const b of f.blocks) blocks.set(b.name, b.text);
+    }
+  }
+
+  /** The entry with `{{ doc('x') }}` in its descriptions replaced by the docs block, as dbt does (the cached entry stays as written). */
+  private resolveDocs(entry: DocEntry, path: string, project: ProjectState | undefined): DocEntry {
+    if (!usesDoc(entry.description ?? '') && !entry.columns.some((c) => c.description && usesDoc(c.description))) return entry;
+    const e: DocEntry = { ...entry, columns: entry.columns.map((c) => ({ ...c })) };
+    const own = project?.layout?.name;
+    const top = project && this.ix.topProjectOf(project)?.layout?.name;
+    const find = (pkg: string | undefined, name: string): string | undefined => {
+      if (pkg) return this.docBlocks.get(pkg)?.get(name);
+      for (const p of [own, top]) {
+        const hit = p !== undefined ? this.docBlocks.get(p)?.get(name) : undefined;
+        if (hit !== undefined) return hit;
+      }
+      for (const blocks of this.docBlocks.values()) if (blocks.has(name)) return blocks.get(name);
+      return undefined;
+    };
+    const missing = new Set<string>();
+    const resolve = (d: string | undefined): string | undefined => {
+      if (!d || !usesDoc(d)) return d;
+      const r = resolveDocCalls(d, find);
+      r.missing.forEach((m) => missing.add(m));
+      return r.text || undefined;
+    };
+    if (e.description) {
+      const d = resolve(e.description);
+      if (d) e.description = d;
+      else delete e.description;
+    }
+    for (const c of e.columns) {
+      const d = resolve(c.description);
+      if (d) c.description = d;
+      else delete c.description;
+    }
+    for (const m of missing) this.warnings.push({ file: path, line: e.line, kind: 'doc-missing', message: `${e.name}: doc('${m}') names no docs block ({% docs ${m.slice(m.lastIndexOf('.') + 1)} %} in a .md file of the project or its packages); the description is left without it` });
+    return e;
+  }
+
+  private applyVersionDocs(e: DocEntry, v: number): void {
+    const rel = this.relations.get(`${e.name}_v${v}`.toLowerCase());
+    if (!rel) return;
+    if (e.description && !rel.description) rel.description = e.description;
+    mergeDocColumns(rel, e.columns, true);
+    // `ref('m')` without a version means the latest one.
+    if (v === e.latestVersion && !this.relations.has(e.name.toLowerCase())) this.byIdentifier.set(e.name.toLowerCase(), rel.key);
+  }
+
+  private addDatabase(): void {
+    for (const p of this.ix.allProjects()) {
+      if (!p.live) continue;
+      const tables = new Map<string, Array<{ name: string; type: string }>>();
+      for (const c of p.live.columns) {
+        const k = `${c.schema}.${c.table}`.toLowerCase();
+        (tables.get(k) ?? tables.set(k, []).get(k)!).push({ name: c.column, type: c.type });
+      }
+      for (const [qualified, cols] of tables) {
+        const table = qualified.slice(qualified.indexOf('.') + 1);
+        const key = this.byIdentifier.get(qualified) ?? this.byIdentifier.get(table);
+        let rel = key ? this.relations.get(key) : undefined;
+        if (!rel) {
+          rel = { key: table, kind: 'table', name: table, relation: qualified, columns: [], from: 'database' };
+          if (this.relations.has(table)) rel.key = qualified;
+          this.put(rel);
+        }
+        rel.databaseColumns = cols;
+        const documented = new Map(rel.columns.map((c) => [c.name.toLowerCase(), c]));
+        rel.columns = cols.map((c) => {
+          const doc = documented.get(c.name.toLowerCase());
+          const samples = p.live!.samples?.[`${table}.${c.name}`.toLowerCase()];
+          return { ...doc, name: c.name, type: c.type, ...(!doc?.values && samples ? { values: samples } : {}) };
+        });
+      }
+    }
+  }
+
+  /** Adds (sign 1) or takes back (sign -1) what one SQL file says: resolved refs, habits, joins, warnings. */
+  private contribute(path: string, f: SqlFragment, sign: 1 | -1): void {
+    // dbt drops a disabled model: what it refs and renders is not part of the project.
+    if (f.disabled || ((f.role === 'model' || f.role === 'snapshot') && this.disabled.has(f.name.toLowerCase()))) return;
+    let c = this.contributions.get(path);
+    if (sign === 1) {
+      const warnings: IndexWarning[] = f.warnings.map((w) => ({ file: path, ...w }));
+      const refs = f.refs.map((r) => {
+        const key = this.refKey(r);
+        if (!key) {
+          const call = `ref('${r.package ? `${r.package}', '` : ''}${r.name}'${r.version !== undefined ? `, v=${r.version}` : ''})`;
+          const why = this.disabled.has(r.name.toLowerCase()) ? `points at ${r.name}, which is disabled (enabled: false): dbt stops here; enable it or remove the ref` : `points at no model, seed or snapshot in the project or its installed packages: dbt stops here; add the model, or fix the name`;
+          warnings.push({ file: path, line: r.line, kind: 'unresolved-ref', message: `${call} ${why}` });
+        }
+        return key;
+      });
+      const sources = f.sources.map((src) => {
+        const key = `${src.source}.${src.table}`.toLowerCase();
+        if (this.relations.has(key)) return key;
+        warnings.push({ file: path, line: src.line, kind: 'undeclared-source', message: `source('${src.source}', '${src.table}') is not declared in any properties file: declare it under sources: (dbt stops here until then)` });
+        return undefined;
+      });
+      c = { refs, sources, warnings };
+      this.contributions.set(path, c);
+      const own = this.relations.get(f.name.toLowerCase());
+      if (own && own.file === path && (f.role === 'model' || f.role === 'snapshot')) {
+        own.refs = refs.filter((r): r is string => !!r);
+        own.sql = f.sql.replace(PLACEHOLDER, (m, kind: string, i: string) => {
+          const key = (kind === 'ref' ? refs : sources)[Number(i)];
+          return (key && this.relations.get(key)?.relation) ?? m;
+        });
+      }
+    }
+    if (!c) return;
+    this.unrendered += sign * f.unrendered;
+    const resolved = c.refs.filter((r) => r).length;
+    this.refCount.resolved += sign * resolved;
+    this.refCount.unresolved += sign * (c.refs.length - resolved);
+    const key = (name: string | undefined) => this.keyOfName(path, name);
+    for (const j of f.shape.joins) {
+      const l = key(j.left.relation);
+      const r = key(j.right.relation);
+      if (l && r && l !== r) this.addJoin(l, j.left.column, r, j.right.column, `${path}:${j.line}`, sign);
+    }
+    for (const x of f.shape.filters) {
+      const relation = key(x.relation);
+      bump(this.filters, `${relation}\0${x.column}\0${x.op}\0${x.value ?? ''}`, { ...(relation ? { relation } : {}), column: x.column, op: x.op, ...(x.value !== undefined ? { value: x.value } : {}) }, sign);
+    }
+    for (const x of f.shape.aggregations) {
+      const relation = key(x.relation);
+      bump(this.aggregations, `${relation}\0${x.column}\0${x.fn}`, { ...(relation ? { relation } : {}), column: x.column, fn: x.fn }, sign);
+    }
+    for (const x of f.shape.dateBuckets) {
+      const relation = key(x.relation);
+      bump(this.buckets, `${relation}\0${x.column}\0${x.unit}`, { ...(relation ? { relation } : {}), column: x.column, unit: x.unit }, sign);
+    }
+    if (sign === -1) this.contributions.delete(path);
+  }
+
+  private addJoin(a: string, ac: string, b: string, bc: string, seen: string, sign: 1 | -1): void {
+    const [l, lc, r, rc] = a < b || (a === b && ac <= bc) ? [a, ac, b, bc] : [b, bc, a, ac];
+    const k = `${l}.${lc}|${r}.${rc}`;
+    const edge = this.joins.get(k) ?? this.joins.set(k, { left: l, leftColumn: lc, right: r, rightColumn: rc, count: 0, seen: [] }).get(k)!;
+    edge.count += sign;
+    if (sign === 1 && edge.seen.length < 3) edge.seen.push(seen);
+    if (sign === -1) edge.seen = edge.seen.filter((x) => x !== seen);
+  }
+
+  /** relationships tests are join paths the team wrote down. */
+  private addDocJoins(): void {
+    for (const rel of this.relations.values()) {
+      for (const c of rel.columns) {
+        if (!c.references) continue;
+        const target = this.relations.has(c.references.relation.toLowerCase()) ? c.references.relation.toLowerCase() : this.byIdentifier.get(c.references.relation.toLowerCase());
+        if (!target) continue;
+        c.references.relation = target;
+        this.addJoin(rel.key, c.name.toLowerCase(), target, c.references.column.toLowerCase(), `${rel.file ?? rel.key}: relationships test`, 1);
+      }
+    }
+  }
+
+  /** The relation and every model that refs it, directly or not: their derived columns may change with it. */
+  private dependentsOf(key: string): Set<string> {
+    const out = new Set([key]);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const rel of this.relations.values()) {
+        if (!out.has(rel.key) && rel.refs?.some((r) => out.has(r))) {
+          out.add(rel.key);
+          grew = true;
+        }
+      }
+    }
+    return out;
+  }
+
+  private refKey(r: RefCall): string | undefined {
+    const name = r.name.toLowerCase();
+    if (r.version !== undefined) {
+      const versioned = `${name}_v${r.version}`;
+      if (this.relations.has(versioned)) return versioned;
+    }
+    if (this.relations.has(name) && (!r.package || this.relations.get(name)!.package === r.package || this.relations.get(name)!.project === r.package)) return name;
+    const viaIdentifier = this.byIdentifier.get(name);
+    return viaIdentifier && this.relations.get(viaIdentifier)?.kind !== 'table' ? viaIdentifier : undefined;
+  }
+
+  /** A SQL file's relations by key: placeholders resolved, bare names matched to models or tables. */
+  private relationsOf(path: string, f: SqlFragment): string[] {
+    return [...new Set(f.shape.relations.map((r) => this.keyOfName(path, r)).filter((k): k is string => !!k))].sort();
+  }
+
+  private keyOfName(path: string, name: string | undefined): string | undefined {
+    if (!name) return undefined;
+    const m = name.startsWith('__askdata_') ? /^__askdata_(ref|src)_(\d+)__$/.exec(name) : null;
+    if (m) {
+      const p = this.contributions.get(path);
+      return (m[1] === 'ref' ? p?.refs : p?.sources)?.[Number(m[2])];
+    }
+    return this.byIdentifier.get(name.toLowerCase());
+  }
+
+  /** Columns each model's SQL produces; `only` limits the work to relations a patch touched. */
+  private deriveColumns(files: Map<string, Fragment>, only: Set<string> | undefined): void {
+    if (only) for (const k of only) this.derived.delete(k);
+    const byKey = new Map<string, [string, SqlFragment]>();
+    for (const [path, f] of files) if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) byKey.set(f.name.toLowerCase(), [path, f]);
+    const columnsOf = (key: string, depth: number): string[] | null => {
+      if (this.derived.has(key)) return this.derived.get(key)!;
+      const rel = this.relations.get(key);
+      if (!rel) return null;
+      if (rel.from === 'manifest' && rel.definedColumns) return rel.definedColumns;
+      const entry = byKey.get(key);
+      if (!entry || rel.file !== entry[0] || depth > 50) {
+        const known = rel.definedColumns ?? rel.databaseColumns?.map((c) => c.name) ?? (rel.columns.length ? rel.columns.map((c) => c.name) : null);
+        return known;
+      }
+      this.derived.set(key, null); // cycles resolve to unknown
+      const [path, f] = entry;
+      const ctes = new Map(f.shape.ctes.map((c) => [c.name, c.output]));
+      const expand = (items: OutputItem[], seen: Set<string>): string[] | null => {
+        const out: string[] = [];
+        for (const item of items) {
+          if ('name' in item) {
+            if (!item.name) return null;
+            out.push(item.name);
+            continue;
+          }
+          if (!item.relation) return null;
+          const cte = ctes.get(item.relation);
+          if (cte && !seen.has(item.relation)) {
+            const inner = expand(cte, new Set([...seen, item.relation]));
+            if (!inner) return null;
+            out.push(...inner);
+            continue;
+          }
+          const target = this.keyOfName(path, item.relation);
+          const cols = target ? columnsOf(target, depth + 1) : null;
+          if (!cols) return null;
+          out.push(...cols);
+        }
+        return out;
+      };
+      const cols = expand(f.shape.output, new Set());
+      this.derived.set(key, cols);
+      return cols;
+    };
+    for (const rel of only ? [...only].map((k) => this.relations.get(k)).filter((r): r is IndexedRelation => !!r) : this.relations.values()) {
+      if (rel.from !== 'files' || (rel.kind !== 'model' && rel.kind !== 'snapshot')) continue;
+      const cols = columnsOf(rel.key, 0);
+      if (!cols) {
+        delete rel.definedColumns;
+        continue;
+      }
+      rel.definedColumns = cols;
+      if (!rel.databaseColumns) {
+        const base = this.baseColumns.get(rel.key) ?? this.baseColumns.set(rel.key, rel.columns).get(rel.key)!;
+        const documented = new Map(base.map((c) => [c.name.toLowerCase(), c]));
+        const seen = new Set(cols.map((c) => c.toLowerCase()));
+        rel.columns = [...cols.map((name) => ({ ...documented.get(name.toLowerCase()), name })), ...base.filter((c) => !seen.has(c.name.toLowerCase()))];
+      }
+    }
+  }
+}
+
+function bump<T extends Habit>(map: Map<string, T>, k: string, value: Omit<T, 'count'>, sign: 1 | -1): void {
+  const known = map.get(k);
+  if (known) known.count += sign;
+  else if (sign === 1) map.set(k, { ...value, count: 1 } as T);
+}
+
+function mergeDocColumns(rel: IndexedRelation, docs: DocColumn[], describe: boolean): void {
+  if (docs.length) rel.documentedColumns = [...new Set([...(rel.documentedColumns ?? []), ...docs.map((d) => d.name)])];
+  const byName = new Map(rel.columns.map((c) => [c.name.toLowerCase(), c]));
+  for (const d of docs) {
+    let col = byName.get(d.name.toLowerCase());
+    if (!col) {
+      col = { name: d.name };
+      rel.columns.push(col);
+      byName.set(d.name.toLowerCase(), col);
+    }
+    if (describe && d.description && !col.description) col.description = d.description;
+    if (!describe && d.description) col.description ??= d.description;
+    if (d.type && !col.type) col.type = d.type;
+    if (d.values) col.values = d.values;
+    if (d.tests.length) col.tests = [...new Set([...(col.tests ?? []), ...d.tests])];
+    if (d.references) col.references = { relation: d.references.to, column: d.references.column };
+  }
+}
+
