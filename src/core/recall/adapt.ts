@@ -141,7 +141,7 @@ function countsSomething(question: string, l: QuestionLiteral): boolean {
 }
 
 // Words after a number that are not what it counts: "older than 20 in major 600", "20 and".
-const STOP_AFTER = new Set(['in', 'on', 'at', 'of', 'for', 'to', 'by', 'with', 'the', 'a', 'an', 'is', 'are', 'was', 'were', 'and', 'or', 'than', 'but', 'who', 'that', 'which', 'as', 'from', 'years', 'year', 'old']);
+const STOP_AFTER = new Set(['in', 'on', 'at', 'of', 'for', 'to', 'by', 'with', 'the', 'a', 'an', 'is', 'are', 'was', 'were', 'and', 'or', 'than', 'but', 'who', 'that', 'which', 'as', 'from', 'years', 'year', 'old', 'times', 'time']);
 
 /** Whether the question's words contain the value's words, in order. */
 function mentions(question: string, value: string): boolean {
