@@ -23,6 +23,7 @@ import { EVENT_AGGREGATIONS, firstPages, firstRows, guardTimes, interleaved, med
 import type { Result } from './result';
 import { optionalDataDir } from '../test/support/dataDir';
 import { SHOP_CASES, SPIDER_CASES, type NearMissCase } from '../test/support/nearMiss/cases';
+import { INDEPENDENT_SHOP_CASES, INDEPENDENT_SPIDER_CASES } from '../test/support/nearMiss/independent';
 import { judgeCases, spiderProject, tally, type Verdict } from '../test/support/nearMiss/judge';
 import { sampleWithDatabase } from '../test/support/sampleDb';
 
@@ -295,15 +296,18 @@ async function benchNearMiss(): Promise<Result[]> {
   const { project } = await sampleWithDatabase();
   const spiderDir = optionalDataDir('spider-dev');
   const out: Result[] = [];
-  for (const heldBack of [false, true]) {
+  // The first set, and the one written independently of it (independent.ts).
+  const sets: Array<[string, readonly NearMissCase[], readonly NearMissCase[]]> = [['', SHOP_CASES, SPIDER_CASES], ['independent ', INDEPENDENT_SHOP_CASES, INDEPENDENT_SPIDER_CASES]];
+  if (!spiderDir) process.stderr.write('nearmiss: no spider-dev/ (set ASKDATA_DATA); Spider cases skipped\n');
+  for (const [set, shopCases, spiderCases] of sets) for (const heldBack of [false, true]) {
     const part = heldBack ? 'held back' : 'open';
     const pick = (cs: readonly NearMissCase[]) => cs.filter((c) => !!c.heldBack === heldBack);
-    const groups: Array<[string, Verdict[]]> = [['sample', await judgeCases(project, pick(SHOP_CASES))]];
+    const groups: Array<[string, Verdict[]]> = [[`${set}sample`, await judgeCases(project, pick(shopCases))]];
     if (spiderDir) {
       const verdicts: Verdict[] = [];
-      for (const db of [...new Set(pick(SPIDER_CASES).map((c) => c.project))]) verdicts.push(...(await judgeCases(await spiderProject(spiderDir, db), pick(SPIDER_CASES).filter((c) => c.project === db))));
-      groups.push(['spider', verdicts]);
-    } else process.stderr.write('nearmiss: no spider-dev/ (set ASKDATA_DATA); Spider cases skipped\n');
+      for (const db of [...new Set(pick(spiderCases).map((c) => c.project))]) verdicts.push(...(await judgeCases(await spiderProject(spiderDir, db), pick(spiderCases).filter((c) => c.project === db))));
+      groups.push([`${set}spider`, verdicts]);
+    }
     for (const [name, verdicts] of groups) {
       const t = tally(verdicts);
       const wrong = verdicts.filter((v) => v.outcome === 'wrong').map((v) => ({ question: v.case.question, pair: v.pair, sql: v.sql }));

@@ -1,10 +1,16 @@
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { OllamaClient } from '../../src/adapters/ollama';
 import { openAskProject } from '../../src/adapters/askProject';
 import { answerQuestion } from '../../src/core/answer/answer';
 import { buildChat } from '../../src/core/answer/prompt';
 import { SHOP_CASES } from '../support/nearMiss/cases';
+import { INDEPENDENT_SHOP_CASES } from '../support/nearMiss/independent';
 import { judgeCases, tally, type Verdict } from '../support/nearMiss/judge';
+import { FakeOllama } from '../support/fakeOllama';
 import { sampleWithDatabase } from '../support/sampleDb';
+import { tempDir } from '../support/tempDir';
 
 // Near-miss questions on the sample, judged by running each case's correct SQL against the answer.
 describe('near-miss questions on the sample, judged by execution', function () {
@@ -75,6 +81,118 @@ describe('near-miss questions on the sample, judged by execution', function () {
       assert.equal(chat.at(-1)!.content, 'How many orders were placed per week?');
     } finally {
       ask.close();
+    }
+  });
+});
+
+// The second, independently written set (test/support/nearMiss/independent.ts), same judge.
+describe('independent near-miss questions on the sample, judged by execution', function () {
+  this.timeout(180_000);
+  let verdicts: Verdict[];
+  before(async () => {
+    const { project } = await sampleWithDatabase();
+    verdicts = await judgeCases(project, INDEPENDENT_SHOP_CASES);
+  });
+  const line = (v: Verdict) => `${v.case.question} (${v.case.differs}) → ${v.pair}: ${v.sql ?? v.reason}`;
+
+  it('gives no wrong answer from recall, open and held back', () => {
+    assert.deepEqual(verdicts.filter((v) => v.outcome === 'wrong').map(line), []);
+  });
+
+  it('answers every safe adaptation and paraphrase, right by execution', () => {
+    assert.deepEqual(verdicts.filter((v) => v.case.adapt && v.outcome !== 'right').map(line), []);
+    assert.ok(verdicts.filter((v) => v.case.adapt).length >= 20);
+  });
+
+  it('says what differs on every abstention, and names the rejected pair a reworded question is close to', () => {
+    for (const v of verdicts.filter((x) => x.outcome === 'abstained')) assert.ok(v.reason && v.reason.length > 20 && v.answer.match, v.case.question);
+    for (const v of verdicts.filter((x) => x.case.class === 'rejected')) {
+      assert.equal(v.outcome, 'abstained', v.case.question);
+      assert.equal(v.answer.rejected?.file, 'askdata/pairs/how-many-customers-do-we-have.yml', v.case.question);
+      assert.match(v.reason!, /rejected: counts orders, not customers/, v.case.question);
+    }
+  });
+});
+
+describe('the answer path around recall, on the sample', function () {
+  this.timeout(180_000);
+
+  it('auto mode skips the model exactly when recall matched every component as it is, over the independent set', async () => {
+    const { project } = await sampleWithDatabase();
+    const ask = await openAskProject(project, {});
+    const fake = new FakeOllama();
+    try {
+      const model = new OllamaClient({ host: await fake.start(), model: 'qwen2.5-coder:1.5b' });
+      fake.reply = () => ({ content: '```sql\nselect 1 as one\n```' });
+      let skipped = 0;
+      let asked = 0;
+      for (const c of INDEPENDENT_SHOP_CASES) {
+        const recalled = ask.context.recall.answer(c.question);
+        const before = fake.calls('/api/chat').length;
+        const a = await answerQuestion(c.question, ask.context, ask.run, { engine: 'auto', model });
+        const calledModel = fake.calls('/api/chat').length > before;
+        const exact = !recalled.abstained && recalled.exact;
+        assert.equal(calledModel, !exact, `${c.question}: ${recalled.abstained ? 'abstained' : JSON.stringify(recalled.adaptations)}`);
+        assert.equal(a.source, exact ? 'recall' : 'model', c.question);
+        if (exact) {
+          skipped++;
+          assert.equal(recalled.adaptations.length, 0, c.question);
+        } else asked++;
+      }
+      // Both sides happen: paraphrases that match as they are, and adaptations the model is asked about.
+      assert.ok(skipped > 0 && asked > skipped, `${skipped} skipped, ${asked} asked`);
+    } finally {
+      await fake.stop();
+      ask.close();
+    }
+  });
+
+  it('says a question asks what a rejected pair asked, by meaning as well as by words', async () => {
+    const { project } = await sampleWithDatabase();
+    const ask = await openAskProject(project, {});
+    try {
+      for (const q of ['How many customers have we got in total?', 'What is our customer count?', 'How many customers do we have?']) {
+        const a = await answerQuestion(q, ask.context, ask.run, { engine: 'recall' });
+        assert.equal(a.abstained, true, q);
+        assert.equal(a.rejected?.file, 'askdata/pairs/how-many-customers-do-we-have.yml', q);
+        assert.match(a.reason!, /rejected: counts orders, not customers/, q);
+      }
+      // Not the same question: a breakdown, a filter. No rejection is claimed for them.
+      for (const q of ['How many customers do we have in each country?', 'How many customers do we have in Germany?']) {
+        assert.equal((await answerQuestion(q, ask.context, ask.run, { engine: 'recall' })).rejected, null, q);
+      }
+    } finally {
+      ask.close();
+    }
+  });
+
+  it('never quotes to an asker a rejected pair that reads a column or table hidden from them', async () => {
+    const { project: sample } = await sampleWithDatabase();
+    const project = await tempDir('askdata-rejected-policies-');
+    await fs.cp(sample, project, { recursive: true });
+    const rejected = (file: string, question: string, sql: string, reason: string) =>
+      fs.writeFile(path.join(project, 'askdata', 'pairs', file), `version: 1\nquestion: ${JSON.stringify(question)}\nsql: ${JSON.stringify(sql)}\nstatus: rejected\nrejected: { by: "Jonas Weber <jonas@shop.example>", at: 2026-10-25T14:05:00Z, reason: ${JSON.stringify(reason)} }\n`);
+    await rejected('emails.yml', 'How many customers have an email address?', 'select count(email) from customers', 'emails are personal data');
+    await rejected('clicks.yml', 'What is our total marketing spend?', 'select sum(clicks) from marketing_daily', 'sums clicks, not spend');
+    // Sam (marketing) may not see customers.email; Lena (country manager) may not read marketing_daily.
+    const cases = [
+      { asker: 'sam.okafor@shop.example', question: 'How many customers have an email address?', file: 'askdata/pairs/emails.yml', visible: false },
+      { asker: 'sam.okafor@shop.example', question: 'What is our total marketing spend?', file: 'askdata/pairs/clicks.yml', visible: true },
+      { asker: 'lena.fischer@country.shop.example', question: 'What is our total marketing spend?', file: 'askdata/pairs/clicks.yml', visible: false },
+      { asker: 'lena.fischer@country.shop.example', question: 'How many customers have an email address?', file: 'askdata/pairs/emails.yml', visible: true },
+      { asker: 'jonas@shop.example', question: 'How many customers have an email address?', file: 'askdata/pairs/emails.yml', visible: true },
+    ];
+    for (const c of cases) {
+      const ask = await openAskProject(project, { asker: c.asker });
+      try {
+        const a = await answerQuestion(c.question, ask.context, ask.run, { engine: 'recall' });
+        const system = buildChat(a.grounding, c.question)[0]!.content;
+        const quoted = a.rejected?.file === c.file || a.reason!.includes(c.file) || system.includes(c.file.replace('askdata/pairs/', '')) || /count\(email\)|sum\(clicks\)/.test(system);
+        assert.equal(quoted, c.visible, `${c.asker}: ${c.question}`);
+        if (c.visible) assert.equal(a.rejected?.file, c.file, `${c.asker}: ${c.question}`);
+      } finally {
+        ask.close();
+      }
     }
   });
 });

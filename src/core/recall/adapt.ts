@@ -1,5 +1,5 @@
 import { tokenize, type Token } from '../sql/tokens';
-import { questionLiterals, type QuestionLiteral } from './questionText';
+import { comparatorOf, questionLiterals, words, wordsBefore, type Comparator, type QuestionLiteral } from './questionText';
 
 /**
  * Adapting an approved pair's SQL to a new question by changing its literal values only: a value
@@ -29,6 +29,8 @@ export interface Edit {
   end: number;
   text: string;
 }
+
+const COMPARATOR_NAMES: Record<Comparator, string> = { gt: 'more than', gte: 'at least', lt: 'less than', lte: 'at most', eq: 'equal to' };
 
 const KIND_NAMES: Record<QuestionLiteral['kind'], string> = { number: 'number', quoted: 'name', date: 'date', period: 'period', top: 'top-N count' };
 
@@ -60,6 +62,10 @@ export function adaptSql(
     for (const old of olds) {
       if (extra && old.calendar) continue;
       const same = news.find((n) => sameLiteral(old, n));
+      // A number keeps its comparison: "higher than 5" is not "in grade 5", nor "at least 5".
+      const compared = (n: QuestionLiteral) => (kind === 'number' ? [comparatorOf(pair.question, old), comparatorOf(question, n)] as const : undefined);
+      const cmp = same && compared(same);
+      if (cmp && cmp[0] !== cmp[1]) return { ok: false, reason: `the approved question's ${old.text} is ${COMPARATOR_NAMES[cmp[0]]} ${old.text}, yours is ${COMPARATOR_NAMES[cmp[1]]} ${same.text}` };
       if (same) {
         consumed.add(same);
         continue;
@@ -67,10 +73,21 @@ export function adaptSql(
       const target = open.shift();
       const bound = bindings(old, tokens);
       if (!target) {
-        if (bound.length > 0) kept.push(`${KIND_NAMES[kind]} ${old.text} kept from the approved question`);
+        // Written without quotes ("Jetblue Airways flights"), the value is still the question's own.
+        if (bound.length > 0 && !mentions(question, old.value)) kept.push(`${KIND_NAMES[kind]} ${old.text} kept from the approved question`);
         continue;
       }
       consumed.add(target);
+      const c = compared(target);
+      // "More than one pet" counts pets; "older than 20" is a value of age: not the same number.
+      if (kind === 'number' && countsSomething(pair.question, old) !== countsSomething(question, target)) return { ok: false, reason: `the approved question's ${old.text} ${countsSomething(pair.question, old) ? 'counts something' : 'is a value'}, your ${target.text} ${countsSomething(question, target) ? 'counts something' : 'is a value'}` };
+      if (c && c[0] !== c[1]) return { ok: false, reason: `the approved question's ${old.text} is ${COMPARATOR_NAMES[c[0]]} ${old.text}, yours is ${COMPARATOR_NAMES[c[1]]} ${target.text}` };
+      // A name replaces a name of the same thing: "first name is 'Tracy'" is not a last name.
+      if (kind === 'quoted') {
+        const was = wordsBefore(pair.question, old);
+        const is = wordsBefore(question, target);
+        if (was.some((w, k) => is[k] !== undefined && is[k] !== w)) return { ok: false, reason: `the approved question's ${old.text} is a ${[...was].reverse().join(' ')}, yours ${target.text} a ${[...is].reverse().join(' ')}` };
+      }
       if (bound.length === 0) {
         return { ok: false, reason: `the approved question says "${old.text}" but its SQL does not show where, so it cannot be changed to "${target.text}"` };
       }
@@ -114,6 +131,22 @@ export function adaptSql(
   }
 
   return { ok: true, sql: applyEdits(pair.sql, edits), adaptations, kept };
+}
+
+/** A number followed by what it counts ("2 friends", "4 or more high schoolers"), not a value ("grade 10", "older than 20"). */
+function countsSomething(question: string, l: QuestionLiteral): boolean {
+  const after = words(question.slice(l.end)).filter((w) => !['or', 'and', 'more', 'less', 'fewer', 'above', 'over', 'below', 'under', 'plus', 'different', 'distinct', 'other'].includes(w));
+  const next = after[0];
+  return !!next && !/^\d/.test(next) && !STOP_AFTER.has(next);
+}
+
+// Words after a number that are not what it counts: "older than 20 in major 600", "20 and".
+const STOP_AFTER = new Set(['in', 'on', 'at', 'of', 'for', 'to', 'by', 'with', 'the', 'a', 'an', 'is', 'are', 'was', 'were', 'and', 'or', 'than', 'but', 'who', 'that', 'which', 'as', 'from', 'years', 'year', 'old', 'times', 'time']);
+
+/** Whether the question's words contain the value's words, in order. */
+function mentions(question: string, value: string): boolean {
+  const v = words(value).join(' ');
+  return v.length > 0 && ` ${words(question).join(' ')} `.includes(` ${v} `);
 }
 
 function sameLiteral(a: QuestionLiteral, b: QuestionLiteral): boolean {

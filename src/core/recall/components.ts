@@ -1,6 +1,6 @@
 import { isWord, tokenize, type Token } from '../sql/tokens';
 import type { Vocabulary } from './features';
-import { contentTokens, foldText, nameTerms, questionLiterals, stem, words } from './questionText';
+import { contentTokens, foldText, nameTerms, questionLiterals, stem, STOP, words } from './questionText';
 
 /**
  * What a question asks, component by component, read the same way from a new question, from an
@@ -13,7 +13,7 @@ import { contentTokens, foldText, nameTerms, questionLiterals, stem, words } fro
  */
 
 export type Unit = 'day' | 'week' | 'month' | 'quarter' | 'year';
-export type Measure = 'count' | 'sum' | 'avg' | 'share' | 'max' | 'min';
+export type Measure = 'count' | 'sum' | 'avg' | 'median' | 'share' | 'max' | 'min';
 
 export interface PeriodReading {
   /** `rolling` for "last 30 days"; `this`/`previous` for calendar periods; `today`, `yesterday`, `vague` ("recent"). */
@@ -28,7 +28,8 @@ export interface QuestionReading {
   stems: string[];
   /** Named things: stems that are schema or glossary terms, with the words as written. */
   concepts: Map<string, string>;
-  values: Array<{ value: string; column?: string; text: string }>;
+  /** Known values it names: `column` when one column holds the value, `columns` every one that does. */
+  values: Array<{ value: string; column?: string; columns: string[]; text: string; quoted?: boolean }>;
   measures: Set<Measure>;
   grain?: Unit;
   /** Each, per, every, by …, a grain: the answer is broken down. */
@@ -44,10 +45,41 @@ export interface QuestionReading {
   dims: string[];
   /** The stems the ranking is by, when the question says ("by units", "the most revenue"). */
   criterion: string[];
+  /** The criterion is a sort the question asks for ("sorted by country"), not a superlative's. */
+  criterionSaid: boolean;
+  /** What each group is of, for a measure or a superlative: "the top customers in each country". */
+  perDims: string[];
+  /** Two things or periods set side by side: "vs", "compared with", "the month before". */
+  compares: boolean;
   periods: PeriodReading[];
   negated: boolean;
   greater: boolean;
   less: boolean;
+  /** "distinct", "different", "unique": each value once. */
+  distinct: boolean;
+  /** "How many different …", "number of distinct …": a count of distinct values. */
+  countDistinct: boolean;
+  /** The terms of the thing counted ("how many degree names …" → degree, name), when the question counts. */
+  counted?: string[];
+  /** "Which category …" asks for one, "Which categories …" for a list: the number of the head noun. */
+  which?: 'one' | 'many';
+  /** Superlatives that name what they rank by ("newest": age, "heaviest": weight), axis → word. */
+  axes: Map<string, string>;
+  /** "The most loyal": a superlative by something neither the schema nor the glossary names. */
+  vagueCriterion?: string;
+  /** The glossary's terms of two words or more it uses ("active customers", "top 5 customers"). */
+  phrases: string[];
+  /** "Alphabetically" (asc), "in reverse alphabetical order" (desc). */
+  alphabetical?: 'asc' | 'desc';
+  /** "Both … and" (each condition met by the same thing), against "either … or". */
+  both: boolean;
+  either: boolean;
+  /** "First name", "last name": which of a person's names. */
+  nameParts: string[];
+  /** The columns a question lists to be shown ("the names and grades of …"), each by its head term. */
+  shows: string[];
+  /** The same read from one thing asked too ("the earnings of poker players"). */
+  asks: string[];
 }
 
 export interface SqlReading {
@@ -66,11 +98,21 @@ export interface SqlReading {
   literalWords: Set<string>;
   /** Terms of the columns the outer query returns (not of what they are computed from). */
   outputTerms: Set<string>;
+  /** Terms of every name in the outer query's SELECT list, inside aggregates too. */
+  outputSources: Set<string>;
+  /** The aggregates the outer query returns (not those of HAVING, ORDER BY or subqueries). */
+  outputMeasures: Set<Measure>;
   /** The terms of each GROUP BY key of the outer query (positions resolved to select items). */
   groupKeys: string[][];
   negated: boolean;
   greater: boolean;
   less: boolean;
+  /** SELECT DISTINCT or count(DISTINCT …) anywhere. */
+  distinct: boolean;
+  /** INTERSECT: rows meeting both of two conditions. */
+  intersect: boolean;
+  /** The tables (and CTEs) it reads, FROM and JOIN, as written. */
+  tables: Set<string>;
 }
 
 /** The team's glossary (`**Term** (alias): definition` lines of rules.md): its terms and what each is. */
@@ -81,10 +123,12 @@ export interface Glossary {
   related: Map<string, Set<string>>;
   /** A term's stems → the columns its definition names: a query using them computes the term. */
   defined: Map<string, Set<string>>;
+  /** Terms of two words or more, as stems ("active customer", "new customer"). */
+  phrases: string[][];
 }
 
 export function readGlossary(rules: string | undefined): Glossary {
-  const glossary: Glossary = { words: new Set(), related: new Map(), defined: new Map() };
+  const glossary: Glossary = { words: new Set(), related: new Map(), defined: new Map(), phrases: [] };
   const termWords = (t: string) => words(t).filter((w) => w.length > 1 && !GLOSSARY_STOP.has(w)).map(stem);
   const link = (map: Map<string, Set<string>>, a: string, bs: Iterable<string>) => {
     const set = map.get(a) ?? new Set<string>();
@@ -100,6 +144,7 @@ export function readGlossary(rules: string | undefined): Glossary {
     const defined = [...definition.matchAll(/`([^`]+)`/g)].flatMap((x) => nameTerms(x[1]!.replace(/[^A-Za-z0-9_ ]/g, ' ')));
     const sameAs = [...definition.matchAll(/same as ([\w ]+?)(?: unless|[,.;]|$)/gi)].flatMap((x) => termWords(x[1]!));
     for (const w of [...term, ...alias]) glossary.words.add(w);
+    if (term.length > 1) glossary.phrases.push(term);
     // Words of one term are not synonyms of each other ("active" is not "customer"); an alias
     // or acronym stands for the whole term, and a one-word term for what defines it.
     if (alias.length > 0) {
@@ -124,28 +169,50 @@ const GRAIN_WORDS: Array<[Unit, RegExp]> = [
 
 const UNIT = '(day|week|month|quarter|year)';
 
+// "first" and "last" rank too, unless they name a name, a period or a count ("last 7 days", "first name").
+// "first, middle and last names", "first and second line" are names of columns, not rankings.
+const NOT_ORDINAL = '(?!(?: (?:and|or))? (?:last|first|middle|second)\\b| (?:name|names|\\d)|(?: [a-z]+)? (?:day|week|month|quarter|year|night|time)s?\\b)';
+const NAMED_BEFORE = '(?<!\\b(?:first|middle|last|second)(?: and| or)? )';
+const FIRST = new RegExp(`${NAMED_BEFORE}\\bfirst\\b${NOT_ORDINAL}`);
+const LAST = new RegExp(`${NAMED_BEFORE}\\blast\\b${NOT_ORDINAL}`);
+
+/**
+ * Superlatives that say what they rank by. "Newest customers" is not "top customers": each is a
+ * ranking, by different things. Age and time are one axis ("oldest" and "newest" differ only in direction).
+ */
+const AXES: Record<string, string> = {
+  newest: 'age', latest: 'age', earliest: 'age', oldest: 'age', youngest: 'age', recent: 'age',
+  heaviest: 'weight', lightest: 'weight', tallest: 'height', cheapest: 'price', priciest: 'price', dearest: 'price', longest: 'length',
+};
+
+/** "Overall", "altogether": one figure for everything, whatever the measure is called. */
+const OVERALL = /\b(overall|altogether|all together|combined|across all)\b/;
+
 const DESC = /\b(most|highest|largest|biggest|greatest|top|best|tallest|oldest|longest|heaviest|latest|newest|richest|descending|decreasing|max(?:imum)?)\b/;
 const ASC = /\b(least|lowest|smallest|fewest|bottom|worst|shortest|youngest|earliest|lightest|cheapest|poorest|ascending|increasing|min(?:imum)?)\b/;
 const SUPERLATIVE = /\b(most|highest|largest|biggest|greatest|top|best|tallest|oldest|longest|heaviest|latest|newest|richest|least|lowest|smallest|fewest|bottom|worst|shortest|youngest|earliest|lightest|cheapest|poorest)\b/;
-const ORDER_WORDS = /\b(order|ordered|sort|sorted|rank|ranked|ranking|descending|ascending|alphabetical|alphabetically)\b/;
+// "order" ranks only as a verb or "in … order": "average order value" and "customers who ordered" do not.
+const ORDER_WORDS = /\b(order by|ordered by|sort|sorted|sorting|rank|ranked|ranking|descending|ascending|alphabetical|alphabetically|in (?:[a-z]+ )?order)\b/;
 
 /** Words that carry a component read on its own (measure, grain, period, ranking) or nothing at all. */
 const STRUCTURE_WORDS = new Set([
   'many', 'number', 'count', 'total', 'sum', 'average', 'mean', 'avg', 'share', 'percentage', 'percent', 'proportion', 'fraction', 'ratio', 'rate',
   'day', 'daily', 'week', 'weekly', 'month', 'monthly', 'quarter', 'quarterly', 'year', 'yearly', 'annual', 'annually', 'today', 'yesterday',
   'last', 'past', 'previous', 'prior', 'trailing', 'each', 'per', 'every', 'top', 'most', 'least', 'highest', 'lowest', 'best', 'worst',
-  'largest', 'smallest', 'biggest', 'fewest', 'maximum', 'minimum', 'max', 'min', 'order', 'sort', 'rank', 'descend', 'ascend', 'descending', 'ascending',
+  'largest', 'smallest', 'biggest', 'fewest', 'maximum', 'minimum', 'max', 'min', 'sort', 'rank', 'descend', 'ascend', 'descending', 'ascending',
   'recent', 'recently', 'lately', 'current', 'date', 'overall', 'altogether', 'much', 'time', 'new',
 ].map(stem));
 
 export function readQuestion(question: string, vocabulary: Vocabulary, glossary: Glossary): QuestionReading {
   // "at least 2" and "at most 2" are comparisons, not superlatives.
-  const text = ` ${foldText(question).replace(/[^a-z0-9%]+/g, ' ')} `.replace(/\bat least\b/g, 'gte').replace(/\bat most\b/g, 'lte');
+  // "last month's spend" is about last month: a possessive 's is dropped before reading.
+  const text = ` ${foldText(question.replace(/(\p{L})['’]s\b/gu, '$1')).replace(/[^a-z0-9%]+/g, ' ')} `.replace(/\bat least\b/g, 'gte').replace(/\bat most\b/g, 'lte');
   const literals = questionLiterals(question);
-  const stems = contentTokens(question);
+  // "Ordered by name" and "in descending order" say how to sort; "orders" is a thing ("revenue per order").
+  const stems = contentTokens(question.replace(/\b(?:in\s+(?:[a-z]+\s+){0,2}order(?:\s+of)?|order(?:ed)?\s+by|order\s+of)\b/gi, ' '));
   const values = vocabulary.valueMentions(question).filter((v) => v.text !== undefined && !(STOP_VALUE.test(v.text) && v.text === v.text.toLowerCase()));
   const valueWords = new Set(values.flatMap((v) => contentTokens(v.text)));
-  for (const l of literals) if (l.kind === 'quoted' && !values.some((v) => v.value.toLowerCase() === l.value.toLowerCase())) values.push({ feature: '', value: l.value, text: l.value });
+  for (const l of literals) if (l.kind === 'quoted' && !values.some((v) => v.value.toLowerCase() === l.value.toLowerCase())) values.push({ feature: '', value: l.value, columns: [], text: l.value });
   const quotedWords = new Set(literals.filter((l) => l.kind === 'quoted').flatMap((l) => contentTokens(l.value)));
 
   const concepts = new Map<string, string>();
@@ -164,22 +231,26 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
   if (/\b(how many|number of|count|counts|tally)\b/.test(measureText)) measures.add('count');
   if (/\b(sum|total(?! number)(?! of \d))\b/.test(measureText) && !/\bin total\b/.test(measureText)) measures.add('sum');
   if (/\b(average|mean|avg)\b/.test(measureText)) measures.add('avg');
+  if (/\b(median|percentile|quantile)\b/.test(measureText)) measures.add('median');
   if (/\b(share|percentage|percent|proportion|fraction|ratio|rate)\b|%/.test(measureText)) measures.add('share');
   if (/\b(maximum|max)\b/.test(measureText)) measures.add('max');
   if (/\b(minimum|min)\b/.test(measureText)) measures.add('min');
 
   let grain: Unit | undefined;
   for (const [unit, re] of GRAIN_WORDS) if (re.test(text)) grain ??= unit;
-  const superlative = SUPERLATIVE.test(text);
+  const ordinal = { asc: FIRST.test(text), desc: LAST.test(text) };
+  const superlative = SUPERLATIVE.test(text) || ordinal.asc || ordinal.desc;
   // Words like "each" only break an aggregate down: "the first name of every student" is a list.
-  const breakdown = !!grain || (measures.size > 0 && (/\b(each|per|every|breakdown|broken down|split by|respectively)\b/.test(text) || (/\bby (?!the (?:most|least|highest|lowest))/.test(text) && !/\b(order|ordered|sort|sorted|rank|ranked) by\b/.test(text))));
-  const total = measures.size > 0 && !breakdown && !superlative;
+  const breakdown = !!grain || (measures.size > 0 && (/\b(each|per|every|breakdown|broken down|split by|respectively)\b/.test(text) || (/\bby (?!the (?:most|least|highest|lowest))/.test(text.replace(PASSIVE_BY, ' ')) && !/\b(order|ordered|sort|sorted|rank|ranked) by\b/.test(text))));
+  const total = (measures.size > 0 || OVERALL.test(text)) && !breakdown && !superlative;
 
-  const desc = DESC.test(text);
-  const asc = ASC.test(text);
+  const desc = DESC.test(text) || ordinal.desc;
+  const asc = ASC.test(text) || ordinal.asc;
   const direction = desc && !asc ? 'desc' : asc && !desc ? 'asc' : undefined;
   const ranked = superlative || ORDER_WORDS.test(text) || literals.some((l) => l.kind === 'top');
   const criterion: string[] = [];
+  let criterionSaid = false;
+  let vagueCriterion: string | undefined;
   const clauses = foldText(question).split(/[?.,;:!]|\band\b|\bgive me\b/);
   for (const clause of clauses) {
     const c = ` ${clause.replace(/[^a-z0-9%]+/g, ' ')} `;
@@ -187,8 +258,13 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     if (!crit || !ranked) continue;
     for (const w of contentTokens(crit[2]!).slice(0, 2)) {
       if (STRUCTURE_WORDS.has(w)) continue;
-      if (!vocabulary.isSchemaTerm(w) && !glossary.words.has(w)) break;
+      if (!vocabulary.isSchemaTerm(w) && !glossary.words.has(w)) {
+        // "the most loyal customers": ranked by something the question does not define.
+        if (criterion.length === 0 && !/^(by|in|order)\b/.test(crit[0]!.trim()) && !AXES[w] && !w.endsWith('ly')) vagueCriterion = w;
+        break;
+      }
       criterion.push(w);
+      criterionSaid = /^(ranked|ordered|sorted|in|order)\b/.test(crit[0]!.trim());
     }
     if (criterion.length > 0) break;
   }
@@ -207,7 +283,7 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     text: question,
     stems,
     concepts,
-    values: values.map((v) => ({ value: v.value, column: v.column, text: v.text })),
+    values: values.map((v) => ({ value: v.value, column: v.column, columns: v.columns, text: v.text, quoted: literals.some((l) => l.kind === 'quoted' && l.value.toLowerCase() === v.value.toLowerCase()) })),
     measures,
     grain,
     breakdown,
@@ -217,17 +293,34 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     superlative: superlative || literals.some((l) => l.kind === 'top'),
     dims: readDims(text, vocabulary, glossary, criterion),
     criterion,
+    criterionSaid,
+    perDims: readDims(text.replace(/\b(?:which|by|every)\b/g, ' '), vocabulary, glossary, criterion),
+    compares: /\b(vs|versus|compare|compared|comparing|comparison|against|the (?:day|week|month|quarter|year) before)\b/.test(text),
     periods,
-    negated: /\b(not|no|without|never|none|except|dont|doesnt|didnt|havent|hasnt|isnt|arent|excluding|other than)\b/.test(text),
+    negated: /\b(not|no|without|never|none|neither|nor|except|dont|doesnt|didnt|havent|hasnt|isnt|arent|excluding|exclude|excludes|other than|outside|apart from|aside from|non)\b/.test(text),
     greater: /\b(more than|gte|greater|larger than|bigger than|higher than|heavier|older|taller|longer than|above|over \d|at least|exceed|exceeds|after|or more|and more|and above|or above|or over)\b/.test(text),
     less: /\b(less than|lte|fewer than|smaller than|lower than|younger|shorter than|below|under|at most|before|lighter|or less|or fewer|and below|or below)\b/.test(text),
+    distinct: /\b(distinct|different|unique)\b/.test(text),
+    countDistinct: /\b(?:how many|number of|count of|count the|count)\s+(?:the\s+)?(?:distinct|different|unique)\b/.test(text),
+    counted: readCounted(text, vocabulary, glossary),
+    which: literals.some((l) => l.kind === 'top') ? undefined : readWhich(text, vocabulary, glossary),
+    vagueCriterion,
+    phrases: glossary.phrases.filter((p) => hasPhrase(stems, p)).map((p) => p.join(' ')),
+    shows: readShows(text, vocabulary),
+    asks: readShows(text, vocabulary, 1),
+    both: /\bboth\b/.test(text),
+    either: /\b(either|or)\b/.test(text),
+    nameParts: [...new Set([...text.matchAll(/\b(first|last|middle|full|given|family|sur|nick|maiden) ?names?\b/g)].map((m) => m[1]!))],
+    alphabetical: /\b(alphabetical|alphabetically|lexicographic|lexicographical|lexicographically)\b/.test(text) ? (/\b(reverse|reversed|descending)\b/.test(text) ? 'desc' : 'asc') : undefined,
+    axes: new Map([...text.matchAll(/\b[a-z]+est\b|\brecent\b/g)].filter((m) => AXES[m[0]]).map((m) => [AXES[m[0]]!, m[0]])),
   };
 }
 
 /** The head of each noun phrase after which/each/per/by: "Which product categories …" → category. */
 function readDims(text: string, vocabulary: Vocabulary, glossary: Glossary, criterion: readonly string[]): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/\b(?:which|each|every|per|by|for each|in each)\s+((?:[a-z]+ ){1,4})/g)) {
+  // The phrase is looked ahead at, not consumed: "by units per order" is read at "by" and at "per".
+  for (const m of text.matchAll(/\b(?:which|each|every|per|by|for each|in each)\s+(?=((?:[a-z]+ ){1,4}))/g)) {
     let head: string | undefined;
     let previous = '';
     for (const w of m[1]!.trim().split(' ').map(stem)) {
@@ -242,12 +335,92 @@ function readDims(text: string, vocabulary: Vocabulary, glossary: Glossary, crit
   return out;
 }
 
+/**
+ * "Show the names and grades of …", "what are the first, middle and last names, along with the ids,
+ * of …": the heads of a list of two things or more to be shown. A single thing is left alone:
+ * "what is Kyle's id" names what identifies the answer more often than a column.
+ */
+function readShows(text: string, vocabulary: Vocabulary, least = 2): string[] {
+  const m = /^\s*(?:show|list|find|give|return|display|get|what (?:is|are|were|was)|which (?:is|are))\s+(?:me\s+)?(?:the\s+|all\s+(?:the\s+)?|every\s+)?(.+?)\s+(?:of|for|from|in|that|who|which|whose|with|by|where|to)\b/.exec(text);
+  if (!m) return [];
+  const parts = m[1]!.split(/\s*,\s*|\s+and\s+|\s+along with\s+|\s+as well as\s+/).filter((p) => p.trim());
+  // One thing is read only when short ("the earnings"): in a long phrase the last term is not its head.
+  if (parts.length < least || (parts.length === 1 && contentTokens(parts[0]!).length > 3)) return [];
+  // "ids" is the plural of a short term the stemmer leaves alone.
+  const term = (w: string) => (vocabulary.isSchemaTerm(w) ? w : w.endsWith('s') && vocabulary.isSchemaTerm(w.slice(0, -1)) ? w.slice(0, -1) : undefined);
+  const heads = parts.map((p) => contentTokens(p).filter((w) => !STRUCTURE_WORDS.has(w)).map(term).filter((w): w is string => !!w).at(-1)).filter((h): h is string => !!h);
+  return heads.length >= least ? heads : [];
+}
+
+/** The words of a phrase in order, at most one word between two of them ("top 5 customers"). */
+function hasPhrase(stems: readonly string[], phrase: readonly string[]): boolean {
+  for (let i = 0; i < stems.length; i++) {
+    if (stems[i] !== phrase[0]) continue;
+    let at = i;
+    let ok = true;
+    for (const w of phrase.slice(1)) {
+      const next = stems.slice(at + 1, at + 3).indexOf(w);
+      if (next < 0) {
+        ok = false;
+        break;
+      }
+      at += next + 1;
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+/** The head of the noun phrase a question counts: "how many new customers …" → customer. */
+function readCounted(text: string, vocabulary: Vocabulary, glossary: Glossary): string[] | undefined {
+  const m = /\b(?:how many|number of|count of|count the|count)\s+((?:[a-z0-9]+ ){1,6})/.exec(text);
+  return m ? nounHead(m[1]!.trim().split(' '), vocabulary, glossary, 2)?.terms : undefined;
+}
+
+/** "Which category …" (one) or "which categories …" (many): the number of the head as written. */
+function readWhich(text: string, vocabulary: Vocabulary, glossary: Glossary): 'one' | 'many' | undefined {
+  const m = /\b(?:which|what)\s+((?:[a-z]+ ){1,5})/.exec(text);
+  const h = m ? nounHead(m[1]!.trim().split(' '), vocabulary, glossary, 0) : undefined;
+  if (!h) return undefined;
+  return h.written !== h.head && h.written.endsWith('s') && stem(h.written) !== h.written ? 'many' : 'one';
+}
+
+/**
+ * The last of the schema or glossary terms that open a phrase ("product categories" → category),
+ * with the word as written; `skip` words that are neither may come first ("dog pets", "different types").
+ */
+function nounHead(ws: readonly string[], vocabulary: Vocabulary, glossary: Glossary, skip: number): { head: string; written: string; terms: string[] } | undefined {
+  let head: { head: string; written: string; terms: string[] } | undefined;
+  let previous = '';
+  let skipped = 0;
+  for (const written of ws) {
+    const w = stem(written);
+    // "is", "are", "of" end the phrase: a schema may have a column named is_full_time.
+    if (STOP.has(written) || STOP_DIM.has(w)) {
+      if (head) break;
+      continue;
+    }
+    if (previous && vocabulary.isSchemaTerm(`${previous}${w}`, true)) head = { head: `${previous}${w}`, written, terms: [...(head?.terms ?? []), w, `${previous}${w}`] };
+    else if ((vocabulary.isSchemaTerm(w) || glossary.words.has(w)) && !/^\d/.test(w)) head = { head: w, written, terms: [...(head?.terms ?? []), w] };
+    else if (head) break;
+    else if (STRUCTURE_WORDS.has(w)) continue;
+    else if (skipped++ >= skip) break;
+    previous = w;
+  }
+  if (!head) return undefined;
+  const terms = head.terms.filter((t) => !STRUCTURE_WORDS.has(t));
+  return terms.length > 0 && !STRUCTURE_WORDS.has(head.head) ? { ...head, terms } : undefined;
+}
+
+// "Pets owned by students", "dogs raised by female students": the agent of a passive, not a breakdown.
+const PASSIVE_BY = /\b(?:[a-z]+ed|made|written|done|taken|given|sold|bought|held|run|led|built|won|lost|drawn|driven|shown|seen|known|paid|sent|spent|brought|taught|caught|kept|hit|played|sung) by\b/g;
+
 const STOP_DIM = new Set(['the', 'of', 'our', 'my', 'their', 'its', 'a', 'an']);
 
 // Short words that are also values somewhere ("us" for US): only a value when written in capitals.
 const STOP_VALUE = /^(us|in|on|at|or|it|no|me|an|as|is|to|by|of|be|do|we|my|so|up|all|any|new|one|direct|home|other|none)$/i;
 
-const AGGREGATE_FN: Record<string, Measure> = { count: 'count', sum: 'sum', avg: 'avg', mean: 'avg', median: 'avg', max: 'max', min: 'min', total: 'sum' };
+const AGGREGATE_FN: Record<string, Measure> = { count: 'count', sum: 'sum', avg: 'avg', mean: 'avg', median: 'median', quantile: 'median', quantile_cont: 'median', percentile_cont: 'median', max: 'max', min: 'min', total: 'sum' };
 const DATE_FN_UNITS: Record<string, Unit> = { day: 'day', dayofmonth: 'day', week: 'week', weekofyear: 'week', month: 'month', quarter: 'quarter', year: 'year' };
 
 /** A date bucket of the query: `date_trunc('month', col)`, `month(col)`, `strftime('%Y-%m', col)`, outside WHERE. */
@@ -268,6 +441,8 @@ export function readSql(sql: string): SqlReading & { buckets: BucketUse[] } {
   let negated = false;
   let greater = false;
   let less = false;
+  let distinct = false;
+  let intersect = false;
   const aliases = new Map<string, Token[]>();
   const tables = new Set<string>();
   const tableOf = new Map<string, string>();
@@ -312,6 +487,8 @@ export function readSql(sql: string): SqlReading & { buckets: BucketUse[] } {
       }
     }
     if (t.kind === 'word' && t.text === 'group' && isWord(tokens[i + 1], 'by')) grouped = true;
+    if (t.kind === 'word' && t.text === 'distinct') distinct = true;
+    if (t.kind === 'word' && t.text === 'intersect') intersect = true;
     if (t.kind === 'word' && ((t.text === 'not' && !isWord(tokens[i - 1], 'is')) || t.text === 'except')) negated = true;
     if (t.kind === 'punct' && (t.text === '!=' || t.text === '<>')) negated = true;
     if (t.kind === 'punct' && (t.text === '>' || t.text === '>=') && clause !== 'on') greater = true;
@@ -405,7 +582,13 @@ export function readSql(sql: string): SqlReading & { buckets: BucketUse[] } {
     flush();
   }
   const outputTerms = new Set<string>();
+  const outputSources = new Set<string>();
+  const outputMeasures = new Set<Measure>();
   for (const item of selectItems(tokens)) {
+    item.forEach((t, k) => {
+      if (t.kind === 'word' && item[k + 1]?.text === '(' && AGGREGATE_FN[t.text]) outputMeasures.add(AGGREGATE_FN[t.text]!);
+      if ((t.kind === 'word' || t.kind === 'quoted') && !isKeyword(t)) for (const w of nameTerms(t.raw.replace(/^["`]|["`]$/g, ''))) outputSources.add(w);
+    });
     const names = item.filter((t, k) => (t.kind === 'word' || t.kind === 'quoted') && !isKeyword(t) && item[k + 1]?.text !== '.' && item[k + 1]?.text !== '(');
     // An aggregate's output is its alias, or nothing nameable.
     const aggregated = item.some((t, k) => t.kind === 'word' && item[k + 1]?.text === '(');
@@ -414,7 +597,7 @@ export function readSql(sql: string): SqlReading & { buckets: BucketUse[] } {
   }
   const limitAt = lastIndex(tokens, (t) => isWord(t, 'limit'));
   const limit = limitAt >= 0 && tokens[limitAt + 1]?.kind === 'number' ? Number(tokens[limitAt + 1]!.text) : undefined;
-  return { measures, grain, grouped, direction: orderAt >= 0 ? direction : undefined, limit, terms, orderTerms, orderByCount, literalWords, groupKeys, outputTerms, negated, greater, less, buckets };
+  return { measures, grain, grouped, direction: orderAt >= 0 ? direction : undefined, limit, terms, orderTerms, orderByCount, literalWords, groupKeys, outputTerms, outputSources, outputMeasures, negated, greater, less, distinct, intersect, tables, buckets };
 }
 
 const KEYWORDS = new Set([

@@ -14,6 +14,15 @@ export interface SchemaRelation {
   columns: ReadonlyArray<{ name: string; description?: string; values?: readonly string[] }>;
 }
 
+interface KnownValue {
+  feature: string;
+  value: string;
+  /** The one column holding the value, when only one does. */
+  column?: string;
+  /** Every column known to hold it. */
+  columns: string[];
+}
+
 interface VocabularyItem {
   feature: string;
   terms: string[];
@@ -26,12 +35,14 @@ export class Vocabulary {
   private readonly termCount = new Map<string, number>();
   private pending: VocabularyItem[] = [];
   private readonly termsByPrefix = new Map<string, Set<string>>();
-  private readonly values = new Map<string, { feature: string; value: string; column?: string }>();
+  private readonly values = new Map<string, KnownValue>();
   private maxValueWords = 1;
   /** Lower-case table keys and bare table names → `t:` feature. */
   readonly tables = new Map<string, string>();
   /** Lower-case column names → `c:` feature. */
   readonly columns = new Map<string, string>();
+  /** Lower-case table keys and bare names → the table's column names. */
+  private readonly columnsByTable = new Map<string, string[]>();
 
   constructor(relations: readonly SchemaRelation[]) {
     for (const r of relations) {
@@ -41,6 +52,9 @@ export class Vocabulary {
       const bare = key.slice(key.lastIndexOf('.') + 1);
       if (!this.tables.has(bare)) this.tables.set(bare, feature);
       this.addItem(feature, nameTerms(bare));
+      const names = r.columns.map((c) => c.name);
+      this.columnsByTable.set(key, names);
+      if (!this.columnsByTable.has(bare)) this.columnsByTable.set(bare, names);
       for (const c of r.columns) {
         const name = c.name.toLowerCase();
         const cf = `c:${name}`;
@@ -68,7 +82,7 @@ export class Vocabulary {
         const folded = valueKey(alias);
         if (!folded || this.values.has(folded)) continue;
         this.bySingular = undefined;
-    this.values.set(folded, { feature: `v:${valueKey(code)}`, value: code, column });
+    this.values.set(folded, { feature: `v:${valueKey(code)}`, value: code, column, columns: [column] });
         this.maxValueWords = Math.max(this.maxValueWords, Math.min(6, folded.split(' ').length));
       }
     }
@@ -84,6 +98,12 @@ export class Vocabulary {
       if (!known || (known === valueKey(v.value) && key !== valueKey(v.value))) names.set(v.value, key === valueKey(v.value) ? v.value : key.replace(/\b\w/g, (c) => c.toUpperCase()));
     }
     return [...names.values()].sort();
+  }
+
+  /** The columns of a table, by key or bare name (any case); none when the schema does not know it. */
+  columnsOf(table: string): string[] {
+    const key = table.toLowerCase();
+    return this.columnsByTable.get(key) ?? this.columnsByTable.get(key.slice(key.lastIndexOf('.') + 1)) ?? [];
   }
 
   /** Whether a stemmed word is a term of some table or column name (prefixes of ≥ 4 letters count). */
@@ -119,7 +139,9 @@ export class Vocabulary {
     // A literal of an approved query (no column) leaves a known column as it is.
     if (known && column === undefined) return;
     this.bySingular = undefined;
-    this.values.set(folded, { feature: `v:${folded}`, value: known?.value ?? value, column: known && known.column !== undefined && known.column !== column ? undefined : column });
+    // Every column holding it is kept: a value of two columns is still a condition the question sets.
+    const columns = [...new Set([...(known?.columns ?? []), ...(column ? [column] : [])])];
+    this.values.set(folded, { feature: `v:${folded}`, value: known?.value ?? value, column: columns.length === 1 ? columns[0] : undefined, columns });
     this.maxValueWords = Math.max(this.maxValueWords, Math.min(6, folded.split(' ').length));
   }
 
@@ -166,9 +188,9 @@ export class Vocabulary {
     return out;
   }
 
-  private bySingular?: Map<string, { feature: string; value: string; column?: string }>;
+  private bySingular?: Map<string, KnownValue>;
 
-  private singular(): Map<string, { feature: string; value: string; column?: string }> {
+  private singular(): Map<string, KnownValue> {
     if (!this.bySingular) {
       this.bySingular = new Map();
       for (const [k, v] of this.values) {
@@ -181,9 +203,9 @@ export class Vocabulary {
   }
 
   /** Known values written in the question (whole words, case and accents ignored), longest first. */
-  valueMentions(question: string): Array<{ feature: string; value: string; column?: string; text: string }> {
+  valueMentions(question: string): Array<KnownValue & { text: string }> {
     const ws = words(question);
-    const out: Array<{ feature: string; value: string; column?: string; text: string }> = [];
+    const out: Array<KnownValue & { text: string }> = [];
     for (let i = 0; i < ws.length; i++) {
       for (let n = Math.min(this.maxValueWords, ws.length - i); n >= 1; n--) {
         const text = ws.slice(i, i + n).join(' ');
@@ -200,8 +222,17 @@ export class Vocabulary {
     return out;
   }
 
+  /**
+   * The value features of a question, and for each known value the column holding it: "ships that
+   * were 'Wrecked'" is near "ships that were 'Captured'", another value of the same column.
+   */
   valueFeatures(question: string): string[] {
-    return this.valueMentions(question).map((m) => m.feature);
+    return this.valueMentions(question).flatMap((m) => [m.feature, ...(m.column ? [`vc:${m.column}`] : [])]);
+  }
+
+  /** The one column known to hold a value, if one does. */
+  columnOfValue(value: string): string | undefined {
+    return this.values.get(valueKey(value))?.column;
   }
 }
 
@@ -259,6 +290,8 @@ export function sqlFeatures(sql: string, vocabulary: Vocabulary): string[] {
     if (t.kind === 'string' || (t.kind === 'quoted' && vocabulary.isValue(t))) {
       const v = valueKey(t.text.replace(/^%|%$/g, ''));
       if (v) add(`v:${v}`);
+      const column = v ? vocabulary.columnOfValue(v) : undefined;
+      if (column) add(`vc:${column}`);
       continue;
     }
     if (t.kind === 'number') {

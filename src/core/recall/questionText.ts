@@ -5,7 +5,7 @@
  * approved pair's values can be swapped for the asker's.
  */
 
-const STOP = new Set([
+export const STOP = new Set([
   'a', 'an', 'the', 'of', 'in', 'on', 'for', 'to', 'by', 'and', 'me', 'my', 'our', 'we', 'us', 'is', 'are', 'was', 'were',
   'do', 'does', 'did', 'what', 'which', 'who', 'whose', 'how', 'show', 'give', 'list', 'tell', 'find', 'from', 'with',
   'that', 'this', 'it', 'its', 'be', 'can', 'you', 'i', 'all', 'there', 'their', 'them', 'they', 'have', 'has', 'had', 'as', 'at',
@@ -105,10 +105,10 @@ export function questionLiterals(question: string): QuestionLiteral[] {
   const single = /\b(?:last|past|previous|this)\s+(day|week|month|quarter|year)\b/gi;
   for (const m of question.matchAll(single)) add({ kind: 'period', text: m[0], value: '1', unit: UNITS[m[1]!.toLowerCase()], calendar: true, start: m.index, end: m.index + m[0].length });
   // "more than once", "at least twice", "more than one song": counts written as words.
-  for (const m of question.matchAll(/\b(?:(?:more|less|fewer|greater) than|at (?:least|most)|exactly|over|under)\s+(one|once|twice|thrice)\b/gi)) {
+  for (const m of question.matchAll(/\b(?:(?:more|less|fewer|greater) than|at (?:least|most)|exactly|over|under)\s+(one|once|twice|thrice|a single)\b/gi)) {
     const w = m[1]!.toLowerCase();
     const s = m.index + m[0].length - w.length;
-    add({ kind: 'number', text: m[1]!, value: String({ one: 1, once: 1, twice: 2, thrice: 3 }[w]), start: s, end: s + w.length });
+    add({ kind: 'number', text: m[1]!, value: String({ one: 1, once: 1, twice: 2, thrice: 3, 'a single': 1 }[w]), start: s, end: s + w.length });
   }
   for (const m of question.matchAll(/\b(twice|thrice)\b/gi)) add({ kind: 'number', text: m[1]!, value: m[1]!.toLowerCase() === 'twice' ? '2' : '3', start: m.index, end: m.index + m[0].length });
   for (const m of question.matchAll(new RegExp(`\\b(?:top|first|bottom|best|worst|largest|biggest|smallest)\\s+${num}\\b`, 'gi'))) {
@@ -124,4 +124,30 @@ export function questionLiterals(question: string): QuestionLiteral[] {
     add({ kind: 'number', text: m[0], value: numberOf(m[1]!), start: m.index, end: m.index + m[0].length });
   }
   return out.sort((a, b) => a.start - b.start);
+}
+
+export type Comparator = 'gt' | 'gte' | 'lt' | 'lte' | 'eq';
+
+/**
+ * How a number of the question is compared: "older than 20" (gt), "at least 4" and "4 or more"
+ * (gte), "grade 9" (eq). Read from the words of its own clause, back to the previous number, "and",
+ * "or" or comma, so that "higher than 5 and in grade 9" reads 9 as equal.
+ */
+export function comparatorOf(question: string, l: Pick<QuestionLiteral, 'start' | 'end'>): Comparator {
+  const clause = (s: string) => foldText(s).replace(/[^a-z0-9, ]+/g, ' ');
+  const before = clause(question.slice(0, l.start)).split(/,|\b(?:and|or|\d+)\b/).at(-1)!.trim().split(/\s+/).slice(-5).join(' ');
+  const after = clause(question.slice(l.end)).trim();
+  if (/\b(at least|no less than|not less than|no fewer than|minimum of)$/.test(before) || /^(or more|or above|or over|or higher|or greater|and above|and more|and over|plus)\b/.test(after)) return 'gte';
+  if (/\b(at most|no more than|not more than|up to|maximum of)$/.test(before) || /^(or less|or fewer|or below|or under|or lower|and below|and under)\b/.test(after)) return 'lte';
+  if (/\b(more|greater|higher|larger|bigger|heavier|older|taller|longer|later|over|above|exceeds?|exceeding|after|since|beyond)\b/.test(before)) return 'gt';
+  if (/\b(less|fewer|lower|smaller|lighter|younger|shorter|earlier|under|below|before)\b/.test(before)) return 'lt';
+  return 'eq';
+}
+
+// Words that only link a name to what it names: "whose last name is 'Smith'", "the ship named 'Lettice'".
+const LINKING = new Set(['is', 'are', 'was', 'were', 'be', 'being', 'named', 'called', 'equal', 'equals', 'as', 'the', 'a', 'an', 'of', 'with', 'whose', 'who', 'that', 'which']);
+
+/** The two content words just before a literal, nearest first: what the literal is a value of. */
+export function wordsBefore(question: string, l: Pick<QuestionLiteral, 'start'>): string[] {
+  return words(question.slice(0, l.start)).filter((w) => !LINKING.has(w)).slice(-2).reverse().map(stem);
 }

@@ -3,7 +3,7 @@ import { adaptSql, type Adaptation } from './adapt';
 import { readGlossary, readQuestion, readSql, type Glossary, type QuestionReading } from './components';
 import { Vocabulary, type SchemaRelation } from './features';
 import { comparePair, type Difference, type MatchedComponent, type PairMatch, type PairReading } from './match';
-import { stem, words } from './questionText';
+import { nameTerms, stem, words } from './questionText';
 import { BagIndex, pairBag, questionBag, type Scored } from './similarity';
 
 /**
@@ -119,11 +119,18 @@ export class RecallEngine {
     return comparePair(readQuestion(question, this.vocabulary, this.glossary), this.reading(pair), this.glossary);
   }
 
-  private reading(pair: ApprovedPair): PairReading {
-    let r = this.readings.get(pair.id);
+  private reading(pair: ApprovedPair, kind: 'approved' | 'rejected' = 'approved'): PairReading {
+    const key = `${kind}:${pair.id}`;
+    let r = this.readings.get(key);
     if (!r) {
-      r = { question: readQuestion(pair.question, this.vocabulary, this.glossary), sql: readSql(pair.sql), literals: literalColumns(pair.sql, this.vocabulary), sqlText: pair.sql };
-      this.readings.set(pair.id, r);
+      const sql = readSql(pair.sql);
+      const isKey = (c: string) => /(^|_)id$/i.test(c) || /[a-z](ID|Id)$/.test(c);
+      const tables = [...sql.tables].map((t) => {
+        const columns = this.vocabulary.columnsOf(t);
+        return { terms: nameTerms(t), columns: columns.filter((c) => !isKey(c)).map(nameTerms), keys: columns.filter(isKey).map((c) => nameTerms(c).filter((w) => w !== 'id')).filter((k) => k.length > 0) };
+      });
+      r = { question: readQuestion(pair.question, this.vocabulary, this.glossary), sql, tables, literals: literalColumns(pair.sql, this.vocabulary), sqlText: pair.sql };
+      this.readings.set(key, r);
     }
     return r;
   }
@@ -152,7 +159,7 @@ export class RecallEngine {
         failed(differenceText(pair, m.differences), m.differences);
         continue;
       }
-      const unmatched = unmatchedNames(question, pair, this.vocabulary, q);
+      const unmatched = unmatchedNames(question, pair, this.vocabulary, q, m.swaps.map((s) => s.to));
       if (unmatched) {
         failed(`Your question mentions "${unmatched}", which the nearest approved question, "${pair.question}", does not.`, [{ component: 'value', pair: `does not mention "${unmatched}"`, asked: unmatched }]);
         continue;
@@ -160,6 +167,13 @@ export class RecallEngine {
       const adapted = adaptSql(pair, question, this.dialect, { inPair: [], inQuestion: [] }, m.edits);
       if (!adapted.ok) {
         failed(`The nearest approved question, "${pair.question}", cannot be adapted: ${adapted.reason}.`);
+        continue;
+      }
+      // A value the approved question states and this one leaves out ("top 5", "more than 2") is a
+      // condition nobody asked for: the pair answers its own question, not this one.
+      if (adapted.kept.length > 0) {
+        const said = adapted.kept.map((k) => k.replace(/ kept from the approved question$/, ''));
+        failed(differenceText(pair, said.map((k) => ({ component: 'value', pair: `is for ${k}`, asked: 'no such value' }))), said.map((k) => ({ component: 'value' as const, pair: `is for ${k}`, asked: 'no such value' })));
         continue;
       }
       if (this.rejected.some((r) => sameSql(r.sql, adapted.sql))) {
@@ -173,9 +187,9 @@ export class RecallEngine {
         similarity: round(candidate.score),
         sql: adapted.sql,
         adaptations,
-        assumptions: [...assumptionsIn(adapted.sql), ...adapted.kept],
+        assumptions: assumptionsIn(adapted.sql),
         matched: withLiterals(m.matched, adapted.adaptations),
-        exact: adaptations.length === 0 && adapted.kept.length === 0,
+        exact: adaptations.length === 0,
         rejected,
       };
     }
@@ -183,8 +197,15 @@ export class RecallEngine {
     return { abstained: true, reason: withRejection(f.reason), nearest: { pair: f.pair, similarity: f.similarity }, differences: f.differences, rejected };
   }
 
+  /**
+   * The rejected pair the question asks (nearly) the same as: by words (cosine ≥ 0.7), or by meaning —
+   * a rejected pair that, approved, would match every component of the question ("How many customers
+   * have we got in total?" and the rejected "How many customers do we have?").
+   */
   private rejectedNote(question: string): RejectedNote | undefined {
-    const [r] = this.nearestRejected(question, 1);
+    const [close] = this.nearestRejected(question, 1);
+    const q = close ? undefined : readQuestion(question, this.vocabulary, this.glossary);
+    const r = close ?? this.nearestRejected(question, 3, MIN_SIMILARITY).find((n) => comparePair(q!, this.reading(n.item, 'rejected'), this.glossary).differences.length === 0);
     return r ? { id: r.item.id, file: r.item.file, question: r.item.question, sql: r.item.sql, reason: r.item.reason ?? null, similarity: round(r.score) } : undefined;
   }
 }
@@ -235,8 +256,8 @@ function literalColumns(sql: string, vocabulary: Vocabulary): PairReading['liter
  * approved pair's question and SQL do not contain and the schema does not name. Answering anyway
  * would silently drop a condition the person asked for.
  */
-function unmatchedNames(question: string, pair: ApprovedPair, vocabulary: Vocabulary, reading: QuestionReading): string | undefined {
-  const known = new Set([...words(pair.question), ...words(pair.sql), ...reading.values.flatMap((v) => words(v.text))].map(stem));
+function unmatchedNames(question: string, pair: ApprovedPair, vocabulary: Vocabulary, reading: QuestionReading, swapped: readonly string[]): string | undefined {
+  const known = new Set([...words(pair.question), ...words(pair.sql), ...reading.values.flatMap((v) => words(v.text)), ...swapped.flatMap(words)].map(stem));
   for (const m of question.matchAll(/(?<=[\p{L}\d,;:)] +)(\p{Lu}[\p{L}\d-]*)/gu)) {
     const w = words(m[1]!).map(stem);
     if (w.length === 0 || w.every((x) => known.has(x))) continue;

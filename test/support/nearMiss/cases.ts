@@ -19,6 +19,8 @@ export interface NearMissCase {
   /** A correct query for the question, in the project's dialect. */
   sql: string;
   class: NearMissClass;
+  /** What differs from the approved pair the question resembles, in a few words. */
+  differs?: string;
   /** A safe adaptation or a paraphrase of an approved pair: recall should answer it. */
   adapt?: boolean;
   heldBack?: boolean;
