@@ -2,7 +2,7 @@ import type { IndexedRelation, JoinEdge } from '../index/workspaceIndex';
 import { isHidden, type AccessDecision } from '../policies/access';
 import { questionIntents } from '../recall/features';
 import { contentTokens } from '../recall/questionText';
-import type { ApprovedPair, RecallEngine } from '../recall/recall';
+import { MIN_SIMILARITY, type ApprovedPair, type RecallEngine } from '../recall/recall';
 import { BagIndex } from '../recall/similarity';
 import { queryShape } from '../sql/queryShape';
 import { referencedRelations } from '../sql/relations';
@@ -297,6 +297,15 @@ export class GroundingContext {
     const ranked = [...scored.values()].filter((e) => e.score > 0).sort((a, b) => b.score - a.score || a.relation.key.localeCompare(b.relation.key));
     const top = ranked[0]?.score ?? 0;
     const chosen = ranked.filter((e) => e.score >= top * 0.25).slice(0, MAX_TABLES);
+    // The nearest approved pair answered a question like this one with all of its tables
+    // together: none of them is left out for scoring below the cut.
+    const near = nearest[0];
+    if (near && near.score >= MIN_SIMILARITY) {
+      for (const key of this.pairTables.get(near.item.id) ?? []) {
+        const e = scored.get(key);
+        if (e && !chosen.includes(e) && chosen.length < MAX_TABLES + 2) chosen.push(e);
+      }
+    }
     // Bridge tables on the shortest join path between chosen ones, so a many-to-many join can be written.
     const keys = new Set(chosen.map((c) => c.relation.key));
     for (const a of [...keys]) {
