@@ -1,6 +1,6 @@
 import tseslint from 'typescript-eslint';
 
-// The layers of GUIDE §4, enforced: each folder may import only the layers below it.
+// The layers of ARCHITECTURE.md ("Layers"), enforced: each folder may import only the layers below it.
 const restrict = (group, message) => ['error', { patterns: [{ group, message }] }];
 const nodeIo = ['fs', 'node:fs', 'fs/*', 'node:fs/*', 'child_process', 'node:child_process', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https'];
 
@@ -18,21 +18,33 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': restrict(
-        ['vscode', ...nodeIo, '**/adapters/**', '**/host/**', '**/cli/**', '**/webview-ui/**', '@duckdb/*', 'sql.js', 'ollama'],
-        'src/core is pure: no vscode, no I/O of its own, no adapters (GUIDE §4).',
+        ['vscode', ...nodeIo, '**/adapters/**', '**/usecases/**', '**/host/**', '**/cli/**', '**/webview-ui/**', '@duckdb/*', 'sql.js', 'ollama', 'pg', 'libpg-query'],
+        'src/core is pure: no vscode, no I/O of its own, no adapters (ARCHITECTURE.md, "Layers").',
       ),
     },
   },
   {
     files: ['src/protocol/**/*.ts'],
     rules: {
-      'no-restricted-imports': restrict(['vscode', '**/core/**', '**/adapters/**', '**/host/**', '**/cli/**', '**/webview-ui/**', ...nodeIo], 'src/protocol is shared with the webview: zod and plain types only.'),
+      'no-restricted-imports': restrict(['vscode', '**/core/**', '**/adapters/**', '**/usecases/**', '**/host/**', '**/cli/**', '**/webview-ui/**', ...nodeIo], 'src/protocol is shared with the webview: zod and plain types only.'),
     },
   },
   {
     files: ['src/adapters/**/*.ts'],
     rules: {
-      'no-restricted-imports': restrict(['vscode', '**/host/**', '**/cli/**', '**/webview-ui/**'], 'adapters must work outside VS Code (the CLI uses them).'),
+      'no-restricted-imports': restrict(['vscode', '**/usecases/**', '**/host/**', '**/cli/**', '**/webview-ui/**'], 'adapters are drivers: they work outside VS Code and know nothing of the use cases above them.'),
+    },
+  },
+  {
+    files: ['src/usecases/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['vscode', '**/host/**', '**/cli/**', '**/webview-ui/**'], 'use cases are shared by the editor and the CLI: no vscode, no front end.'),
+    },
+  },
+  {
+    files: ['src/host/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['**/cli/**', '**/webview-ui/**'], 'the editor calls the use cases, never the CLI; the panel is reached only through src/protocol.'),
     },
   },
   {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { answerQuestion, type Answer, type AnswerEngine, type ChatModel } from '../core/answer/answer';
-import { openAskProject } from '../adapters/askProject';
-import { answeringModel, readLearningRecords } from '../adapters/learning';
+import { openAskProject } from '../usecases/project';
+import { answeringModel, readLearningRecords } from '../usecases/learning';
 import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
 import { promotedModel } from '../core/learning/records';
 

@@ -1,4 +1,4 @@
-import type { AugmentReport, EvaluationOutcome, ExportReport, ImportReport, TrainReport } from '../adapters/learning';
+import type { AugmentReport, EvaluationOutcome, ExportReport, ImportReport, TrainReport } from '../usecases/learning';
 import type { Score, VersionReport } from '../core/learning/evaluation';
 
 /** Text for `askdata train`, `eval`, `train export`, `train import-adapter` and `augment`; --json prints the reports as they are. */

@@ -7,7 +7,7 @@ import { ExecutionError } from '../core/execution/errors';
 import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import type { AnswerEngine } from '../core/answer/answer';
 import { answerText, askQuestions, groundQuestions, readBatch, readStdin } from './ask';
-import { augmentProject, evaluateProject, exportTrainingData, importAdapter, trainProject } from '../adapters/learning';
+import { augmentProject, evaluateProject, exportTrainingData, importAdapter, trainProject } from '../usecases/learning';
 import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
 import { augmentText, evaluationText, exportText, importText, trainText } from './learn';
 import { regressionReport } from './regression';

@@ -1,4 +1,4 @@
-import { checkApprovedPairs } from '../adapters/regression';
+import { checkApprovedPairs } from '../usecases/regression';
 import type { PairCheck } from '../core/regression/regression';
 
 /** `askdata test`: the team's signed-off answers as regression tests, next to `dbt test` in CI. */

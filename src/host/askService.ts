@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { askerView } from '../adapters/askerView';
-import { readRules, runnerFor } from '../adapters/askProject';
+import { readRules, runnerFor } from '../usecases/project';
 import { unavailableEngine, type Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
 import { openProjectEngine, projectDialect, type ProjectDatabase } from '../adapters/projectDatabase';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { answeringModel, augmentProject, evaluateProject, exportTrainingData, importAdapter, LEARNING_DIR, readLearningRecords, trainProject, type LearningOptions } from '../adapters/learning';
-import { checkApprovedPairs } from '../adapters/regression';
+import { answeringModel, augmentProject, evaluateProject, exportTrainingData, importAdapter, LEARNING_DIR, readLearningRecords, trainProject, type LearningOptions } from '../usecases/learning';
+import { checkApprovedPairs } from '../usecases/regression';
 import { emailOf } from '../adapters/gitIdentity';
 import { learningCurve, promotedModel, recordFileName, type EvaluationRecord, type LearningRecords } from '../core/learning/records';
 import { evaluationReportHtml } from './evaluationReportHtml';
@@ -11,7 +11,7 @@ import type { ModelService } from './modelService';
 import type { Project, Projects } from './projects';
 
 /**
- * The editor's side of learning (GUIDE §5): Train, Evaluate, Test Approved Pairs, LoRA export and
+ * The editor's side of learning (ARCHITECTURE.md, "Learning"): Train, Evaluate, Test Approved Pairs, LoRA export and
  * adapter import, and paraphrase generation, each with progress in a notification that can be
  * cancelled; the evaluation report; the records of each project, re-read when a teammate's
  * arrive through git; and, when the setting is on, retraining a while after approvals.

@@ -6,7 +6,7 @@ import type { Project, Projects } from './projects';
 
 /**
  * The "Learning" section next to the approval queue: how far the team is along the learning
- * ladder (GUIDE §5) — approved pairs against the 25–100 the seeds recommend, which model answers,
+ * ladder (ARCHITECTURE.md, "Learning") — approved pairs against the 25–100 the seeds recommend, which model answers,
  * the models built with their accuracy, the last evaluation, and Train / Evaluate.
  */
 export const RECOMMENDED_PAIRS = { min: 25, max: 100 } as const;

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { augmentProject } from '../../src/adapters/learning';
+import { augmentProject } from '../../src/usecases/learning';
 import { NodePairFiles } from '../../src/adapters/nodePairFiles';
 import { edgeCaseQuestions } from '../../src/core/learning/augment';
 import { PairStore } from '../../src/core/pairs/pairStore';

@@ -24,6 +24,13 @@ describe('layer boundaries (lint)', function () {
     ['webview-ui/x.ts', "import * as vscode from 'vscode';", true],
     ['webview-ui/x.ts', "import { hostToWebview } from '../src/protocol/messages';", false],
     ['src/host/x.ts', "import * as vscode from 'vscode';", false],
+    ['src/host/x.ts', "import { main } from '../cli/main';", true],
+    ['src/host/x.ts', "import { openAskProject } from '../usecases/project';", false],
+    ['src/usecases/x.ts', "import * as vscode from 'vscode';", true],
+    ['src/usecases/x.ts', "import { main } from '../cli/main';", true],
+    ['src/usecases/x.ts', "import { DuckDbEngine } from '../adapters/duckdbEngine';", false],
+    ['src/adapters/x.ts', "import { openAskProject } from '../usecases/project';", true],
+    ['src/core/pairs/x.ts', "import { openAskProject } from '../../usecases/project';", true],
   ];
   for (const [file, code, refused] of cases) {
     it(`${refused ? 'refuses' : 'allows'} ${code} in ${file}`, async () => {

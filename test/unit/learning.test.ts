@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { answeringModel, augmentProject, evaluateProject, exportTrainingData, importAdapter, readLearningRecords, trainProject } from '../../src/adapters/learning';
+import { answeringModel, augmentProject, evaluateProject, exportTrainingData, importAdapter, readLearningRecords, trainProject } from '../../src/usecases/learning';
 import { NodePairFiles } from '../../src/adapters/nodePairFiles';
 import { OllamaClient, OllamaError } from '../../src/adapters/ollama';
 import { main } from '../../src/cli/main';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { OllamaClient } from '../../src/adapters/ollama';
-import { openAskProject } from '../../src/adapters/askProject';
+import { openAskProject } from '../../src/usecases/project';
 import { answerQuestion } from '../../src/core/answer/answer';
 import { buildChat } from '../../src/core/answer/prompt';
 import { SHOP_CASES } from '../support/nearMiss/cases';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { openAskProject } from '../../../src/adapters/askProject';
+import { openAskProject } from '../../../src/usecases/project';
 import { answerQuestion, type Answer } from '../../../src/core/answer/answer';
 import { hasOrderBy, spiderEqual } from '../../../src/core/execution/compare';
 import { orderKeyColumns } from '../../../src/core/sql/ordering';

@@ -13,10 +13,10 @@ import { adapterRefusal, exportReadme, huggingFaceBase, trainingExample } from '
 import { parseRecord, promotedModel, recordFileName, type EvaluationRecord, type LearningRecords, type ModelRecord } from '../core/learning/records';
 import { learningPairs, specialisedRecipe, supersededModels, type LearningPair, type ModelRecipe, type RecipeSummary } from '../core/learning/training';
 import { requireUnrestricted } from '../core/policies/access';
-import { openAskProject, runnerFor, type AskProject } from './askProject';
-import { projectAccess } from './projectPolicies';
-import { NodePairFiles } from './nodePairFiles';
-import { DEFAULT_SEED, OllamaError, sameModel, type OllamaClient } from './ollama';
+import { openAskProject, runnerFor, type AskProject } from './project';
+import { projectAccess } from '../adapters/projectPolicies';
+import { NodePairFiles } from '../adapters/nodePairFiles';
+import { DEFAULT_SEED, OllamaError, sameModel, type OllamaClient } from '../adapters/ollama';
 
 /**
  * Learning on a project, for the editor and the CLI alike: build the specialised model, evaluate

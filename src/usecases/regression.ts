@@ -3,8 +3,8 @@ import { ExecutionError } from '../core/execution/errors';
 import { pairStaleness } from '../core/index/staleness';
 import { judgePair, summarise, type PairCheck, type RunOutcome } from '../core/regression/regression';
 import { requireUnrestricted } from '../core/policies/access';
-import { openAskProject } from './askProject';
-import { projectAccess } from './projectPolicies';
+import { openAskProject } from './project';
+import { projectAccess } from '../adapters/projectPolicies';
 
 /**
  * Every approved pair's SQL, run again and compared with the result recorded when it was

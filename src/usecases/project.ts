@@ -6,13 +6,13 @@ import type { GroundingContext } from '../core/grounding/grounding';
 import type { WorkspaceIndex } from '../core/index/workspaceIndex';
 import { PairStore, type Pair } from '../core/pairs/pairStore';
 import type { AccessDecision } from '../core/policies/access';
-import { askerView } from './askerView';
-import { unavailableEngine, type Engine } from './engine';
-import { NodePairFiles } from './nodePairFiles';
+import { askerView } from '../adapters/askerView';
+import { unavailableEngine, type Engine } from '../adapters/engine';
+import { NodePairFiles } from '../adapters/nodePairFiles';
 import { ExecutionError } from '../core/execution/errors';
-import { findProjectDatabase, openEngineFor, projectDialect, type ProjectDatabase } from './projectDatabase';
-import { projectAccess } from './projectPolicies';
-import { indexFolder } from './workspaceFiles';
+import { findProjectDatabase, openEngineFor, projectDialect, type ProjectDatabase } from '../adapters/projectDatabase';
+import { projectAccess } from '../adapters/projectPolicies';
+import { indexFolder } from '../adapters/workspaceFiles';
 
 /** A project opened for asking, from the command line: its database, pairs, index and rules. */
 export interface AskProject {
