@@ -4,7 +4,7 @@ import type { ResultRow } from '../execution/result';
 import { orderKeyColumns } from '../sql/ordering';
 
 /**
- * Execution accuracy on held-out approved pairs (GUIDE §5): k folds, so that every pair is
+ * Execution accuracy on held-out approved pairs (ARCHITECTURE.md, "Learning"): k folds, so that every pair is
  * answered by a version that did not see it; Spider's comparison (order only with ORDER BY,
  * multiset rows, column order ignored) and BIRD's set comparison; per query type (pair tags)
  * and per model version. The same numbers decide whether a candidate is promoted.

@@ -3,7 +3,7 @@ import type { GroundingContext } from '../grounding/grounding';
 import type { LearningPair } from './training';
 
 /**
- * Rung three (GUIDE §5): training data for a LoRA adapter, trained outside (on the team's GPU),
+ * Rung three (ARCHITECTURE.md, "Learning"): training data for a LoRA adapter, trained outside (on the team's GPU),
  * then brought back as a GGUF adapter. The data is exactly what the model is asked at inference —
  * the same system prompt, grounding and examples, from the same chat builder — so what the
  * adapter learns is what it will be asked.

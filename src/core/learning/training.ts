@@ -7,7 +7,7 @@ import { referencedRelations } from '../sql/relations';
 import { skeletonKey } from '../sql/skeleton';
 
 /**
- * Rung two of the learning ladder (GUIDE §5): a specialised Ollama model, built from the base
+ * Rung two of the learning ladder (ARCHITECTURE.md, "Learning"): a specialised Ollama model, built from the base
  * model with the distilled schema and rules as its system prompt and a representative selection
  * of approved pairs as its messages. Everything here is pure; the adapter sends the recipe.
  */

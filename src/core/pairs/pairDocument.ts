@@ -59,7 +59,7 @@ export function setSignOff(doc: Document, key: 'approved' | 'rejected', value: R
 
 /**
  * Sets a key in place if it exists; a new key goes before `history`, so that the log stays the last
- * thing in the file, as in GUIDE §3.
+ * thing in the file, as ARCHITECTURE.md ("Files in the user's repo") describes it.
  */
 function setBeforeHistory(doc: Document, key: string, value: unknown): void {
   const map = doc.contents;
@@ -87,7 +87,7 @@ export function setSql(doc: Document, sql: string): void {
   doc.set('sql', sqlScalar(sql));
 }
 
-/** The result an approval signed off on: row count, columns and fingerprint (GUIDE §3). */
+/** The result an approval signed off on: row count, columns and fingerprint (ARCHITECTURE.md, "Files in the user's repo"). */
 export function setResult(doc: Document, result: RecordedResult): void {
   setBeforeHistory(doc, 'result', result === 'unverified' ? result : doc.createNode(dropUndefined(result), { flow: true }));
 }
@@ -113,7 +113,7 @@ export function renderPairDocument(doc: Document): string {
   return doc.toString(toStringOptions);
 }
 
-/** A new pair file, in the key order of GUIDE §3. */
+/** A new pair file, in the key order ARCHITECTURE.md shows ("Files in the user's repo"). */
 export function newPairDocument(pair: PairFile): Document {
   const doc = new Document(new YAMLMap());
   const ordered: Array<keyof PairFile> = ['version', 'question', 'sql', 'status', 'tags', 'tables', 'database', 'synthetic', 'approved', 'rejected', 'result'];

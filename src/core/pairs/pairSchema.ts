@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The pair file contract (GUIDE §3). Objects are loose so that fields a newer version of Ask Data,
+ * The pair file contract (ARCHITECTURE.md, "Files in the user's repo"). Objects are loose so that fields a newer version of Ask Data,
  * or a person, added survive a read–modify–write by this one.
  */
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseYamlWith, type ParsedYaml } from '../yamlFile';
 
-/** `askdata/policies.yml` (GUIDE §3): permission groups and row-level policies, enforced on the SQL. */
+/** `askdata/policies.yml` (ARCHITECTURE.md, "Files in the user's repo"): permission groups and row-level policies, enforced on the SQL. */
 const names = z.array(z.string().trim().min(1));
 
 export const policyFileSchema = z.looseObject({

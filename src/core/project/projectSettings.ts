@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseYamlWith, type ParsedYaml } from '../yamlFile';
 
-/** `askdata/askdata.yml`: optional project settings (GUIDE §3). Unknown keys survive. */
+/** `askdata/askdata.yml`: optional project settings (ARCHITECTURE.md, "Files in the user's repo"). Unknown keys survive. */
 export const projectSettingsSchema = z.looseObject({
   version: z.number().int().positive().max(1, { error: 'this file is for a newer Ask Data; update the extension' }).optional(),
   /** The database file, relative to the project folder. */

@@ -3,7 +3,7 @@ import type { Staleness } from '../index/staleness';
 import type { Pair } from '../pairs/pairStore';
 
 /**
- * Approved pairs as regression tests (GUIDE §5): each approved SQL is run again and its result
+ * Approved pairs as regression tests (ARCHITECTURE.md, "Learning"): each approved SQL is run again and its result
  * compared with the fingerprint recorded when it was approved. A pair fails when its SQL no
  * longer runs (schema drift), or returns other data; the index says which models and columns it
  * reads that changed.
