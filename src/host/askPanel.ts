@@ -5,13 +5,12 @@ import type { AnswerStep } from '../core/answer/answer';
 import type { Turn } from '../core/answer/prompt';
 import { ExecutionError } from '../core/execution/errors';
 import type { Pair } from '../core/pairs/pairStore';
-import type { RecordedResult } from '../core/pairs/pairSchema';
 import { assumptionsIn } from '../core/recall/recall';
-import { referencedRelations } from '../core/sql/relations';
 import {
   ASK_PANEL_VIEW_TYPE, hostToWebview, panelState, webviewToHost, type HistoryEntry, type HostToWebview, type ModelView, type PairView, type PanelState, type RequestBody,
 } from '../protocol/messages';
 import { panelHtml } from '../protocol/panelHtml';
+import { approvePair as approveInStore, decidePair, type ConfirmUnverified, type Fingerprinter } from '../usecases/approval';
 import type { AskService } from './askService';
 import { requireIdentity } from './identity';
 import type { ModelService } from './modelService';
@@ -248,17 +247,14 @@ class AskPanelSession {
   private async decide(project: Project, body: Extract<RequestBody, { method: 'decide' }>): Promise<PairView> {
     const who = await requireIdentity(project.root);
     if (!who) throw new Error('No identity set (git user.name/user.email or the Ask Data identity settings).');
-    const result = body.decision === 'approve' ? await resultToRecord(project, body.sql, this.services.ask, this.log) : undefined;
-    const pair = await project.store.add({
+    const pair = await decidePair(project.store, {
       question: body.question,
       sql: body.sql,
-      status: body.decision === 'approve' ? 'approved' : body.decision === 'reject' ? 'rejected' : 'pending',
-      tables: referencedRelations(body.sql),
+      decision: body.decision,
       by: who,
-      reason: body.reason?.trim() || undefined,
+      reason: body.reason,
       history: stamp(body.history, who),
-      result,
-    });
+    }, ...approvalDrivers(project, this.services.ask, this.log));
     this.state = { projectRoot: project.root, pairId: pair.id };
     this.panel.title = panelTitle(pair, undefined);
     const view = this.view(pair);
@@ -272,34 +268,25 @@ function stamp(history: readonly HistoryEntry[], who: string): HistoryEntry[] {
   return history.map((h) => (h.event === 'asked' || h.event === 'feedback' || h.event === 'edited' ? { ...h, by: h.by ?? who } : h));
 }
 
-/**
- * The result an approval records. A query that fails is not approved: approving it would sign off
- * on an error. A query that could not be run at all (no database to run on, or it is locked by
- * dbt) is approved only if the person chooses to, deliberately: it is then recorded as
- * `result: unverified`, and `askdata test` lists it apart.
- */
-async function resultToRecord(project: Project, sql: string, ask: AskService, log: vscode.LogOutputChannel): Promise<RecordedResult> {
-  try {
-    const f = await ask.fingerprint(project.root, sql);
-    return { rows: f.rows, columns: f.columns, fingerprint: f.fingerprint };
-  } catch (e) {
-    if (e instanceof ExecutionError && (e.errorClass === 'not-run' || e.errorClass === 'database-missing' || e.errorClass === 'database-locked')) {
-      const choice = await vscode.window.showWarningMessage(
-        'This SQL could not be run, so its result cannot be checked or recorded.',
-        { modal: true, detail: `${e.message}\n\nApproving it anyway records result: unverified; askdata test lists it apart until it is approved again where it runs.` },
-        'Approve Unverified',
-      );
-      if (choice !== 'Approve Unverified') throw new ExecutionError(e.errorClass, `Not approved: the SQL could not be run (${e.message.replace(/^Not run: /, '')}).`, 'not approved');
-      log.warn(`approved unverified: ${e.message}`);
-      return 'unverified';
-    }
-    throw new ExecutionError(e instanceof ExecutionError ? e.errorClass : 'runtime', `Not approved: this SQL does not run (${(e as Error).message}). Fix it, then approve.`, 'not approved');
-  }
+/** Whether SQL that cannot run here is approved anyway, as unverified: only by a deliberate choice in a dialog. */
+async function confirmUnverified(e: ExecutionError, log: vscode.LogOutputChannel): Promise<boolean> {
+  const choice = await vscode.window.showWarningMessage(
+    'This SQL could not be run, so its result cannot be checked or recorded.',
+    { modal: true, detail: `${e.message}\n\nApproving it anyway records result: unverified; askdata test lists it apart until it is approved again where it runs.` },
+    'Approve Unverified',
+  );
+  if (choice === 'Approve Unverified') log.warn(`approved unverified: ${e.message}`);
+  return choice === 'Approve Unverified';
+}
+
+/** The use cases' fingerprint and confirmation, as the editor provides them. */
+function approvalDrivers(project: Project, ask: AskService, log: vscode.LogOutputChannel): [Fingerprinter, ConfirmUnverified] {
+  return [(sql) => ask.fingerprint(project.root, sql), (e) => confirmUnverified(e, log)];
 }
 
 /** Approves an existing pair, recording the result it returns now (the queue and the panel both use this). */
 export async function approvePair(project: Project, pair: Pair, who: string, ask: AskService, log: vscode.LogOutputChannel): Promise<Pair> {
-  return project.store.approve(pair.id, who, await resultToRecord(project, pair.sql, ask, log));
+  return approveInStore(project.store, pair, who, ...approvalDrivers(project, ask, log));
 }
 
 export function toView(pair: Pair, project: Project, stale: (project: Project, pair: Pair) => string | undefined): PairView {
