@@ -87,7 +87,7 @@ export async function findDbtTarget(project: string, settings?: ProjectSettings,
     } catch {
       continue;
     }
-    const target = duckdbTargetFrom(profiles, dbtProject.profile, settings.dbt?.target ?? env.DBT_TARGET);
+    const target = duckdbTargetFrom(profiles, dbtProject.profile, settings.dbt?.target ?? env.DBT_TARGET, env);
     if (!('error' in target)) return target;
   }
   return undefined;

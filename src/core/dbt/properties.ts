@@ -1,8 +1,7 @@
 import { load as loadYaml, YAMLException } from 'js-yaml';
-import { LineCounter, parseDocument } from 'yaml';
 import type { JinjaWarning } from './jinja';
 import type { WarningKind } from './warnings';
-import { duplicateKeyMessage, loadYamlLenient } from './yamlText';
+import { duplicateKeyMessage, loadYamlLenient, yamlError } from './yamlText';
 
 /**
  * dbt properties files (`schema.yml` and friends): what people wrote about their models, sources
@@ -37,6 +36,10 @@ export interface DocEntry {
   /** Versioned models: the versions declared, and the latest. */
   versions?: number[];
   latestVersion?: number;
+  /** The file each version is defined in, when `defined_in:` says (else `<name>_v<v>`). */
+  definedIn?: Record<number, string>;
+  /** A snapshot defined in YAML (dbt 1.9): what it snapshots, `ref('x')` or `source('s', 't')` as written. */
+  relation?: string;
   /** For semantic models: the model they describe. */
   model?: string;
   config?: Record<string, unknown>;
@@ -67,10 +70,9 @@ export function parseProperties(text: string): PropertiesFile {
       for (const d of lenient.duplicates) warnings.push({ line: d.line, kind: 'duplicate-key', message: duplicateKeyMessage(d) });
     } else {
       // js-yaml notices some errors only at the end of the file; the yaml parser says where they start.
-      const precise = parseDocument(text, { lineCounter: new LineCounter() });
-      const first = precise.errors[0];
-      const line = first?.linePos?.[0]?.line ?? (e instanceof YAMLException ? e.mark.line + 1 : 1);
-      const reason = first ? first.message.split('\n')[0]! : e instanceof YAMLException ? e.reason : (e as Error).message;
+      const precise = yamlError(text);
+      const line = precise?.line ?? (e instanceof YAMLException ? e.mark.line + 1 : 1);
+      const reason = precise?.message ?? (e instanceof YAMLException ? e.reason : (e as Error).message);
       return { entries: [], warnings: [{ line, kind: 'invalid-yaml', message: `not valid YAML: ${reason}; this file's docs are skipped until it is fixed` }] };
     }
   }
@@ -105,10 +107,14 @@ function entry(kind: DocKind, item: Record<string, unknown>, lines: LineFinder):
   if (Array.isArray(item.versions)) {
     const versions = item.versions.filter(isObject).map((v) => Number(v.v)).filter((v) => Number.isFinite(v));
     e.versions = versions;
+    for (const v of item.versions.filter(isObject)) {
+      if (typeof v.defined_in === 'string' && Number.isFinite(Number(v.v))) (e.definedIn ??= {})[Number(v.v)] = v.defined_in;
+    }
     e.latestVersion = item.latest_version !== undefined ? Number(item.latest_version) : Math.max(...versions);
     // Columns declared once for the model apply to every version unless it says otherwise.
   }
   if (kind === 'semantic_model' && typeof item.model === 'string') e.model = refTarget(item.model);
+  if (kind === 'snapshot' && typeof item.relation === 'string') e.relation = item.relation;
   if (kind === 'semantic_model') {
     for (const dim of [...asList(item.dimensions), ...asList(item.measures), ...asList(item.entities)]) {
       if (isObject(dim) && typeof dim.name === 'string') {

@@ -29,10 +29,18 @@ export interface DbtDuckDbTarget {
   database?: string;
 }
 
-export function duckdbTargetFrom(profiles: unknown, profile: string, target: string | undefined): DbtDuckDbTarget | { error: string } {
+export function duckdbTargetFrom(profiles: unknown, profile: string, target: string | undefined, env: Readonly<Record<string, string | undefined>> = {}): DbtDuckDbTarget | { error: string } {
   const p = (profiles as Record<string, unknown> | null)?.[profile] as { target?: unknown; outputs?: Record<string, unknown> } | undefined;
   if (!p || typeof p !== 'object') return { error: `profiles.yml has no profile named ${profile}` };
-  const name = target ?? (typeof p.target === 'string' ? p.target : undefined);
+  // Teams often choose the target from the environment: `target: "{{ env_var('DBT_TARGET', 'dev') }}"`.
+  let name = target ?? (typeof p.target === 'string' ? p.target : undefined);
+  if (name?.includes('{{')) {
+    try {
+      name = renderEnvVars(name, env);
+    } catch (e) {
+      return { error: `profile ${profile}'s target: ${(e as Error).message}` };
+    }
+  }
   if (!name) return { error: `profile ${profile} names no target` };
   const output = p.outputs?.[name] as { type?: unknown; path?: unknown; schema?: unknown; database?: unknown; dataset?: unknown; project?: unknown } | undefined;
   if (!output) return { error: `profile ${profile} has no output named ${name}` };
