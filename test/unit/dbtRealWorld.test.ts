@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { indexFolder } from '../../src/adapters/workspaceFiles';
+import { indexFolder, WorkspaceFiles } from '../../src/adapters/workspaceFiles';
 import { main } from '../../src/cli/main';
 import { buildAskContext } from '../../src/core/answer/askContext';
 import type { WorkspaceIndex } from '../../src/core/index/workspaceIndex';
@@ -250,6 +250,7 @@ describe('real-world dbt: where relations are built (naming, seeds, snapshots, v
       'profiles.yml': PROFILE,
       'macros/naming/generate_schema_name.sql': `{% macro generate_schema_name(custom_schema_name, node) -%}
   {%- if node.resource_type == 'seed' -%}{{ custom_schema_name | trim }}
+  {%- elif node.config.get('meta', {}).get('schema_override') -%}{{ node.config.meta.schema_override }}
   {%- elif custom_schema_name -%}{{ custom_schema_name | trim | lower }}
   {%- elif node.fqn | length > 2 -%}{{ node.fqn[1] | lower }}
   {%- else -%}{{ target.schema }}
@@ -260,12 +261,14 @@ describe('real-world dbt: where relations are built (naming, seeds, snapshots, v
 {%- endmacro %}`,
       'models/Sales/orders.sql': "select * from {{ ref('countries') }}",
       'models/top.sql': 'select 1 as id',
+      'models/Sales/pinned.sql': "{{ config(meta={'schema_override': 'pinned_schema', 'owner': 'finance'}) }}\nselect 1 as id",
       // The second model path: its folders count from that path, as in dbt's fqn.
       'marts/finance/revenue.sql': "{{ config(schema='FIN') }}\nselect * from {{ ref('orders') }}",
       'seeds/countries.csv': 'code,name\nDE,Germany\n',
     });
     assert.equal(rel(index, 'orders').relation, 'sales.orders');
     assert.equal(rel(index, 'top').relation, 'dbt_dev.top');
+    assert.equal(rel(index, 'pinned').relation, 'pinned_schema.pinned');
     assert.equal(rel(index, 'revenue').relation, 'fin.revenue');
     assert.equal(rel(index, 'countries').relation, 'lookups.countries');
     assert.equal(rel(index, 'revenue').sql, '\nselect * from sales.orders');
@@ -975,5 +978,41 @@ process.stdout.write(JSON.stringify({ warnings: ix.warnings.map((w) => w.file + 
     await indexFolder(root, undefined, { cacheFile });
     await indexFolder(root, undefined, { cacheFile });
     assert.deepEqual(await snapshot(), before);
+  });
+});
+
+describe('real-world dbt: an edit, or a warm start, gives what a fresh index gives', function () {
+  this.timeout(60_000);
+
+  it('on a company-style project (override, versions, naming, properties config, snapshots, seeds, an unreadable model)', async () => {
+    const root = await writeTree({
+      ...overrideProject(`{% macro ref() %}{{ return(builtins.ref(*varargs, **kwargs).include(database=false)) }}{% endmacro %}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+  {%- if custom_schema_name is none -%}{{ node.fqn[1] if node.fqn | length > 2 else target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}`, { 'models/marts/orders.sql': ORDERS_TWO_ARG, ...VERSIONED }),
+      'models/marts/_props.yml': 'version: 2\nmodels:\n  - name: orders\n    config:\n      alias: all_orders\n      tags: [finance]\n',
+      'snapshots/history.sql': "{% snapshot orders_history %}{{ config(target_schema='snapshots', unique_key='order_id', strategy='check', check_cols='all') }}select * from {{ ref('orders') }}{% endsnapshot %}",
+      'seeds/countries.csv': 'code,name\n',
+      'models/marts/wide.sql': `select 1 as id -- ${'x'.repeat(2 * 1024 * 1024)}`,
+      'models/marts/uses.sql': "select * from {{ ref('wide') }} join {{ ref('orders_history') }} using (order_id) join {{ ref('countries') }} on true",
+    });
+    const cacheFile = path.join(await writeTree({}), 'index.cache');
+    const fresh = async () => (await indexTree(root)).index;
+    const live = new WorkspaceFiles(root);
+    await live.scan();
+    await indexFolder(root, undefined, { cacheFile });
+    const warm = await indexFolder(root, undefined, { cacheFile });
+    assert.equal(warm.cache.used, true);
+    assert.deepEqual(warm.files.indexer.build(), await fresh());
+    const before = live.indexer.build();
+    assert.equal(rel(before, 'orders').relation, 'marts.all_orders');
+    assert.deepEqual(rel(before, 'uses').refs, ['wide', 'orders_history', 'countries']);
+    for (const file of ['models/marts/orders.sql', 'models/marts/dim_customers_v1.sql', 'models/marts/customer_report.sql', 'snapshots/history.sql', 'models/marts/uses.sql']) {
+      await fs.appendFile(path.join(root, file), '\n-- edited\n');
+      await live.refresh(path.join(root, file));
+      assert.deepEqual(live.indexer.build(), await fresh(), `after editing ${file}`);
+    }
+    const afterEdits = await indexFolder(root, undefined, { cacheFile });
+    assert.deepEqual(afterEdits.files.indexer.build(), await fresh());
   });
 });

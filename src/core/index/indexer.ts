@@ -428,7 +428,6 @@ export class WorkspaceIndexer {
     const inRoot = base && base !== '.' ? node.path.slice(base.length + 1) : node.path;
     const identifier = node.identifier ?? node.name;
     const tags = Array.isArray(config.tags) ? config.tags : [];
-    const plainConfig = Object.fromEntries(Object.entries(config).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v) || Array.isArray(v)));
     const fields = {
       name: node.name,
       alias: identifier,
@@ -438,7 +437,7 @@ export class WorkspaceIndexer {
       fqn: [layout.name, ...inRoot.split('/').slice(0, -1), node.name],
       path: inRoot,
       original_file_path: node.path,
-      config: { ...plainConfig, schema: config.schema ?? null, alias: config.alias ?? null, database: config.database ?? null, tags },
+      config: { ...config, schema: config.schema ?? null, alias: config.alias ?? null, database: config.database ?? null, tags },
       tags,
       database: project.target.database ?? null,
       schema: project.target.schema,
