@@ -823,6 +823,23 @@ unit_tests:
     assert.deepEqual(warningList(index), []);
   });
 
+  it('a root source that overrides a package\'s source moves all its tables to the root\'s schema, and its table descriptions win', async () => {
+    const { index } = await indexFixture({
+      'dbt_project.yml': 'name: shop\nprofile: shop\nvars:\n  stripe_schema: raw_stripe_eu\n',
+      'dbt_packages/stripe_source/dbt_project.yml': 'name: stripe_source\n',
+      'dbt_packages/stripe_source/models/src_stripe.yml': 'version: 2\nsources:\n  - name: stripe\n    schema: stripe\n    tables:\n      - name: charge\n        description: Package text.\n      - name: refund\n        identifier: refunds\n        description: Refunds, as the package says.\n',
+      'dbt_packages/stripe_source/models/stg_stripe__charge.sql': "select * from {{ source('stripe', 'charge') }}",
+      // dbt's overrides: database, schema and descriptions (not identifiers); tables need not be listed.
+      'models/src_stripe_override.yml': "version: 2\nsources:\n  - name: stripe\n    overrides: stripe_source\n    schema: \"{{ var('stripe_schema') }}\"\n    tables:\n      - name: charge\n        description: EU charges, loaded hourly.\n",
+    });
+    assert.equal(rel(index, 'stripe.charge').relation, 'raw_stripe_eu.charge');
+    assert.equal(rel(index, 'stripe.charge').description, 'EU charges, loaded hourly.');
+    assert.equal(rel(index, 'stripe.refund').relation, 'raw_stripe_eu.refunds');
+    assert.equal(rel(index, 'stripe.refund').description, 'Refunds, as the package says.');
+    assert.equal(rel(index, 'stg_stripe__charge').sql, 'select * from raw_stripe_eu.charge');
+    assert.deepEqual(warningList(index), []);
+  });
+
   it('tabs in YAML, a BOM, CRLF and a duplicate key: one precise warning each where it is wrong, every other file kept', async () => {
     const { index } = await indexFixture({
       'dbt_project.yml': '\uFEFFname: shop\r\nprofile: shop\r\nmodels:\r\n  shop:\r\n    +materialized: table\r\n',

@@ -40,6 +40,11 @@ export interface DocEntry {
   definedIn?: Record<number, string>;
   /** A snapshot defined in YAML (dbt 1.9): what it snapshots, `ref('x')` or `source('s', 't')` as written. */
   relation?: string;
+  /**
+   * `overrides: <package>`: this source redefines a package's source of the same name. An entry
+   * with an empty name carries what applies to all its tables (schema, database).
+   */
+  overrides?: string;
   /** For semantic models: the model they describe. */
   model?: string;
   config?: Record<string, unknown>;
@@ -127,16 +132,23 @@ function entry(kind: DocKind, item: Record<string, unknown>, lines: LineFinder):
 
 function sourceTables(source: Record<string, unknown>, lines: LineFinder): DocEntry[] {
   const sourceName = source.name as string;
-  return asList(source.tables).filter(isObject).filter((t) => typeof t.name === 'string').map((t) => {
+  const overrides = typeof source.overrides === 'string' ? source.overrides : undefined;
+  const tables = asList(source.tables).filter(isObject).filter((t) => typeof t.name === 'string').map((t) => {
     const e = entry('source', t, lines);
     e.source = sourceName;
     if (isObject(source.config) && source.config.enabled !== undefined) e.config = { enabled: source.config.enabled, ...e.config };
     const schema = typeof t.schema === 'string' ? t.schema : typeof source.schema === 'string' ? source.schema : undefined;
     if (schema) e.schema = schema;
     if (typeof t.identifier === 'string') e.identifier = t.identifier;
-    if (!e.description && typeof source.description === 'string') e.description = source.description.trim();
+    if (overrides) e.overrides = overrides;
+    else if (!e.description && typeof source.description === 'string') e.description = source.description.trim();
     return e;
   });
+  if (!overrides) return tables;
+  // What the override says for the whole source applies to every table of the package's source, listed here or not.
+  const whole: DocEntry = { kind: 'source', name: '', source: sourceName, overrides, columns: [], line: lines.name(sourceName) };
+  if (typeof source.schema === 'string') whole.schema = source.schema;
+  return [whole, ...tables];
 }
 
 function columnsOf(value: unknown): DocColumn[] {

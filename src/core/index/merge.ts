@@ -231,9 +231,11 @@ export class Merge {
   }
 
   private addDocs(files: Map<string, Fragment>): void {
-    for (const [path, f] of files) {
+    // Packages' properties first: the root project's then add to them, or override them.
+    const docs = [...files].filter(([path, f]) => f.kind === 'docs' && !!path).map(([path, f]) => ({ path, f, project: this.ix.projectOf(path) }));
+    docs.sort((a, b) => Number(!(a.project && this.ix.packageOf(a.project))) - Number(!(b.project && this.ix.packageOf(b.project))));
+    for (const { path, f, project } of docs) {
       if (f.kind !== 'docs') continue;
-      const project = this.ix.projectOf(path);
       for (const entry of f.entries) {
         if (entry.kind === 'metric' || entry.kind === 'analysis') continue;
         const e = this.resolveDocs(entry, path, project);
@@ -244,6 +246,11 @@ export class Merge {
         }
         const key = e.kind === 'source' ? `${e.source}.${e.name}`.toLowerCase() : e.name.toLowerCase();
         if (e.kind !== 'source' && this.disabled.has(key)) continue;
+        if (e.kind === 'source' && e.overrides) {
+          // `overrides: <package>`: what the root project says about the package's source wins.
+          this.overrideSource(e, project);
+          if (!e.name) continue;
+        }
         let rel = this.relations.get(key);
         if (!rel && e.kind === 'source') {
           if (project && isDisabled(this.rendered(project, e.config ?? {}))) continue;
@@ -271,6 +278,22 @@ export class Merge {
         mergeDocColumns(rel, e.columns, true);
         if (e.versions) for (const v of e.versions) this.applyVersionDocs(e, v);
       }
+    }
+  }
+
+  /** A root source's `overrides:` applied to the package's tables: the schema to all of them, a description to its table. */
+  private overrideSource(e: DocEntry, project: ProjectState | undefined): void {
+    const pkg = e.overrides!.toLowerCase();
+    const prefix = `${e.source}.`.toLowerCase();
+    for (const rel of this.relations.values()) {
+      if (rel.kind !== 'source' || rel.package?.toLowerCase() !== pkg || !rel.key.startsWith(prefix)) continue;
+      if (e.name && rel.name.toLowerCase() !== e.name.toLowerCase()) continue;
+      if (e.schema && project) {
+        const identifier = (rel.relation ?? '').split('.').pop()!;
+        rel.relation = `${this.ix.renderText(project, e.schema)}.${identifier}`;
+        this.byIdentifier.set(rel.relation.toLowerCase(), rel.key);
+      }
+      if (e.name && e.description) rel.description = e.description;
     }
   }
 
