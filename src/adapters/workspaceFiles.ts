@@ -26,7 +26,7 @@ export interface ScanResult {
 type Loaded = { text: string } | { problem: { line: number; message: string } };
 
 /** A cheap first test on the file name before the path is worked out. */
-const WANTED_NAME = /\.(sql|ya?ml|csv|json|md)$/i;
+const WANTED_NAME = /\.(sql|ya?ml|csv|json|md|py)$/i;
 
 /** Files read ahead of the one being indexed. */
 const READ_AHEAD = 64;
@@ -52,7 +52,7 @@ export class WorkspaceFiles {
     await Promise.all(projectFiles.map((f) => this.readProject(f.file)));
     const fromCache = !!cache && this.indexer.loadCache(cache.index);
     if (fromCache) for (const [p, s] of Object.entries(cache.stamps)) this.stamps.set(p, s);
-    const wanted = found.filter((f) => WorkspaceIndexer.wants(this.rel(f.file)));
+    const wanted = found.filter((f) => this.indexer.reads(this.rel(f.file)));
     const present = new Set([...wanted.map((f) => this.rel(f.file)), ...loops]);
     if (fromCache) for (const known of this.indexer.paths()) if (!present.has(known)) this.indexer.setFile(known, undefined);
     let read = 0;
@@ -111,7 +111,7 @@ export class WorkspaceFiles {
       await this.readArtifacts(path.dirname(path.dirname(file)));
       return true;
     }
-    if (!WorkspaceIndexer.wants(rel)) return false;
+    if (!this.indexer.reads(rel)) return false;
     let stat: Stats;
     try {
       stat = await fs.stat(file);

@@ -404,6 +404,36 @@ models:
     assert.match(index.warnings[0]!.message, /v=3|version 3/);
   });
 
+  it('a Python model is a node: refs to it resolve, its dbt.ref/dbt.source are its lineage, its properties apply', async () => {
+    const { index } = await indexFixture({
+      'dbt_project.yml': 'name: corp\nprofile: corp\n',
+      'profiles.yml': PROFILE,
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n',
+      'models/stg_events.sql': "select * from {{ source('raw', 'events') }}",
+      'models/ml/churn_scores.py': `import pandas as pd
+
+def model(dbt, session):
+    dbt.config(materialized="table", packages=["scikit-learn"])
+    events = dbt.ref("stg_events").to_pandas()
+    # old = dbt.ref("legacy_scores")
+    raw = dbt.source('raw', 'events')
+    return events.assign(score=0.5)
+`,
+      'models/ml/_ml.yml': 'version: 2\nmodels:\n  - name: churn_scores\n    description: Churn score per customer.\n    columns:\n      - name: score\n',
+      'models/report.sql': "select * from {{ ref('churn_scores') }}",
+      'scripts/etl_helper.py': "print(dbt.ref('not_a_model'))",
+    });
+    const churn = rel(index, 'churn_scores');
+    assert.equal(churn.kind, 'model');
+    assert.equal(churn.materialized, 'table');
+    assert.equal(churn.description, 'Churn score per customer.');
+    assert.deepEqual(churn.refs, ['stg_events']);
+    assert.equal(churn.relation, 'dbt_dev.churn_scores');
+    assert.deepEqual(rel(index, 'report').refs, ['churn_scores']);
+    assert.deepEqual(index.refs, { resolved: 2, unresolved: 0 });
+    assert.deepEqual(warningList(index), []);
+  });
+
   it('an ephemeral model is a node refs resolve to', async () => {
     const { index } = await indexFixture({
       'dbt_project.yml': 'name: corp\nprofile: corp\nmodels:\n  corp:\n    intermediate:\n      +materialized: ephemeral\n',

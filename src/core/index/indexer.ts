@@ -8,7 +8,7 @@ import { renderModel, renderTemplate, UNRENDERED_OUTPUT, type MacroLibrary, type
 import type { WarningKind } from '../dbt/warnings';
 import { ArtifactError, parseCatalog, parseManifest } from './manifest';
 import { Merge } from './merge';
-import { hashText, INDEX_FORMAT, type FileWarning, type Fragment, type IndexCache, type IndexWarning, type LiveCatalog, type NodeNaming, type ProjectState, type TargetSettings, type WorkspaceIndex } from './types';
+import { hashText, INDEX_FORMAT, type FileWarning, type Fragment, type IndexCache, type IndexWarning, type LiveCatalog, type NodeNaming, type ProjectState, type SqlFragment, type TargetSettings, type WorkspaceIndex } from './types';
 
 /**
  * Keeps the per-file results of the workspace index and merges them on demand. Pure: the caller
@@ -154,7 +154,15 @@ export class WorkspaceIndexer {
 
   /** Is this path one the index reads? */
   static wants(path: string): boolean {
-    return /\.(sql|ya?ml|csv|md)$/i.test(path) || /(^|\/)target\/(manifest|catalog)\.json$/.test(path);
+    return /\.(sql|ya?ml|csv|md|py)$/i.test(path) || /(^|\/)target\/(manifest|catalog)\.json$/.test(path);
+  }
+
+  /** Does the index read this path, now that the projects are known? Python files only as dbt Python models. */
+  reads(path: string): boolean {
+    if (!WorkspaceIndexer.wants(path)) return false;
+    if (!/\.py$/i.test(path)) return true;
+    const project = this.projectOf(path);
+    return !!project?.layout && classifySqlFile(project.layout, relative(project.root, path)).kind === 'model';
   }
 
   /** SQL files rendered with macros or vars that have since changed; re-read and pass them to setFile. */
@@ -349,6 +357,7 @@ export class WorkspaceIndexer {
       const header = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).replace(/\r$/, '');
       return { kind: 'seed', hash, name: baseName(path), columns: splitCsvHeader(header) };
     }
+    if (lower.endsWith('.py')) return this.pythonModel(path, text, hash, project);
     if (!lower.endsWith('.sql')) return { kind: 'none', hash };
     const role = classifySqlFile(layout, rel);
     if (role.kind === 'macro') {
@@ -399,6 +408,37 @@ export class WorkspaceIndexer {
       unrendered: rendered.unrendered,
       ...(rendered.missingPackageCalls ? { packageCalls: rendered.missingPackageCalls } : {}),
     };
+  }
+
+  /**
+   * A dbt Python model (`def model(dbt, session)`): a model like any other, its lineage read from
+   * `dbt.ref(…)` and `dbt.source(…)`, its config from `dbt.config(…)`. Its code is not SQL.
+   */
+  private pythonModel(path: string, text: string, hash: string, project: ProjectState | undefined): Fragment {
+    const layout = project?.layout;
+    if (!project || !layout) return { kind: 'none', hash };
+    const rel = relative(project.root, path);
+    if (classifySqlFile(layout, rel).kind !== 'model') return { kind: 'none', hash };
+    const name = baseName(path);
+    const refs: SqlFragment['refs'] = [];
+    const sources: SqlFragment['sources'] = [];
+    const own: Record<string, unknown> = {};
+    const lines = text.split('\n');
+    const str = String.raw`\s*(?:"([^"]*)"|'([^']*)')\s*`;
+    lines.forEach((raw, i) => {
+      const line = raw.replace(/(^|\s)#.*$/, '');
+      for (const m of line.matchAll(new RegExp(String.raw`\bdbt\.ref\(${str}(?:,${str})?(?:,\s*(?:v|version)\s*=\s*["']?(\d+)["']?\s*)?\)`, 'g'))) {
+        const [a, b] = [m[1] ?? m[2], m[3] ?? m[4]];
+        refs.push({ ...(b !== undefined ? { package: a, name: b } : { name: a! }), ...(m[5] ? { version: Number(m[5]) } : {}), line: i + 1 });
+      }
+      for (const m of line.matchAll(new RegExp(String.raw`\bdbt\.source\(${str},${str}\)`, 'g'))) sources.push({ source: (m[1] ?? m[2])!, table: (m[3] ?? m[4])!, line: i + 1 });
+      for (const m of line.matchAll(/\bdbt\.config\(([^)]*)\)/g)) {
+        for (const kv of m[1]!.matchAll(/(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(True|False))/g)) own[kv[1]!] = kv[4] ? kv[4] === 'True' : (kv[2] ?? kv[3]);
+      }
+    });
+    const top = this.topProjectOf(project);
+    const config = { ...folderConfig(layout, top?.layout, 'models', rel, layout.modelPaths, name), ...own };
+    return { kind: 'sql', hash, envKey: this.envKey(project.root), role: 'model', name, sql: '', refs, sources, config, ...(Object.keys(own).length ? { fileConfigKeys: Object.keys(own) } : {}), ...(isDisabled(config) ? { disabled: true } : {}), shape: queryShape(''), warnings: [], unrendered: 0 };
   }
 
   /**

@@ -162,7 +162,7 @@ export class Merge {
           ...(typeof config.materialized === 'string' ? { materialized: config.materialized } : {}),
           ...(tagsOf(config.tags).length ? { tags: tagsOf(config.tags) } : {}),
           ...(version !== undefined ? { version } : {}),
-          sql: f.sql,
+          ...(f.sql ? { sql: f.sql } : {}),
           ctes: f.shape.ctes.map((c) => c.name),
           from: 'files',
         });
@@ -490,7 +490,7 @@ export class Merge {
       const own = this.relations.get(this.nodeKey(f));
       if (own && own.file === path && (f.role === 'model' || f.role === 'snapshot')) {
         own.refs = [...new Set(refs.filter((r): r is string => !!r))];
-        own.sql = f.sql.replace(PLACEHOLDER, (m, kind: string, i: string) => {
+        if (f.sql) own.sql = f.sql.replace(PLACEHOLDER, (m, kind: string, i: string) => {
           const key = (kind === 'ref' ? refs : sources)[Number(i)];
           return (key && this.relations.get(key)?.relation) ?? m;
         });
