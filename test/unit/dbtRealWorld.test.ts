@@ -640,14 +640,14 @@ select '{{ "%s_%s" % ("x", 1) }}' as p1, '{{ "%05.1f|%-3s|%d%%" % (3.14159, "ab"
   '{{ parts | join("|") }}' as p4, '{{ "Ab".ljust(4, "*") }}{{ "x".rjust(3) }}' as p5, '{{ modules.re.sub("[^a-z0-9]+", "_", "Hello World!".lower()) }}' as p6,
   {{ modules.re.match("^v(\\\\d+)$", "v12") is not none }} as p7, '{{ modules.re.search("(\\\\d+)", "ab12cd").group(1) }}' as p8,
   {{ run_started_at.strftime("%Y") | int > 2000 }} as p9, {{ (modules.datetime.date(2024, 3, 1) - modules.datetime.timedelta(days=1)).strftime("%Y-%m-%d") == "2024-02-29" }} as p10,
-  {{ modules.datetime.datetime.now().year >= 2024 }} as p11
+  {{ modules.datetime.datetime.now().year >= 2024 }} as p11, "{{ [{'k': 'b'}, {'k': 'a'}, {'k': 'b'}] | groupby('k') | map('first') | list }}" as p12, "{{ [1, 2, 3, 4, 5] | slice(2) | list }}" as p13
 from {{ ref('a') }}`,
     });
     assert.equal(rel(index, 'b').sql, `select 'x_1' as p1, '003.1|ab |7%' as p2, 'y-2' as p3,
   'a|b.c' as p4, 'Ab**  x' as p5, 'hello_world_' as p6,
   True as p7, '12' as p8,
   True as p9, True as p10,
-  True as p11
+  True as p11, "['a', 'b']" as p12, "[[1, 2, 3], [4, 5]]" as p13
 from main.a`);
     assert.deepEqual(warningList(index), []);
   });

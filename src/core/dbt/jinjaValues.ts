@@ -447,6 +447,31 @@ const FILTERS: Record<string, Filter> = {
   truncate: (v, a) => toText(v).slice(0, Number(a[0] ?? 255)),
   center: (v, a) => STRING_METHODS.center!(toText(v), [a[0] ?? 80], {}),
   format: (v, a, k) => percentFormat(toText(v), Object.keys(k).length ? k : a),
+  attr: (v, a) => attribute(v, str(a[0])),
+  groupby: listFilter((l, a, k) => {
+    const key = str(a[0] ?? k.attribute);
+    const groups = new Map<string, { grouper: JValue; list: JValue[] }>();
+    for (const x of [...l].sort((p, q) => compare(attrPath(p, key), attrPath(q, key)))) {
+      const g = attrPath(x, key);
+      const id = toText(g);
+      (groups.get(id) ?? groups.set(id, { grouper: g, list: [] }).get(id)!).list.push(x);
+    }
+    return [...groups.values()].map((g) => [g.grouper, g.list]);
+  }),
+  slice: listFilter((l, a) => {
+    const n = Math.max(1, Number(a[0] ?? 1));
+    const per = Math.floor(l.length / n);
+    const extra = l.length % n;
+    const out: JValue[] = [];
+    for (let i = 0, at = 0; i < n; i++) {
+      const size = per + (i < extra ? 1 : 0);
+      out.push(l.slice(at, at + size));
+      at += size;
+    }
+    return out;
+  }),
+  forceescape: (v) => v,
+  pprint: (v) => (typeof v === 'string' ? repr(v) : toText(v)),
   safe: (v) => v,
   e: (v) => v,
   escape: (v) => v,
