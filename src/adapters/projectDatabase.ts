@@ -122,7 +122,7 @@ export async function findDbtTarget(project: string, settings?: ProjectSettings,
       continue;
     }
     const asked = choice.target ?? env.ASKDATA_TARGET;
-    const target = dbtTargetFrom(profiles, dbtProject.profile, asked ?? settings.dbt?.target ?? env.DBT_TARGET);
+    const target = dbtTargetFrom(profiles, dbtProject.profile, asked ?? settings.dbt?.target ?? env.DBT_TARGET, env);
     if (!('error' in target)) return target;
     // A target asked for by name that the profile lacks is an error, not a reason to use another.
     if (asked) throw new ExecutionError('database-missing', `${path.join(dir, 'profiles.yml')}: ${target.error}.`, 'no such dbt target');

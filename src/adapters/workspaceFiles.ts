@@ -1,5 +1,6 @@
 import { promises as fs, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { renderProfileValue } from '../core/index/dbtRender';
 import { WorkspaceIndexer, type IndexCache, type LiveCatalog } from '../core/index/workspaceIndex';
 import type { Engine } from './engine';
 import { readIndexCache, writeIndexCache } from './indexCache';
@@ -25,7 +26,7 @@ export interface ScanResult {
 type Loaded = { text: string } | { problem: { line: number; message: string } };
 
 /** A cheap first test on the file name before the path is worked out. */
-const WANTED_NAME = /\.(sql|ya?ml|csv|json|md)$/i;
+const WANTED_NAME = /\.(sql|ya?ml|csv|json|md|py)$/i;
 
 /** Files read ahead of the one being indexed. */
 const READ_AHEAD = 64;
@@ -51,7 +52,7 @@ export class WorkspaceFiles {
     await Promise.all(projectFiles.map((f) => this.readProject(f.file)));
     const fromCache = !!cache && this.indexer.loadCache(cache.index);
     if (fromCache) for (const [p, s] of Object.entries(cache.stamps)) this.stamps.set(p, s);
-    const wanted = found.filter((f) => WorkspaceIndexer.wants(this.rel(f.file)));
+    const wanted = found.filter((f) => this.indexer.reads(this.rel(f.file)));
     const present = new Set([...wanted.map((f) => this.rel(f.file)), ...loops]);
     if (fromCache) for (const known of this.indexer.paths()) if (!present.has(known)) this.indexer.setFile(known, undefined);
     let read = 0;
@@ -110,7 +111,7 @@ export class WorkspaceFiles {
       await this.readArtifacts(path.dirname(path.dirname(file)));
       return true;
     }
-    if (!WorkspaceIndexer.wants(rel)) return false;
+    if (!this.indexer.reads(rel)) return false;
     let stat: Stats;
     try {
       stat = await fs.stat(file);
@@ -149,7 +150,11 @@ export class WorkspaceFiles {
     }
     const target = text === undefined ? undefined : await findDbtTarget(root).catch(() => undefined);
     // The profile's adapter type is the dialect macros dispatch on; without a profile, DuckDB's.
-    this.indexer.setProject(this.rel(root), text, { schema: target?.schema ?? 'main', type: target?.type ?? 'duckdb', name: target?.target ?? 'dev', ...(target?.database ? { database: target.database } : {}) });
+    // Its values are often Jinja reading the environment, rendered as dbt renders them.
+    const value = (v: string | undefined) => (v === undefined ? undefined : renderProfileValue(v, process.env, target?.type));
+    const schema = value(target?.schema);
+    const database = value(target?.database);
+    this.indexer.setProject(this.rel(root), text, { schema: schema ?? 'main', type: target?.type ?? 'duckdb', name: target?.target ?? 'dev', ...(database ? { database } : {}) });
     if (text !== undefined) await this.readArtifacts(root);
   }
 
@@ -174,27 +179,25 @@ export class WorkspaceFiles {
   private async load(file: string, stat: Stats): Promise<Loaded> {
     // A seed's columns are its header: big seed files are read only as far as that.
     if (/\.csv$/i.test(file)) {
-      const head = await readHead(file, 64 * 1024).catch(() => undefined);
-      return head === undefined ? { problem: { line: 1, message: 'cannot be read' } } : { text: head.replace(/^\uFEFF/, '') };
+      let head: Buffer;
+      try {
+        head = await readHead(file, 64 * 1024);
+      } catch (e) {
+        return { problem: { line: 1, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); its columns are not known` } };
+      }
+      return decodeText(head, 'its columns are not known');
     }
     if (stat.size > MAX_FILE_BYTES) {
-      return { problem: { line: 1, message: `${(stat.size / 1024 / 1024).toFixed(1)} MB is over the ${MAX_FILE_BYTES / 1024 / 1024} MB the index reads; skipped` } };
+      return { problem: { line: 1, message: `${(stat.size / 1024 / 1024).toFixed(1)} MB is over the ${MAX_FILE_BYTES / 1024 / 1024} MB the index reads; its content is not indexed (a model there still counts: refs to it resolve)` } };
     }
     let bytes: Buffer;
     try {
       // Small files read faster in one synchronous call than through the thread pool; big ones do not block.
       bytes = stat.size <= SYNC_READ_BYTES ? readFileSync(file) : await fs.readFile(file);
     } catch (e) {
-      return { problem: { line: 1, message: `cannot be read: ${(e as Error).message}` } };
+      return { problem: { line: 1, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); its content is not indexed` } };
     }
-    if (bytes.subarray(0, 8000).includes(0)) return { problem: { line: 1, message: 'looks binary (it contains NUL bytes); skipped' } };
-    try {
-      return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '') };
-    } catch {
-      const at = firstInvalidUtf8(bytes);
-      const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
-      return { problem: { line, message: 'is not valid UTF-8; skipped (save it as UTF-8 to index it)' } };
-    }
+    return decodeText(bytes, 'its content is not indexed');
   }
 
   /**
@@ -212,7 +215,13 @@ export class WorkspaceFiles {
       let entries;
       try {
         entries = readdirSync(dir, { withFileTypes: true });
-      } catch {
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // Gone since its parent was listed: nothing to say. Anything else loses files, and is said.
+        if (code !== 'ENOENT') {
+          this.indexer.setProblem(this.rel(dir), { line: 1, message: `is a folder that cannot be read (${code ?? (e as Error).message}); the files in it are not indexed` });
+          loops.push(this.rel(dir));
+        }
         return;
       }
       const subdirs: string[] = [];
@@ -259,16 +268,35 @@ export class WorkspaceFiles {
   }
 }
 
-async function readHead(file: string, bytes: number): Promise<string> {
+/** The file's first line (up to `bytes`), as bytes. */
+async function readHead(file: string, bytes: number): Promise<Buffer> {
   const handle = await fs.open(file, 'r');
   try {
     const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    const text = buffer.subarray(0, bytesRead).toString('utf8');
-    const newline = text.indexOf('\n');
-    return newline < 0 ? text : text.slice(0, newline + 1);
+    const newline = buffer.subarray(0, bytesRead).indexOf(10);
+    let end = newline < 0 ? bytesRead : newline + 1;
+    // A header longer than the buffer: end on a whole character, not inside one.
+    if (newline < 0 && bytesRead === bytes) {
+      let k = end - 1;
+      while (k > 0 && (buffer[k]! & 0xc0) === 0x80) k--;
+      if (buffer[k]! >= 0xc0) end = k;
+    }
+    return buffer.subarray(0, end);
   } finally {
     await handle.close();
+  }
+}
+
+/** UTF-8 text without its BOM, or why it is not text (what is lost is said in `loss`). */
+function decodeText(bytes: Buffer, loss: string): Loaded {
+  if (bytes.subarray(0, 8000).includes(0)) return { problem: { line: 1, message: `looks binary (it contains NUL bytes); ${loss}` } };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '') };
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
+    return { problem: { line, message: `is not valid UTF-8 (dbt reads files as UTF-8); ${loss} until it is saved as UTF-8` } };
   }
 }
 

@@ -1,40 +1,21 @@
 import { strict as assert } from 'node:assert';
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { WorkspaceFiles } from '../../src/adapters/workspaceFiles';
 import { parseExpr, evaluate } from '../../src/core/dbt/jinjaExpr';
 import { toText } from '../../src/core/dbt/jinjaValues';
-import type { IndexedRelation, WorkspaceIndex } from '../../src/core/index/workspaceIndex';
+import type { WorkspaceIndex } from '../../src/core/index/workspaceIndex';
 import { buildAskContext } from '../../src/core/answer/askContext';
+import { indexFixture, jinjaLeft, relationOf } from '../support/dbtFixture';
 
 /**
  * What real dbt projects write, each construct in a small project made here, judged by content:
  * the refs the index resolves against the models the fixture defines, the SQL it renders, and
  * each warning's file, line and kind.
  */
-async function tree(files: Record<string, string>): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'askdata-dbt-'));
-  for (const [rel, content] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await fs.writeFile(path.join(dir, rel), content);
-  }
-  return dir;
-}
-
 async function indexOf(files: Record<string, string>): Promise<WorkspaceIndex> {
-  const scan = new WorkspaceFiles(await tree(files));
-  await scan.scan();
-  return scan.indexer.build();
+  return (await indexFixture(files)).index;
 }
 
-const rel = (index: WorkspaceIndex, key: string): IndexedRelation => {
-  const r = index.relations.find((x) => x.key === key);
-  assert.ok(r, `no relation ${key} in ${index.relations.map((x) => x.key).join(', ')}`);
-  return r;
-};
+const rel = relationOf;
 const warnings = (index: WorkspaceIndex) => index.warnings.map((w) => `${w.file}:${w.line} ${w.kind}`);
-const leftover = (sql: string | undefined) => (sql ?? '').match(/\{\{|\{%|\}\}|%\}/g)?.length ?? 0;
 
 const project = (name: string, extra = '') => `name: ${name}\nprofile: ${name}\n${extra}`;
 
@@ -322,7 +303,7 @@ models:
       'models/pivot.sql': "select\n  order_id,\n  {% for m in methods() %}sum(case when method = '{{ m }}' then amount end) as {{ m|lower }}_amount,{% endfor %}\n  sum(amount) as total\nfrom payments group by 1",
     });
     const pivot = rel(index, 'pivot');
-    assert.equal(leftover(pivot.sql), 0);
+    assert.equal(jinjaLeft(pivot.sql), 0);
     assert.doesNotMatch(pivot.sql!, /_amount/);
     assert.deepEqual(warnings(index), ['models/pivot.sql:3 needs-dbt']);
     assert.match(index.warnings[0]!.message, /run_query\(\) is known only when dbt runs against the database/);

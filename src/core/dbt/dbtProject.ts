@@ -76,24 +76,35 @@ export interface PackageSpec {
   /** As written: `dbt-labs/dbt_utils`, a git URL, a local path. */
   spec: string;
   line: number;
+  /** The name is read from a git URL or a folder: dbt installs it under its dbt_project.yml's name, which may differ. */
+  guessed?: true;
 }
 
-export function parsePackagesFile(text: string): { packages: PackageSpec[]; warnings: Array<{ line: number; message: string }> } {
+/**
+ * packages.yml / dependencies.yml: the packages `dbt deps` installs, and (dependencies.yml) the
+ * other dbt projects whose models this one refs (dbt Mesh).
+ */
+export function parsePackagesFile(text: string): { packages: PackageSpec[]; projects: string[]; warnings: Array<{ line: number; message: string }> } {
   const parsed = loadYamlLenient(text);
-  if (parsed.error) return { packages: [], warnings: [{ line: parsed.error.line, message: `not valid YAML: ${parsed.error.message}; its packages are not checked` }] };
-  const list = (parsed.data as { packages?: unknown } | null)?.packages;
+  if (parsed.error) return { packages: [], projects: [], warnings: [{ line: parsed.error.line, message: `not valid YAML: ${parsed.error.message}; its packages are not checked` }] };
+  const data = parsed.data as { packages?: unknown; projects?: unknown } | null;
+  const projects = (Array.isArray(data?.projects) ? data.projects : []).map((p) => (p as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string');
+  const list = data?.packages;
   const lines = text.split('\n');
   const packages: PackageSpec[] = [];
   for (const p of Array.isArray(list) ? list : []) {
     const entry = p as Record<string, unknown>;
     const spec = typeof entry.package === 'string' ? entry.package : typeof entry.git === 'string' ? entry.git : typeof entry.local === 'string' ? entry.local : typeof entry.tarball === 'string' ? entry.tarball : undefined;
     if (!spec) continue;
-    const base = spec.replace(/\.git$/, '').replace(/\/+$/, '').split(/[/:]/).pop() ?? spec;
+    // A git package in a subdirectory of its repository is named after that folder, not the repository.
+    const where = typeof entry.git === 'string' && typeof entry.subdirectory === 'string' ? entry.subdirectory : spec;
+    const base = where.replace(/\.git$/, '').replace(/\/+$/, '').split(/[/:]/).pop() ?? where;
     const name = (typeof entry.name === 'string' ? entry.name : base).replace(/-/g, '_').toLowerCase();
     const at = lines.findIndex((l) => l.includes(spec));
-    packages.push({ name, spec, line: at + 1 || 1 });
+    // Only a hub package's name is sure; a git or local package is installed under its own project's name.
+    packages.push({ name, spec, line: at + 1 || 1, ...(typeof entry.package === 'string' ? {} : { guessed: true }) });
   }
-  return { packages, warnings: [] };
+  return { packages, projects, warnings: [] };
 }
 
 export type SqlFileRole = { kind: 'model' | 'analysis' | 'snapshot' | 'macro'; name: string } | { kind: 'query' };

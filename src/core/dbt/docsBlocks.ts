@@ -20,11 +20,6 @@ export function parseDocsBlocks(text: string): DocsBlock[] {
 
 const DOC_CALL = /\{\{-?\s*doc\(\s*(['"])([\w.-]+)\1\s*(?:,\s*(['"])([\w.-]+)\3\s*)?\)\s*(?:\|\s*\w+\s*)*-?\}\}/g;
 
-/** Does this description call doc()? (Cheap test before the work.) */
-export function usesDoc(description: string): boolean {
-  return description.includes('doc(');
-}
-
 /**
  * The description with each `{{ doc(…) }}` replaced by the block's text; `find(package, name)` looks a
  * block up (package undefined: dbt's search order). Calls to blocks that do not exist are removed

@@ -25,6 +25,7 @@ export type Node =
   | { k: 'do'; expr?: Expr; line: number }
   | { k: 'callblock'; expr?: Expr; params: Array<{ name: string; default?: Expr }>; body: Node[]; line: number }
   | { k: 'filterblock'; filters: Expr[]; body: Node[]; line: number }
+  | { k: 'with'; assigns: Array<{ targets: string[]; value?: Expr }>; body: Node[]; line: number }
   | { k: 'break' | 'continue'; line: number }
   | { k: 'unsupported'; what: string; line: number };
 
@@ -32,6 +33,8 @@ export interface Template {
   nodes: Node[];
   warnings: JinjaWarning[];
   macros: Map<string, MacroNode>;
+  /** `{% snapshot name %}` blocks, in order: a snapshot file's nodes are named by them. */
+  snapshots: Array<{ name: string; line: number }>;
 }
 
 type Piece = { k: 'text'; text: string } | { k: 'tag'; kind: '{{' | '{%'; code: string; line: number };
@@ -78,6 +81,8 @@ function scan(src: string, warnings: JinjaWarning[]): Piece[] {
     trimNext = false;
     const kind = src.slice(next, next + 2) as '{{' | '{%' | '{#';
     const leftTrim = src[next + 2] === '-';
+    // `{%+` and `+%}` turn off lstrip/trim_blocks, which dbt never turns on: no effect.
+    const leftPlus = src[next + 2] === '+';
     if (leftTrim) chunk = chunk.replace(/\s+$/, '');
     text += chunk;
     lineAt(i, next);
@@ -91,11 +96,11 @@ function scan(src: string, warnings: JinjaWarning[]): Piece[] {
     }
     lineAt(next, end + 2);
     i = end + 2;
-    let code = src.slice(next + 2 + (leftTrim ? 1 : 0), end);
+    let code = src.slice(next + 2 + (leftTrim || leftPlus ? 1 : 0), end);
     if (code.endsWith('-')) {
       code = code.slice(0, -1);
       trimNext = true;
-    }
+    } else if (code.endsWith('+')) code = code.slice(0, -1);
     if (kind === '{#') continue;
     if (kind === '{%' && /^\s*raw\s*$/.test(code)) {
       const endRaw = /\{%-?\s*endraw\s*-?%\}/.exec(src.slice(i));
@@ -125,17 +130,30 @@ function findOpen(src: string, from: number): number {
   return -1;
 }
 
-const BLOCK_ENDS: Record<string, string> = { if: 'endif', for: 'endfor', macro: 'endmacro', call: 'endcall', filter: 'endfilter', set: 'endset', materialization: 'endmaterialization', test: 'endtest', data_test: 'enddata_test', docs: 'enddocs', snapshot: 'endsnapshot', block: 'endblock' };
+const BLOCK_ENDS: Record<string, string> = { if: 'endif', for: 'endfor', macro: 'endmacro', call: 'endcall', filter: 'endfilter', set: 'endset', with: 'endwith', materialization: 'endmaterialization', test: 'endtest', data_test: 'enddata_test', docs: 'enddocs', snapshot: 'endsnapshot', block: 'endblock' };
+/** Jinja statements that are valid but that this renderer does not evaluate. */
+const JINJA_ONLY = new Set(['include', 'import', 'from', 'extends', 'autoescape', 'trans', 'pluralize', 'print']);
 const ENDS = new Set(['elif', 'else', ...Object.values(BLOCK_ENDS)]);
 
 export function parseTemplate(src: string): Template {
   const warnings: JinjaWarning[] = [];
   const pieces = scan(src, warnings);
   const macros = new Map<string, MacroNode>();
+  const snapshots: Template['snapshots'] = [];
   let i = 0;
   const expr = (code: string, line: number): Expr | undefined => {
     try {
       return parseExpr(code);
+    } catch (e) {
+      if (!(e instanceof JinjaSyntaxError)) throw e;
+      warnings.push({ line, message: `cannot read the Jinja expression "${oneLine(code)}": ${e.message}` });
+      return undefined;
+    }
+  };
+  // `1, 2` on the right of `{% set a, b = 1, 2 %}` is a tuple without brackets.
+  const tupleExpr = (code: string, line: number): Expr | undefined => {
+    try {
+      return parseExpr(code, { tuple: true });
     } catch (e) {
       if (!(e instanceof JinjaSyntaxError)) throw e;
       warnings.push({ line, message: `cannot read the Jinja expression "${oneLine(code)}": ${e.message}` });
@@ -209,7 +227,7 @@ export function parseTemplate(src: string): Template {
         const eq = /(^|[^=!<>])=(?!=)/.exec(rest);
         if (eq) {
           const at = eq.index + eq[1]!.length;
-          return { k: 'set', targets: parseTargets(rest.slice(0, at)), value: expr(rest.slice(at + 1).trim(), line), line };
+          return { k: 'set', targets: parseTargets(rest.slice(0, at)), value: tupleExpr(rest.slice(at + 1).trim(), line), line };
         }
         const [body, stop] = block(['endset']);
         closed('set', line, stop);
@@ -239,6 +257,17 @@ export function parseTemplate(src: string): Template {
         const filters = rest.split('|').map((f) => expr(`__body__|${f.trim()}`, line)).filter((f): f is Expr => !!f);
         return { k: 'filterblock', filters, body, line };
       }
+      case 'with': {
+        const [body, stop] = block(['endwith']);
+        closed('with', line, stop);
+        const assigns = rest ? splitTopLevel(rest).map((part) => {
+          const eq = /(^|[^=!<>])=(?!=)/.exec(part);
+          if (!eq) return { targets: [] };
+          const at = eq.index + eq[1]!.length;
+          return { targets: parseTargets(part.slice(0, at)), value: expr(part.slice(at + 1).trim(), line) };
+        }) : [];
+        return { k: 'with', assigns, body, line };
+      }
       case 'materialization':
       case 'test':
       case 'data_test':
@@ -252,6 +281,8 @@ export function parseTemplate(src: string): Template {
       case 'block': {
         const [body, stop] = block([BLOCK_ENDS[word]!]);
         closed(word, line, stop);
+        const name = /^\w+/.exec(rest)?.[0];
+        if (word === 'snapshot' && name) snapshots.push({ name, line });
         return { k: 'if', branches: [{ body }], line };
       }
       case 'do':
@@ -259,19 +290,38 @@ export function parseTemplate(src: string): Template {
       case 'break':
       case 'continue':
         return { k: word, line };
-      case 'include':
-      case 'import':
-      case 'from':
-      case 'extends':
-        return { k: 'unsupported', what: `{% ${word} %}`, line };
       default:
+        if (JINJA_ONLY.has(word)) return { k: 'unsupported', what: `{% ${word} %}`, line };
         if (ENDS.has(word)) warnings.push({ line, message: `{% ${word} %} has no matching opening tag` });
         else warnings.push({ line, message: `unknown Jinja statement {% ${word} %}; it is ignored` });
         return undefined;
     }
   };
   const [nodes] = block([]);
-  return { nodes, warnings: warnings.sort((a, b) => a.line - b.line), macros };
+  return { nodes, warnings: warnings.sort((a, b) => a.line - b.line), macros, snapshots };
+}
+
+/** `a = 1, b = f(2, 3)`: split on the commas outside brackets and strings. */
+function splitTopLevel(src: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(src.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(src.slice(start));
+  return out.map((p) => p.trim()).filter(Boolean);
 }
 
 function oneLine(code: string): string {
@@ -303,7 +353,18 @@ export interface RenderProblem {
 /** How names resolve: the dbt layer knows macros by package, the context, and what is missing. */
 export type Resolve = (name: string, pkg: string | undefined) => JValue;
 
-const MAX_DEPTH = 40;
+/** Macro calls nested deeper than this are taken as a recursion that does not end (Python's own limit stops dbt near here). */
+const MAX_DEPTH = 100;
+/**
+ * Work (macro calls, loop turns) one top-level tag of a file may take, and the whole file: a macro
+ * that fans out or loops without end stops here with a warning instead of hanging the index.
+ */
+const STEPS_PER_TAG = 200_000;
+const STEPS_PER_FILE = 2_000_000;
+
+class StepLimit {
+  constructor(readonly what: string) {}
+}
 
 /**
  * Renders templates against dbt's names. `pkg` is the package whose code is running (the file's own
@@ -318,6 +379,11 @@ export class Renderer {
   private guessing = 0;
   private readonly macroStack: string[] = [];
   private readonly callables = new Map<MacroNode, JCallable>();
+  /** Steps taken by the current top-level tag, and by the file. */
+  private steps = 0;
+  private fileSteps = 0;
+  /** True while the file itself renders: a template rendered from inside it (a var's Jinja) is part of its tag. */
+  private rendering = false;
 
   constructor(private readonly resolve: Resolve) {}
 
@@ -325,8 +391,45 @@ export class Renderer {
     const out: string[] = [];
     const root = new Map<string, JValue>();
     for (const [name, node] of template.macros) root.set(name, this.macro(node, pkg));
-    this.nodes(template.nodes, [root], out, pkg, true);
+    if (this.rendering) {
+      this.nodes(template.nodes, [root], out, pkg, false);
+      return out.join('');
+    }
+    this.rendering = true;
+    try {
+      // Each top-level tag is rendered on its own: what goes wrong in one costs that one only.
+      for (const node of template.nodes) {
+        if ('line' in node) this.line = node.line;
+        this.steps = 0;
+        try {
+          this.nodes([node], [root], out, pkg, true);
+        } catch (e) {
+          if (e instanceof JinjaReturn) throw e;
+          if (e instanceof LoopControl) continue;
+          this.stopped(node, e);
+        }
+      }
+    } finally {
+      this.rendering = false;
+    }
     return out.join('');
+  }
+
+  /** A top-level tag that could not be finished: said, and left out. */
+  private stopped(node: Node, e: unknown): void {
+    this.depth = 0;
+    this.guessing = 0;
+    this.macroStack.length = 0;
+    const src = node.k === 'out' ? node.src : node.k === 'for' ? `for … in ${node.src}` : `{% ${node.k} %}`;
+    const where: RenderProblem['where'] = node.k === 'out' ? 'output' : node.k === 'for' ? 'loop' : 'statement';
+    if (e instanceof StepLimit) this.problems.push({ line: this.line, where, src, reason: { kind: 'limit', what: e.what } });
+    else this.problems.push({ line: this.line, where, src, reason: { kind: 'construct', what: `something Ask Data's renderer failed on (${(e as Error)?.message ?? String(e)})` } });
+  }
+
+  /** One unit of work; past the budget the current tag stops. */
+  private step(): void {
+    if (++this.steps > STEPS_PER_TAG) throw new StepLimit(`more than ${STEPS_PER_TAG.toLocaleString('en')} macro calls and loop turns in one tag`);
+    if (++this.fileSteps > STEPS_PER_FILE) throw new StepLimit(`more than ${STEPS_PER_FILE.toLocaleString('en')} macro calls and loop turns in the file`);
   }
 
   /** A macro as a callable value, bound to the package it was defined in. */
@@ -335,7 +438,8 @@ export class Renderer {
     if (known) return known;
     const label = pkg ? `${pkg}.${node.name}` : node.name;
     const fn = callable((args, kwargs) => {
-      if (this.depth >= MAX_DEPTH) return new Unknown({ kind: 'construct', what: `macro ${label} nested more than ${MAX_DEPTH} deep` });
+      if (this.depth >= MAX_DEPTH) return new Unknown({ kind: 'recursion', what: `macro ${label}` });
+      this.step();
       this.depth++;
       this.macroStack.push(label);
       try {
@@ -471,6 +575,18 @@ export class Renderer {
           sink.push(toText(v));
           break;
         }
+        case 'with': {
+          const frame = new Map<string, JValue>();
+          const inner = [...stack, frame];
+          const at = this.lookup(inner, pkg);
+          for (const a of node.assigns) {
+            const value = a.value ? evaluate(a.value, at) : UNKNOWN;
+            if (a.targets.length === 1) frame.set(a.targets[0]!, value);
+            else a.targets.forEach((t, k) => frame.set(t, Array.isArray(value) ? (value[k] ?? UNKNOWN) : value));
+          }
+          this.nodes(node.body, inner, sink, pkg, own);
+          break;
+        }
         case 'break':
         case 'continue':
           throw new LoopControl(node.k);
@@ -509,6 +625,7 @@ export class Renderer {
       return;
     }
     for (let index = 0; index < items.length; index++) {
+      this.step();
       const frame = new Map<string, JValue>();
       bindTargets(frame, node.targets, items[index]!);
       frame.set('loop', loopObject(items, index));

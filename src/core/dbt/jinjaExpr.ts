@@ -1,4 +1,4 @@
-import { applyFilter, attribute, equal, isCallable, isObject, isUndefined, isUnknown, item, slice, toText, truthy, UNKNOWN, Unknown, type JValue } from './jinjaValues';
+import { applyFilter, attribute, equal, isCallable, isObject, isUndefined, isUnknown, item, MAX_TEXT, operate, percentFormat, slice, toText, truthy, UNKNOWN, Unknown, type JValue } from './jinjaValues';
 
 /**
  * Jinja expressions as dbt code writes them, parsed with Jinja's precedence: literals, names,
@@ -59,9 +59,10 @@ function lex(src: string): Tok[] {
       i += m[0].length;
       continue;
     }
-    if (c === '_' || (code >= 65 && code <= 90) || (code >= 97 && code <= 122)) {
+    if (c === '_' || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code > 127 && /\p{L}/u.test(c))) {
+      // Python's identifiers, which Jinja's are, may be any letters.
       let j = i + 1;
-      while (j < n && /\w/.test(src[j]!)) j++;
+      while (j < n && (/\w/.test(src[j]!) || (src.charCodeAt(j) > 127 && /[\p{L}\p{N}]/u.test(src[j]!)))) j++;
       out.push({ k: 'name', v: src.slice(i, j), at: i });
       i = j;
       continue;
@@ -75,9 +76,10 @@ function lex(src: string): Tok[] {
   return out;
 }
 
-export function parseExpr(src: string): Expr {
+/** `tuple`: a bare `a, b` is a tuple, as on the right of `{% set x, y = a, b %}`. */
+export function parseExpr(src: string, options: { tuple?: boolean } = {}): Expr {
   const p = new Parser(src, lex(src));
-  const e = p.expr();
+  const e = options.tuple ? p.tuple() : p.expr();
   p.end();
   return e;
 }
@@ -138,6 +140,18 @@ class Parser {
     return out;
   }
 
+  tuple(): Expr {
+    const first = this.expr();
+    if (!this.op(',')) return first;
+    const items = [first];
+    while (this.op(',')) {
+      this.i++;
+      if (this.i >= this.toks.length) break;
+      items.push(this.expr());
+    }
+    return { t: 'list', items };
+  }
+
   expr(): Expr {
     const e = this.or();
     if (this.word('if')) {
@@ -184,11 +198,16 @@ class Parser {
 
   private compare(): Expr {
     let l = this.math1();
+    // Python chains comparisons: `a < b < c` is `a < b and b < c`.
+    let last: Expr | undefined;
     for (;;) {
       const t = this.toks[this.i];
       if (t && t.k === 'op' && COMPARE.has(t.v)) {
         this.i++;
-        l = { t: 'bin', op: t.v, l, r: this.math1() };
+        const r = this.math1();
+        const cmp: Expr = { t: 'bin', op: t.v, l: last ?? l, r };
+        l = last ? { t: 'bin', op: 'and', l, r: cmp } : cmp;
+        last = r;
       } else if (this.word('in')) {
         this.i++;
         l = { t: 'bin', op: 'in', l, r: this.math1() };
@@ -531,6 +550,9 @@ function binary(op: string, le: Expr, re: Expr, scope: Lookup): JValue {
   if (isUnknown(l)) return l;
   if (isUnknown(r)) return r;
   if (isUndefined(l) || isUndefined(r)) return op === '==' ? isUndefined(l) && isUndefined(r) : op === '!=' ? !(isUndefined(l) && isUndefined(r)) : op === 'in' ? contains(r, l) : UNKNOWN;
+  const own = operate(op, l, r);
+  if (own !== undefined) return own;
+  if (op === '%' && typeof l === 'string') return percentFormat(l, r);
   switch (op) {
     case '==':
       return equal(l, r);
@@ -544,8 +566,10 @@ function binary(op: string, le: Expr, re: Expr, scope: Lookup): JValue {
       if (typeof l === 'string' && typeof r === 'string') return l + r;
       return UNKNOWN;
     case '*':
-      if (typeof l === 'string' && typeof r === 'number') return l.repeat(Math.max(0, r));
-      if (Array.isArray(l) && typeof r === 'number') return Array.from({ length: Math.max(0, r) }, () => l).flat();
+      if ((typeof l === 'string' || Array.isArray(l)) && typeof r === 'number') {
+        if (l.length * r > MAX_TEXT) return new Unknown({ kind: 'limit', what: `a value of more than ${MAX_TEXT.toLocaleString('en')} characters or items` });
+        return typeof l === 'string' ? l.repeat(Math.max(0, r)) : Array.from({ length: Math.max(0, r) }, () => l).flat();
+      }
       break;
   }
   const x = typeof l === 'boolean' ? Number(l) : l;

@@ -9,8 +9,11 @@ export class Unknown {
 
 /** Why a value cannot be known: what is missing, where, and what the user can do about it. */
 export interface UnknownReason {
-  /** database: a query dbt runs; runtime: what only a dbt run has (its environment, its graph, its clock). */
-  kind: 'database' | 'runtime' | 'macro' | 'package' | 'name' | 'construct';
+  /**
+   * database: a query dbt runs; runtime: what only a dbt run has (its environment, its graph);
+   * recursion: macros nested past any real depth; limit: more work than the renderer allows a tag.
+   */
+  kind: 'database' | 'runtime' | 'macro' | 'package' | 'name' | 'construct' | 'recursion' | 'limit';
   /** e.g. "run_query()", "dbt_utils.star", "the variable `cols`". */
   what: string;
 }
@@ -44,6 +47,21 @@ export interface JCallable {
 export const TEXT = Symbol('text');
 /** Objects that say why an attribute they lack is missing (a package namespace: the macro is not defined). */
 export const MISSING = Symbol('missing');
+/** Objects with their own arithmetic and comparisons (Python dates): `(op, other, right)`, undefined when they have none for it. */
+export const OPERATORS = Symbol('operators');
+export type Operators = (op: string, other: JValue, right: boolean) => JValue | undefined;
+
+/** `l op r` when either side defines it (a date minus a timedelta), else undefined. */
+export function operate(op: string, l: JValue, r: JValue): JValue | undefined {
+  const own = l && typeof l === 'object' ? (l as { [OPERATORS]?: Operators })[OPERATORS] : undefined;
+  const result = own?.(op, r, false);
+  if (result !== undefined) return result;
+  const theirs = r && typeof r === 'object' ? (r as { [OPERATORS]?: Operators })[OPERATORS] : undefined;
+  return theirs?.(op, l, true);
+}
+
+/** The longest text an expression may build (`'x' * 10**9` would exhaust memory). */
+export const MAX_TEXT = 10_000_000;
 export type Textual = JObject & { [TEXT]: () => string };
 
 export function textual(text: () => string, members: Record<string, JValue>): JObject {
@@ -119,6 +137,55 @@ function format(s: string, args: JValue[], kwargs: Record<string, JValue>): stri
   });
 }
 
+/**
+ * Python's `format % args`: `%s`, `%d`, `%05.1f`, `%-3s`, `%x`, `%%`, `%(name)s`. A list stands for
+ * Python's tuple when the format takes that many values.
+ */
+export function percentFormat(format: string, args: JValue): JValue {
+  const specs = format.match(/%(\([^)]*\))?[-+ 0#]*(\*|\d+)?(\.(\*|\d+))?[diouxXeEfFgGcrsa%]/g) ?? [];
+  const taking = specs.filter((x) => x !== '%%').length;
+  const list = Array.isArray(args) && (args.length === taking || taking !== 1) ? args : [args];
+  let next = 0;
+  let failed = false;
+  const out = format.replace(/%(\(([^)]*)\))?([-+ 0#]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfFgGcrsa%])/g, (_all, _k, key: string | undefined, flags: string, width: string | undefined, precision: string | undefined, type: string) => {
+    if (type === '%') return '%';
+    const value = key !== undefined ? (isObject(args) ? args[key] : undefined) : list[next++];
+    if (value === undefined) {
+      failed = true;
+      return '';
+    }
+    const w = width === '*' ? Number(list[next - 1]) : width ? Number(width) : 0;
+    const p = precision === undefined ? undefined : Number(precision);
+    let text: string;
+    const n = typeof value === 'number' ? value : typeof value === 'boolean' ? Number(value) : Number(toText(value));
+    switch (type) {
+      case 'd': case 'i': case 'u': text = String(Math.trunc(n)); break;
+      case 'f': case 'F': text = n.toFixed(p ?? 6); break;
+      case 'e': case 'E': text = n.toExponential(p ?? 6).replace(/e([+-])(\d)$/, 'e$10$2'); break;
+      case 'g': case 'G': text = String(Number(n.toPrecision(p || 6))); break;
+      case 'x': text = Math.trunc(n).toString(16); break;
+      case 'X': text = Math.trunc(n).toString(16).toUpperCase(); break;
+      case 'o': text = Math.trunc(n).toString(8); break;
+      case 'c': text = typeof value === 'number' ? String.fromCharCode(value) : toText(value); break;
+      case 'r': case 'a': text = repr(value); break;
+      default: text = toText(value); if (p !== undefined) text = text.slice(0, p);
+    }
+    if ('dieEfFgGxXo'.includes(type) && Number.isNaN(n)) failed = true;
+    if (type === 'E' || type === 'G') text = text.toUpperCase();
+    if (flags.includes('+') && 'diufFeEgG'.includes(type) && n >= 0) text = `+${text}`;
+    else if (flags.includes(' ') && 'diufFeEgG'.includes(type) && n >= 0) text = ` ${text}`;
+    if (text.length < w) {
+      if (flags.includes('-')) text = text.padEnd(w);
+      else if (flags.includes('0') && 'diufFeEgGxXo'.includes(type)) {
+        const sign = /^[+\- ]/.test(text) ? text[0]! : '';
+        text = sign + text.slice(sign.length).padStart(w - sign.length, '0');
+      } else text = text.padStart(w);
+    }
+    return text;
+  });
+  return failed ? new Unknown({ kind: 'construct', what: `the Python format ${JSON.stringify(format)} with these values` }) : out;
+}
+
 function strip(s: string, chars: JValue | undefined, side: 'both' | 'left' | 'right'): string {
   const set = typeof chars === 'string' ? chars : ' \t\n\r\f\v';
   let a = 0;
@@ -136,13 +203,44 @@ const STRING_METHODS: Record<string, (s: string, a: JValue[], k: Record<string, 
   strip: (s, a) => strip(s, a[0], 'both'),
   lstrip: (s, a) => strip(s, a[0], 'left'),
   rstrip: (s, a) => strip(s, a[0], 'right'),
-  split: (s, a) => (typeof a[0] === 'string' ? s.split(a[0]) : s.trim().split(/\s+/).filter(Boolean)),
-  rsplit: (s, a) => (typeof a[0] === 'string' ? s.split(a[0]) : s.trim().split(/\s+/).filter(Boolean)),
-  replace: (s, a) => s.split(str(a[0])).join(str(a[1])),
+  split: (s, a, k) => splitText(s, a[0] ?? k.sep, a[1] ?? k.maxsplit, false),
+  rsplit: (s, a, k) => splitText(s, a[0] ?? k.sep, a[1] ?? k.maxsplit, true),
+  splitlines: (s) => s.split(/\r\n|\r|\n/).filter((l, i, all) => l !== '' || i < all.length - 1),
+  partition: (s, a) => {
+    const i = s.indexOf(str(a[0]));
+    return i < 0 ? [s, '', ''] : [s.slice(0, i), str(a[0]), s.slice(i + str(a[0]).length)];
+  },
+  rpartition: (s, a) => {
+    const i = s.lastIndexOf(str(a[0]));
+    return i < 0 ? ['', '', s] : [s.slice(0, i), str(a[0]), s.slice(i + str(a[0]).length)];
+  },
+  replace: (s, a) => {
+    const parts = s.split(str(a[0]));
+    const count = typeof a[2] === 'number' && a[2] >= 0 ? a[2] : parts.length;
+    return parts.slice(0, count + 1).join(str(a[1])) + (count + 1 < parts.length ? str(a[0]) + parts.slice(count + 1).join(str(a[0])) : '');
+  },
+  ljust: (s, a) => s.padEnd(Number(a[0] ?? 0), str(a[1], ' ') || ' '),
+  rjust: (s, a) => s.padStart(Number(a[0] ?? 0), str(a[1], ' ') || ' '),
+  center: (s, a) => {
+    const w = Number(a[0] ?? 0);
+    const fill = str(a[1], ' ') || ' ';
+    if (w <= s.length) return s;
+    const left = Math.floor((w - s.length) / 2) + ((w - s.length) % 2 && s.length % 2 ? 1 : 0);
+    return fill.repeat(left) + s + fill.repeat(w - s.length - left);
+  },
+  removeprefix: (s, a) => (s.startsWith(str(a[0])) ? s.slice(str(a[0]).length) : s),
+  removesuffix: (s, a) => (str(a[0]) && s.endsWith(str(a[0])) ? s.slice(0, -str(a[0]).length) : s),
+  casefold: (s) => s.toLowerCase(),
+  swapcase: (s) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
+  isalnum: (s) => /^[\p{L}\p{N}]+$/u.test(s),
+  isspace: (s) => /^\s+$/.test(s),
+  istitle: (s) => /[A-Za-z]/.test(s) && s === STRING_METHODS.title!(s, [], {}),
+  isidentifier: (s) => /^[\p{L}_][\p{L}\p{N}_]*$/u.test(s),
   startswith: (s, a) => (Array.isArray(a[0]) ? a[0].some((p) => s.startsWith(str(p))) : s.startsWith(str(a[0]))),
   endswith: (s, a) => (Array.isArray(a[0]) ? a[0].some((p) => s.endsWith(str(p))) : s.endsWith(str(a[0]))),
-  find: (s, a) => s.indexOf(str(a[0])),
-  index: (s, a) => s.indexOf(str(a[0])),
+  find: (s, a) => s.indexOf(str(a[0]), typeof a[1] === 'number' ? a[1] : 0),
+  rfind: (s, a) => s.lastIndexOf(str(a[0])),
+  index: (s, a) => s.indexOf(str(a[0]), typeof a[1] === 'number' ? a[1] : 0),
   count: (s, a) => (str(a[0]) ? s.split(str(a[0])).length - 1 : s.length + 1),
   join: (s, a) => (Array.isArray(a[0]) ? a[0].map(toText).join(s) : UNKNOWN),
   format: (s, a, k) => format(s, a, k),
@@ -153,6 +251,15 @@ const STRING_METHODS: Record<string, (s: string, a: JValue[], k: Record<string, 
   islower: (s) => s !== s.toUpperCase() && s === s.toLowerCase(),
   zfill: (s, a) => s.padStart(Number(a[0] ?? 0), '0'),
 };
+
+/** Python's str.split / rsplit, with maxsplit. */
+function splitText(s: string, sep: JValue | undefined, max: JValue | undefined, fromRight: boolean): JValue[] {
+  const limit = typeof max === 'number' && max >= 0 ? max : -1;
+  const parts = typeof sep === 'string' && sep !== '' ? s.split(sep) : s.trim().split(/\s+/).filter(Boolean);
+  if (limit < 0 || parts.length <= limit + 1) return parts;
+  const joiner = typeof sep === 'string' && sep !== '' ? sep : ' ';
+  return fromRight ? [parts.slice(0, parts.length - limit).join(joiner), ...parts.slice(parts.length - limit)] : [...parts.slice(0, limit), parts.slice(limit).join(joiner)];
+}
 
 const LIST_METHODS: Record<string, (l: JValue[], a: JValue[]) => JValue> = {
   append: (l, a) => (l.push(a[0] ?? null), null),
@@ -338,7 +445,33 @@ const FILTERS: Record<string, Filter> = {
   indent: (v, a) => toText(v).split('\n').join(`\n${' '.repeat(Number(a[0] ?? 4))}`),
   wordcount: (v) => toText(v).split(/\s+/).filter(Boolean).length,
   truncate: (v, a) => toText(v).slice(0, Number(a[0] ?? 255)),
-  center: (v) => toText(v),
+  center: (v, a) => STRING_METHODS.center!(toText(v), [a[0] ?? 80], {}),
+  format: (v, a, k) => percentFormat(toText(v), Object.keys(k).length ? k : a),
+  attr: (v, a) => attribute(v, str(a[0])),
+  groupby: listFilter((l, a, k) => {
+    const key = str(a[0] ?? k.attribute);
+    const groups = new Map<string, { grouper: JValue; list: JValue[] }>();
+    for (const x of [...l].sort((p, q) => compare(attrPath(p, key), attrPath(q, key)))) {
+      const g = attrPath(x, key);
+      const id = toText(g);
+      (groups.get(id) ?? groups.set(id, { grouper: g, list: [] }).get(id)!).list.push(x);
+    }
+    return [...groups.values()].map((g) => [g.grouper, g.list]);
+  }),
+  slice: listFilter((l, a) => {
+    const n = Math.max(1, Number(a[0] ?? 1));
+    const per = Math.floor(l.length / n);
+    const extra = l.length % n;
+    const out: JValue[] = [];
+    for (let i = 0, at = 0; i < n; i++) {
+      const size = per + (i < extra ? 1 : 0);
+      out.push(l.slice(at, at + size));
+      at += size;
+    }
+    return out;
+  }),
+  forceescape: (v) => v,
+  pprint: (v) => (typeof v === 'string' ? repr(v) : toText(v)),
   safe: (v) => v,
   e: (v) => v,
   escape: (v) => v,

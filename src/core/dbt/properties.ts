@@ -1,8 +1,7 @@
 import { load as loadYaml, YAMLException } from 'js-yaml';
-import { LineCounter, parseDocument } from 'yaml';
 import type { JinjaWarning } from './jinja';
 import type { WarningKind } from './warnings';
-import { duplicateKeyMessage, loadYamlLenient } from './yamlText';
+import { duplicateKeyMessage, loadYamlLenient, yamlError } from './yamlText';
 
 /**
  * dbt properties files (`schema.yml` and friends): what people wrote about their models, sources
@@ -37,6 +36,15 @@ export interface DocEntry {
   /** Versioned models: the versions declared, and the latest. */
   versions?: number[];
   latestVersion?: number;
+  /** The file each version is defined in, when `defined_in:` says (else `<name>_v<v>`). */
+  definedIn?: Record<number, string>;
+  /** A snapshot defined in YAML (dbt 1.9): what it snapshots, `ref('x')` or `source('s', 't')` as written. */
+  relation?: string;
+  /**
+   * `overrides: <package>`: this source redefines a package's source of the same name. An entry
+   * with an empty name carries what applies to all its tables (schema, database).
+   */
+  overrides?: string;
   /** For semantic models: the model they describe. */
   model?: string;
   config?: Record<string, unknown>;
@@ -67,10 +75,9 @@ export function parseProperties(text: string): PropertiesFile {
       for (const d of lenient.duplicates) warnings.push({ line: d.line, kind: 'duplicate-key', message: duplicateKeyMessage(d) });
     } else {
       // js-yaml notices some errors only at the end of the file; the yaml parser says where they start.
-      const precise = parseDocument(text, { lineCounter: new LineCounter() });
-      const first = precise.errors[0];
-      const line = first?.linePos?.[0]?.line ?? (e instanceof YAMLException ? e.mark.line + 1 : 1);
-      const reason = first ? first.message.split('\n')[0]! : e instanceof YAMLException ? e.reason : (e as Error).message;
+      const precise = yamlError(text);
+      const line = precise?.line ?? (e instanceof YAMLException ? e.mark.line + 1 : 1);
+      const reason = precise?.message ?? (e instanceof YAMLException ? e.reason : (e as Error).message);
       return { entries: [], warnings: [{ line, kind: 'invalid-yaml', message: `not valid YAML: ${reason}; this file's docs are skipped until it is fixed` }] };
     }
   }
@@ -105,10 +112,14 @@ function entry(kind: DocKind, item: Record<string, unknown>, lines: LineFinder):
   if (Array.isArray(item.versions)) {
     const versions = item.versions.filter(isObject).map((v) => Number(v.v)).filter((v) => Number.isFinite(v));
     e.versions = versions;
+    for (const v of item.versions.filter(isObject)) {
+      if (typeof v.defined_in === 'string' && Number.isFinite(Number(v.v))) (e.definedIn ??= {})[Number(v.v)] = v.defined_in;
+    }
     e.latestVersion = item.latest_version !== undefined ? Number(item.latest_version) : Math.max(...versions);
     // Columns declared once for the model apply to every version unless it says otherwise.
   }
   if (kind === 'semantic_model' && typeof item.model === 'string') e.model = refTarget(item.model);
+  if (kind === 'snapshot' && typeof item.relation === 'string') e.relation = item.relation;
   if (kind === 'semantic_model') {
     for (const dim of [...asList(item.dimensions), ...asList(item.measures), ...asList(item.entities)]) {
       if (isObject(dim) && typeof dim.name === 'string') {
@@ -121,16 +132,23 @@ function entry(kind: DocKind, item: Record<string, unknown>, lines: LineFinder):
 
 function sourceTables(source: Record<string, unknown>, lines: LineFinder): DocEntry[] {
   const sourceName = source.name as string;
-  return asList(source.tables).filter(isObject).filter((t) => typeof t.name === 'string').map((t) => {
+  const overrides = typeof source.overrides === 'string' ? source.overrides : undefined;
+  const tables = asList(source.tables).filter(isObject).filter((t) => typeof t.name === 'string').map((t) => {
     const e = entry('source', t, lines);
     e.source = sourceName;
     if (isObject(source.config) && source.config.enabled !== undefined) e.config = { enabled: source.config.enabled, ...e.config };
     const schema = typeof t.schema === 'string' ? t.schema : typeof source.schema === 'string' ? source.schema : undefined;
     if (schema) e.schema = schema;
     if (typeof t.identifier === 'string') e.identifier = t.identifier;
-    if (!e.description && typeof source.description === 'string') e.description = source.description.trim();
+    if (overrides) e.overrides = overrides;
+    else if (!e.description && typeof source.description === 'string') e.description = source.description.trim();
     return e;
   });
+  if (!overrides) return tables;
+  // What the override says for the whole source applies to every table of the package's source, listed here or not.
+  const whole: DocEntry = { kind: 'source', name: '', source: sourceName, overrides, columns: [], line: lines.name(sourceName) };
+  if (typeof source.schema === 'string') whole.schema = source.schema;
+  return [whole, ...tables];
 }
 
 function columnsOf(value: unknown): DocColumn[] {

@@ -9,7 +9,7 @@ const CONFIG_KEYS = new Set(['materialized', 'schema', 'alias', 'tags', 'enabled
  * A package's node takes its own project's config, then what the root project says for that
  * package (`models: <package>: +enabled: false`), which wins.
  */
-export function folderConfig(layout: DbtProjectLayout, root: DbtProjectLayout | undefined, section: 'models' | 'seeds' | 'snapshots', relPath: string, roots: string[]): Record<string, unknown> {
+export function folderConfig(layout: DbtProjectLayout, root: DbtProjectLayout | undefined, section: 'models' | 'seeds' | 'snapshots', relPath: string, roots: string[], nodeName?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const apply = (node: unknown, plusOnly = false) => {
     if (!node || typeof node !== 'object') return;
@@ -21,7 +21,8 @@ export function folderConfig(layout: DbtProjectLayout, root: DbtProjectLayout | 
     }
   };
   const base = roots.find((r) => relPath.startsWith(r + '/'));
-  const segments = (base ? relPath.slice(base.length + 1) : relPath).split('/').slice(0, -1);
+  // dbt's fqn: the folders under the resource path, then the node's own name (config may name it: `countries: +column_types:`).
+  const segments = [...(base ? relPath.slice(base.length + 1) : relPath).split('/').slice(0, -1), nodeName ?? baseName(relPath)];
   const walk = (tree: unknown) => {
     apply(tree);
     let node = tree as Record<string, unknown> | undefined;
@@ -39,9 +40,12 @@ export function folderConfig(layout: DbtProjectLayout, root: DbtProjectLayout | 
   return out;
 }
 
-/** dbt's default naming: the target schema, `<target>_<custom>` for a custom schema, the alias or name. */
+/**
+ * dbt's default naming: the target schema, `<target>_<custom>` for a custom schema (a legacy
+ * snapshot's target_schema as it is), the alias or name.
+ */
 export function relationName(targetSchema: string, name: string, config: Record<string, unknown>): string {
-  const schema = typeof config.schema === 'string' && config.schema ? `${targetSchema}_${config.schema}` : targetSchema;
+  const schema = typeof config.target_schema === 'string' && config.target_schema ? config.target_schema : typeof config.schema === 'string' && config.schema ? `${targetSchema}_${config.schema}` : targetSchema;
   const identifier = typeof config.alias === 'string' && config.alias ? config.alias : name;
   return `${schema}.${identifier}`;
 }

@@ -3,6 +3,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ADAPTER_PARENTS, dbtBuiltins } from '../dbt/dbtBuiltins';
 import { JinjaReturn, parseTemplate, Renderer, type JinjaWarning, type MacroNode, type RenderProblem, type Template } from '../dbt/jinja';
 import { callable, fromPlain, isCallable, isObject, isUnknown, MISSING, plain, TEXT, toText, Undefined, Unknown, UNKNOWN, type JObject, type JValue, type UnknownReason } from '../dbt/jinjaValues';
+import { pythonModules, runStartedAt } from '../dbt/pyModules';
 import type { WarningKind } from '../dbt/warnings';
 
 /** A `ref()` call as written: `ref('m')`, `ref('pkg', 'm')`, `ref('m', v=2)`. */
@@ -10,6 +11,8 @@ export interface RefCall {
   package?: string;
   name: string;
   version?: number;
+  /** The name could not be known (it comes from a query, a missing var…): an unresolved ref, said by the render's warning. */
+  unknown?: true;
   /** The line of the file's tag that made the call (a macro's call is reported where it was called). */
   line: number;
 }
@@ -67,18 +70,39 @@ export interface RenderContext {
   macros: MacroLibrary;
   /** The model's own name, for `{{ this }}` and `model`. */
   self: string;
+  /** The environment env_var() reads: given for profile values, which dbt renders with it; model files render without. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** For descriptions: dbt's doc(), a docs block's text by (package, name), undefined when there is none. */
+  docs?: (pkg: string | undefined, name: string) => string | undefined;
 }
 
 /** Placeholders survive the SQL lexer as identifiers and are swapped for relation names later. */
 const refPlaceholder = (i: number): string => `__askdata_ref_${i}__`;
 const sourcePlaceholder = (i: number): string => `__askdata_src_${i}__`;
 export const PLACEHOLDER = /__askdata_(ref|src)_(\d+)__/g;
+/** How an output the renderer could not tell is left in the text (see Renderer). */
+export const UNRENDERED_OUTPUT = /\/\* \{\{ [\s\S]*? \}\} \*\//g;
 
 const database = (what: string): Unknown => new Unknown({ kind: 'database', what });
 const runtime = (what: string): Unknown => new Unknown({ kind: 'runtime', what });
 
 export function renderModel(text: string, ctx: RenderContext): RenderedModel {
   return new ModelRender(ctx).run(parseTemplate(text));
+}
+
+export function renderTemplate(template: Template, ctx: RenderContext): RenderedModel {
+  return new ModelRender(ctx).run(template);
+}
+
+/**
+ * A profiles.yml value (`schema: "{{ env_var('DBT_SCHEMA', 'dbt_' ~ env_var('USER')) }}"`) as dbt
+ * renders it with the environment; undefined when it cannot be rendered (a variable that is not set).
+ */
+export function renderProfileValue(text: string, env: Readonly<Record<string, string | undefined>>, type = 'duckdb'): string | undefined {
+  if (!/\{[{%]/.test(text)) return text;
+  const r = renderModel(text, { rootProject: '', package: '', vars: {}, target: { name: '', schema: '', type }, macros: { packages: new Map(), dispatch: {}, notInstalled: new Set() }, self: '', env });
+  const value = r.sql.trim();
+  return r.unrendered || r.warnings.length || !value ? undefined : value;
 }
 
 /** Renders one file: dbt's context, name resolution by package, and what could not be rendered. */
@@ -210,7 +234,12 @@ class ModelRender {
 
   private ref(args: JValue[], kwargs: Record<string, JValue>): JValue {
     const strings = args.filter((a): a is string => typeof a === 'string');
-    if (strings.length === 0) return UNKNOWN;
+    const unknown = args.find((a) => isUnknown(a) || a instanceof Undefined);
+    if (unknown !== undefined || strings.length === 0) {
+      // A ref whose model cannot be known here is still a ref: counted as unresolved, and said where it renders.
+      this.refs.push({ name: '', unknown: true, line: this.renderer.here().line });
+      return isUnknown(unknown) ? unknown : unknown instanceof Undefined ? new Unknown({ kind: 'name', what: unknown.name }) : UNKNOWN;
+    }
     const call: RefCall = strings.length >= 2 ? { package: strings[0], name: strings[1]!, line: 0 } : { name: strings[0]!, line: 0 };
     const v = kwargs.v ?? kwargs.version;
     if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))) call.version = Number(v);
@@ -253,7 +282,9 @@ class ModelRender {
     const ctx = this.ctx;
     const ref = callable((a, k) => this.ref(a, k));
     const source = callable((a) => this.source(a));
-    const config = callable((_a, k) => {
+    // config(materialized='table'), or config({'materialized': 'table'}) as dbt also takes it.
+    const config = callable((a, k) => {
+      if (isObject(a[0])) Object.assign(this.config, plain(a[0]) as Record<string, unknown>);
       Object.assign(this.config, plain(k) as Record<string, unknown>);
       return '';
     }, {
@@ -272,11 +303,22 @@ class ModelRender {
     g.set('config', config);
     g.set('builtins', { ref, source, config });
     g.set('var', callable((a) => this.var(a), { has_var: callable((a) => typeof a[0] === 'string' && Object.prototype.hasOwnProperty.call(ctx.vars, a[0])) }));
-    g.set('env_var', callable((a) => (a.length > 1 ? a[1]! : runtime(`env_var('${toText(a[0] ?? '')}'), which has no default (Ask Data does not read the environment),`))));
+    g.set('env_var', callable((a) => {
+      const set = ctx.env?.[toText(a[0] ?? '')];
+      if (set !== undefined) return set;
+      return a.length > 1 ? a[1]! : runtime(`env_var('${toText(a[0] ?? '')}'), which has no default (Ask Data does not read the environment),`);
+    }));
 
     g.set('model', { name: ctx.self, alias: ctx.self, package_name: ctx.package, resource_type: 'model', unique_id: `model.${ctx.package}.${ctx.self}`, config: {}, schema: ctx.target.schema, database: ctx.target.database ?? null });
     g.set('target', { name: ctx.target.name, schema: ctx.target.schema, type: ctx.target.type, database: ctx.target.database ?? null, threads: 1, profile_name: ctx.rootProject });
     g.set('project_name', ctx.rootProject);
+    const docs = ctx.docs;
+    if (docs) {
+      g.set('doc', callable((a) => {
+        const [first, second] = a.map((x) => toText(x));
+        return (second === undefined ? docs(undefined, first ?? '') : docs(first, second)) ?? '';
+      }));
+    }
     // dbt's own naming macros, which a project's generate_schema_name override often calls.
     const schemaFor = (custom: JValue | undefined) => (typeof custom === 'string' && custom.trim() ? `${ctx.target.schema}_${custom.trim()}` : ctx.target.schema);
     g.set('generate_schema_name', callable((a) => schemaFor(a[0])));
@@ -343,7 +385,7 @@ class ModelRender {
   /** Turns what the renderer could not render into warnings that say what is missing and what to do. */
   private describe(problems: RenderProblem[]): { warnings: RenderWarning[]; unrendered: number; missingPackageCalls: number } {
     const warnings: RenderWarning[] = [];
-    const seen = new Map<string, RenderWarning>();
+    const groups = new Map<string, RenderProblem[]>();
     let unrendered = 0;
     let missingPackageCalls = 0;
     for (const p of problems) {
@@ -354,16 +396,16 @@ class ModelRender {
         continue; // said once, on the packages.yml line that lists it
       }
       if (reason?.kind === 'name' && reason.what.startsWith('var(')) continue; // said as missing-var
+      // One cause, one warning: the first place it shows, and where else.
       const key = `${reason?.kind ?? 'none'}\0${reason?.what ?? p.src}\0${p.where}`;
-      const known = seen.get(key);
-      if (known) {
-        known.message = known.message.replace(/( \(\d+ places\))?$/, '');
-        const n = Number(/\((\d+) places\)$/.exec(known.message)?.[1] ?? 1) + 1;
-        known.message += ` (${n} places)`;
-        continue;
-      }
-      const w = this.warningFor(p);
-      seen.set(key, w);
+      const group = groups.get(key);
+      if (group) group.push(p);
+      else groups.set(key, [p]);
+    }
+    for (const [first, ...rest] of groups.values()) {
+      const w = this.warningFor(first!);
+      const lines = [...new Set(rest.map((p) => p.line).filter((l) => l !== first!.line))];
+      if (rest.length) w.message += lines.length ? ` (also on line${lines.length > 1 ? 's' : ''} ${lines.join(', ')})` : ` (${rest.length + 1} places)`;
       warnings.push(w);
     }
     return { warnings, unrendered, missingPackageCalls };
@@ -396,6 +438,10 @@ class ModelRender {
         return { line: p.line, kind: 'package-not-installed', message: `calls package ${r.what}, which is not installed: run \`dbt deps\`` };
       case 'construct':
         return { line: p.line, kind: 'unsupported', message: `uses ${r.what}, which Ask Data's renderer does not evaluate, so ${effect}` };
+      case 'recursion':
+        return { line: p.line, kind: 'compiler-error', message: `${r.what} calls macros more than 100 deep (a macro that keeps calling itself?): dbt stops with a recursion error, so ${effect}` };
+      case 'limit':
+        return { line: p.line, kind: 'unsupported', message: `needs ${r.what}, more than Ask Data renders (a macro or loop that does not end?), so ${effect}` };
     }
   }
 }
@@ -410,7 +456,8 @@ const STATIC_GLOBALS = ((): Map<string, JValue> => {
   g.set('selected_resources', []);
   g.set('context', new Unknown({ kind: 'construct', what: 'the `context` variable' }));
   g.set('graph', runtime('the `graph` variable'));
-  g.set('run_started_at', runtime('run_started_at'));
+  // The time of this run, as dbt has it (UTC).
+  g.set('run_started_at', runStartedAt());
   // dbt's own macros a model may call: headers and relations of the run.
   g.set('set_sql_header', callable(() => ''));
   g.set('load_relation', callable(() => database('load_relation()')));
@@ -426,7 +473,7 @@ const STATIC_GLOBALS = ((): Map<string, JValue> => {
   g.set('return', callable((a) => {
     throw new JinjaReturn(a[0] ?? '');
   }));
-  g.set('modules', { datetime: new Unknown({ kind: 'construct', what: 'modules.datetime' }), re: new Unknown({ kind: 'construct', what: 'modules.re' }), itertools: new Unknown({ kind: 'construct', what: 'modules.itertools' }), pytz: new Unknown({ kind: 'construct', what: 'modules.pytz' }) });
+  g.set('modules', pythonModules());
   // Jinja's and dbt's plain functions.
   g.set('range', callable((a) => {
     const nums = a.filter((x): x is number => typeof x === 'number');

@@ -1,13 +1,14 @@
-import { classifySqlFile, DbtProjectError, parseDbtProject, parsePackagesFile } from '../dbt/dbtProject';
+import { classifySqlFile, DbtProjectError, parseDbtProject, parsePackagesFile, type PackageSpec } from '../dbt/dbtProject';
 import { parseDocsBlocks } from '../dbt/docsBlocks';
 import { parseTemplate, type MacroNode, type Template } from '../dbt/jinja';
 import { isPropertiesText, parseProperties } from '../dbt/properties';
 import { queryShape } from '../sql/queryShape';
-import { baseName, folderConfig, isDisabled, join, relative, splitCsvHeader } from './dbtConfig';
-import { renderModel, type MacroLibrary, type RenderContext } from './dbtRender';
+import { baseName, folderConfig, isDisabled, join, relationName, relative, splitCsvHeader } from './dbtConfig';
+import { renderModel, renderTemplate, UNRENDERED_OUTPUT, type MacroLibrary, type RenderContext } from './dbtRender';
+import type { WarningKind } from '../dbt/warnings';
 import { ArtifactError, parseCatalog, parseManifest } from './manifest';
 import { Merge } from './merge';
-import { hashText, INDEX_FORMAT, type FileWarning, type Fragment, type IndexCache, type IndexWarning, type LiveCatalog, type ProjectState, type TargetSettings, type WorkspaceIndex } from './types';
+import { hashText, INDEX_FORMAT, type FileWarning, type Fragment, type IndexCache, type IndexWarning, type LiveCatalog, type NodeNaming, type ProjectState, type SqlFragment, type TargetSettings, type WorkspaceIndex } from './types';
 
 /**
  * Keeps the per-file results of the workspace index and merges them on demand. Pure: the caller
@@ -21,6 +22,8 @@ export class WorkspaceIndexer {
   private readonly macroTemplates = new Map<string, Template>();
   private readonly envKeys = new Map<string, string>();
   private readonly libraries = new Map<string, MacroLibrary>();
+  /** Relation names made by the project's naming overrides, by node: they are rendered once. */
+  private readonly namings = new Map<string, string>();
   private built: WorkspaceIndex | undefined;
   /** The merge behind `built`, kept so that a one-file edit can patch it. */
   private merge: Merge | undefined;
@@ -35,6 +38,7 @@ export class WorkspaceIndexer {
     this.built = undefined;
     this.envKeys.clear();
     this.libraries.clear();
+    this.namings.clear();
     if (text === undefined) {
       this.projects.delete(root);
       return;
@@ -150,7 +154,15 @@ export class WorkspaceIndexer {
 
   /** Is this path one the index reads? */
   static wants(path: string): boolean {
-    return /\.(sql|ya?ml|csv|md)$/i.test(path) || /(^|\/)target\/(manifest|catalog)\.json$/.test(path);
+    return /\.(sql|ya?ml|csv|md|py)$/i.test(path) || /(^|\/)target\/(manifest|catalog)\.json$/.test(path);
+  }
+
+  /** Does the index read this path, now that the projects are known? Python files only as dbt Python models. */
+  reads(path: string): boolean {
+    if (!WorkspaceIndexer.wants(path)) return false;
+    if (!/\.py$/i.test(path)) return true;
+    const project = this.projectOf(path);
+    return !!project?.layout && classifySqlFile(project.layout, relative(project.root, path)).kind === 'model';
   }
 
   /** SQL files rendered with macros or vars that have since changed; re-read and pass them to setFile. */
@@ -259,6 +271,10 @@ export class WorkspaceIndexer {
     return [...this.problems.values()].flat();
   }
 
+  /** @internal */ problemPaths(): string[] {
+    return [...this.problems.keys()];
+  }
+
   /** The innermost dbt project holding `path`; a package's own test project (integration_tests) is not one dbt loads. */
   /** @internal */ projectOf(path: string): ProjectState | undefined {
     let best: ProjectState | undefined;
@@ -323,7 +339,7 @@ export class WorkspaceIndexer {
       if (!layout) return { kind: 'none', hash };
       if (/^(packages|dependencies)\.ya?ml$/.test(rel)) {
         const parsed = parsePackagesFile(text);
-        return { kind: 'packages', hash, packages: parsed.packages, warnings: parsed.warnings.map((w) => ({ ...w, kind: 'invalid-yaml' })) };
+        return { kind: 'packages', hash, packages: parsed.packages, ...(parsed.projects.length ? { projects: parsed.projects } : {}), warnings: parsed.warnings.map((w) => ({ ...w, kind: 'invalid-yaml' })) };
       }
       // dbt reads properties only from its resource paths.
       const resources = [...layout.modelPaths, ...layout.seedPaths, ...layout.snapshotPaths, ...layout.analysisPaths, ...layout.macroPaths];
@@ -341,6 +357,7 @@ export class WorkspaceIndexer {
       const header = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).replace(/\r$/, '');
       return { kind: 'seed', hash, name: baseName(path), columns: splitCsvHeader(header) };
     }
+    if (lower.endsWith('.py')) return this.pythonModel(path, text, hash, project);
     if (!lower.endsWith('.sql')) return { kind: 'none', hash };
     const role = classifySqlFile(layout, rel);
     if (role.kind === 'macro') {
@@ -349,34 +366,41 @@ export class WorkspaceIndexer {
     // A package's other SQL (docs, examples) is not code dbt runs, nor the team's queries.
     if (isPackage && role.kind === 'query') return { kind: 'none', hash };
     const envKey = this.envKey(project?.root);
-    const name = role.kind === 'query' ? baseName(path) : role.name;
+    let name = role.kind === 'query' ? baseName(path) : role.name;
     if (!project || !layout) {
       return { kind: 'sql', hash, envKey, role: 'query', name, sql: text, refs: [], sources: [], config: {}, shape: queryShape(text), warnings: [], unrendered: 0 };
     }
+    const template = parseTemplate(text);
+    // A snapshot is the node its {% snapshot name %} block names; a file may hold several.
+    const blocks = role.kind === 'snapshot' ? template.snapshots.map((b) => b.name) : [];
+    if (blocks.length) name = blocks[0]!;
     const ctx = this.renderContext(project, name);
     let rendered: ReturnType<typeof renderModel>;
     try {
-      rendered = renderModel(text, ctx);
+      rendered = renderTemplate(template, ctx);
     } catch (e) {
       // A fault of ours must not cost the rest of the workspace its index: this file is read as plain SQL, and said.
       rendered = { sql: text, refs: [], sources: [], config: {}, unrendered: 1, missingPackageCalls: 0, warnings: [{ line: 1, kind: 'unsupported', message: `Ask Data's renderer failed on this file (${(e as Error).message}); it is read as plain SQL, without its refs` }] };
     }
     const top = this.topProjectOf(project);
     const section = role.kind === 'model' ? 'models' : role.kind === 'snapshot' ? 'snapshots' : undefined;
-    const folder = section ? folderConfig(layout, top?.layout, section, rel, section === 'models' ? layout.modelPaths : layout.snapshotPaths) : {};
+    const folder = section ? folderConfig(layout, top?.layout, section, rel, section === 'models' ? layout.modelPaths : layout.snapshotPaths, name) : {};
     const config = { ...renderConfigValues(folder, ctx), ...rendered.config };
     const warnings: FileWarning[] = rendered.warnings;
-    const relation = section ? this.customRelation(ctx, name, role.kind, config) : undefined;
+    const relation = section ? this.customRelation(project, { name, kind: role.kind as 'model' | 'snapshot', path: rel, config }) : undefined;
+    const fileKeys = Object.keys(rendered.config);
     return {
       kind: 'sql',
       hash,
       envKey,
       role: role.kind,
       name,
+      ...(blocks.length > 1 ? { also: blocks.slice(1) } : {}),
       sql: rendered.sql,
       refs: rendered.refs,
       sources: rendered.sources,
       config,
+      ...(fileKeys.length ? { fileConfigKeys: fileKeys } : {}),
       ...(isDisabled(config) ? { disabled: true } : {}),
       ...(relation ? { relation } : {}),
       shape: queryShape(rendered.sql),
@@ -387,23 +411,108 @@ export class WorkspaceIndexer {
   }
 
   /**
-   * Where dbt builds a node when the project overrides generate_schema_name or generate_alias_name
-   * (company projects often do): the project's own macro, called as dbt calls it. Undefined when
-   * dbt's default naming applies, or when the override cannot be rendered.
+   * A dbt Python model (`def model(dbt, session)`): a model like any other, its lineage read from
+   * `dbt.ref(…)` and `dbt.source(…)`, its config from `dbt.config(…)`. Its code is not SQL.
    */
-  private customRelation(ctx: RenderContext, name: string, kind: string, config: Record<string, unknown>): string | undefined {
+  private pythonModel(path: string, text: string, hash: string, project: ProjectState | undefined): Fragment {
+    const layout = project?.layout;
+    if (!project || !layout) return { kind: 'none', hash };
+    const rel = relative(project.root, path);
+    if (classifySqlFile(layout, rel).kind !== 'model') return { kind: 'none', hash };
+    const name = baseName(path);
+    const refs: SqlFragment['refs'] = [];
+    const sources: SqlFragment['sources'] = [];
+    const own: Record<string, unknown> = {};
+    const lines = text.split('\n');
+    const str = String.raw`\s*(?:"([^"]*)"|'([^']*)')\s*`;
+    lines.forEach((raw, i) => {
+      const line = raw.replace(/(^|\s)#.*$/, '');
+      for (const m of line.matchAll(new RegExp(String.raw`\bdbt\.ref\(${str}(?:,${str})?(?:,\s*(?:v|version)\s*=\s*["']?(\d+)["']?\s*)?\)`, 'g'))) {
+        const [a, b] = [m[1] ?? m[2], m[3] ?? m[4]];
+        refs.push({ ...(b !== undefined ? { package: a, name: b } : { name: a! }), ...(m[5] ? { version: Number(m[5]) } : {}), line: i + 1 });
+      }
+      for (const m of line.matchAll(new RegExp(String.raw`\bdbt\.source\(${str},${str}\)`, 'g'))) sources.push({ source: (m[1] ?? m[2])!, table: (m[3] ?? m[4])!, line: i + 1 });
+      for (const m of line.matchAll(/\bdbt\.config\(([^)]*)\)/g)) {
+        for (const kv of m[1]!.matchAll(/(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(True|False))/g)) own[kv[1]!] = kv[4] ? kv[4] === 'True' : (kv[2] ?? kv[3]);
+      }
+    });
+    const top = this.topProjectOf(project);
+    const config = { ...folderConfig(layout, top?.layout, 'models', rel, layout.modelPaths, name), ...own };
+    return { kind: 'sql', hash, envKey: this.envKey(project.root), role: 'model', name, sql: '', refs, sources, config, ...(Object.keys(own).length ? { fileConfigKeys: Object.keys(own) } : {}), ...(isDisabled(config) ? { disabled: true } : {}), shape: queryShape(''), warnings: [], unrendered: 0 };
+  }
+
+  /**
+   * Where dbt builds a node: `schema.identifier`, by the project's own generate_schema_name and
+   * generate_alias_name when it overrides them (company projects often do), else dbt's defaults.
+   */
+  /** @internal */ relationFor(project: ProjectState, node: NodeNaming): string {
+    return this.customRelation(project, node) ?? relationName(project.target.schema, node.identifier ?? node.name, node.config);
+  }
+
+  /**
+   * The project's override called as dbt calls it, with the node dbt passes (name, fqn, path,
+   * resource type, config); undefined when dbt's default naming applies or the override cannot be rendered.
+   */
+  private customRelation(project: ProjectState, node: NodeNaming): string | undefined {
+    if (!project.layout) return undefined;
+    const ctx = this.renderContext(project, node.name);
     const own = ctx.macros.packages.get(ctx.rootProject);
     if (!own?.has('generate_schema_name') && !own?.has('generate_alias_name')) return undefined;
-    const lit = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : 'none');
-    const node = `{'name': ${lit(name)}, 'alias': ${lit(name)}, 'resource_type': ${lit(kind)}, 'package_name': ${lit(ctx.package)}, 'config': {'schema': ${lit(config.schema)}, 'alias': ${lit(config.alias)}, 'materialized': ${lit(config.materialized)}}}`;
-    const call = (macro: string, arg: unknown) => renderModel(`{{ ${macro}(${lit(arg)}, ${node}) }}`, ctx);
-    const schema = own.has('generate_schema_name') ? call('generate_schema_name', config.schema) : undefined;
+    const memo = `${project.root}\0${JSON.stringify(node)}`;
+    const known = this.namings.get(memo);
+    if (known !== undefined) return known || undefined;
+    const layout = project.layout;
+    const config = node.config;
+    const roots = node.kind === 'seed' ? layout.seedPaths : node.kind === 'snapshot' ? layout.snapshotPaths : layout.modelPaths;
+    const base = roots.find((r) => r === '' || r === '.' || node.path.startsWith(r + '/'));
+    const inRoot = base && base !== '.' ? node.path.slice(base.length + 1) : node.path;
+    const identifier = node.identifier ?? node.name;
+    const tags = Array.isArray(config.tags) ? config.tags : [];
+    const fields = {
+      name: node.name,
+      alias: identifier,
+      resource_type: node.kind,
+      package_name: layout.name,
+      unique_id: `${node.kind}.${layout.name}.${node.name}`,
+      fqn: [layout.name, ...inRoot.split('/').slice(0, -1), node.name],
+      path: inRoot,
+      original_file_path: node.path,
+      config: { ...config, schema: config.schema ?? null, alias: config.alias ?? null, database: config.database ?? null, tags },
+      tags,
+      database: project.target.database ?? null,
+      schema: project.target.schema,
+      ...(node.version !== undefined ? { version: node.version } : {}),
+    };
+    const call = (macro: string, arg: unknown) => renderModel(`{{ ${macro}(${jinjaLiteral(arg)}, ${jinjaLiteral(fields)}) }}`, ctx);
+    // A legacy snapshot's target_schema is used as it is; everything else goes through the override.
+    const legacy = node.kind === 'snapshot' && typeof config.target_schema === 'string';
+    const schema = own.has('generate_schema_name') && !legacy ? call('generate_schema_name', config.schema) : undefined;
     const alias = own.has('generate_alias_name') ? call('generate_alias_name', config.alias) : undefined;
     const failed = (r: ReturnType<typeof renderModel> | undefined) => !!r && (r.unrendered > 0 || r.warnings.length > 0 || !r.sql.trim());
-    if (failed(schema) || failed(alias)) return undefined;
-    const s = schema?.sql.trim() ?? (typeof config.schema === 'string' && config.schema ? `${ctx.target.schema}_${config.schema}` : ctx.target.schema);
-    const a = alias?.sql.trim() ?? (typeof config.alias === 'string' && config.alias ? config.alias : name);
-    return `${s}.${a}`;
+    let out = '';
+    if (!failed(schema) && !failed(alias)) {
+      const [defaultSchema, defaultIdentifier] = relationName(project.target.schema, identifier, config).split('.');
+      out = `${schema?.sql.trim() ?? defaultSchema}.${alias?.sql.trim() ?? defaultIdentifier}`;
+    }
+    this.namings.set(memo, out);
+    return out || undefined;
+  }
+
+  /**
+   * A description with Jinja, rendered as dbt renders descriptions: doc() finds docs blocks
+   * (`find`), var() and target as for the project's models. What cannot be known is left out
+   * of the text (never kept as Jinja) and returned as warnings.
+   */
+  /** @internal */ renderDescription(project: ProjectState, text: string, find: (pkg: string | undefined, name: string) => string | undefined): { text: string; missing: string[]; warnings: Array<{ kind: WarningKind; message: string }> } {
+    const missing: string[] = [];
+    const ctx: RenderContext = { ...this.renderContext(project, project.layout!.name), docs: (pkg, name) => {
+      const found = find(pkg, name);
+      if (found === undefined) missing.push(pkg ? `${pkg}.${name}` : name);
+      return found;
+    } };
+    const r = renderModel(text, ctx);
+    const warnings = r.warnings.map((w) => ({ kind: w.kind, message: w.message.replace(/ is left as a comment in the rendered SQL/g, ' is left out of the description').replace(/^(.)/, (c) => c.toLowerCase()) }));
+    return { text: r.sql.replace(UNRENDERED_OUTPUT, '').replace(/[ \t]{2,}/g, ' ').trim(), missing, warnings };
   }
 
   /** A bit of Jinja from a properties file (a source's schema, an `enabled:`), rendered in the project's context. */
@@ -436,6 +545,7 @@ export class WorkspaceIndexer {
   }
 
   private forgetMacros(): void {
+    this.namings.clear();
     this.macroTemplates.clear();
     this.envKeys.clear();
     this.libraries.clear();
@@ -484,18 +594,55 @@ export class WorkspaceIndexer {
     return library;
   }
 
-  /** Packages the project's packages.yml lists that are not in its packages folder. */
+  /**
+   * Packages the project's packages.yml lists that are not in its packages folder. A git or local
+   * package's name is only a guess from its URL or folder: an installed package nothing lists
+   * (nor another package's packages.yml) is taken to be it.
+   */
   /** @internal */ notInstalled(top: ProjectState): Array<{ name: string; spec: string; line: number; file: string }> {
-    const installed = new Set(this.installedPackages(top).flatMap((p) => [p.layout?.name, p.root.slice(p.root.lastIndexOf('/') + 1)]).filter((n): n is string => !!n).map((n) => n.toLowerCase()));
-    const out: Array<{ name: string; spec: string; line: number; file: string }> = [];
+    const packages = this.installedPackages(top);
+    const names = (p: ProjectState) => [p.layout?.name, p.root.slice(p.root.lastIndexOf('/') + 1)].filter((n): n is string => !!n).map((n) => n.toLowerCase());
+    const installed = new Set(packages.flatMap(names));
+    const isInstalled = (name: string) => installed.has(name) || installed.has(name.replace(/^dbt_/, '')) || installed.has(`dbt_${name}`);
+    const listed = this.packageLists(top);
+    const missing = listed.filter((p) => !isInstalled(p.name));
+    const guessed = missing.filter((p) => p.guessed);
+    if (!guessed.length) return missing;
+    const claimed = new Set([...listed, ...packages.flatMap((p) => this.packageLists(p))].map((p) => p.name));
+    const claim = (name: string) => claimed.has(name) || claimed.has(name.replace(/^dbt_/, '')) || claimed.has(`dbt_${name}`);
+    let unclaimed = packages.filter((p) => !names(p).some(claim)).length;
+    return missing.filter((p) => !(p.guessed && unclaimed-- > 0));
+  }
+
+  /** What a project's packages.yml and dependencies.yml list. */
+  private packageLists(project: ProjectState): Array<PackageSpec & { file: string }> {
+    const out: Array<PackageSpec & { file: string }> = [];
     for (const name of ['packages.yml', 'packages.yaml', 'dependencies.yml', 'dependencies.yaml']) {
-      const file = join(top.root, name);
+      const file = join(project.root, name);
       const f = this.files.get(file);
-      if (f?.kind !== 'packages') continue;
-      for (const p of f.packages) if (!installed.has(p.name) && !installed.has(p.name.replace(/^dbt_/, ''))) out.push({ ...p, file });
+      if (f?.kind === 'packages') for (const p of f.packages) out.push({ ...p, file });
     }
     return out;
   }
+
+  /** The dbt projects dependencies.yml names (dbt Mesh), lower case. */
+  /** @internal */ dependencyProjects(top: ProjectState): Set<string> {
+    const out = new Set<string>();
+    for (const name of ['dependencies.yml', 'dependencies.yaml']) {
+      const f = this.files.get(join(top.root, name));
+      if (f?.kind === 'packages') for (const p of f.projects ?? []) out.add(p.toLowerCase());
+    }
+    return out;
+  }
+}
+
+/** Plain data as a Jinja literal. */
+function jinjaLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'none';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[${v.map(jinjaLiteral).join(', ')}]`;
+  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}: ${jinjaLiteral(x)}`).join(', ')}}`;
 }
 
 /** Files whose change changes how other files render: macros and the packages list. */

@@ -1,7 +1,8 @@
 import type { DocColumn, DocEntry } from '../dbt/properties';
-import { resolveDocCalls, usesDoc } from '../dbt/docsBlocks';
+import { resolveDocCalls } from '../dbt/docsBlocks';
 import type { OutputItem } from '../sql/queryShape';
-import { folderConfig, isDisabled, join, relationName, relative, tagsOf, unquoteRelation, versionOf } from './dbtConfig';
+import { classifySqlFile } from '../dbt/dbtProject';
+import { baseName, folderConfig, isDisabled, join, relationName, relative, tagsOf, unquoteRelation, versionOf } from './dbtConfig';
 import { PLACEHOLDER, type RefCall } from './dbtRender';
 import type { WorkspaceIndexer } from './indexer';
 import { INDEX_FORMAT, type Fragment, type Habit, type IndexedColumn, type IndexedProject, type IndexedRelation, type IndexWarning, type JoinEdge, type ProjectState, type SqlFragment, type WorkspaceIndex } from './types';
@@ -24,8 +25,12 @@ export class Merge {
   private readonly filters = new Map<string, Habit & { op: string; value?: string }>();
   private readonly aggregations = new Map<string, Habit & { fn: string }>();
   private readonly buckets = new Map<string, Habit & { unit: string }>();
-  /** Models dbt drops (`enabled: false` in their file, folder config or properties), by lower-case name. */
+  /** Models dbt drops (`enabled: false` in their file, folder config or properties), by lower-case key. */
   private readonly disabled = new Set<string>();
+  /** Versioned models' files (lower case) → the model and the version each defines. */
+  private readonly versionFiles = new Map<string, { base: string; v: number }>();
+  /** A properties file's `config:` for a model, seed or snapshot (lower-case name), its Jinja rendered. */
+  private readonly propsConfig = new Map<string, Record<string, unknown>>();
   /** Docs blocks by package, then name. */
   private readonly docBlocks = new Map<string, Map<string, string>>();
   private unrendered = 0;
@@ -43,9 +48,10 @@ export class Merge {
       this.warnings.push(...p.layout.duplicates.map((d) => ({ file: join(p.root, 'dbt_project.yml'), ...d, kind: 'duplicate-key' as const })));
       if (!pkg) for (const n of this.ix.notInstalled(p)) this.warnings.push({ file: n.file, line: n.line, kind: 'package-not-installed', message: `${n.file.slice(n.file.lastIndexOf('/') + 1)} lists ${n.name}, which is not installed: run \`dbt deps\` (until then, refs and macro calls into it are left unresolved)` });
     }
-    this.collectDisabled(files);
+    this.collectNodes(files);
     this.collectDocBlocks(files);
     this.addFileNodes(files);
+    this.addUnreadNodes();
     this.addManifestNodes();
     this.addDocs(files);
     this.addDatabase();
@@ -69,10 +75,10 @@ export class Merge {
     const project = this.ix.projectOf(path);
     if (project?.manifest) return undefined;
     if (after.role === 'model' || after.role === 'snapshot') {
-      const rel = this.relations.get(after.name.toLowerCase());
-      if (!rel || rel.file !== path || !project?.layout) return undefined;
-      const config = after.config;
-      if (!!after.disabled !== !!before.disabled || after.disabled || (after.relation ?? relationName(project.target.schema, after.name, config)) !== rel.relation) return undefined;
+      const rel = this.relations.get(this.nodeKey(after));
+      if (!rel || rel.file !== path || !project?.layout || after.also || before.also) return undefined;
+      const config = this.effectiveConfig(after);
+      if (!!after.disabled !== !!before.disabled || after.disabled || this.nodeRelation(path, project, after) !== rel.relation) return undefined;
       if (typeof config.materialized === 'string') rel.materialized = config.materialized;
       else delete rel.materialized;
       const tags = tagsOf(config.tags);
@@ -83,7 +89,7 @@ export class Merge {
     this.contribute(path, before, -1);
     this.contribute(path, after, 1);
     const files = this.ix.allFiles();
-    if (after.role === 'model' || after.role === 'snapshot') this.deriveColumns(files, this.dependentsOf(after.name.toLowerCase()));
+    if (after.role === 'model' || after.role === 'snapshot') this.deriveColumns(files, this.dependentsOf(this.nodeKey(after)));
     return this.output(files);
   }
 
@@ -128,33 +134,67 @@ export class Merge {
       if (!project?.layout || project.manifest) continue;
       const pkg = this.ix.packageOf(project);
       if (f.kind === 'seed') {
-        const top = this.ix.topProjectOf(project);
-        const config = folderConfig(project.layout, top?.layout, 'seeds', relative(project.root, path), project.layout.seedPaths);
+        const rel = relative(project.root, path);
+        const config = this.seedConfig(project, rel, f.name);
         if (isDisabled(config)) continue;
-        const rel = relationName(project.target.schema, f.name, config);
-        this.put({ key: f.name.toLowerCase(), kind: 'seed', name: f.name, project: project.layout.name, ...(pkg ? { package: pkg } : {}), file: path, line: 1, relation: rel, columns: f.columns.map((name) => ({ name })), definedColumns: f.columns, from: 'files' });
+        // +column_types (dbt_project.yml or properties) are the types dbt loads the seed with.
+        const types = new Map(Object.entries(config.column_types && typeof config.column_types === 'object' ? (config.column_types as Record<string, unknown>) : {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+        const columns = f.columns.map((name) => ({ name, ...(types.has(name.toLowerCase()) ? { type: types.get(name.toLowerCase())! } : {}) }));
+        this.put({ key: f.name.toLowerCase(), kind: 'seed', name: f.name, project: project.layout.name, ...(pkg ? { package: pkg } : {}), file: path, line: 1, relation: this.ix.relationFor(project, { name: f.name, kind: 'seed', path: rel, config }), columns, definedColumns: f.columns, from: 'files' });
       } else if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) {
-        const config = f.config;
-        if (f.disabled || this.disabled.has(f.name.toLowerCase())) continue;
-        const version = versionOf(f.name);
+        const key = this.nodeKey(f);
+        if (f.disabled || this.disabled.has(key)) continue;
+        const config = this.effectiveConfig(f);
+        const version = this.versionFiles.get(f.name.toLowerCase())?.v ?? versionOf(f.name)?.v;
+        for (const other of f.also ?? []) {
+          this.put({ key: other.toLowerCase(), kind: 'snapshot', name: other, project: project.layout.name, ...(pkg ? { package: pkg } : {}), file: path, line: 1, relation: this.ix.relationFor(project, { name: other, kind: 'snapshot', path: relative(project.root, path), config }), columns: [], from: 'files' });
+        }
         this.put({
-          key: f.name.toLowerCase(),
+          key,
           kind: f.role,
-          name: f.name,
+          name: key === f.name.toLowerCase() ? f.name : key,
           project: project.layout.name,
           ...(pkg ? { package: pkg } : {}),
           file: path,
           line: 1,
-          relation: f.relation ?? relationName(project.target.schema, f.name, config),
+          relation: this.nodeRelation(path, project, f),
           columns: [],
           ...(typeof config.materialized === 'string' ? { materialized: config.materialized } : {}),
           ...(tagsOf(config.tags).length ? { tags: tagsOf(config.tags) } : {}),
-          ...(version ? { version: version.v } : {}),
-          sql: f.sql,
+          ...(version !== undefined ? { version } : {}),
+          ...(f.sql ? { sql: f.sql } : {}),
           ctes: f.shape.ctes.map((c) => c.name),
           from: 'files',
         });
       }
+    }
+  }
+
+  /**
+   * A model, seed or snapshot whose file could not be read (too big, binary, not UTF-8, no
+   * permission) is still a node of the project: refs to it resolve. Its own content is unknown,
+   * which its warning says.
+   */
+  private addUnreadNodes(): void {
+    for (const path of this.ix.problemPaths()) {
+      const project = this.ix.projectOf(path);
+      if (!project?.layout || project.manifest) continue;
+      const rel = relative(project.root, path);
+      const name = baseName(path);
+      const pkg = this.ix.packageOf(project);
+      const base = { name, project: project.layout.name, ...(pkg ? { package: pkg } : {}), file: path, line: 1, columns: [], from: 'files' as const };
+      if (/\.csv$/i.test(path) && project.layout.seedPaths.some((d) => rel.startsWith(`${d}/`))) {
+        const config = this.seedConfig(project, rel, name);
+        if (!isDisabled(config) && !this.relations.has(name.toLowerCase())) this.put({ ...base, key: name.toLowerCase(), kind: 'seed', relation: this.ix.relationFor(project, { name, kind: 'seed', path: rel, config }) });
+        continue;
+      }
+      if (!/\.sql$/i.test(path)) continue;
+      const role = classifySqlFile(project.layout, rel);
+      if ((role.kind !== 'model' && role.kind !== 'snapshot') || this.relations.has(name.toLowerCase())) continue;
+      const top = this.ix.topProjectOf(project);
+      const config = folderConfig(project.layout, top?.layout, role.kind === 'model' ? 'models' : 'snapshots', rel, role.kind === 'model' ? project.layout.modelPaths : project.layout.snapshotPaths, name);
+      if (isDisabled(config) || this.disabled.has(name.toLowerCase())) continue;
+      this.put({ ...base, key: name.toLowerCase(), kind: role.kind, relation: this.ix.relationFor(project, { name, kind: role.kind, path: rel, config }) });
     }
   }
 
@@ -164,7 +204,8 @@ export class Merge {
       const own = p.layout.name;
       for (const n of p.manifest.nodes) {
         if (n.kind === 'analysis' || !n.config.enabled) continue;
-        const key = n.kind === 'source' ? `${n.source}.${n.name}`.toLowerCase() : (n.version !== undefined && n.latestVersion !== undefined && n.version !== n.latestVersion ? `${n.name}_v${n.version}` : n.name).toLowerCase();
+        // A model version is `<name>_v<v>`, as in the files; its bare name finds the latest (below).
+        const key = n.kind === 'source' ? `${n.source}.${n.name}`.toLowerCase() : (n.version !== undefined ? `${n.name}_v${n.version}` : n.name).toLowerCase();
         const catalog = p.catalog?.get(n.uniqueId);
         const file = n.file ? join(p.root, n.file) : undefined;
         this.put({
@@ -190,9 +231,11 @@ export class Merge {
   }
 
   private addDocs(files: Map<string, Fragment>): void {
-    for (const [path, f] of files) {
+    // Packages' properties first: the root project's then add to them, or override them.
+    const docs = [...files].filter(([path, f]) => f.kind === 'docs' && !!path).map(([path, f]) => ({ path, f, project: this.ix.projectOf(path) }));
+    docs.sort((a, b) => Number(!(a.project && this.ix.packageOf(a.project))) - Number(!(b.project && this.ix.packageOf(b.project))));
+    for (const { path, f, project } of docs) {
       if (f.kind !== 'docs') continue;
-      const project = this.ix.projectOf(path);
       for (const entry of f.entries) {
         if (entry.kind === 'metric' || entry.kind === 'analysis') continue;
         const e = this.resolveDocs(entry, path, project);
@@ -203,12 +246,24 @@ export class Merge {
         }
         const key = e.kind === 'source' ? `${e.source}.${e.name}`.toLowerCase() : e.name.toLowerCase();
         if (e.kind !== 'source' && this.disabled.has(key)) continue;
+        if (e.kind === 'source' && e.overrides) {
+          // `overrides: <package>`: what the root project says about the package's source wins.
+          this.overrideSource(e, project);
+          if (!e.name) continue;
+        }
         let rel = this.relations.get(key);
         if (!rel && e.kind === 'source') {
           if (project && isDisabled(this.rendered(project, e.config ?? {}))) continue;
           const identifier = project ? this.ix.renderText(project, e.identifier ?? e.name) : (e.identifier ?? e.name);
           const schema = project ? this.ix.renderText(project, e.schema ?? e.source ?? '') : (e.schema ?? e.source);
           rel = { key, kind: 'source', name: e.name, project: this.projectName(project?.root), ...(project && this.ix.packageOf(project) ? { package: project.layout?.name } : {}), file: path, line: e.line, relation: `${schema}.${identifier}`, columns: [], from: 'files' };
+          this.put(rel);
+        }
+        if (!rel && e.kind === 'snapshot' && e.relation && project?.layout) {
+          // A snapshot defined in YAML (dbt 1.9): the node is the entry itself.
+          const config = this.rendered(project, e.config ?? {});
+          if (isDisabled(config)) continue;
+          rel = { key, kind: 'snapshot', name: e.name, project: project.layout.name, ...(this.ix.packageOf(project) ? { package: project.layout.name } : {}), file: path, line: e.line, relation: this.ix.relationFor(project, { name: e.name, kind: 'snapshot', path: relative(project.root, path), config }), columns: [], from: 'files' };
           this.put(rel);
         }
         if (!rel) {
@@ -226,22 +281,91 @@ export class Merge {
     }
   }
 
-  /** Models dbt disables: in their own file or folder config, or `config: {enabled: false}` in properties. */
-  private collectDisabled(files: Map<string, Fragment>): void {
-    const inFiles = new Set<string>();
-    const enabled = new Set<string>();
-    const inDocs = new Set<string>();
-    for (const f of files.values()) {
-      if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) (f.disabled ? inFiles : enabled).add(f.name.toLowerCase());
+  /** A root source's `overrides:` applied to the package's tables: the schema to all of them, a description to its table. */
+  private overrideSource(e: DocEntry, project: ProjectState | undefined): void {
+    const pkg = e.overrides!.toLowerCase();
+    const prefix = `${e.source}.`.toLowerCase();
+    for (const rel of this.relations.values()) {
+      if (rel.kind !== 'source' || rel.package?.toLowerCase() !== pkg || !rel.key.startsWith(prefix)) continue;
+      if (e.name && rel.name.toLowerCase() !== e.name.toLowerCase()) continue;
+      if (e.schema && project) {
+        const identifier = (rel.relation ?? '').split('.').pop()!;
+        rel.relation = `${this.ix.renderText(project, e.schema)}.${identifier}`;
+        this.byIdentifier.set(rel.relation.toLowerCase(), rel.key);
+      }
+      if (e.name && e.description) rel.description = e.description;
     }
+  }
+
+  /**
+   * What properties files say about nodes before the nodes are made: their `config:` (which
+   * names and disables them) and the files model versions are defined in; then the models dbt
+   * drops (`enabled: false` in their file, folder config or properties).
+   */
+  private collectNodes(files: Map<string, Fragment>): void {
+    const inDocs = new Set<string>();
     for (const [path, f] of files) {
       if (f.kind !== 'docs') continue;
       const project = this.ix.projectOf(path);
-      for (const e of f.entries) if (e.kind !== 'source' && e.config && project && isDisabled(this.rendered(project, e.config))) inDocs.add(e.name.toLowerCase());
+      for (const e of f.entries) {
+        if (e.kind !== 'model' && e.kind !== 'seed' && e.kind !== 'snapshot') continue;
+        const name = e.name.toLowerCase();
+        if (e.versions) for (const v of e.versions) this.versionFiles.set((e.definedIn?.[v] ?? `${e.name}_v${v}`).toLowerCase(), { base: e.name, v });
+        if (!e.config || !project) continue;
+        const config = this.rendered(project, e.config);
+        this.propsConfig.set(name, { ...this.propsConfig.get(name), ...config });
+        if (isDisabled(config)) {
+          inDocs.add(name);
+          for (const v of e.versions ?? []) inDocs.add(`${name}_v${v}`);
+        }
+      }
+    }
+    const inFiles = new Set<string>();
+    const enabled = new Set<string>();
+    for (const f of files.values()) {
+      if (f.kind !== 'sql' || (f.role !== 'model' && f.role !== 'snapshot')) continue;
+      const key = this.nodeKey(f);
+      // The file's own config() wins over its properties: `enabled` set there decides.
+      const off = f.disabled || (inDocs.has(key) && !f.fileConfigKeys?.includes('enabled')) || (inDocs.has(f.name.toLowerCase()) && !f.fileConfigKeys?.includes('enabled'));
+      (off ? inFiles : enabled).add(key);
     }
     // A name another package defines enabled is not dropped by its disabled twin.
     for (const n of inFiles) if (!enabled.has(n)) this.disabled.add(n);
-    for (const n of inDocs) this.disabled.add(n);
+    for (const n of inDocs) if (!enabled.has(n)) this.disabled.add(n);
+  }
+
+  /** A model or snapshot's key: its name, or `<model>_v<version>` for a version's file (defined_in included). */
+  private nodeKey(f: SqlFragment): string {
+    const v = f.role === 'model' ? this.versionFiles.get(f.name.toLowerCase()) : undefined;
+    return v ? `${v.base}_v${v.v}`.toLowerCase() : f.name.toLowerCase();
+  }
+
+  /** dbt's config precedence: the file's config() > its properties file > dbt_project.yml (tags add up). */
+  private effectiveConfig(f: SqlFragment): Record<string, unknown> {
+    const props = this.propsConfig.get(this.versionFiles.get(f.name.toLowerCase())?.base.toLowerCase() ?? f.name.toLowerCase());
+    if (!props) return f.config;
+    const own = new Set(f.fileConfigKeys ?? []);
+    const out = { ...f.config };
+    for (const [k, v] of Object.entries(props)) if (!own.has(k)) out[k] = v;
+    if (props.tags !== undefined) out.tags = [...new Set([...tagsOf(f.config.tags), ...tagsOf(props.tags)])];
+    return out;
+  }
+
+  /** Where a model or snapshot is built, with its properties and its version taken into account. */
+  private nodeRelation(path: string, project: ProjectState, f: SqlFragment): string {
+    const config = this.effectiveConfig(f);
+    const version = this.versionFiles.get(f.name.toLowerCase());
+    const renamed = config !== f.config && NAMING_KEYS.some((k) => config[k] !== f.config[k]);
+    if (!renamed && !version) return f.relation ?? relationName(project.target.schema, f.name, config);
+    return this.ix.relationFor(project, { name: version ? version.base : f.name, kind: f.role === 'snapshot' ? 'snapshot' : 'model', path: relative(project.root, path), config, ...(version ? { identifier: `${version.base}_v${version.v}`, version: version.v } : {}) });
+  }
+
+  /** A seed's config: its folder's in dbt_project.yml, then its properties file's. */
+  private seedConfig(project: ProjectState, rel: string, name: string): Record<string, unknown> {
+    const top = this.ix.topProjectOf(project);
+    const folder = folderConfig(project.layout!, top?.layout, 'seeds', rel, project.layout!.seedPaths, name);
+    const props = this.propsConfig.get(name.toLowerCase());
+    return props ? { ...folder, ...props } : folder;
   }
 
   private rendered(project: ProjectState, config: Record<string, unknown>): Record<string, unknown> {
@@ -259,13 +383,14 @@ export class Merge {
 
   /** The entry with `{{ doc('x') }}` in its descriptions replaced by the docs block, as dbt does (the cached entry stays as written). */
   private resolveDocs(entry: DocEntry, path: string, project: ProjectState | undefined): DocEntry {
-    if (!usesDoc(entry.description ?? '') && !entry.columns.some((c) => c.description && usesDoc(c.description))) return entry;
+    if (!hasJinja(entry.description) && !entry.columns.some((c) => hasJinja(c.description))) return entry;
     const e: DocEntry = { ...entry, columns: entry.columns.map((c) => ({ ...c })) };
     const own = project?.layout?.name;
     const top = project && this.ix.topProjectOf(project)?.layout?.name;
     const find = (pkg: string | undefined, name: string): string | undefined => {
       if (pkg) return this.docBlocks.get(pkg)?.get(name);
-      for (const p of [own, top]) {
+      // dbt's order for doc('x'): the root project, the node's own package, then any.
+      for (const p of [top, own]) {
         const hit = p !== undefined ? this.docBlocks.get(p)?.get(name) : undefined;
         if (hit !== undefined) return hit;
       }
@@ -274,9 +399,17 @@ export class Merge {
     };
     const missing = new Set<string>();
     const resolve = (d: string | undefined): string | undefined => {
-      if (!d || !usesDoc(d)) return d;
-      const r = resolveDocCalls(d, find);
+      if (!d || !hasJinja(d)) return d;
+      // doc() alone is the common case; other Jinja (var(), target, filters) renders as dbt renders descriptions.
+      const onlyDocs = !hasJinja(d.replace(DOC_CALLS, ''));
+      if (onlyDocs || !project) {
+        const r = resolveDocCalls(d, find);
+        r.missing.forEach((m) => missing.add(m));
+        return r.text || undefined;
+      }
+      const r = this.ix.renderDescription(project, d, find);
       r.missing.forEach((m) => missing.add(m));
+      for (const w of r.warnings) this.warnings.push({ file: path, line: e.line, kind: w.kind, message: `${e.name}: a description ${w.message}` });
       return r.text || undefined;
     };
     if (e.description) {
@@ -333,16 +466,16 @@ export class Merge {
   /** Adds (sign 1) or takes back (sign -1) what one SQL file says: resolved refs, habits, joins, warnings. */
   private contribute(path: string, f: SqlFragment, sign: 1 | -1): void {
     // dbt drops a disabled model: what it refs and renders is not part of the project.
-    if (f.disabled || ((f.role === 'model' || f.role === 'snapshot') && this.disabled.has(f.name.toLowerCase()))) return;
+    if (f.disabled || ((f.role === 'model' || f.role === 'snapshot') && this.disabled.has(this.nodeKey(f)))) return;
     let c = this.contributions.get(path);
     if (sign === 1) {
       const warnings: IndexWarning[] = f.warnings.map((w) => ({ file: path, ...w }));
       const refs = f.refs.map((r) => {
+        if (r.unknown) return undefined;
         const key = this.refKey(r);
         if (!key) {
-          const call = `ref('${r.package ? `${r.package}', '` : ''}${r.name}'${r.version !== undefined ? `, v=${r.version}` : ''})`;
-          const why = this.disabled.has(r.name.toLowerCase()) ? `points at ${r.name}, which is disabled (enabled: false): dbt stops here; enable it or remove the ref` : `points at no model, seed or snapshot in the project or its installed packages: dbt stops here; add the model, or fix the name`;
-          warnings.push({ file: path, line: r.line, kind: 'unresolved-ref', message: `${call} ${why}` });
+          const w = this.unresolvedRef(path, r);
+          if (w) warnings.push(w);
         }
         return key;
       });
@@ -354,10 +487,10 @@ export class Merge {
       });
       c = { refs, sources, warnings };
       this.contributions.set(path, c);
-      const own = this.relations.get(f.name.toLowerCase());
+      const own = this.relations.get(this.nodeKey(f));
       if (own && own.file === path && (f.role === 'model' || f.role === 'snapshot')) {
-        own.refs = refs.filter((r): r is string => !!r);
-        own.sql = f.sql.replace(PLACEHOLDER, (m, kind: string, i: string) => {
+        own.refs = [...new Set(refs.filter((r): r is string => !!r))];
+        if (f.sql) own.sql = f.sql.replace(PLACEHOLDER, (m, kind: string, i: string) => {
           const key = (kind === 'ref' ? refs : sources)[Number(i)];
           return (key && this.relations.get(key)?.relation) ?? m;
         });
@@ -387,6 +520,25 @@ export class Merge {
       bump(this.buckets, `${relation}\0${x.column}\0${x.unit}`, { ...(relation ? { relation } : {}), column: x.column, unit: x.unit }, sign);
     }
     if (sign === -1) this.contributions.delete(path);
+  }
+
+  /** Why a ref lands nowhere, said as what the person can do; undefined when another warning says it already. */
+  private unresolvedRef(path: string, r: RefCall): IndexWarning | undefined {
+    const call = `ref('${r.package ? `${r.package}', '` : ''}${r.name}'${r.version !== undefined ? `, v=${r.version}` : ''})`;
+    const top = this.ix.topProjectOf(this.ix.projectOf(path));
+    const pkg = r.package?.toLowerCase();
+    if (pkg && top) {
+      // A package listed but not installed: said once on packages.yml.
+      if (this.ix.notInstalled(top).some((n) => n.name === pkg)) return undefined;
+      if (this.ix.dependencyProjects(top).has(pkg)) return { file: path, line: r.line, kind: 'needs-dbt', message: `${call} is a model of project ${r.package}, which dependencies.yml names: its models come from that project's manifest (dbt Cloud or a plugin such as dbt-loom supplies it), which Ask Data does not read, so the ref is left unresolved` };
+    }
+    const name = r.name.toLowerCase();
+    if (r.version !== undefined) {
+      const versions = [...this.relations.values()].filter((x) => x.version !== undefined && x.key === `${name}_v${x.version}`).map((x) => x.version!).sort((a, b) => a - b);
+      if (versions.length) return { file: path, line: r.line, kind: 'unresolved-ref', message: `${call}: ${r.name} has no version ${r.version} (its versions: ${versions.join(', ')}); dbt stops here: use one of them, or add the version under versions: in its properties file` };
+    }
+    const why = this.disabled.has(name) ? `points at ${r.name}, which is disabled (enabled: false): dbt stops here; enable it or remove the ref` : `points at no model, seed or snapshot in the project or its installed packages: dbt stops here; add the model, or fix the name`;
+    return { file: path, line: r.line, kind: 'unresolved-ref', message: `${call} ${why}` };
   }
 
   private addJoin(a: string, ac: string, b: string, bc: string, seen: string, sign: 1 | -1): void {
@@ -429,10 +581,8 @@ export class Merge {
 
   private refKey(r: RefCall): string | undefined {
     const name = r.name.toLowerCase();
-    if (r.version !== undefined) {
-      const versioned = `${name}_v${r.version}`;
-      if (this.relations.has(versioned)) return versioned;
-    }
+    // A version asked for is that version or nothing (dbt stops on a version that does not exist).
+    if (r.version !== undefined) return this.relations.has(`${name}_v${r.version}`) ? `${name}_v${r.version}` : undefined;
     if (this.relations.has(name) && (!r.package || this.relations.get(name)!.package === r.package || this.relations.get(name)!.project === r.package)) return name;
     const viaIdentifier = this.byIdentifier.get(name);
     return viaIdentifier && this.relations.get(viaIdentifier)?.kind !== 'table' ? viaIdentifier : undefined;
@@ -457,7 +607,7 @@ export class Merge {
   private deriveColumns(files: Map<string, Fragment>, only: Set<string> | undefined): void {
     if (only) for (const k of only) this.derived.delete(k);
     const byKey = new Map<string, [string, SqlFragment]>();
-    for (const [path, f] of files) if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) byKey.set(f.name.toLowerCase(), [path, f]);
+    for (const [path, f] of files) if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) byKey.set(this.nodeKey(f), [path, f]);
     const columnsOf = (key: string, depth: number): string[] | null => {
       if (this.derived.has(key)) return this.derived.get(key)!;
       const rel = this.relations.get(key);
@@ -515,6 +665,12 @@ export class Merge {
     }
   }
 }
+
+const hasJinja = (d: string | undefined): boolean => !!d && /\{[{%]/.test(d);
+const DOC_CALLS = /\{\{-?\s*doc\([^)]*\)\s*(?:\|\s*\w+\s*)*-?\}\}/g;
+
+/** Config keys that decide where a node is built. */
+const NAMING_KEYS = ['schema', 'alias', 'database', 'target_schema'];
 
 function bump<T extends Habit>(map: Map<string, T>, k: string, value: Omit<T, 'count'>, sign: 1 | -1): void {
   const known = map.get(k);

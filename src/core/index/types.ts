@@ -15,7 +15,7 @@ import type { Manifest } from './manifest';
  * Pure: the caller hands in file contents and database catalogs. Work is per file, so a change
  * re-reads one file and re-merges (the merge is cheap); the per-file results are what the cache keeps.
  */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 
 export interface IndexWarning {
   /** Workspace-relative path, '/' separated. */
@@ -137,6 +137,10 @@ export interface SqlFragment {
   sources: SourceCall[];
   /** dbt_project.yml's folder config and the file's config(), merged. */
   config: Record<string, unknown>;
+  /** The keys the file's own config() set: they win over a properties file's config. */
+  fileConfigKeys?: string[];
+  /** A snapshot file's further {% snapshot %} blocks: nodes of their own. */
+  also?: string[];
   /** `enabled: false` from either: dbt drops the node, and so does the index (without warnings about it). */
   disabled?: boolean;
   /** `schema.identifier` when the project overrides generate_schema_name or generate_alias_name. */
@@ -147,6 +151,18 @@ export interface SqlFragment {
   unrendered: number;
   /** Of those, calls into packages that packages.yml lists but are not installed (said on packages.yml). */
   packageCalls?: number;
+}
+
+/** What naming a node takes: dbt's generate_schema_name / generate_alias_name see these. */
+export interface NodeNaming {
+  name: string;
+  kind: 'model' | 'seed' | 'snapshot';
+  /** Path relative to its project. */
+  path: string;
+  config: Record<string, unknown>;
+  /** The identifier when it is not the name (a model version's `<name>_v<v>`). */
+  identifier?: string;
+  version?: number;
 }
 
 export interface DocsFragment {
@@ -182,6 +198,8 @@ export interface PackagesFragment {
   kind: 'packages';
   hash: string;
   packages: PackageSpec[];
+  /** dependencies.yml `projects:` — other dbt projects whose models this one refs. */
+  projects?: string[];
   warnings: FileWarning[];
 }
 

@@ -40,11 +40,19 @@ export interface DbtTarget {
   sslmode?: string;
 }
 
-/** Which target: `--target` / the `askData.target` setting first, then askdata.yml, then $DBT_TARGET, then the profile's `target:`. */
-export function dbtTargetFrom(profiles: unknown, profile: string, target: string | undefined): DbtTarget | { error: string } {
+/** Which target: `--target` / the `askData.target` setting first, then askdata.yml, then $DBT_TARGET, then the profile's `target:` (env_var() in it rendered from `env`). */
+export function dbtTargetFrom(profiles: unknown, profile: string, target: string | undefined, env: Readonly<Record<string, string | undefined>> = {}): DbtTarget | { error: string } {
   const p = (profiles as Record<string, unknown> | null)?.[profile] as { target?: unknown; outputs?: Record<string, unknown> } | undefined;
   if (!p || typeof p !== 'object') return { error: `profiles.yml has no profile named ${profile}` };
-  const name = target ?? (typeof p.target === 'string' ? p.target : undefined);
+  // Teams often choose the target from the environment: `target: "{{ env_var('DBT_TARGET', 'dev') }}"`.
+  let name = target ?? (typeof p.target === 'string' ? p.target : undefined);
+  if (name?.includes('{{')) {
+    try {
+      name = renderEnvVars(name, env);
+    } catch (e) {
+      return { error: `profile ${profile}'s target: ${(e as Error).message}` };
+    }
+  }
   if (!name) return { error: `profile ${profile} names no target` };
   const output = p.outputs?.[name] as Record<string, unknown> | undefined;
   if (!output) return { error: `profile ${profile} has no output named ${name}${p.outputs ? ` (it has ${Object.keys(p.outputs).join(', ')})` : ''}` };
