@@ -55,7 +55,7 @@ async function chooseModel(options: AskCommandOptions, access: { unrestricted: b
 }
 
 export async function askQuestions(options: AskCommandOptions, items: ReadonlyArray<BatchItem | { id: unknown; error: string }>, emit: (value: unknown) => void): Promise<number> {
-  const project = await openAskProject(options.project, { asker: options.asker, rows: options.rows });
+  const project = await openAskProject(options.project, { asker: options.asker });
   let failures = 0;
   try {
     const { model, unavailable } = await chooseModel(options, project.access);
@@ -68,7 +68,7 @@ export async function askQuestions(options: AskCommandOptions, items: ReadonlyAr
       const answer = await answerQuestion(item.question, project.context, project.run, { engine: options.engine, model, modelUnavailable: unavailable, samples: options.samples });
       // SQL written but not run (no database to run on) is an answer, marked as such, not a failure.
       if ((answer.error && answer.error.class !== 'not-run') || answer.abstained) failures++;
-      emit({ id: item.id, ...answerJson(answer) });
+      emit({ id: item.id, ...answerJson(answer, options.rows) });
     }
   } finally {
     project.close();
@@ -88,10 +88,13 @@ export async function groundQuestions(options: Pick<AskCommandOptions, 'project'
   }
 }
 
-/** The answer as `askdata ask --json` prints it: everything but the grounding (`askdata context` prints that). */
-export function answerJson(a: Answer): Omit<Answer, 'grounding'> {
+/**
+ * The answer as `askdata ask --json` prints it: everything but the grounding (`askdata context`
+ * prints that), with the first `rows` rows of its result (all of them are counted).
+ */
+export function answerJson(a: Answer, rows: number): Omit<Answer, 'grounding'> {
   const { grounding: _grounding, ...rest } = a;
-  return rest;
+  return rest.result && rest.result.rows.length > rows ? { ...rest, result: { ...rest.result, rows: rest.result.rows.slice(0, rows) } } : rest;
 }
 
 export function answerText(a: Answer): string {

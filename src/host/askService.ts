@@ -1,20 +1,14 @@
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { askerView } from '../adapters/askerView';
-import { readRules, runnerFor } from '../usecases/project';
+import { ANSWER_ROWS, askerGrounding, readRules, runnerFor } from '../usecases/project';
 import { unavailableEngine, type Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
 import { openProjectEngine, projectDialect, type ProjectDatabase } from '../adapters/projectDatabase';
 import { ExecutionError } from '../core/execution/errors';
 import { projectAccess } from '../adapters/projectPolicies';
 import { answerQuestion, type Answer, type AnswerStep, type RunSummary } from '../core/answer/answer';
-import { buildAskContext, pairsToCheck } from '../core/answer/askContext';
 import type { Turn } from '../core/answer/prompt';
 import type { ResultFingerprint } from '../core/execution/fingerprint';
-import { DEFAULT_ROW_CAP } from '../core/execution/result';
 import type { GroundingContext } from '../core/grounding/grounding';
 import type { AccessDecision } from '../core/policies/access';
 import type { AnswerView, ResultView, SimilarPair } from '../protocol/messages';
@@ -50,9 +44,16 @@ export class AskService implements vscode.Disposable {
 
   constructor(private readonly projects: Projects, private readonly index: IndexService, private readonly model: ModelService, private readonly log: vscode.LogOutputChannel) {
     // Pairs approved or edited, files re-indexed: the next question grounds on the new state.
+    // rules.md and policies.yml are read when grounding is built, and again only after they change.
+    const inputs = vscode.workspace.createFileSystemWatcher('**/askdata/{rules.md,policies.yml}');
+    const changed = () => this.generation++;
     this.disposables.push(
-      projects.onDidChange(() => this.generation++),
-      index.onDidChange(() => this.generation++),
+      projects.onDidChange(changed),
+      index.onDidChange(changed),
+      inputs,
+      inputs.onDidChange(changed),
+      inputs.onDidCreate(changed),
+      inputs.onDidDelete(changed),
     );
   }
 
@@ -64,38 +65,27 @@ export class AskService implements vscode.Disposable {
   private async prepare(root: string): Promise<Prepared> {
     const project = this.projects.get(root);
     if (!project) throw new Error(`The project at ${root} is no longer open.`);
-    const [asker, rules, policies] = await Promise.all([this.asker(root), readRules(root), fs.readFile(path.join(root, 'askdata', 'policies.yml'), 'utf8').catch(() => '')]);
-    const key = [this.generation, asker ?? '', hash(rules ?? ''), hash(policies)].join('|');
+    // Typing in the panel prepares on every pause: nothing here may read a file or run git unless
+    // something it depends on changed (see the watchers above and identity.ts).
+    const asker = await this.asker(root);
+    const key = [this.generation, asker ?? ''].join('|');
     const known = this.prepared.get(root);
     if (known?.key === key) return known;
+    const rules = await readRules(root);
     await this.index.initialize();
     const index = this.index.indexOf(root);
     const access = await projectAccess(root, asker);
     const started = performance.now();
-    const pairs = pairsToCheck({ projectRoot: root, pairs: project.store.pairs });
-    // Which pairs and known values an asker under policies may be shown, decided with the database.
-    // With no database to run on, grounding needs only the dialect, and nothing can be checked:
-    // an asker whom policies restrict is shown no pair.
-    const { found, view } = await this.engine(root, access, async (e) => ({ found: e.found, view: await askerView(e.engine, access, index?.relations ?? [], pairs) }))
+    const build = (engine: Engine, found: ProjectDatabase) => askerGrounding({ root, pairs: project.store.pairs, index: index ?? { relations: [], joins: [] }, rules, access, engine, found });
+    const { found, grounding } = await this.engine(root, access, async (e) => ({ found: e.found, grounding: await build(e.engine, e.found) }))
       .catch(async (e: unknown) => {
         if (!(e instanceof ExecutionError) || e.errorClass !== 'not-run') throw e;
+        // No database to run on: grounding needs only the dialect.
         const dialect = await projectDialect(root);
         const none: ProjectDatabase = { database: '', dialect, dataDirectories: [], source: 'none', unavailable: e.message };
-        return { found: none, view: await askerView(unavailableEngine(dialect, e.message), access, index?.relations ?? [], pairs) };
+        return { found: none, grounding: await build(unavailableEngine(dialect, e.message), none) };
       });
-    const context = buildAskContext({
-      projectRoot: root,
-      pairs: project.store.pairs,
-      relations: index?.relations ?? [],
-      joins: index?.joins ?? [],
-      rules,
-      access,
-      visiblePairs: view.visiblePairs,
-      askerValues: view.askerValues,
-      dialect: found.dialect,
-      database: found.database,
-      resolve: (r, f) => path.resolve(r, f),
-    });
+    const context = grounding.context;
     this.log.info(`grounding for ${project.name} built in ${(performance.now() - started).toFixed(0)} ms (${project.store.pairs.length} pairs, ${index?.relations.length ?? 0} relations, asker ${asker ?? 'unknown'})`);
     const prepared: Prepared = { key, access, database: found, context };
     this.prepared.set(root, prepared);
@@ -160,7 +150,7 @@ export class AskService implements vscode.Disposable {
     const answer = await answerQuestion(question, prepared.context, async (sql, signal) => {
       const t = performance.now();
       try {
-        return await this.engine(root, prepared.access, ({ engine }) => runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal));
+        return await this.engine(root, prepared.access, ({ engine }) => runnerFor(engine, prepared.access, ANSWER_ROWS)(sql, signal));
       } finally {
         ms = performance.now() - t;
       }
@@ -182,7 +172,7 @@ export class AskService implements vscode.Disposable {
     const prepared = await this.prepare(root);
     return this.engine(root, prepared.access, async ({ engine }) => {
       const started = performance.now();
-      const summary = await runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal);
+      const summary = await runnerFor(engine, prepared.access, ANSWER_ROWS)(sql, signal);
       return resultView(summary, performance.now() - started);
     });
   }
@@ -205,10 +195,6 @@ export class AskService implements vscode.Disposable {
     for (const root of [...this.engines.keys()]) this.closeEngine(root);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 function resultView(r: RunSummary, ms: number): ResultView {

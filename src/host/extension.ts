@@ -7,7 +7,7 @@ import { referencedRelations } from '../core/sql/relations';
 import { approvePair, AskPanels } from './askPanel';
 import { AskService } from './askService';
 import { SqlCodeLenses } from './codeLenses';
-import { requireIdentity } from './identity';
+import { requireIdentity, watchIdentity } from './identity';
 import { PairDiagnostics } from './pairDiagnostics';
 import { Projects, type Project } from './projects';
 import { QueueView, type QueueNode } from './queueView';
@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
   projects.staleness = (project, pair) => index.staleness(project.root, pair)?.reason;
   context.subscriptions.push(
     log,
+    watchIdentity(),
     projects,
     queue,
     panels,

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { QueryRunner, RunSummary } from '../core/answer/answer';
+import { DEFAULT_ROW_CAP } from '../core/execution/result';
 import { buildAskContext, pairsToCheck } from '../core/answer/askContext';
 import type { GroundingContext } from '../core/grounding/grounding';
 import type { WorkspaceIndex } from '../core/index/workspaceIndex';
@@ -44,7 +45,13 @@ export async function readRules(root: string): Promise<string | undefined> {
   }
 }
 
-export async function openAskProject(root: string, options: { asker?: string; budget?: number; rows?: number }): Promise<AskProject> {
+/**
+ * Rows an answer keeps for display, the same in the editor and the CLI: the panel shows them all
+ * (virtually), `askdata` prints as many as --limit asks. More are counted, not kept.
+ */
+export const ANSWER_ROWS = DEFAULT_ROW_CAP;
+
+export async function openAskProject(root: string, options: { asker?: string; budget?: number }): Promise<AskProject> {
   const access = await projectAccess(root, options.asker);
   const { engine, found } = await openOrDescribe(root, access);
   const unavailable = 'unavailable' in engine ? String(engine.unavailable) : undefined;
@@ -62,31 +69,17 @@ export async function openAskProject(root: string, options: { asker?: string; bu
     };
     const [{ files }, rules] = await Promise.all([indexFolder(root, unavailable ? undefined : async () => borrowed), readRules(root), store.load()]);
     const index = files.indexer.build();
-    const view = await askerView(engine, access, index.relations, pairsToCheck({ projectRoot: root, pairs: store.pairs, database: found.database, resolve: (r, f) => path.resolve(r, f) }));
-    const contextOf = (pairs: readonly Pair[]) => buildAskContext({
-      projectRoot: root,
-      pairs,
-      relations: index.relations,
-      joins: index.joins,
-      rules,
-      access,
-      visiblePairs: view.visiblePairs,
-      askerValues: view.askerValues,
-      dialect: found.dialect,
-      budget: options.budget,
-      database: found.database,
-      resolve: (r, f) => path.resolve(r, f),
-    });
+    const grounding = await askerGrounding({ root, pairs: store.pairs, index, rules, access, engine, found, budget: options.budget });
     return {
       root,
       database: found,
       access,
       index,
-      context: contextOf(store.pairs),
-      contextWithout: (ids) => contextOf(store.pairs.filter((p) => !ids.has(p.id))),
-      run: runnerFor(engine, access, options.rows ?? 100),
+      context: grounding.context,
+      contextWithout: grounding.contextWithout,
+      run: runnerFor(engine, access, ANSWER_ROWS),
       pairs: store.pairs,
-      visiblePairs: view.visiblePairs,
+      visiblePairs: grounding.visiblePairs,
       rules,
       engine,
       ...(unavailable ? { unavailable } : {}),
@@ -96,6 +89,56 @@ export async function openAskProject(root: string, options: { asker?: string; bu
     engine.close();
     throw e;
   }
+}
+
+export interface GroundingInputs {
+  root: string;
+  pairs: readonly Pair[];
+  index: Pick<WorkspaceIndex, 'relations' | 'joins'>;
+  rules: string | undefined;
+  access: AccessDecision;
+  /** The project's engine: it decides, on the database's own parse, which pairs the asker may be shown. */
+  engine: Engine;
+  found: ProjectDatabase;
+  budget?: number;
+}
+
+export interface AskerGrounding {
+  context: GroundingContext;
+  /** The approved and rejected pairs the asker may be shown (all of them when no policy restricts the asker). */
+  visiblePairs: ReadonlySet<string>;
+  /** The same grounding with some approved pairs held out (evaluation folds, LoRA export). */
+  contextWithout(pairIds: ReadonlySet<string>): GroundingContext;
+}
+
+/**
+ * What every answer for one asker stands on — the pairs and known values they may be shown,
+ * decided with the engine, and the grounding built from them — made the same way for the editor
+ * and the CLI. With no database to run on, nothing can be checked: an asker whom policies
+ * restrict is shown no pair.
+ */
+export async function askerGrounding(input: GroundingInputs): Promise<AskerGrounding> {
+  const resolve = (r: string, f: string) => path.resolve(r, f);
+  const view = await askerView(input.engine, input.access, input.index.relations, pairsToCheck({ projectRoot: input.root, pairs: input.pairs, database: input.found.database, resolve }));
+  const contextOf = (pairs: readonly Pair[]) => buildAskContext({
+    projectRoot: input.root,
+    pairs,
+    relations: input.index.relations,
+    joins: input.index.joins,
+    rules: input.rules,
+    access: input.access,
+    visiblePairs: view.visiblePairs,
+    askerValues: view.askerValues,
+    dialect: input.found.dialect,
+    budget: input.budget,
+    database: input.found.database,
+    resolve,
+  });
+  return {
+    context: contextOf(input.pairs),
+    visiblePairs: view.visiblePairs,
+    contextWithout: (ids) => contextOf(input.pairs.filter((p) => !ids.has(p.id))),
+  };
 }
 
 /**

@@ -102,12 +102,20 @@ export class RecallEngine {
    * long query's features, yet "sales in the last 90 days" is plainly "sales in the last 30 days".
    */
   nearest(question: string, limit = 5): Array<Scored<ApprovedPair>> {
+    // One question is ranked by grounding, by recall and by the panel's list of similar
+    // questions in turn: the last ranking is kept for the next call about the same question.
+    const last = this.lastNearest;
+    if (last?.question === question && last.limit >= limit) return last.ranked.slice(0, limit);
     const bag = questionBag(question, this.vocabulary);
     const scores = new Map<ApprovedPair, number>();
     for (const n of this.index.nearest(bag, limit + 10)) scores.set(n.item, n.score);
     for (const n of this.questions.nearest(bag, limit + 10)) scores.set(n.item, Math.max(scores.get(n.item) ?? 0, n.score * QUESTION_ONLY));
-    return [...scores].map(([item, score]) => ({ item, score })).sort((a, b) => b.score - a.score).slice(0, limit);
+    const ranked = [...scores].map(([item, score]) => ({ item, score })).sort((a, b) => b.score - a.score).slice(0, limit);
+    this.lastNearest = { question, limit, ranked };
+    return ranked;
   }
+
+  private lastNearest: { question: string; limit: number; ranked: Array<Scored<ApprovedPair>> } | undefined;
 
   /** Rejected pairs asking (nearly) the same, closest first. */
   nearestRejected(question: string, limit = 2, min = REJECTED_SIMILARITY): Array<Scored<RejectedPair>> {

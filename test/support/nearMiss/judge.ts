@@ -33,10 +33,10 @@ export interface Tally {
   total: number;
 }
 
-const ROWS = 100_000;
 
 export async function judgeCases(project: string, cases: readonly NearMissCase[]): Promise<Verdict[]> {
-  const ask = await openAskProject(project, { rows: ROWS });
+  // Answers keep ANSWER_ROWS rows, as in the panel: enough to compare every result here whole.
+  const ask = await openAskProject(project, {});
   try {
     const out: Verdict[] = [];
     for (const c of cases) {
