@@ -8,7 +8,7 @@ import { renderModel } from '../../src/core/index/dbtRender';
 import { ColumnHistory, pairStaleness } from '../../src/core/index/staleness';
 import { WorkspaceIndexer, type WorkspaceIndex } from '../../src/core/index/workspaceIndex';
 import type { Pair } from '../../src/core/pairs/pairStore';
-import { queryShape } from '../../src/core/sql/queryShape';
+import { approvedPair } from '../support/pairs';
 import { sampleWithDatabase } from '../support/sampleDb';
 import { writeSyntheticProject } from '../support/syntheticDbt';
 
@@ -34,39 +34,9 @@ const rel = (index: WorkspaceIndex, key: string) => {
 };
 const warningsFor = (index: WorkspaceIndex, file: string) => index.warnings.filter((w) => w.file === file);
 
-function approvedPair(sql: string, tables: string[], at = '2026-01-01T00:00:00Z'): Pair {
-  return { id: 'p', path: '/p.yml', question: 'q', sql, status: 'approved', tags: [], tables, history: [], data: { question: 'q', sql, status: 'approved', approved: { by: 'x', at } } as unknown as Pair['data'] };
+function approvedPairOf(sql: string, tables: string[], at = '2026-01-01T00:00:00Z'): Pair {
+  return approvedPair({ id: 'p', question: 'q', sql, tables, at });
 }
-
-describe('query shapes', () => {
-  it('reads joins (ON and USING), filters, aggregations and date buckets through aliases and CTEs', () => {
-    const shape = queryShape(`
-      with paid as (select * from payments where status = 'paid')
-      select date_trunc('month', o.ordered_at) as month, c.country, sum(p.amount) as revenue, count(distinct o.order_id)
-      from orders o
-      join customers as c on c.customer_id = o.customer_id
-      left join paid p using (order_id)
-      where o.status in ('shipped', 'completed') and c.country = 'DE' and o.ordered_at >= current_date - interval 30 day
-      group by all`);
-    assert.deepEqual(shape.relations, ['customers', 'orders', 'payments']);
-    assert.deepEqual(shape.ctes.map((c) => c.name), ['paid']);
-    const joins = shape.joins.map((j) => `${j.left.relation}.${j.left.column}=${j.right.relation}.${j.right.column}`);
-    assert.deepEqual(joins.sort(), ['customers.customer_id=orders.customer_id', 'orders.order_id=payments.order_id']);
-    assert.ok(shape.filters.some((f) => f.relation === 'orders' && f.column === 'status' && f.op === 'in' && f.value === "('shipped', 'completed')"));
-    assert.ok(shape.filters.some((f) => f.relation === 'customers' && f.column === 'country' && f.value === "'DE'"));
-    assert.ok(shape.filters.some((f) => f.relation === 'payments' && f.column === 'status' && f.value === "'paid'"), 'filters inside CTEs count, on the relation they read');
-    assert.ok(shape.aggregations.some((a) => a.fn === 'sum' && a.relation === 'payments' && a.column === 'amount'));
-    assert.ok(shape.aggregations.some((a) => a.fn === 'count distinct' && a.relation === 'orders' && a.column === 'order_id'));
-    assert.deepEqual(shape.dateBuckets.map((b) => `${b.unit}:${b.relation}.${b.column}`), ['month:orders.ordered_at']);
-    assert.deepEqual(shape.output.map((o) => ('name' in o ? o.name : '*')), ['month', 'country', 'revenue', '']);
-  });
-
-  it('never throws on half-rendered or unbalanced SQL', () => {
-    for (const sql of ['select (', 'select * from', ')))', "select 'unterminated", 'with x as (select', 'select a from b join on', '']) {
-      assert.doesNotThrow(() => queryShape(sql), sql);
-    }
-  });
-});
 
 describe('dbt Jinja rendering', () => {
   const ctx = { rootProject: 'p', package: 'p', vars: { region: 'EU' }, target: { name: 'dev', schema: 'main', type: 'duckdb' }, macros: { packages: new Map(), dispatch: {}, notInstalled: new Set<string>() }, self: 'm' };
@@ -295,7 +265,7 @@ describe('stale approved pairs', () => {
     if (db) ix.setLiveCatalog('', { columns: db.map((c) => ({ schema: 'main', table: 'customers', ...c })) });
     return ix;
   };
-  const pair = approvedPair('select c.customer_name, sum(o.amount) as total, c.lifetime_revenue from customers c join orders o using (customer_id) group by all', ['customers', 'orders']);
+  const pair = approvedPairOf('select c.customer_name, sum(o.amount) as total, c.lifetime_revenue from customers c join orders o using (customer_id) group by all', ['customers', 'orders']);
 
   it('flags a pair whose column was renamed in the model, naming the column', () => {
     assert.equal(pairStaleness(pair, project('select customer_id, customer_name, lifetime_revenue from raw').build()), undefined);
@@ -308,7 +278,7 @@ describe('stale approved pairs', () => {
   it('flags a pair whose table is gone, and one whose column is gone from the database', () => {
     const ix = project('select customer_id, customer_name, lifetime_revenue from raw', [{ column: 'customer_id', type: 'BIGINT' }, { column: 'customer_name', type: 'VARCHAR' }]);
     assert.match(pairStaleness(pair, ix.build())!.reason, /lifetime_revenue \(no longer in the database\)/);
-    const gone = approvedPair('select * from refunds', ['refunds']);
+    const gone = approvedPairOf('select * from refunds', ['refunds']);
     assert.match(pairStaleness(gone, ix.build())!.reason, /uses refunds, which the project no longer has/);
     assert.equal(pairStaleness({ ...gone, status: 'pending' }, ix.build()), undefined, 'only approved pairs can be stale');
   });
@@ -321,7 +291,7 @@ describe('stale approved pairs', () => {
     assert.deepEqual(history.observe(after, new Date('2026-03-01T00:00:00Z')).map((c) => c.column), ['customers.lifetime_revenue']);
     history.observe(after, new Date('2026-03-02T00:00:00Z'));
     assert.match(pairStaleness(pair, after, history)!.reason, /customers\.lifetime_revenue changed type from DECIMAL\(12,2\) to VARCHAR/);
-    const reapproved = approvedPair(pair.sql, pair.tables, '2026-04-01T00:00:00Z');
+    const reapproved = approvedPairOf(pair.sql, pair.tables, '2026-04-01T00:00:00Z');
     assert.equal(pairStaleness(reapproved, after, history), undefined, 'approving again after the change clears it');
   });
 });
