@@ -98,7 +98,7 @@ export function planAccess(guard: GuardResult, decision: AccessDecision, snapsho
   if (guard.files.length > 0) {
     throw new ExecutionError('permission-denied', "Under access policies, files are read through their views (named after the file), which policies name; not by path.", 'permission denied: read files through their views');
   }
-  for (const f of guard.functions) checkCall(f.name, f.schema || f.catalog, f.kind, snapshot);
+  for (const f of guard.functions) checkCall(f, snapshot);
   const rewrites: TableRewrite[] = [];
   const relations: CatalogRelation[] = [];
   const shadowed = new Map<CatalogRelation, TableAccess>();
@@ -183,12 +183,26 @@ function withInsertion(sql: string, hasCtes: boolean): number | undefined {
   return next && next.kind === 'name' && asciiLower(next.value) === 'recursive' ? next.end : t.end;
 }
 
-function checkCall(name: string, qualifier: string, kind: 'scalar' | 'table', snapshot: CatalogSnapshot): void {
-  const n = asciiLower(name);
-  const allowed = kind === 'table' ? PURE_TABLE_FUNCTIONS.has(n) : restrictedMayCall(name);
+function checkCall(f: Pick<GuardResult['functions'][number], 'name' | 'schema' | 'catalog' | 'kind'>, snapshot: CatalogSnapshot): void {
+  const n = asciiLower(f.name);
+  const allowed = f.kind === 'table' ? PURE_TABLE_FUNCTIONS.has(n) : restrictedMayCall(f.name);
   // A function the database defines shadows the built-in of the same name, and may read tables.
-  if (allowed && !qualifier && !snapshot.definedFunctions.has(n)) return;
-  throw new ExecutionError('permission-denied', `${kind === 'table' ? 'The table function' : 'The function'} ${n}() is not among those Ask Data lets askers under access policies call (see Safety in the README).`, `permission denied: ${n}() is not allowed under access policies`);
+  if (allowed && inBuiltInNamespace(f.schema, f.catalog) && !snapshot.definedFunctions.has(n)) return;
+  throw new ExecutionError('permission-denied', `${f.kind === 'table' ? 'The table function' : 'The function'} ${n}() is not among those Ask Data lets askers under access policies call (see Safety in the README).`, `permission denied: ${n}() is not allowed under access policies`);
+}
+
+/**
+ * Whether a call names DuckDB's built-ins: unqualified, `main.f` or `system.main.f`. DuckDB's own
+ * parser writes `main` itself for the functions behind SQL syntax — `EXTRACT(year FROM d)` is
+ * `main.date_part`, `[1, 2]` is `main.list_value`, `{'a': 1}` `main.struct_pack`, `TRIM(x)`,
+ * `SUBSTRING(x, 1, 2)`, `AT TIME ZONE` and list comprehensions likewise — so such a call is the
+ * built-in unless the database defines a function of that name (refused by the caller), and the
+ * bound plan's check that every function comes from the system catalog has the last word.
+ */
+function inBuiltInNamespace(schema: string, catalog: string): boolean {
+  const s = asciiLower(schema);
+  const c = asciiLower(catalog);
+  return (s === '' || s === 'main') && (c === '' || c === 'system');
 }
 
 /** The marker constant of one rewrite: a condition that is always true, and that no asker can forge. */
