@@ -136,7 +136,7 @@ export function planAccess(guard: GuardResult, decision: AccessDecision, snapsho
  * qualified references (and names its own top-level CTEs take) replaced by the random-named ones.
  * `bodyOf` gives each relation's restricted SELECT.
  */
-export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes'>, plan: AccessPlan, bodyOf: (relation: CatalogRelation) => string, nonce: string): string {
+export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes' | 'statement'>, plan: AccessPlan, bodyOf: (relation: CatalogRelation) => string, nonce: string): string {
   if (plan.shadowed.length === 0) return sql;
   const taken = new Set(guard.topCtes.map(asciiLower));
   const definitions: string[] = [];
@@ -158,7 +158,18 @@ export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes'>,
     }
     return name;
   };
-  const edits = plan.rewrites.filter((r) => r.qualified || !shadow.has(r.relation)).map((r) => ({ node: r.node, text: quoteIdent(uniqueName(r.relation)) }));
+  const renamed = plan.rewrites.filter((r) => r.qualified || !shadow.has(r.relation));
+  if (renamed.length > 0) {
+    // DuckDB names a column after its expression's text, and a query can read those names
+    // (COLUMNS(lambda), alias(), to_json of a row, UNPIVOT, UNION BY NAME, a quoted reference):
+    // a subquery in an expression that reads a renamed reference would be named, and matched,
+    // differently from the asker's own view. Refused, saying how to write it.
+    const inExpressions = tableRefsInSubqueryExpressions(guard.statement);
+    if (renamed.some((r) => inExpressions.has(r.node))) {
+      throw new ExecutionError('permission-denied', 'Under access policies, a restricted table inside a subquery in an expression (SELECT (SELECT … FROM t), EXISTS, IN (SELECT …)) must be named as the query names it elsewhere: without its schema or database (orders, not main.orders), and not under a name the query\'s own WITH list gives to something else. Ask Data would otherwise have to rename it, and the query\'s column names would change.', 'permission denied: write the table without schema or database inside a subquery expression');
+    }
+  }
+  const edits = renamed.map((r) => ({ node: r.node, text: quoteIdent(uniqueName(r.relation)) }));
   // Names the query's own CTEs all take, and nothing to replace: the bound plan has the last word.
   if (definitions.length === 0) return sql;
   const at = withInsertion(sql, guard.topCtes.length > 0);
@@ -167,6 +178,24 @@ export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes'>,
   // Every edit is after the insertion point (table references come after WITH), so its offset holds.
   const text = guard.topCtes.length > 0 ? ` ${definitions.join(', ')},` : `WITH ${definitions.join(', ')} `;
   return Buffer.concat([spliced.subarray(0, at), Buffer.from(text, 'utf8'), spliced.subarray(at)]).toString('utf8');
+}
+
+/** The table references (parse-tree nodes) that sit inside a subquery expression, at any depth. */
+function tableRefsInSubqueryExpressions(statement: unknown): Set<unknown> {
+  const found = new Set<unknown>();
+  const walk = (v: unknown, inside: boolean): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, inside);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    const here = inside || o.class === 'SUBQUERY';
+    if (here && o.type === 'BASE_TABLE') found.add(o);
+    for (const x of Object.values(o)) walk(x, here);
+  };
+  walk(statement, false);
+  return found;
 }
 
 /**
