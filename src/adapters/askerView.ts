@@ -1,5 +1,5 @@
 import { ExecutionError } from '../core/execution/errors';
-import { namesAny, visibleRelations } from '../core/grounding/grounding';
+import { namesAny, policyName, visibleRelations } from '../core/grounding/grounding';
 import type { IndexedRelation } from '../core/index/workspaceIndex';
 import { readsFreely, type AccessDecision } from '../core/policies/access';
 import { quoteIdent } from '../core/policies/duckdbPolicy';
@@ -71,7 +71,7 @@ function commentsOf(sql: string): string {
 export async function askerValues(engine: Engine, access: AccessDecision, relations: readonly IndexedRelation[]): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const r of relations) {
-    const name = r.kind === 'source' ? (r.relation?.split('.').pop() ?? r.name) : r.name;
+    const name = policyName(r);
     const decision = access.table(name);
     if (decision.denied || decision.missingAttribute || readsFreely(decision) || decision.rowFilters.length === 0) continue;
     for (const c of r.columns) {
