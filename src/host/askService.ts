@@ -29,6 +29,8 @@ interface Prepared {
   /** What this preparation was built from; a different key means build again. */
   key: string;
   access: AccessDecision;
+  /** The digest of policies.yml the access was decided from. */
+  policies: string;
   database: ProjectDatabase;
   context: GroundingContext;
 }
@@ -64,7 +66,8 @@ export class AskService implements vscode.Disposable {
     const project = this.projects.get(root);
     if (!project) throw new Error(`The project at ${root} is no longer open.`);
     const [asker, rules, policies] = await Promise.all([this.asker(root), readRules(root), fs.readFile(path.join(root, 'askdata', 'policies.yml'), 'utf8').catch(() => '')]);
-    const key = [this.generation, asker ?? '', hash(rules ?? ''), hash(policies)].join('|');
+    const policyDigest = hash(policies);
+    const key = [this.generation, asker ?? '', hash(rules ?? ''), policyDigest].join('|');
     const known = this.prepared.get(root);
     if (known?.key === key) return known;
     await this.index.initialize();
@@ -73,7 +76,7 @@ export class AskService implements vscode.Disposable {
     const started = performance.now();
     const pairs = pairsToCheck({ projectRoot: root, pairs: project.store.pairs });
     // Which pairs and known values an asker under policies may be shown, decided with the database.
-    const { found, view } = await this.engine(root, access, async (e) => ({ found: e.found, view: await askerView(e.engine, access, index?.relations ?? [], pairs) }));
+    const { found, view } = await this.engine(root, access, policyDigest, async (e) => ({ found: e.found, view: await askerView(e.engine, access, index?.relations ?? [], pairs) }));
     const context = buildAskContext({
       projectRoot: root,
       pairs: project.store.pairs,
@@ -88,17 +91,18 @@ export class AskService implements vscode.Disposable {
       resolve: (r, f) => path.resolve(r, f),
     });
     this.log.info(`grounding for ${project.name} built in ${(performance.now() - started).toFixed(0)} ms (${project.store.pairs.length} pairs, ${index?.relations.length ?? 0} relations, asker ${asker ?? 'unknown'})`);
-    const prepared: Prepared = { key, access, database: found, context };
+    const prepared: Prepared = { key, access, policies: policyDigest, database: found, context };
     this.prepared.set(root, prepared);
     return prepared;
   }
 
   /**
    * Runs `use` with the project's engine. SQLite engines carry the asker's restrictions, so they
-   * are keyed by the asker too; every use resets the idle timer.
+   * are keyed by the asker and by the policies those were decided from (an engine opened under
+   * yesterday's policies.yml would still show what today's hides); every use resets the idle timer.
    */
-  private async engine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
-    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}`;
+  private async engine<T>(root: string, access: AccessDecision, policies: string, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
+    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}|${policies}`;
     let entry = this.engines.get(root);
     if (entry && entry.key !== key) {
       this.closeEngine(root);
@@ -138,7 +142,7 @@ export class AskService implements vscode.Disposable {
     const model = specialised ? base!.withModel(specialised) : base;
     const started = performance.now();
     let ms = 0;
-    const answer = await this.engine(root, prepared.access, ({ engine }) =>
+    const answer = await this.engine(root, prepared.access, prepared.policies, ({ engine }) =>
       answerQuestion(question, prepared.context, async (sql, signal) => {
         const t = performance.now();
         try {
@@ -162,7 +166,7 @@ export class AskService implements vscode.Disposable {
   /** Runs SQL as the asker: guarded, read-only, with their policies, up to the row cap. */
   async run(root: string, sql: string, signal?: AbortSignal): Promise<ResultView> {
     const prepared = await this.prepare(root);
-    return this.engine(root, prepared.access, async ({ engine }) => {
+    return this.engine(root, prepared.access, prepared.policies, async ({ engine }) => {
       const started = performance.now();
       const summary = await runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal);
       return resultView(summary, performance.now() - started);
@@ -172,7 +176,7 @@ export class AskService implements vscode.Disposable {
   /** The result an approval records: the whole result read once, fingerprinted. */
   async fingerprint(root: string, sql: string): Promise<ResultFingerprint> {
     const prepared = await this.prepare(root);
-    return this.engine(root, prepared.access, ({ engine }) => engine.fingerprint(sql, { access: prepared.access }));
+    return this.engine(root, prepared.access, prepared.policies, ({ engine }) => engine.fingerprint(sql, { access: prepared.access }));
   }
 
   /** Approved questions like `question`, by the recall engine's similarity (question and SQL). */
