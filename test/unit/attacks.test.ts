@@ -267,6 +267,8 @@ const CLASSES: Record<string, Attack[]> = {
     { sql: 'select exists(select 1 from shop.main.customers), (select count(*) from main.orders)' },
     { sql: 'with customers as (select (select count(*) from customers) as n) select * from customers' },
     { sql: 'select (select count(*) from main.orders) union by name select 0 as "(SELECT count_star() FROM main.orders)"' },
+    { sql: "select count(*) from orders where customer_id in (select columns(c -> c like '%ask%') from (select (select max(customer_id) from main.customers)))" },
+    { sql: "select count(*) from orders where alias((select count(*) from main.orders)) like '%ask%'" },
   ],
   // Unicode spellings beyond the Kelvin sign: homoglyphs, compatibility forms, joiners and
   // combining marks, as CTE names that would capture a row filter's relation and as table names.
@@ -468,9 +470,17 @@ const PARSER_WRITTEN_CALLS_ON_PRODUCTS = [
   'select substring(product_name, 1, 4), trim(sku) from products order by product_id limit 5',
   'select unnest(list(distinct category order by category)) from products',
 ];
-LEGITIMATE.lena = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS].map((sql) => ({ sql }));
-LEGITIMATE.tom = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS].map((sql) => ({ sql }));
-LEGITIMATE.sam.push(...[...FOR_SAM, ...PARSER_WRITTEN_CALLS, ...PARSER_WRITTEN_CALLS_ON_PRODUCTS].map((sql) => ({ sql })));
+/** Qualified names of restricted tables in subqueries that name no column (WHERE, ON, HAVING): answered. */
+const QUALIFIED_IN_CONDITIONS = [
+  'select count(*) from orders where customer_id in (select customer_id from main.customers)',
+  'select count(*) from orders o where exists (select 1 from shop.main.order_items i where i.order_id = o.order_id)',
+  'select count(*) from orders where amount > (select avg(amount) from main.orders)',
+  'select o.order_id from orders o join main.customers c on c.customer_id = o.customer_id and c.customer_id in (select customer_id from main.customers) order by 1 limit 3',
+  'select country, count(*) from customers group by country having count(*) > (select count(*) / 100 from shop.main.customers) order by 1',
+];
+LEGITIMATE.lena = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS].map((sql) => ({ sql }));
+LEGITIMATE.tom = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS].map((sql) => ({ sql }));
+LEGITIMATE.sam.push(...[...FOR_SAM, ...PARSER_WRITTEN_CALLS, ...PARSER_WRITTEN_CALLS_ON_PRODUCTS, ...QUALIFIED_IN_CONDITIONS].map((sql) => ({ sql })));
 LEGITIMATE.nora.push(...PARSER_WRITTEN_CALLS_ON_PRODUCTS.map((sql) => ({ sql })));
 
 

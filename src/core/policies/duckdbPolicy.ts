@@ -162,11 +162,11 @@ export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes' |
   if (renamed.length > 0) {
     // DuckDB names a column after its expression's text, and a query can read those names
     // (COLUMNS(lambda), alias(), to_json of a row, UNPIVOT, UNION BY NAME, a quoted reference):
-    // a subquery in an expression that reads a renamed reference would be named, and matched,
+    // a subquery in a SELECT list that reads a renamed reference would be named, and matched,
     // differently from the asker's own view. Refused, saying how to write it.
-    const inExpressions = tableRefsInSubqueryExpressions(guard.statement);
-    if (renamed.some((r) => inExpressions.has(r.node))) {
-      throw new ExecutionError('permission-denied', 'Under access policies, a restricted table inside a subquery in an expression (SELECT (SELECT … FROM t), EXISTS, IN (SELECT …)) must be named as the query names it elsewhere: without its schema or database (orders, not main.orders), and not under a name the query\'s own WITH list gives to something else. Ask Data would otherwise have to rename it, and the query\'s column names would change.', 'permission denied: write the table without schema or database inside a subquery expression');
+    const named = tableRefsNamedByText(guard.statement);
+    if (renamed.some((r) => named.has(r.node))) {
+      throw new ExecutionError('permission-denied', 'Under access policies, a restricted table read by a subquery in the SELECT list (SELECT (SELECT count(*) FROM t), EXISTS (…) AS x) must be named as plain t: without its schema or database (orders, not main.orders), and not under a name the query\'s own WITH list gives to something else. Ask Data would otherwise have to rename it, and DuckDB names that column after its text.', 'permission denied: name the table without schema or database in a subquery of the SELECT list');
     }
   }
   const edits = renamed.map((r) => ({ node: r.node, text: quoteIdent(uniqueName(r.relation)) }));
@@ -180,21 +180,27 @@ export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes' |
   return Buffer.concat([spliced.subarray(0, at), Buffer.from(text, 'utf8'), spliced.subarray(at)]).toString('utf8');
 }
 
-/** The table references (parse-tree nodes) that sit inside a subquery expression, at any depth. */
-function tableRefsInSubqueryExpressions(statement: unknown): Set<unknown> {
+/**
+ * The table references (parse-tree nodes) whose text DuckDB can turn into a name: those inside a
+ * subquery expression that is part of a SELECT list item (whose column DuckDB names after its
+ * text), at any depth, or of an argument of alias(). A subquery in WHERE, ON, HAVING, QUALIFY,
+ * ORDER BY or LIMIT names nothing.
+ */
+function tableRefsNamedByText(statement: unknown): Set<unknown> {
   const found = new Set<unknown>();
-  const walk = (v: unknown, inside: boolean): void => {
+  const walk = (v: unknown, naming: boolean, inSubquery: boolean): void => {
     if (!v || typeof v !== 'object') return;
     if (Array.isArray(v)) {
-      for (const x of v) walk(x, inside);
+      for (const x of v) walk(x, naming, inSubquery);
       return;
     }
     const o = v as Record<string, unknown>;
-    const here = inside || o.class === 'SUBQUERY';
-    if (here && o.type === 'BASE_TABLE') found.add(o);
-    for (const x of Object.values(o)) walk(x, here);
+    const inside = inSubquery || (naming && o.class === 'SUBQUERY');
+    if (inside && o.type === 'BASE_TABLE') found.add(o);
+    const names = naming || (o.class === 'FUNCTION' && asciiLower(String(o.function_name ?? '')) === 'alias');
+    for (const [key, x] of Object.entries(o)) walk(x, names || (key === 'select_list' && o.type === 'SELECT_NODE'), inside);
   };
-  walk(statement, false);
+  walk(statement, false, false);
   return found;
 }
 
