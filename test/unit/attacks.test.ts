@@ -15,6 +15,7 @@ import { buildAskContext } from '../../src/core/answer/askContext';
 import { visibleRelations } from '../../src/core/grounding/grounding';
 import type { IndexedColumn, IndexedRelation } from '../../src/core/index/types';
 import { FakeOllama } from '../support/fakeOllama';
+import { PATTERN_ASKER, patternPolicyText } from '../support/patternPolicy';
 import { tempDir } from '../support/tempDir';
 
 /**
@@ -870,20 +871,7 @@ describe('a database that defines its own macros (found class: macros shadow bui
  */
 describe('policies.yml with patterns and quoted names (found class 15b), judged by content', function () {
   this.timeout(120_000);
-  const POLICY_TEXT = `version: 1
-default: deny
-groups:
-  analysts:
-    members: ["*@patterns.example"]
-    tables: { allow: ["*"], deny: ["raw_*", "STG_*"] }
-    columns: { deny: ["*.email", "order*.payment_method"] }
-row_policies:
-  - name: german_customers
-    applies_to: { groups: [analysts] }
-    filters:
-      '"Customers"': "country = 'DE'"
-      "order*": "customer_id in (select customer_id from customers where country = 'DE')"
-`;
+  const POLICY_TEXT = patternPolicyText(['raw_*', 'STG_*'], ['*.email', 'order*.payment_method']);
   const DE = "SELECT customer_id FROM src.main.customers WHERE country = 'DE'";
   const PERMITTED = [
     `CREATE TABLE customers AS SELECT * EXCLUDE (email) FROM src.main.customers WHERE country = 'DE'`,
@@ -912,7 +900,7 @@ row_policies:
     const sample = await sampleWithDatabase();
     const parsed = parsePolicyFile(POLICY_TEXT);
     assert.ok(parsed.ok, JSON.stringify(parsed));
-    decision = decideAccess(parsed.value, 'ana@patterns.example');
+    decision = decideAccess(parsed.value, PATTERN_ASKER);
     engine = await DuckDbEngine.open({ database: sample.database, baseDirectory: sample.project });
     const dir = await tempDir('askdata-patterns-');
     const file = path.join(dir, 'shop.duckdb');

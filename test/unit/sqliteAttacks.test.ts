@@ -6,6 +6,7 @@ import { ExecutionError } from '../../src/core/execution/errors';
 import { decideAccess } from '../../src/core/policies/access';
 import { parsePolicyFile, type PolicyFile } from '../../src/core/policies/policySchema';
 import { ASKERS, namesOneOf, rowsKey, type Asker } from '../support/permittedView';
+import { PATTERN_ASKER, patternPolicyText } from '../support/patternPolicy';
 import { sampleWithDatabase } from '../support/sampleDb';
 import { permittedSqliteShop, writeSqliteShop } from '../support/sqliteShop';
 import { tempDir } from '../support/tempDir';
@@ -231,19 +232,7 @@ describe('access policies against an attacker, SQLite (judged by content against
  */
 describe('SQLite under policies.yml with patterns and quoted names (found class 15b), judged by content', function () {
   this.timeout(120_000);
-  const POLICY_TEXT = `version: 1
-groups:
-  analysts:
-    members: ["*@patterns.example"]
-    tables: { allow: ["*"], deny: ["raw_*", "STG_*", "customer_*"] }
-    columns: { deny: ["*.email"] }
-row_policies:
-  - name: german_customers
-    applies_to: { groups: [analysts] }
-    filters:
-      '"Customers"': "country = 'DE'"
-      "order*": "customer_id in (select customer_id from customers where country = 'DE')"
-`;
+  const POLICY_TEXT = patternPolicyText(['raw_*', 'STG_*', 'customer_*'], ['*.email']);
   const DE = "SELECT customer_id FROM customers WHERE country = 'DE'";
   const PERMITTED = [
     'DROP TABLE sqlite_stat1', 'DROP TRIGGER keep_deleted', 'DROP TABLE customer_notes', 'DELETE FROM sqlite_sequence',
@@ -269,7 +258,7 @@ row_policies:
     const file = await writeSqliteShop(sample.database, path.join(await tempDir('askdata-sqlite-patterns-'), 'shop.sqlite'));
     const parsed = parsePolicyFile(POLICY_TEXT);
     assert.ok(parsed.ok, JSON.stringify(parsed));
-    const engine = await SqliteEngine.open({ database: file, access: decideAccess(parsed.value, 'ana@patterns.example') });
+    const engine = await SqliteEngine.open({ database: file, access: decideAccess(parsed.value, PATTERN_ASKER) });
     const view = await permittedSqliteShop(file, PERMITTED);
     const leaks: string[] = [];
     let refused = 0;
