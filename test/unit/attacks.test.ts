@@ -781,6 +781,33 @@ describe('access policies against an attacker (judged by content against each as
       assert.deepEqual(leaks, []);
     });
 
+    it('found (15b): a restricted asker cannot name, with --model, a model Ask Data built from every pair and the whole schema', async () => {
+      const fake = new FakeOllama({ models: ['qwen2.5-coder:1.5b', 'askdata-shop:0123abcd', 'team-sql:latest'], reply: () => ({ content: '```sql\nselect count(*) from products\n```' }) });
+      const host = await fake.start();
+      const learning = path.join(shop, 'askdata', 'learning');
+      await fs.mkdir(learning, { recursive: true });
+      const record = { version: 1, kind: 'specialised', model: 'team-sql:latest', from: 'qwen2.5-coder:1.5b', at: '2026-11-20T10:00:00Z', pairs: ['customers-by-country'] };
+      await fs.writeFile(path.join(learning, 'model-2026-11-20.json'), JSON.stringify(record));
+      try {
+        for (const a of RESTRICTED) {
+          for (const model of ['askdata-shop:0123abcd', 'team-sql:latest']) {
+            fake.chats.length = 0;
+            const ask = await cli(['ask', '--project', shop, '--engine', 'ollama', '--host', host, '--model', model, '--as', ASKERS[a], 'How many products do we sell?']);
+            assert.equal(ask.code, 1, `${a} with ${model}: ${ask.out}`);
+            assert.match(ask.err, /answers only askers whom askdata\/policies\.yml does not restrict/);
+            assert.equal(fake.chats.length, 0, 'the model was never asked');
+          }
+          const base = await cli(['ask', '--project', shop, '--engine', 'ollama', '--host', host, '--model', 'qwen2.5-coder:1.5b', '--as', ASKERS[a], '--json', 'How many products do we sell?']);
+          assert.doesNotMatch(base.err, /answers only askers/, 'the base model answers them');
+        }
+        const unrestricted = await cli(['ask', '--project', shop, '--engine', 'ollama', '--host', host, '--model', 'team-sql:latest', '--as', ASKERS.analyst, '--json', 'How many products do we sell?']);
+        assert.doesNotMatch(unrestricted.err, /answers only askers/);
+      } finally {
+        await fake.stop();
+        await fs.rm(path.join(learning, 'model-2026-11-20.json'));
+      }
+    });
+
     it('8. every command either applies the asker\'s policy or says in --help that it shows no data, and refuses what it cannot filter', async () => {
       const help = (await cli(['--help'])).out;
       assert.match(help, /pairs validate[\s\S]*?applies no access policy/);
