@@ -1,9 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { answerQuestion, type Answer, type AnswerEngine, type ChatModel } from '../core/answer/answer';
 import { openAskProject } from '../adapters/askProject';
-import { answeringModel, readLearningRecords } from '../adapters/learning';
-import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost, sameModel } from '../adapters/ollama';
-import { ExecutionError } from '../core/execution/errors';
+import { answeringModel, builtByAskData, readLearningRecords, specialisedModelRefused } from '../adapters/learning';
+import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
 import { promotedModel } from '../core/learning/records';
 
 /** `askdata ask` and `askdata context`: one question, or a JSON-lines batch in one process. */
@@ -49,10 +48,7 @@ export async function readStdin(): Promise<string> {
 async function chooseModel(options: AskCommandOptions, access: { unrestricted: boolean }): Promise<{ model?: ChatModel; unavailable?: string }> {
   if (options.engine === 'recall') return {};
   const records = await readLearningRecords(options.project);
-  if (options.model && !access.unrestricted && builtByAskData(options.model, records)) {
-    // Its system prompt and examples hold the whole schema and every approved pair.
-    throw new ExecutionError('permission-denied', `The model ${options.model} was built by Ask Data from the whole schema and every approved pair, so it answers only askers whom askdata/policies.yml does not restrict. Ask without --model (the base model, with the examples you may see), or name another model.`, 'permission denied: a specialised model for a restricted asker');
-  }
+  if (options.model && !access.unrestricted && builtByAskData(options.model, records)) throw specialisedModelRefused(options.model, 'Ask without --model (the base model, with the examples you may see), or name another model.');
   const client = new OllamaClient({ host: resolveOllamaHost(options.host), model: options.model ?? DEFAULT_MODEL });
   const status = await client.status();
   if (!status.reachable || !status.modelPulled) return { unavailable: `No model: ${status.problem}` };
@@ -60,10 +56,6 @@ async function chooseModel(options: AskCommandOptions, access: { unrestricted: b
   return { model: promoted ? client.withModel(promoted) : client };
 }
 
-/** A model Ask Data built (it names them askdata-…), or one the project's learning records list. */
-function builtByAskData(model: string, records: Awaited<ReturnType<typeof readLearningRecords>>): boolean {
-  return /^askdata-/i.test(model) || records.models.some((m) => sameModel(m.model, model)) || records.evaluations.some((e) => e.versions.some((v) => (v.kind === 'specialised' || v.kind === 'adapter') && v.model !== undefined && sameModel(v.model, model)));
-}
 
 export async function askQuestions(options: AskCommandOptions, items: ReadonlyArray<BatchItem | { id: unknown; error: string }>, emit: (value: unknown) => void): Promise<number> {
   const project = await openAskProject(options.project, { asker: options.asker, rows: options.rows });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { askerView } from '../adapters/askerView';
+import { builtByAskData, specialisedModelRefused } from '../adapters/learning';
 import { readRules, runnerFor } from '../adapters/askProject';
 import type { Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
@@ -48,6 +49,8 @@ export class AskService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** The project's promoted specialised model for this asker, if any (set by the learning service). */
   answeringModel: (root: string, access: { unrestricted: boolean }) => Promise<string | undefined> = async () => undefined;
+  /** Whether a model is one Ask Data built for the project (set by the learning service). */
+  builtByAskData: (root: string, model: string) => Promise<boolean> = async (_root, model) => builtByAskData(model, { models: [], evaluations: [] });
 
   constructor(private readonly projects: Projects, private readonly index: IndexService, private readonly model: ModelService, private readonly log: vscode.LogOutputChannel) {
     // Pairs approved or edited, files re-indexed: the next question grounds on the new state.
@@ -138,6 +141,8 @@ export class AskService implements vscode.Disposable {
   async ask(root: string, question: string, options: { turns?: Turn[]; signal?: AbortSignal; onStep?: (step: AnswerStep, detail?: string) => void; onToken?: (text: string) => void }): Promise<AnswerView> {
     const prepared = await this.prepare(root);
     const base = this.model.ready;
+    // The model the settings name may itself be one Ask Data built from every pair and the whole schema.
+    if (base && !prepared.access.unrestricted && (await this.builtByAskData(root, base.name))) throw specialisedModelRefused(base.name, 'Set askData.ollama.model to the base model (the default is qwen2.5-coder:1.5b).');
     const specialised = base ? await this.answeringModel(root, prepared.access) : undefined;
     const model = specialised ? base!.withModel(specialised) : base;
     const started = performance.now();
