@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { askerView } from '../adapters/askerView';
+import { builtByAskData, specialisedModelRefused } from '../adapters/learning';
 import { readRules, runnerFor } from '../adapters/askProject';
 import { unavailableEngine, type Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
@@ -30,6 +31,8 @@ interface Prepared {
   /** What this preparation was built from; a different key means build again. */
   key: string;
   access: AccessDecision;
+  /** The digest of policies.yml the access was decided from. */
+  policies: string;
   database: ProjectDatabase;
   context: GroundingContext;
 }
@@ -47,6 +50,8 @@ export class AskService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** The project's promoted specialised model for this asker, if any (set by the learning service). */
   answeringModel: (root: string, access: { unrestricted: boolean }) => Promise<string | undefined> = async () => undefined;
+  /** Whether a model is one Ask Data built for the project (set by the learning service). */
+  builtByAskData: (root: string, model: string) => Promise<boolean> = async (_root, model) => builtByAskData(model, { models: [], evaluations: [] });
 
   constructor(private readonly projects: Projects, private readonly index: IndexService, private readonly model: ModelService, private readonly log: vscode.LogOutputChannel) {
     // Pairs approved or edited, files re-indexed: the next question grounds on the new state.
@@ -65,7 +70,8 @@ export class AskService implements vscode.Disposable {
     const project = this.projects.get(root);
     if (!project) throw new Error(`The project at ${root} is no longer open.`);
     const [asker, rules, policies] = await Promise.all([this.asker(root), readRules(root), fs.readFile(path.join(root, 'askdata', 'policies.yml'), 'utf8').catch(() => '')]);
-    const key = [this.generation, asker ?? '', hash(rules ?? ''), hash(policies)].join('|');
+    const policyDigest = hash(policies);
+    const key = [this.generation, asker ?? '', hash(rules ?? ''), policyDigest].join('|');
     const known = this.prepared.get(root);
     if (known?.key === key) return known;
     await this.index.initialize();
@@ -76,7 +82,7 @@ export class AskService implements vscode.Disposable {
     // Which pairs and known values an asker under policies may be shown, decided with the database.
     // With no database to run on, grounding needs only the dialect, and nothing can be checked:
     // an asker whom policies restrict is shown no pair.
-    const { found, view } = await this.engine(root, access, async (e) => ({ found: e.found, view: await askerView(e.engine, access, index?.relations ?? [], pairs) }))
+    const { found, view } = await this.engine(root, access, policyDigest, async (e) => ({ found: e.found, view: await askerView(e.engine, access, index?.relations ?? [], pairs) }))
       .catch(async (e: unknown) => {
         if (!(e instanceof ExecutionError) || e.errorClass !== 'not-run') throw e;
         const dialect = await projectDialect(root);
@@ -97,18 +103,19 @@ export class AskService implements vscode.Disposable {
       resolve: (r, f) => path.resolve(r, f),
     });
     this.log.info(`grounding for ${project.name} built in ${(performance.now() - started).toFixed(0)} ms (${project.store.pairs.length} pairs, ${index?.relations.length ?? 0} relations, asker ${asker ?? 'unknown'})`);
-    const prepared: Prepared = { key, access, database: found, context };
+    const prepared: Prepared = { key, access, policies: policyDigest, database: found, context };
     this.prepared.set(root, prepared);
     return prepared;
   }
 
   /**
    * Runs `use` with the project's engine. SQLite engines carry the asker's restrictions, so they
-   * are keyed by the asker too; every use resets the idle timer.
+   * are keyed by the asker and by the policies those were decided from (an engine opened under
+   * yesterday's policies.yml would still show what today's hides); every use resets the idle timer.
    */
-  private async engine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
+  private async engine<T>(root: string, access: AccessDecision, policies: string, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
     try {
-      return await this.withEngine(root, access, use);
+      return await this.withEngine(root, access, policies, use);
     } catch (e) {
       // No database to run on (a warehouse, a file dbt has not built, a server out of reach): not run, said so.
       if (e instanceof ExecutionError && e.errorClass === 'database-missing') throw new ExecutionError('not-run', `Not run: ${e.message}`, 'not run: no database to run on');
@@ -116,8 +123,8 @@ export class AskService implements vscode.Disposable {
     }
   }
 
-  private async withEngine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
-    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}|${process.env.ASKDATA_TARGET ?? ''}`;
+  private async withEngine<T>(root: string, access: AccessDecision, policies: string, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
+    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}|${policies}|${process.env.ASKDATA_TARGET ?? ''}`;
     let entry = this.engines.get(root);
     if (entry && entry.key !== key) {
       this.closeEngine(root);
@@ -153,6 +160,8 @@ export class AskService implements vscode.Disposable {
   async ask(root: string, question: string, options: { turns?: Turn[]; signal?: AbortSignal; onStep?: (step: AnswerStep, detail?: string) => void; onToken?: (text: string) => void }): Promise<AnswerView> {
     const prepared = await this.prepare(root);
     const base = this.model.ready;
+    // The model the settings name may itself be one Ask Data built from every pair and the whole schema.
+    if (base && !prepared.access.unrestricted && (await this.builtByAskData(root, base.name))) throw specialisedModelRefused(base.name, 'Set askData.ollama.model to the base model (the default is qwen2.5-coder:1.5b).');
     const specialised = base ? await this.answeringModel(root, prepared.access) : undefined;
     const model = specialised ? base!.withModel(specialised) : base;
     const started = performance.now();
@@ -160,7 +169,7 @@ export class AskService implements vscode.Disposable {
     const answer = await answerQuestion(question, prepared.context, async (sql, signal) => {
       const t = performance.now();
       try {
-        return await this.engine(root, prepared.access, ({ engine }) => runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal));
+        return await this.engine(root, prepared.access, prepared.policies, ({ engine }) => runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal));
       } finally {
         ms = performance.now() - t;
       }
@@ -180,7 +189,7 @@ export class AskService implements vscode.Disposable {
   /** Runs SQL as the asker: guarded, read-only, with their policies, up to the row cap. */
   async run(root: string, sql: string, signal?: AbortSignal): Promise<ResultView> {
     const prepared = await this.prepare(root);
-    return this.engine(root, prepared.access, async ({ engine }) => {
+    return this.engine(root, prepared.access, prepared.policies, async ({ engine }) => {
       const started = performance.now();
       const summary = await runnerFor(engine, prepared.access, DEFAULT_ROW_CAP)(sql, signal);
       return resultView(summary, performance.now() - started);
@@ -190,7 +199,7 @@ export class AskService implements vscode.Disposable {
   /** The result an approval records: the whole result read once, fingerprinted. */
   async fingerprint(root: string, sql: string): Promise<ResultFingerprint> {
     const prepared = await this.prepare(root);
-    return this.engine(root, prepared.access, ({ engine }) => engine.fingerprint(sql, { access: prepared.access }));
+    return this.engine(root, prepared.access, prepared.policies, ({ engine }) => engine.fingerprint(sql, { access: prepared.access }));
   }
 
   /** Approved questions like `question`, by the recall engine's similarity (question and SQL). */
