@@ -1,5 +1,5 @@
 import { ExecutionError } from '../core/execution/errors';
-import { namesAny, visibleRelations } from '../core/grounding/grounding';
+import { namesAny, policyName, visibleRelations } from '../core/grounding/grounding';
 import type { IndexedRelation } from '../core/index/workspaceIndex';
 import { readsFreely, type AccessDecision } from '../core/policies/access';
 import { quoteIdent } from '../core/policies/duckdbPolicy';
@@ -17,7 +17,20 @@ export interface AskerView {
   askerValues: Record<string, string[]>;
 }
 
-export async function askerView(engine: Engine, access: AccessDecision, relations: readonly IndexedRelation[], pairs: ReadonlyArray<{ id: string; sql: string; question?: string }>): Promise<AskerView> {
+/**
+ * A pair as the asker would be shown it: its SQL, and every text that goes with it — the
+ * question, a rejection's reason, tags and the tables its file lists (none of which a parser reads).
+ */
+export interface PairToShow {
+  id: string;
+  sql: string;
+  question?: string;
+  reason?: string;
+  tags?: readonly string[];
+  tables?: readonly string[];
+}
+
+export async function askerView(engine: Engine, access: AccessDecision, relations: readonly IndexedRelation[], pairs: readonly PairToShow[]): Promise<AskerView> {
   if (access.unrestricted) return { visiblePairs: new Set(pairs.map((p) => p.id)), askerValues: {} };
   const { hiddenNames } = visibleRelations(relations, access);
   return { visiblePairs: await pairsVisibleTo(engine, access, pairs, hiddenNames), askerValues: await askerValues(engine, access, relations) };
@@ -26,17 +39,18 @@ export async function askerView(engine: Engine, access: AccessDecision, relation
 /**
  * The pairs an asker may be shown, reused from or counted: those whose SQL the engine accepts
  * for them as it stands (every relation and column it reads, through CTEs, subqueries and views,
- * on the database's own parse and bound plan) and whose comments and question name nothing
- * hidden from them (both are shown with the SQL, and no parser reads them).
+ * on the database's own parse and bound plan) and whose comments, question, rejection reason,
+ * tags and listed tables name nothing hidden from them (all are shown with the SQL, or to the
+ * model, and no parser reads them).
  */
-export async function pairsVisibleTo(engine: Engine, access: AccessDecision, pairs: ReadonlyArray<{ id: string; sql: string; question?: string }>, hiddenNames: readonly string[]): Promise<Set<string>> {
+export async function pairsVisibleTo(engine: Engine, access: AccessDecision, pairs: readonly PairToShow[], hiddenNames: readonly string[]): Promise<Set<string>> {
   const visible = new Set<string>();
   for (const p of pairs) {
     if (access.unrestricted) {
       visible.add(p.id);
       continue;
     }
-    if (namesAny(`${commentsOf(p.sql)}\n${p.question ?? ''}`, hiddenNames)) continue;
+    if (namesAny([commentsOf(p.sql), p.question ?? '', p.reason ?? '', ...(p.tags ?? []), ...(p.tables ?? [])].join('\n'), hiddenNames)) continue;
     try {
       await engine.check(p.sql, access);
       visible.add(p.id);
@@ -57,7 +71,7 @@ function commentsOf(sql: string): string {
 export async function askerValues(engine: Engine, access: AccessDecision, relations: readonly IndexedRelation[]): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const r of relations) {
-    const name = r.kind === 'source' ? (r.relation?.split('.').pop() ?? r.name) : r.name;
+    const name = policyName(r);
     const decision = access.table(name);
     if (decision.denied || decision.missingAttribute || readsFreely(decision) || decision.rowFilters.length === 0) continue;
     for (const c of r.columns) {

@@ -22,6 +22,9 @@ let jsonConverter: Promise<typeof import('@duckdb/node-api/lib/JsonDuckDBValueCo
 const loadDuckDb = () => (duckdbModule ??= import('@duckdb/node-api'));
 const loadConverter = () => (jsonConverter ??= import('@duckdb/node-api/lib/JsonDuckDBValueConverter.js'));
 
+/** The names withAccessCtes gives the CTEs it cannot name like their relation. */
+const RANDOM_CTE_NAME = /__askdata_[0-9a-f]{32}_\d+/;
+
 const DATA_FILE = /\.(csv|tsv|parquet|json|jsonl|ndjson)$/i;
 
 /**
@@ -101,41 +104,26 @@ export class DuckDbEngine implements Engine {
     if (!access || access.unrestricted) return sql;
     const cached = this.prepared.get(access)?.get(sql);
     if (cached) return cached;
-    const { rewritten, nonce } = await this.restrict(sql, guard, access);
+    const rewritten = await this.restrict(sql, guard, access);
     const forAsker = this.prepared.get(access) ?? this.prepared.set(access, new Map()).get(access)!;
     if (forAsker.size > 500) forAsker.clear();
     forAsker.set(sql, rewritten);
-    if (this.origins.size > 500) this.origins.clear();
-    this.origins.set(rewritten, { original: sql, nonce });
     return rewritten;
   }
 
-  /** The query each rewrite came from, and its nonce (in its CTE names): what result columns are named after. */
-  private readonly origins = new Map<string, { original: string; nonce: string }>();
-
   /**
-   * DuckDB names a column it was given no alias for after its expression, so a column whose
-   * expression reads a relation through one of Ask Data's random-named CTEs would carry that name.
-   * Such a column is named as it is in the asker's own query, which DuckDB binds (nothing runs)
-   * for the names alone.
+   * A result column DuckDB named after an expression that reads one of Ask Data's random-named
+   * CTEs would carry the rewrite in its name; the rewrite refuses the query shapes that could
+   * (see withAccessCtes), and this is the last check that none did. The asker's query is never
+   * bound on the full catalog for its names: that would let a name hidden from them decide one.
    */
-  private async originalNames(rewritten: string, names: string[]): Promise<string[]> {
-    const origin = this.origins.get(rewritten);
-    const ours = origin && `__askdata_${origin.nonce}`;
-    if (!origin || !names.some((n) => n.includes(ours!))) return names;
-    let own: string[] | undefined;
-    try {
-      const statement = await this.setup.prepare(origin.original);
-      if (statement.columnCount === names.length) own = names.map((_, i) => statement.columnName(i));
-      statement.destroySync();
-    } catch {
-      // The asker's own query does not bind on the full catalog: neutral names, never the rewrite's.
-    }
-    return names.map((n, i) => (n.includes(ours!) ? own?.[i] ?? `column${i}` : n));
+  private static assertOwnNames(names: readonly string[]): void {
+    if (!names.some((n) => RANDOM_CTE_NAME.test(n))) return;
+    throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to a query of this shape without changing its column names, so it was not run.', 'permission denied: cannot apply policies to this query shape');
   }
 
   /** Rewrites under the asker's policies; refuses, with a message naming only what they may see. */
-  private async restrict(sql: string, guard: GuardResult, access: AccessDecision): Promise<{ rewritten: string; nonce: string }> {
+  private async restrict(sql: string, guard: GuardResult, access: AccessDecision): Promise<string> {
     const snapshot = await this.snapshot();
     // New for every query and never shown: no query can carry the marker to pass for one of Ask
     // Data's CTEs. The random names are another draw, so that learning one says nothing of it.
@@ -158,7 +146,7 @@ export class DuckDbEngine implements Engine {
     let dropped = false;
     for (;;) {
       const verdict = verifyPlan(await this.serialize('plan', rewritten), access, marker);
-      if (verdict.ok) return { rewritten, nonce };
+      if (verdict.ok) return rewritten;
       if ('error' in verdict) throw verdict.error;
       const excluded = /Column "([^"]+)" in EXCLUDE list not found/i.exec(verdict.bind.message)?.[1]?.replace(/^.*\./, '');
       if (excluded && !dropped && hiddenInQuery(excluded)) {
@@ -274,7 +262,14 @@ export class DuckDbEngine implements Engine {
       connection.closeSync();
       throw await this.classify(e as Error, stopper, options.access);
     }
-    const names = await this.originalNames(sql, result.columnNames());
+    const names = result.columnNames();
+    try {
+      if (options.access && !options.access.unrestricted) DuckDbEngine.assertOwnNames(names);
+    } catch (e) {
+      stopper.dispose();
+      connection.closeSync();
+      throw e;
+    }
     const columns: ResultColumn[] = names.map((name, i) => ({ name, type: result.columnTypes()[i]!.toString() }));
     let buffered: ResultRow[] = [];
     let exhausted = false;

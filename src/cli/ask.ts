@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { answerQuestion, type Answer, type AnswerEngine, type ChatModel } from '../core/answer/answer';
 import { openAskProject } from '../usecases/project';
-import { answeringModel, readLearningRecords } from '../usecases/learning';
+import { answeringModel, builtByAskData, readLearningRecords, specialisedModelRefused } from '../usecases/learning';
 import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
 import { promotedModel } from '../core/learning/records';
 
@@ -47,12 +47,15 @@ export async function readStdin(): Promise<string> {
  */
 async function chooseModel(options: AskCommandOptions, access: { unrestricted: boolean }): Promise<{ model?: ChatModel; unavailable?: string }> {
   if (options.engine === 'recall') return {};
+  const records = await readLearningRecords(options.project);
+  if (options.model && !access.unrestricted && builtByAskData(options.model, records)) throw specialisedModelRefused(options.model, 'Ask without --model (the base model, with the examples you may see), or name another model.');
   const client = new OllamaClient({ host: resolveOllamaHost(options.host), model: options.model ?? DEFAULT_MODEL });
   const status = await client.status();
   if (!status.reachable || !status.modelPulled) return { unavailable: `No model: ${status.problem}` };
-  const promoted = options.model ? undefined : answeringModel(promotedModel(await readLearningRecords(options.project)), status.models, access);
+  const promoted = options.model ? undefined : answeringModel(promotedModel(records), status.models, access);
   return { model: promoted ? client.withModel(promoted) : client };
 }
+
 
 export async function askQuestions(options: AskCommandOptions, items: ReadonlyArray<BatchItem | { id: unknown; error: string }>, emit: (value: unknown) => void): Promise<number> {
   const project = await openAskProject(options.project, { asker: options.asker });

@@ -25,7 +25,7 @@ export async function pairsVisibleToAsker(project: string, pairs: readonly Pair[
   try {
     const catalog = await engine.catalog();
     const relations = [...new Set(catalog.map((c) => c.table))].map((table) => ({ key: table, kind: 'table' as const, name: table, from: 'database' as const, columns: catalog.filter((c) => c.table === table).map((c) => ({ name: c.column, type: c.type })) }));
-    return await pairsVisibleTo(engine, access, pairs.map((p) => ({ id: p.id, sql: p.sql, question: p.question })), visibleRelations(relations, access).hiddenNames);
+    return await pairsVisibleTo(engine, access, pairs.map((p) => ({ id: p.id, sql: p.sql, question: p.question, reason: p.data.rejected?.reason, tags: p.tags, tables: p.tables })), visibleRelations(relations, access).hiddenNames);
   } finally {
     engine.close();
   }

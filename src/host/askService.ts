@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { ANSWER_ROWS, askerGrounding, readRules, runnerFor } from '../usecases/project';
+import { builtByAskData, specialisedModelRefused } from '../usecases/learning';
 import { unavailableEngine, type Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
 import { openProjectEngine, projectDialect, type ProjectDatabase } from '../adapters/projectDatabase';
@@ -38,22 +39,37 @@ export class AskService implements vscode.Disposable {
   private readonly prepared = new Map<string, Prepared>();
   private readonly engines = new Map<string, { key: string; engine: Promise<{ engine: Engine; found: ProjectDatabase }>; timer?: NodeJS.Timeout; users: number }>();
   private generation = 0;
+  /** Bumped when a policies.yml changes: engines opened before it are not reused. */
+  private policiesSeen = 0;
   private readonly disposables: vscode.Disposable[] = [];
   /** The project's promoted specialised model for this asker, if any (set by the learning service). */
   answeringModel: (root: string, access: { unrestricted: boolean }) => Promise<string | undefined> = async () => undefined;
+  /** Whether a model is one Ask Data built for the project (set by the learning service). */
+  builtByAskData: (root: string, model: string) => Promise<boolean> = async (_root, model) => builtByAskData(model, { models: [], evaluations: [] });
 
   constructor(private readonly projects: Projects, private readonly index: IndexService, private readonly model: ModelService, private readonly log: vscode.LogOutputChannel) {
     // Pairs approved or edited, files re-indexed: the next question grounds on the new state.
     // rules.md and policies.yml are read when grounding is built, and again only after they change.
-    const inputs = vscode.workspace.createFileSystemWatcher('**/askdata/{rules.md,policies.yml}');
+    // A changed policies.yml also retires the engines opened under it: a SQLite engine carries the
+    // asker's restrictions, and one opened under yesterday's policies would show what today's hide.
     const changed = () => this.generation++;
+    const rules = vscode.workspace.createFileSystemWatcher('**/askdata/rules.md');
+    const policies = vscode.workspace.createFileSystemWatcher('**/askdata/policies.yml');
+    const policiesChanged = () => {
+      this.policiesSeen++;
+      changed();
+    };
     this.disposables.push(
       projects.onDidChange(changed),
       index.onDidChange(changed),
-      inputs,
-      inputs.onDidChange(changed),
-      inputs.onDidCreate(changed),
-      inputs.onDidDelete(changed),
+      rules,
+      rules.onDidChange(changed),
+      rules.onDidCreate(changed),
+      rules.onDidDelete(changed),
+      policies,
+      policies.onDidChange(policiesChanged),
+      policies.onDidCreate(policiesChanged),
+      policies.onDidDelete(policiesChanged),
     );
   }
 
@@ -94,7 +110,8 @@ export class AskService implements vscode.Disposable {
 
   /**
    * Runs `use` with the project's engine. SQLite engines carry the asker's restrictions, so they
-   * are keyed by the asker too; every use resets the idle timer.
+   * are keyed by the asker and by the policies those were decided from (see policiesSeen); every
+   * use resets the idle timer.
    */
   private async engine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
     try {
@@ -107,7 +124,7 @@ export class AskService implements vscode.Disposable {
   }
 
   private async withEngine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
-    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}|${process.env.ASKDATA_TARGET ?? ''}`;
+    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}|${this.policiesSeen}|${process.env.ASKDATA_TARGET ?? ''}`;
     let entry = this.engines.get(root);
     if (entry && entry.key !== key) {
       this.closeEngine(root);
@@ -143,6 +160,8 @@ export class AskService implements vscode.Disposable {
   async ask(root: string, question: string, options: { turns?: Turn[]; signal?: AbortSignal; onStep?: (step: AnswerStep, detail?: string) => void; onToken?: (text: string) => void }): Promise<AnswerView> {
     const prepared = await this.prepare(root);
     const base = this.model.ready;
+    // The model the settings name may itself be one Ask Data built from every pair and the whole schema.
+    if (base && !prepared.access.unrestricted && (await this.builtByAskData(root, base.name))) throw specialisedModelRefused(base.name, 'Set askData.ollama.model to the base model (the default is qwen2.5-coder:1.5b).');
     const specialised = base ? await this.answeringModel(root, prepared.access) : undefined;
     const model = specialised ? base!.withModel(specialised) : base;
     const started = performance.now();

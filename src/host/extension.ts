@@ -45,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const panels = new AskPanels(context.extensionUri, projects, { ask, model }, log);
   const learning = new LearningService(projects, model, log);
   ask.answeringModel = (root, access) => learning.answeringModel(root, access);
+  ask.builtByAskData = (root, model) => learning.builtByAskData(root, model);
   projects.staleness = (project, pair) => index.staleness(project.root, pair)?.reason;
   context.subscriptions.push(
     log,

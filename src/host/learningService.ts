@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { answeringModel, augmentProject, evaluateProject, exportTrainingData, importAdapter, LEARNING_DIR, readLearningRecords, trainProject, type LearningOptions } from '../usecases/learning';
+import { answeringModel, augmentProject, builtByAskData, evaluateProject, exportTrainingData, importAdapter, LEARNING_DIR, readLearningRecords, trainProject, type LearningOptions } from '../usecases/learning';
 import { checkApprovedPairs } from '../usecases/regression';
 import { emailOf } from '../adapters/gitIdentity';
 import { learningCurve, promotedModel, recordFileName, type EvaluationRecord, type LearningRecords } from '../core/learning/records';
@@ -54,6 +54,13 @@ export class LearningService implements vscode.Disposable {
     for (const p of records.problems) this.log.warn(`${p.file}: ${p.message} (skipped)`);
     this.changed.fire();
     return records;
+  }
+
+  /** Whether `model` is one Ask Data built for the project (see builtByAskData). */
+  async builtByAskData(root: string, model: string): Promise<boolean> {
+    const project = this.projects.all.find((p) => p.root === root);
+    const records = project ? (this.records.get(root) ?? (await this.refresh(project))) : undefined;
+    return builtByAskData(model, records ?? { models: [], evaluations: [] });
   }
 
   /** The promoted model for this asker when they may see everything it was taught and Ollama has it. */

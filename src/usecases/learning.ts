@@ -499,4 +499,18 @@ export function answeringModel(promoted: string | null, available: readonly stri
   return available.some((m) => sameModel(m, promoted)) ? promoted : undefined;
 }
 
+/**
+ * A model Ask Data built (it names them askdata-…), or one the project's learning records list as
+ * specialised or adapted: its system prompt and examples hold the whole schema and every approved
+ * pair, so it answers only askers whom policies do not restrict, whoever names it.
+ */
+export function builtByAskData(model: string, records: Pick<LearningRecords, 'models' | 'evaluations'>): boolean {
+  return /^askdata-/i.test(model) || records.models.some((m) => sameModel(m.model, model))
+    || records.evaluations.some((e) => e.versions.some((v) => (v.kind === 'specialised' || v.kind === 'adapter') && v.model !== undefined && sameModel(v.model, model)));
+}
+
+export function specialisedModelRefused(model: string, instead: string): ExecutionError {
+  return new ExecutionError('permission-denied', `The model ${model} was built by Ask Data from the whole schema and every approved pair, so it answers only askers whom askdata/policies.yml does not restrict. ${instead}`, 'permission denied: a specialised model for a restricted asker');
+}
+
 export type { VersionReport };

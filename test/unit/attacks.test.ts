@@ -1,15 +1,21 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbEngine } from '../../src/adapters/duckdbEngine';
 import { readProjectPolicies } from '../../src/adapters/projectPolicies';
 import { main } from '../../src/cli/main';
 import { ExecutionError } from '../../src/core/execution/errors';
 import { decideAccess, type AccessDecision } from '../../src/core/policies/access';
-import type { PolicyFile } from '../../src/core/policies/policySchema';
+import { parsePolicyFile, type PolicyFile } from '../../src/core/policies/policySchema';
 import { ASKERS, buildPermittedViews, namesOneOf, quotesOneOf, REFUSED_FOR_AN_ATTRIBUTE, RESTRICTED, rowsKey, type Asker, type Outcome, type PermittedViews } from '../support/permittedView';
 import { sampleWithDatabase } from '../support/sampleDb';
+import { askerView } from '../../src/adapters/askerView';
+import { buildAskContext } from '../../src/core/answer/askContext';
+import { visibleRelations } from '../../src/core/grounding/grounding';
+import type { IndexedColumn, IndexedRelation } from '../../src/core/index/types';
+import { FakeOllama } from '../support/fakeOllama';
+import { PATTERN_ASKER, patternPolicyText } from '../support/patternPolicy';
 import { tempDir } from '../support/tempDir';
 
 /**
@@ -31,6 +37,8 @@ interface Attack {
   as?: readonly Asker[];
   /** The SQL whose answer on the permitted view is the truth, when the attack's own cannot run there. */
   truth?: string;
+  /** An error at run time where the permitted view answers is a leak: it depends on rows the asker may not see. */
+  oracle?: true;
 }
 
 const CLASSES: Record<string, Attack[]> = {
@@ -237,7 +245,134 @@ const CLASSES: Record<string, Attack[]> = {
     { sql: "select * from read_csv('/etc/passwd')" },
     { sql: "select count(*) from 'shop.duckdb'" },
   ],
+  // Found in the second review (issue 15b). A subquery in an expression is named by DuckDB after
+  // its text, and a query can read those names back: a reference Ask Data renamed there (a
+  // qualified one, or one the query's own WITH list renames) must not make the answer differ
+  // from the permitted view's, nor let the asker test a hidden column's name.
+  'found (15b): names the query reads back through a reference Ask Data renamed': [
+    { sql: "select columns(c -> c like '%ask%' or c = 'email') from (select *, (select count(*) from main.customers) from main.customers)" },
+    { sql: "select columns(c -> c = 'email') from (select *, (select 1 from main.customers limit 1) from customers)" },
+    { sql: "select columns(c -> c like '%mail%') from (select *, (select max(customer_id) from shop.main.customers) from customers)" },
+    { sql: "select columns('.*askdata.*') from (select (select count(*) from main.orders))" },
+    { sql: 'select alias((select count(*) from main.orders))' },
+    { sql: 'select to_json(t) from (select (select count(*) from shop.main.orders)) t' },
+    { sql: 'unpivot (select (select count(*) from main.orders), (select count(*) from main.order_items)) on columns(*) into name k value v' },
+    { sql: 'select "(SELECT count_star() FROM main.orders)" from (select (select count(*) from main.orders))' },
+    { sql: "select columns(c -> c like '%main.customers%') from (select (select count(*) from main.customers) as x, (select count(*) from main.customers))" },
+    { sql: 'select struct_keys(t) from (select (select max(customer_id) from main.customers)) t' },
+    { sql: "with orders as (select 1 as order_id) select columns(c -> c like '%ask%') from (select (select count(*) from shop.main.orders))" },
+    { sql: 'select json_keys(to_json(t)) from (select (select count(*) from main.order_items)) t' },
+    { sql: "select columns(c -> c like '%first_name%' or c like '%ask%') from (select (select count(*) from main.customers))" },
+    { sql: 'select * from (select (select count(*) from main.customers)) natural join (select 1 as "(SELECT count_star() FROM main.customers)")' },
+    { sql: 'select typeof(t) from (select (select count(*) from main.orders)) t' },
+    { sql: 'select exists(select 1 from shop.main.customers), (select count(*) from main.orders)' },
+    { sql: 'with customers as (select (select count(*) from customers) as n) select * from customers' },
+    { sql: 'select (select count(*) from main.orders) union by name select 0 as "(SELECT count_star() FROM main.orders)"' },
+    { sql: "select count(*) from orders where customer_id in (select columns(c -> c like '%ask%') from (select (select max(customer_id) from main.customers)))" },
+    { sql: "select count(*) from orders where alias((select count(*) from main.orders)) like '%ask%'" },
+  ],
+  // Unicode spellings beyond the Kelvin sign: homoglyphs, compatibility forms, joiners and
+  // combining marks, as CTE names that would capture a row filter's relation and as table names.
+  'found (15b): Unicode spellings of protected names (homoglyphs, joiners, combining marks, fullwidth, ß, ı, ς)': [
+    ...['\u03BFrders', '\u043Erders', 'orders\u200D', 'orders\u0301', '\uFF4F\uFF52\uFF44\uFF45\uFF52\uFF53', 'order\u0455', 'orde\u0280s', 'order\u03C2', 'ORDERS\u200B'].map((n) => ({ sql: `with "${n}" as (select range as order_id, 'DE' as shipping_country from range(0, 200000)) select count(*) from order_items` })),
+    { sql: 'select count(*) from "market\u0131ng_daily"' },
+    { sql: 'select count(*) from "MARKET\u0130NG_DAILY"' },
+    { sql: 'select count(*) from "marketing_dai\u0142y"' },
+    { sql: 'select count(*) from "raw_customer\u00DF"' },
+    { sql: 'select count(*) from "m\u0430in".customers' },
+    { sql: 'select count(*) from shop."MA\u0130N".customers' },
+    { sql: 'with "custo\u1D0Ders" as (select 1 as x) select count(*) from customers' },
+    { sql: 'with "cus\u0074\u200Comers" as (select 1 as x) select count(*) from customers' },
+    { sql: 'select count(*) from "stg\uFF3Fcustomers"' },
+  ],
+  // Errors raised only for rows a row policy removes would tell an asker those rows exist (and what
+  // they hold). Judged strictly: a run-time error where the permitted view answers is a leak.
+  'found (15b): errors conditioned on rows a filter removes (judged strictly)': [
+    { sql: "select count(*) from orders where cast(case when shipping_country = 'FR' then 'x' else '1' end as int) = 1", oracle: true },
+    { sql: "select count(*) from customers where cast(case when country = 'US' then 'x' else '1' end as int) = 1", oracle: true },
+    { sql: "select count(*) from order_items where cast(case when order_id = 1 then 'x' else '1' end as int) = 1", oracle: true, as: ['lena'] },
+    { sql: "select count(*) from orders where (case when shipping_country = 'FR' then 9223372036854775807 + order_id else 0 end) > 0", oracle: true },
+    { sql: "select count(*) from customers where strptime(case when country = 'FR' then 'x' else '2020' end, '%Y') is not null", oracle: true },
+    { sql: "select count(*) from customers where 1 // (case when country = 'FR' then 0 else 1 end) = 1", oracle: true },
+    { sql: "select count(*) from customers where cast(case when country = 'FR' then 'x' else '2020-01-01' end as date) is not null", oracle: true },
+    { sql: "select count(*) from customers where regexp_matches(customer_name, case when country = 'FR' then '(' else 'a' end)", oracle: true },
+    { sql: "select count(*) from customers where make_date(2020, case when country = 'FR' then 13 else 1 end, 1) is not null", oracle: true },
+    { sql: "select count(*) from customers c join products p on p.product_id = (case when c.country = 'FR' then 'x' else '1' end)::int", oracle: true },
+    { sql: "select sum((case when country = 'FR' then 'x' else '1' end)::int) over () from customers limit 1", oracle: true },
+    { sql: "select country, count(*) from customers group by country having sum((case when country = 'FR' then 'x' else '1' end)::int) > 0", oracle: true },
+    { sql: "select customer_id from customers order by (case when country = 'FR' then 'x' else '1' end)::int, customer_id limit 1", oracle: true },
+    { sql: "select count(*) from customers c, lateral (select (case when c.country = 'FR' then 'x' else '1' end)::int as v) l", oracle: true },
+    { sql: "select count(*) from order_items i join orders o using (order_id) where (case when o.shipping_country = 'FR' then 'x' else '1' end)::int = 1", oracle: true },
+    { sql: "select count(*) from customers where exists (select 1 from orders o where (case when o.shipping_country = 'FR' then 'x' else '1' end)::int = 1)", oracle: true },
+    { sql: "select count(*) from customers where json_extract(case when country = 'FR' then '{' else '{}' end, '$.a') is null", oracle: true },
+    { sql: "select count(*) from orders where to_timestamp(case when shipping_country = 'FR' then 1e20 else 1 end) is not null", oracle: true },
+  ],
+  // DuckDB's own syntax corners, as ways of reading a protected table.
+  'found (15b): DuckDB syntax corners (FROM-first, comma joins, POSITIONAL, SAMPLE, PIVOT, COLUMNS, row packing, lambdas, GROUPING SETS, USING KEY)': [
+    { sql: 'from customers select count(*), count(distinct country)' },
+    { sql: 'select count(*) from customers, orders where customers.customer_id = orders.customer_id' },
+    { sql: 'select count(*) from (select customer_id from customers order by customer_id) positional join (select order_id from orders order by order_id)' },
+    { sql: 'select count(*) from customers using sample 100 percent (bernoulli)' },
+    { sql: "select * from (pivot customers on country in ('DE', 'FR', 'GB', 'US') using count(*) group by acquisition_channel) order by acquisition_channel" },
+    { sql: "select * from (unpivot (select customer_id, country, acquisition_channel from customers) on country, acquisition_channel into name k value v) order by all limit 20" },
+    { sql: 'select max(columns(*)) from customers' },
+    { sql: "select min(columns('.*_date')) from customers" },
+    { sql: 'select * replace (upper(country) as country) from customers order by customer_id limit 5' },
+    { sql: 'select * rename (country as land) from customers order by customer_id limit 5' },
+    { sql: 'select struct_pack(c := customers) from customers order by customer_id limit 3' },
+    { sql: 'select max(to_json(customers)) from customers' },
+    { sql: "select list_filter(list(country order by customer_id), x -> x <> 'DE')[1:3] from customers" },
+    { sql: 'select country, count(*) from customers group by grouping sets ((country), ()) order by all' },
+    { sql: 'select country, acquisition_channel, count(*) from customers group by cube (country, acquisition_channel) order by all' },
+    { sql: 'with recursive t(n, c) using key (n) as (select 1, (select count(*) from customers) union select n + 1, c from t where n < 3) select * from t order by n' },
+    { sql: 'with c as materialized (select * from customers) select count(*), max(country) from c' },
+    { sql: 'select * from (values (1)) v(x), (select count(*) from order_items) t' },
+    { sql: 'select count(*) from customers qualify row_number() over (order by customer_id) = 1' },
+    { sql: 'select histogram(country) from customers' },
+    { sql: 'select approx_top_k(country, 3) from customers' },
+    { sql: 'select hash(max(customers)) is not null from customers' },
+    { sql: 'select arg_max(customer_name, lifetime_revenue), any_value(country) is not null from customers' },
+  ],
 };
+
+type Verdict = { verdict: 'refused' | 'answered' | 'leak'; detail?: string };
+
+/**
+ * An answer judged against the same SQL on the asker's permitted view: a refusal whose message
+ * names or quotes what is hidden is a leak, and so (for `oracle` attacks) is a run-time error
+ * where the permitted view answers; an answer is a leak when the permitted view has no answer,
+ * other columns or other rows.
+ */
+async function judgeAnswer(got: Outcome & { errorClass?: string }, truthOf: () => Promise<Outcome>, messageLeak: (message: string) => string | undefined, oracle?: true): Promise<Verdict> {
+  if (!got.ok) {
+    const leak = messageLeak(got.error);
+    if (leak) return { verdict: 'leak', detail: `refused, but the message ${leak}: ${got.error}` };
+    if (oracle && got.errorClass === 'runtime' && (await truthOf()).ok) {
+      return { verdict: 'leak', detail: `failed at run time where the permitted view answers (the error depends on rows it does not hold): ${got.error}` };
+    }
+    return { verdict: 'refused' };
+  }
+  const truth = await truthOf();
+  if (!truth.ok) return { verdict: 'leak', detail: `answered ${got.rows.length} rows where the permitted view has none (${truth.error.split('\n')[0]})` };
+  if (got.columns.join('|') !== truth.columns.join('|')) return { verdict: 'leak', detail: `columns ${got.columns.join(', ')} where the permitted view has ${truth.columns.join(', ')}` };
+  if (rowsKey(got.rows) !== rowsKey(truth.rows)) return { verdict: 'leak', detail: `rows differ from the permitted view's (${got.rows.length} vs ${truth.rows.length}; first ${JSON.stringify(got.rows[0])} vs ${JSON.stringify(truth.rows[0])})` };
+  return { verdict: 'answered' };
+}
+
+/** Everything a query returns through the engine as a restricted asker, or its error. */
+async function outcomeOf(engine: DuckDbEngine, sql: string, a: AccessDecision): Promise<Outcome & { errorClass?: string }> {
+  try {
+    const cursor = await engine.run(sql, { access: a, pageSize: 200_000, rowCap: 200_000 });
+    const rows = [...cursor.first.rows];
+    let page = cursor.first;
+    while (page.hasMore) rows.push(...(page = await cursor.next()).rows);
+    cursor.close();
+    return { ok: true, columns: cursor.first.columns.map((c) => c.name), rows };
+  } catch (e) {
+    if (!(e instanceof ExecutionError)) throw e;
+    return { ok: false, error: e.message, errorClass: e.errorClass };
+  }
+}
 
 /** Questions each restricted asker may legitimately ask: they must answer exactly as their own database does. */
 const LEGITIMATE: Record<Asker, Attack[]> = {
@@ -303,9 +438,51 @@ const FOR_SAM = [
   'select * from products order by product_id',
   'select count(distinct customer_id) from orders where customer_id in (select customer_id from customers where country = \'DE\')',
 ];
-LEGITIMATE.lena = FOR_EVERY_COUNTRY_MANAGER.map((sql) => ({ sql }));
-LEGITIMATE.tom = FOR_EVERY_COUNTRY_MANAGER.map((sql) => ({ sql }));
-LEGITIMATE.sam.push(...FOR_SAM.map((sql) => ({ sql })));
+/**
+ * SQL syntax DuckDB's parser turns into calls it writes as `main.<function>` (EXTRACT, list and
+ * struct literals, row constructors, TRIM, SUBSTRING, POSITION, AT TIME ZONE, list comprehensions,
+ * = ANY) and scalar UNNEST: everyday analytics, for everyone whom policies let read the tables.
+ */
+const PARSER_WRITTEN_CALLS = [
+  'select extract(year from order_date) as y, count(*) from orders group by 1 order by 1',
+  "select extract('month' from order_date) as m, sum(amount) from orders group by 1 order by 1",
+  'select count(*) from orders where status = any([\'completed\', \'shipped\'])',
+  "select count(*) from orders where status in ('completed', 'shipped')",
+  'select list(distinct status order by status) from orders',
+  "select [s for s in list(distinct status order by status) if s <> 'placed'] from orders",
+  "select {'n': count(*), 's': sum(amount)} from orders",
+  'select (count(*), max(order_id)) from orders',
+  "select unnest(['a', 'b'])",
+  'select unnest(list(distinct status order by status)) as s from orders order by s',
+  'select substring(customer_name, 1, 3) from customers order by customer_id limit 5',
+  'select substring(customer_name from 2 for 3) from customers order by customer_id limit 5',
+  "select position('a' in customer_name) as p from customers order by customer_id limit 5",
+  'select trim(customer_name), trim(both \' \' from customer_name) from customers order by customer_id limit 3',
+  "select ordered_at at time zone 'UTC' from orders order by order_id limit 3",
+  'select max(columns([\'amount\', \'units\'])) from orders',
+  "select map {'orders': count(*)} from orders",
+  'select [1, 2, 3][2], [order_id, customer_id][1] from orders order by order_id limit 2',
+  "select main.lower('A'), system.main.upper('b')",
+];
+const PARSER_WRITTEN_CALLS_ON_PRODUCTS = [
+  'select extract(year from current_date) > 2000, count(*) from products',
+  "select [p for p in list(product_name order by product_id) if p like 'A%'] from products",
+  "select {'category': category, 'n': count(*)} from products group by category order by category",
+  'select substring(product_name, 1, 4), trim(sku) from products order by product_id limit 5',
+  'select unnest(list(distinct category order by category)) from products',
+];
+/** Qualified names of restricted tables in subqueries that name no column (WHERE, ON, HAVING): answered. */
+const QUALIFIED_IN_CONDITIONS = [
+  'select count(*) from orders where customer_id in (select customer_id from main.customers)',
+  'select count(*) from orders o where exists (select 1 from shop.main.order_items i where i.order_id = o.order_id)',
+  'select count(*) from orders where amount > (select avg(amount) from main.orders)',
+  'select o.order_id from orders o join main.customers c on c.customer_id = o.customer_id and c.customer_id in (select customer_id from main.customers) order by 1 limit 3',
+  'select country, count(*) from customers group by country having count(*) > (select count(*) / 100 from shop.main.customers) order by 1',
+];
+LEGITIMATE.lena = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS].map((sql) => ({ sql }));
+LEGITIMATE.tom = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS].map((sql) => ({ sql }));
+LEGITIMATE.sam.push(...[...FOR_SAM, ...PARSER_WRITTEN_CALLS, ...PARSER_WRITTEN_CALLS_ON_PRODUCTS, ...QUALIFIED_IN_CONDITIONS].map((sql) => ({ sql })));
+LEGITIMATE.nora.push(...PARSER_WRITTEN_CALLS_ON_PRODUCTS.map((sql) => ({ sql })));
 
 
 describe('access policies against an attacker (judged by content against each asker\'s permitted view)', function () {
@@ -328,19 +505,7 @@ describe('access policies against an attacker (judged by content against each as
     views?.close();
   });
 
-  async function viaEngine(sql: string, a: AccessDecision): Promise<Outcome> {
-    try {
-      const cursor = await engine.run(sql, { access: a, pageSize: 200_000, rowCap: 200_000 });
-      const rows = [...cursor.first.rows];
-      let page = cursor.first;
-      while (page.hasMore) rows.push(...(page = await cursor.next()).rows);
-      cursor.close();
-      return { ok: true, columns: cursor.first.columns.map((c) => c.name), rows };
-    } catch (e) {
-      if (!(e instanceof ExecutionError)) throw e;
-      return { ok: false, error: e.message };
-    }
-  }
+  const viaEngine = (sql: string, a: AccessDecision) => outcomeOf(engine, sql, a);
 
   /**
    * Names text may not use for this asker: the tables and views they may not read, `table.column`
@@ -363,17 +528,8 @@ describe('access policies against an attacker (judged by content against each as
     return value ? `quotes ${value}` : undefined;
   }
 
-  async function judge(a: Asker, attack: Attack): Promise<{ verdict: 'refused' | 'answered' | 'leak'; detail?: string }> {
-    const got = await viaEngine(attack.sql, access(a));
-    if (!got.ok) {
-      const leak = messageLeak(a, got.error);
-      return leak ? { verdict: 'leak', detail: `refused, but the message ${leak}: ${got.error}` } : { verdict: 'refused' };
-    }
-    const truth = await views.run(a, attack.truth ?? attack.sql);
-    if (!truth.ok) return { verdict: 'leak', detail: `answered ${got.rows.length} rows where the permitted view has none (${truth.error.split('\n')[0]})` };
-    if (got.columns.join('|') !== truth.columns.join('|')) return { verdict: 'leak', detail: `columns ${got.columns.join(', ')} where the permitted view has ${truth.columns.join(', ')}` };
-    if (rowsKey(got.rows) !== rowsKey(truth.rows)) return { verdict: 'leak', detail: `rows differ from the permitted view's (${got.rows.length} vs ${truth.rows.length}; first ${JSON.stringify(got.rows[0])} vs ${JSON.stringify(truth.rows[0])})` };
-    return { verdict: 'answered' };
+  async function judge(a: Asker, attack: Attack): Promise<Verdict> {
+    return judgeAnswer(await viaEngine(attack.sql, access(a)), () => views.run(a, attack.truth ?? attack.sql), (m) => messageLeak(a, m), attack.oracle);
   }
 
   const report: string[] = [];
@@ -493,9 +649,24 @@ describe('access policies against an attacker (judged by content against each as
       return { code, out, err };
     };
 
+    /**
+     * Pairs whose SQL any asker may run, but whose file says more: tags, the tables it lists, the
+     * reason it was rejected. Each is shown with the pair (pairs list, the panel) or given to the
+     * model ("do not answer like this"), so each must name nothing hidden from whoever sees it.
+     */
+    const metadataPairs: Array<{ id: string; question: string; extra: string; status: 'approved' | 'rejected' }> = [
+      ...['raw_customers', 'stg_payments', 'customers.email', 'marketing_daily', 'raw_orders.shipping_cents'].map((tag, i) => ({ id: `tagged-${i}`, question: `How many products do we sell in total (${['first', 'second', 'third', 'fourth', 'fifth'][i]} count)?`, extra: `tags: [${tag}]`, status: 'approved' as const })),
+      ...[['products', 'raw_products'], ['stg_orders'], ['raw_payments'], ['products', 'stg_products'], ['raw_marketing_spend']].map((tables, i) => ({ id: `listed-${i}`, question: `What is the number of products in the catalogue, take ${i + 1}?`, extra: `tables: [${tables.join(', ')}]`, status: 'approved' as const })),
+      ...['should read raw_payments.amount_cents', 'use stg_customers instead', 'the marketing_daily table has it', 'first_name is in raw_customers', 'compare with raw_order_items'].map((reason, i) => ({ id: `rejected-${i}`, question: `How many products are listed, variant ${i + 1}?`, extra: `rejected: { by: "Jonas Weber <jonas@shop.example>", at: 2026-11-13T14:05:00Z, reason: "${reason}" }`, status: 'rejected' as const })),
+    ];
+
     before(async () => {
       shop = await tempDir('askdata-attack-shop-');
       await fs.cp(project, shop, { recursive: true });
+      for (const p of metadataPairs) {
+        const signed = p.status === 'approved' ? 'approved: { by: "Jonas Weber <jonas@shop.example>", at: 2026-11-13T14:05:00Z }\n' : '';
+        await fs.writeFile(path.join(shop, 'askdata', 'pairs', `${p.id}.yml`), `version: 1\nquestion: ${JSON.stringify(p.question)}\nsql: |\n  select count(*) as products from products\nstatus: ${p.status}\n${p.extra}\n${signed}`);
+      }
       for (const [id, sql] of Object.entries(attackPairs)) {
         await fs.writeFile(path.join(shop, 'askdata', 'pairs', `${id}.yml`), `version: 1\nquestion: ${JSON.stringify(attackQuestions[id])}\nsql: |\n${sql.split('\n').map((l) => `  ${l}`).join('\n')}\nstatus: approved\napproved: { by: "Jonas Weber <jonas@shop.example>", at: 2026-11-13T14:05:00Z }\n`);
       }
@@ -579,6 +750,64 @@ describe('access policies against an attacker (judged by content against each as
       assert.deepEqual(leaks, []);
     });
 
+    it('found (15b): pair files\' tags, listed tables and rejection reasons name nothing hidden, in pairs list, ask or the model\'s prompt', async () => {
+      const fake = new FakeOllama({ reply: () => ({ content: '```sql\nselect count(*) as products from products\n```' }) });
+      const host = await fake.start();
+      const leaks: string[] = [];
+      try {
+        for (const a of RESTRICTED) {
+          const list = await cli(['pairs', 'list', '--project', shop, '--as', ASKERS[a], '--json']);
+          assert.equal(list.code, 0, list.err);
+          for (const l of await shownLeaks(a, list.out, [])) leaks.push(`${a}: pairs list: ${l}`);
+          const batch = path.join(shop, 'metadata-questions.jsonl');
+          await fs.writeFile(batch, metadataPairs.map((p) => JSON.stringify({ id: p.id, question: p.question })).join('\n'));
+          fake.chats.length = 0;
+          const ask = await cli(['ask', '--project', shop, '--engine', 'ollama', '--host', host, '--as', ASKERS[a], '--batch', batch]);
+          assert.equal(ask.out.trim().split('\n').length, metadataPairs.length, ask.err);
+          assert.ok(fake.chats.length >= metadataPairs.length, 'the model was asked every question');
+          for (const line of ask.out.trim().split('\n')) {
+            const answer = JSON.parse(line) as { question: string };
+            for (const l of await shownLeaks(a, line, [])) leaks.push(`${a}: ask "${answer.question}": ${l}`);
+          }
+          for (const c of fake.chats) {
+            const prompt = [c.system, ...c.messages.map((m) => m.content)].join('\n');
+            for (const l of await shownLeaks(a, prompt, [])) leaks.push(`${a}: the model's prompt for "${c.messages.at(-1)?.content}": ${l}`);
+          }
+        }
+      } finally {
+        await fake.stop();
+      }
+      report.push(`found (15b): pair metadata: ${metadataPairs.length} pairs × ${RESTRICTED.length} askers (pairs list, ask, the model's prompt), ${leaks.length} leaks`);
+      assert.deepEqual(leaks, []);
+    });
+
+    it('found (15b): a restricted asker cannot name, with --model, a model Ask Data built from every pair and the whole schema', async () => {
+      const fake = new FakeOllama({ models: ['qwen2.5-coder:1.5b', 'askdata-shop:0123abcd', 'team-sql:latest'], reply: () => ({ content: '```sql\nselect count(*) from products\n```' }) });
+      const host = await fake.start();
+      const learning = path.join(shop, 'askdata', 'learning');
+      await fs.mkdir(learning, { recursive: true });
+      const record = { version: 1, kind: 'specialised', model: 'team-sql:latest', from: 'qwen2.5-coder:1.5b', at: '2026-11-20T10:00:00Z', pairs: ['customers-by-country'] };
+      await fs.writeFile(path.join(learning, 'model-2026-11-20.json'), JSON.stringify(record));
+      try {
+        for (const a of RESTRICTED) {
+          for (const model of ['askdata-shop:0123abcd', 'team-sql:latest']) {
+            fake.chats.length = 0;
+            const ask = await cli(['ask', '--project', shop, '--engine', 'ollama', '--host', host, '--model', model, '--as', ASKERS[a], 'How many products do we sell?']);
+            assert.equal(ask.code, 1, `${a} with ${model}: ${ask.out}`);
+            assert.match(ask.err, /answers only askers whom askdata\/policies\.yml does not restrict/);
+            assert.equal(fake.chats.length, 0, 'the model was never asked');
+          }
+          const base = await cli(['ask', '--project', shop, '--engine', 'ollama', '--host', host, '--model', 'qwen2.5-coder:1.5b', '--as', ASKERS[a], '--json', 'How many products do we sell?']);
+          assert.doesNotMatch(base.err, /answers only askers/, 'the base model answers them');
+        }
+        const unrestricted = await cli(['ask', '--project', shop, '--engine', 'ollama', '--host', host, '--model', 'team-sql:latest', '--as', ASKERS.analyst, '--json', 'How many products do we sell?']);
+        assert.doesNotMatch(unrestricted.err, /answers only askers/);
+      } finally {
+        await fake.stop();
+        await fs.rm(path.join(learning, 'model-2026-11-20.json'));
+      }
+    });
+
     it('8. every command either applies the asker\'s policy or says in --help that it shows no data, and refuses what it cannot filter', async () => {
       const help = (await cli(['--help'])).out;
       assert.match(help, /pairs validate[\s\S]*?applies no access policy/);
@@ -657,5 +886,201 @@ describe('a database that defines its own macros (found class: macros shadow bui
       }
     }
     assert.deepEqual(leaks, []);
+  });
+});
+
+/**
+ * policies.yml as people write it: `*` patterns in table and column entries (as in members),
+ * names written as SQL quotes them, and — refused as invalid, never silently ignored — names with
+ * a schema. Before, a pattern or a quoted name matched nothing, so a deny or a row filter written
+ * that way restricted nothing. Judged like the sample: the same SQL on a database holding only
+ * the permitted view, written here by hand from reading the policy.
+ */
+describe('policies.yml with patterns and quoted names (found class 15b), judged by content', function () {
+  this.timeout(120_000);
+  const POLICY_TEXT = patternPolicyText(['raw_*', 'STG_*'], ['*.email', 'order*.payment_method']);
+  const DE = "SELECT customer_id FROM src.main.customers WHERE country = 'DE'";
+  const PERMITTED = [
+    `CREATE TABLE customers AS SELECT * EXCLUDE (email) FROM src.main.customers WHERE country = 'DE'`,
+    `CREATE TABLE orders AS SELECT * EXCLUDE (payment_method) FROM src.main.orders WHERE customer_id IN (${DE})`,
+    `CREATE TABLE order_items AS SELECT * FROM src.main.order_items WHERE customer_id IN (${DE})`,
+    'CREATE TABLE products AS SELECT * FROM src.main.products',
+    'CREATE TABLE marketing_daily AS SELECT * FROM src.main.marketing_daily',
+  ];
+  const HIDDEN = ['raw_customers', 'raw_orders', 'raw_payments', 'stg_customers', 'stg_orders', 'stg_payments', 'customers.email', 'orders.payment_method', 'first_name', 'amount_cents'];
+  const ATTACKS = [
+    'select count(*) from raw_customers', 'select count(*) from "RAW_PAYMENTS"', 'select count(*) from stg_orders', 'select count(*) from main.Stg_Customers',
+    'select email from customers', 'select count(*) filter (where email is not null) from customers', 'select * from customers order by customer_id limit 5',
+    'select count(*), count(distinct country) from customers', 'select payment_method, count(*) from orders group by 1', 'select * from orders order by order_id limit 3',
+    'select count(*), sum(line_amount) from order_items', "with customers as (select range as customer_id, 'DE' as country from range(0, 20000)) select count(*) from orders",
+    "select columns('.*mail.*') from customers", 'select count(*) from marketing_daily', 'select count(*) from products',
+    'select c.country, count(*) from customers c join orders o using (customer_id) group by all',
+    // Excluding a hidden column is no change to what the asker sees (see the sample's legitimate questions).
+    { sql: 'select * exclude (email) from customers order by customer_id limit 3', truth: 'select * from customers order by customer_id limit 3' },
+  ];
+  let engine: DuckDbEngine;
+  let permittedDb: DuckDBInstance;
+  let permitted: DuckDBConnection;
+  let decision: AccessDecision;
+
+  before(async () => {
+    const sample = await sampleWithDatabase();
+    const parsed = parsePolicyFile(POLICY_TEXT);
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    decision = decideAccess(parsed.value, PATTERN_ASKER);
+    engine = await DuckDbEngine.open({ database: sample.database, baseDirectory: sample.project });
+    const dir = await tempDir('askdata-patterns-');
+    const file = path.join(dir, 'shop.duckdb');
+    const build = await DuckDBInstance.create(file);
+    const c = await build.connect();
+    await c.run(`ATTACH '${sample.database}' AS src (READ_ONLY)`);
+    for (const statement of PERMITTED) await c.run(statement);
+    await c.run('DETACH src');
+    c.closeSync();
+    build.closeSync();
+    permittedDb = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+    permitted = await permittedDb.connect();
+  });
+  after(() => {
+    engine?.close();
+    permitted?.closeSync();
+    permittedDb?.closeSync();
+  });
+
+  it(`${ATTACKS.length} queries under a policy written with patterns and quoted names: no leak`, async () => {
+    const leaks: string[] = [];
+    let refused = 0;
+    for (const attack of ATTACKS) {
+      const { sql, truth: truthSql = sql } = typeof attack === 'string' ? { sql: attack } : attack;
+      const truth = async (): Promise<Outcome> => {
+        try {
+          const r = await permitted.runAndReadAll(truthSql);
+          return { ok: true, columns: r.columnNames(), rows: r.getRowsJson() as unknown[][] };
+        } catch (e) {
+          return { ok: false, error: (e as Error).message };
+        }
+      };
+      const { verdict, detail } = await judgeAnswer(await outcomeOf(engine, sql, decision), truth, (m) => namesOneOf(m, HIDDEN));
+      if (verdict === 'refused') refused++;
+      if (verdict === 'leak') leaks.push(`${sql}\n      → ${detail}`);
+    }
+    console.log(`\n    policies with patterns and quoted names: ${ATTACKS.length} queries, ${leaks.length} leaks, ${refused} refused, ${ATTACKS.length - refused - leaks.length} answered as the permitted view does\n`);
+    assert.deepEqual(leaks, [], leaks.join('\n'));
+  });
+
+  it('grounding decides by the name the database gives a relation, not the name dbt gives its node (aliases, identifiers): known values and columns only from the permitted view', async () => {
+    // The sample's relations as dbt could name them: models, seeds, snapshots and sources whose
+    // database identifier (dbt's alias, a custom schema, a source's identifier) differs from
+    // their name. Columns and known values as the index reads them: from the whole table.
+    const full = await DuckDBInstance.create((await sampleWithDatabase()).database, { access_mode: 'READ_ONLY' });
+    const c = await full.connect();
+    const relations: IndexedRelation[] = [];
+    const kinds: Array<[IndexedRelation['kind'], (table: string) => { name: string; relation: string }]> = [
+      ['model', (t) => ({ name: `dim_${t}`, relation: `main.${t}` })],
+      ['seed', (t) => ({ name: `${t}_seed`, relation: `main."${t}"` })],
+      ['snapshot', (t) => ({ name: `${t}_snapshot`, relation: `snapshots.${t}` })],
+      ['source', (t) => ({ name: `src_${t}`, relation: `shop.main.${t}` })],
+    ];
+    try {
+      for (const table of ['customers', 'orders', 'marketing_daily', 'raw_customers']) {
+        const columns: IndexedColumn[] = [];
+        for (const [column, type] of (await c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`)).getRows() as Array<[string, string]>) {
+          const values = type === 'VARCHAR' ? (await c.runAndReadAll(`SELECT DISTINCT "${column}" FROM ${table} WHERE "${column}" IS NOT NULL LIMIT 13`)).getRows().map((r) => String(r[0])).sort() : [];
+          columns.push({ name: column, type, ...(values.length && values.length <= 12 ? { values } : {}) });
+        }
+        for (const [kind, naming] of kinds) {
+          const { name, relation } = naming(table);
+          relations.push({ key: kind === 'source' ? `shop.${name}` : name, kind, name, relation, columns, from: 'files' });
+        }
+      }
+    } finally {
+      c.closeSync();
+      full.closeSync();
+    }
+    const identifier = (r: IndexedRelation) => r.relation!.split('.').pop()!.replaceAll('"', '');
+    const { askerValues } = await askerView(engine, decision, relations, []);
+    const { relations: shown } = visibleRelations(relations, decision, askerValues);
+    const leaks: string[] = [];
+    let checkedValues = 0;
+    const permittedTables = new Set((await permitted.runAndReadAll('SELECT table_name FROM information_schema.tables')).getRows().map((r) => String(r[0])));
+    for (const r of relations) {
+      const seen = shown.find((s) => s.key === r.key);
+      const table = identifier(r);
+      if (!seen) {
+        if (permittedTables.has(table)) leaks.push(`over-blocked: ${r.kind} ${r.name} (the database's ${table}) is readable but not shown`);
+        continue;
+      }
+      if (!permittedTables.has(table)) {
+        leaks.push(`shows ${r.kind} ${r.name}, the database's ${table}, which the permitted view does not hold`);
+        continue;
+      }
+      const columns = (await permitted.runAndReadAll(`SELECT column_name FROM information_schema.columns WHERE table_name = '${table}'`)).getRows().map((x) => String(x[0]));
+      for (const col of seen.columns) {
+        if (!columns.includes(col.name)) {
+          leaks.push(`shows ${r.name}.${col.name}, hidden in the permitted view`);
+          continue;
+        }
+        for (const v of col.values ?? []) {
+          checkedValues++;
+          const n = (await permitted.runAndReadAll(`SELECT count(*) FROM ${table} WHERE "${col.name}" = '${v.replaceAll("'", "''")}'`)).getRows()[0]![0];
+          if (Number(n) === 0) leaks.push(`shows ${r.name}.${col.name} = '${v}', which the permitted view does not hold`);
+        }
+      }
+    }
+    console.log(`\n    grounding by database identifier: ${relations.length} relations named differently in dbt, ${shown.length} shown, ${checkedValues} known values checked, ${leaks.length} leaks or over-blocks\n`);
+    assert.deepEqual(leaks, []);
+  });
+
+  it('rules.md: a rule that names what is hidden is left out whole, never half of it', () => {
+    // Each rule by hand, as a reader takes it: [the rule's lines, whether it names what is hidden].
+    const rules: Array<[string[], boolean]> = [
+      [['# Glossary'], false],
+      [['- **ROI**: `(attributed revenue - spend) / spend`, from `raw_marketing_spend`, where revenue', '  is attributed to a channel by last click.'], true],
+      [['- **Revenue**: the `amount` of orders that count as revenue,', '  i.e. status placed, shipped or completed.'], false],
+      [['* Payments are reconciled against', '  stg_payments every night; refunds', '  show up a day late.'], true],
+      [['1. Email addresses live in customers.email and', '   are never exported.'], true],
+      [['2. Country codes are ISO 3166', '   alpha-2.'], false],
+      [['A paragraph that starts harmlessly', 'and then names raw_orders on its second line,', 'and goes on.'], true],
+      [['Another paragraph about orders', 'that names nothing hidden.'], false],
+      [['> A quote about first_name', '> over two lines.'], true],
+      [['- Prefer the marts over', '  raw_customers and', '  stg_customers.'], true],
+      [['```sql', 'select * from raw_payments', '```'], true],
+      [['- Weeks start on Monday.'], false],
+      [['+ Spend comes from', '  marketing_daily.'], false],
+      [['- Discounts live in', '  products.unit_cost,', '  not in orders.'], false],
+      [['| table | use |', '| raw_orders | never |'], true],
+    ];
+    const text = rules.map(([lines]) => lines.join('\n')).join('\n\n');
+    const hiddenFromSam = decideAccess({ groups: { m: { members: ['*@m.example'], tables: { allow: ['orders', 'customers', 'products', 'marketing_daily'] }, columns: { deny: ['customers.email'] } } } }, 'sam@m.example');
+    const relation = (name: string, columns: string[]): IndexedRelation => ({ key: name, kind: 'table', name, columns: columns.map((c) => ({ name: c })), from: 'database' });
+    const context = buildAskContext({
+      projectRoot: '/p', pairs: [], joins: [], dialect: 'duckdb', rules: text, access: hiddenFromSam, visiblePairs: new Set(),
+      relations: [relation('orders', ['order_id', 'amount']), relation('customers', ['customer_id', 'email']), relation('products', ['unit_cost']), relation('marketing_daily', ['spend']),
+        relation('raw_marketing_spend', ['spend']), relation('stg_payments', ['amount']), relation('raw_orders', ['order_id']), relation('raw_customers', ['first_name']), relation('stg_customers', ['customer_id']), relation('raw_payments', ['amount'])],
+    });
+    const shown = context.ground('What is our revenue?').rules;
+    const problems: string[] = [];
+    for (const [lines, hidden] of rules) {
+      const present = lines.filter((l) => shown.split('\n').includes(l));
+      if (hidden && present.length) problems.push(`shows ${present.length} of the ${lines.length} lines of a rule that names what is hidden: ${present.join(' / ')}`);
+      if (!hidden && present.length !== lines.length) problems.push(`leaves out a rule that names nothing hidden: ${lines.join(' / ')}`);
+    }
+    const left = rules.filter(([, hidden]) => hidden).reduce((n, [lines]) => n + lines.length, 0);
+    if (!new RegExp(`\\(${left} lines of rules\\.md not shown`).test(shown)) problems.push(`does not say that the ${left} lines of rules.md it leaves out are not shown`);
+    console.log(`\n    rules.md: ${rules.length} rules, ${rules.filter(([, h]) => h).length} naming what is hidden, ${problems.length} problems\n`);
+    assert.deepEqual(problems, []);
+  });
+
+  it('refuses, as an invalid file naming the line, a table entry or filter written with a schema (it would match no relation)', () => {
+    for (const text of [
+      'groups:\n  g:\n    members: [a]\n    tables: { deny: [main.raw_customers] }\n',
+      'groups:\n  g:\n    members: [a]\n    tables: { allow: [shop.main.orders] }\n',
+      'row_policies:\n  - name: p\n    applies_to: { members: [a] }\n    filters: { main.orders: "1 = 1" }\n',
+    ]) {
+      const parsed = parsePolicyFile(text);
+      assert.ok(!parsed.ok, text);
+      assert.match(parsed.problems[0]!.message, /without its schema or database/);
+      assert.ok(parsed.problems[0]!.line >= 4);
+    }
   });
 });

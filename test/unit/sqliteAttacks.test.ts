@@ -4,8 +4,9 @@ import type { Database } from 'sql.js';
 import { SqliteEngine } from '../../src/adapters/sqliteEngine';
 import { ExecutionError } from '../../src/core/execution/errors';
 import { decideAccess } from '../../src/core/policies/access';
-import type { PolicyFile } from '../../src/core/policies/policySchema';
+import { parsePolicyFile, type PolicyFile } from '../../src/core/policies/policySchema';
 import { ASKERS, namesOneOf, rowsKey, type Asker } from '../support/permittedView';
+import { PATTERN_ASKER, patternPolicyText } from '../support/patternPolicy';
 import { sampleWithDatabase } from '../support/sampleDb';
 import { permittedSqliteShop, writeSqliteShop } from '../support/sqliteShop';
 import { tempDir } from '../support/tempDir';
@@ -221,5 +222,75 @@ describe('access policies against an attacker, SQLite (judged by content against
     const got = await viaEngine('nora', 'select count(*) from customers');
     assert.ok(!got.ok && /needs your country/.test(got.error), JSON.stringify(got));
     assert.ok((await viaEngine('nora', 'select count(*) from products')).ok);
+  });
+});
+
+/**
+ * SQLite under a policy written as people write it: `*` patterns in table and column entries and
+ * a name quoted as SQL quotes it (found class 15b: before, such entries matched nothing and so
+ * restricted nothing). Judged against the permitted view built here by hand.
+ */
+describe('SQLite under policies.yml with patterns and quoted names (found class 15b), judged by content', function () {
+  this.timeout(120_000);
+  const POLICY_TEXT = patternPolicyText(['raw_*', 'STG_*', 'customer_*'], ['*.email']);
+  const DE = "SELECT customer_id FROM customers WHERE country = 'DE'";
+  const PERMITTED = [
+    'DROP TABLE sqlite_stat1', 'DROP TRIGGER keep_deleted', 'DROP TABLE customer_notes', 'DELETE FROM sqlite_sequence',
+    'DROP VIEW stg_customers', 'DROP VIEW customer_countries', 'DROP TABLE customer_audit', 'DROP TABLE raw_customers',
+    `CREATE TABLE keep_orders AS SELECT * FROM orders WHERE customer_id IN (${DE})`,
+    `CREATE TABLE keep_items AS SELECT * FROM order_items WHERE customer_id IN (${DE})`,
+    "CREATE TABLE keep_customers AS SELECT customer_id, customer_name, country, signup_date, acquisition_channel, first_order_date, last_order_date, order_count, lifetime_revenue FROM customers WHERE country = 'DE'",
+    'DROP TABLE orders', 'DROP TABLE order_items', 'DROP TABLE customers',
+    'ALTER TABLE keep_orders RENAME TO orders', 'ALTER TABLE keep_items RENAME TO order_items', 'ALTER TABLE keep_customers RENAME TO customers',
+  ];
+  const HIDDEN = ['raw_customers', 'stg_customers', 'customer_countries', 'customer_audit', 'customer_notes', 'customers.email', 'first_name', 'last_name'];
+  const ATTACKS = [
+    'select count(*) from raw_customers', 'select count(*) from "RAW_CUSTOMERS"', 'select count(*) from stg_customers', 'select * from customer_countries', 'select count(*) from customer_audit',
+    'select count(*) from customer_notes', 'select email from customers', 'select * from customers order by customer_id limit 5', 'select count(*), count(distinct country) from customers',
+    'select count(*), sum(amount) from orders', 'select count(*), sum(line_amount) from order_items',
+    "with customers as (select value as customer_id, 'DE' as country from json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]')) select count(*) from orders",
+    'select count(*) from products', 'select count(*) from marketing_daily', 'select max(rowid), count(*) from customers', "select '{\"a\": 1}' ->> '$.a', '{\"a\": 1}' -> '$.a'",
+    'select count(*) from sqlite_sequence',
+  ];
+
+  it(`${ATTACKS.length} queries: no leak`, async () => {
+    const sample = await sampleWithDatabase();
+    const file = await writeSqliteShop(sample.database, path.join(await tempDir('askdata-sqlite-patterns-'), 'shop.sqlite'));
+    const parsed = parsePolicyFile(POLICY_TEXT);
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    const engine = await SqliteEngine.open({ database: file, access: decideAccess(parsed.value, PATTERN_ASKER) });
+    const view = await permittedSqliteShop(file, PERMITTED);
+    const leaks: string[] = [];
+    let refused = 0;
+    try {
+      for (const sql of ATTACKS) {
+        let got: { ok: true; rows: unknown[][] } | { ok: false; error: string };
+        try {
+          const cursor = await engine.run(sql, { pageSize: 100_000, rowCap: 100_000 });
+          cursor.close();
+          got = { ok: true, rows: cursor.first.rows };
+        } catch (e) {
+          if (!(e instanceof ExecutionError)) throw e;
+          got = { ok: false, error: e.message };
+        }
+        let truth: { ok: true; rows: unknown[][] } | { ok: false; error: string };
+        try {
+          truth = { ok: true, rows: view.exec(sql)[0]?.values ?? [] };
+        } catch (e) {
+          truth = { ok: false, error: (e as Error).message };
+        }
+        if (!got.ok) {
+          refused++;
+          const named = namesOneOf(got.error, HIDDEN);
+          if (named) leaks.push(`${sql} → refused naming ${named}: ${got.error}`);
+        } else if (!truth.ok) leaks.push(`${sql} → ${got.rows.length} rows where the permitted view has none (${truth.error})`);
+        else if (rowsKey(got.rows) !== rowsKey(truth.rows)) leaks.push(`${sql} → other rows than the permitted view (${JSON.stringify(got.rows.slice(0, 2))} vs ${JSON.stringify(truth.rows.slice(0, 2))})`);
+      }
+    } finally {
+      engine.close();
+      view.close();
+    }
+    console.log(`\n    SQLite, policies with patterns and quoted names: ${ATTACKS.length} queries, ${leaks.length} leaks, ${refused} refused\n`);
+    assert.deepEqual(leaks, []);
   });
 });

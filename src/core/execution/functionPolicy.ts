@@ -75,7 +75,7 @@ export const RESTRICTED_FUNCTIONS: ReadonlySet<string> = new Set(`
   to_binary to_centuries to_days to_decades to_hex to_hours to_json to_microseconds to_millennia to_milliseconds
   to_minutes to_months to_quarters to_seconds to_timestamp to_weeks to_years today transaction_timestamp
   translate trim trunc try_strptime typeof ucase unbin unhex unicode union_extract union_tag union_value
-  unpivot_list upper url_decode url_encode uuid uuid_extract_timestamp uuid_extract_version uuidv4 uuidv7
+  unnest unpivot_list upper url_decode url_encode uuid uuid_extract_timestamp uuid_extract_version uuidv4 uuidv7
   var_pop var_samp variance variant_bytes_to_variant variant_extract variant_normalize
   variant_to_parquet_variant variant_typeof wavg week weekday weekofyear weighted_avg xor year yearweek | || ~
   ~~ ~~* ~~~
@@ -176,9 +176,14 @@ export const SQLITE_RESTRICTED_FUNCTIONS: ReadonlySet<string> = new Set(`
   json_pretty json_quote json_remove json_replace json_set json_type json_valid jsonb jsonb_array jsonb_extract jsonb_group_array
   jsonb_group_object jsonb_insert jsonb_object jsonb_patch jsonb_remove jsonb_replace jsonb_set
   row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value
+  -> ->>
 `.trim().split(/\s+/));
 
-/** What SQLite's compiled program calls, from a p4 like `lower(1)`. */
+/**
+ * What SQLite's compiled program calls, from a p4 like `lower(1)` or `->>(2)` (the JSON
+ * operators are functions too): any name, so that one of an unexpected shape is checked against
+ * the allow-list rather than let through.
+ */
 export function sqliteCalledFunction(p4: string | null): string | undefined {
-  return p4 ? /^([A-Za-z_][\w$]*)\(-?\d+\)$/.exec(p4)?.[1] : undefined;
+  return p4 ? /^(.+)\(-?\d+\)$/s.exec(p4)?.[1] : undefined;
 }

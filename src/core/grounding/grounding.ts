@@ -218,16 +218,17 @@ export class GroundingContext {
   }
 
   /**
-   * rules.md as the asker may see it: a line that names a table or column policies hide from them
-   * is left out, and a last line says how many were.
+   * rules.md as the asker may see it: a rule — a list item with the lines that continue it, or a
+   * paragraph — that names a table or column policies hide from them is left out whole (its other
+   * lines would state half a rule), and a last line says how many lines were.
    */
   private rules(): string {
     const text = (this.options.rules ?? '').trim();
     if (this.hiddenWords.length === 0 || !text) return text;
-    const lines = text.split('\n');
-    const kept = lines.filter((l) => !namesAny(l, this.hiddenWords));
-    const left = lines.length - kept.length;
-    return left ? `${kept.join('\n')}\n\n(${left} line${left === 1 ? '' : 's'} of rules.md not shown: ${left === 1 ? 'it names' : 'they name'} tables or columns your access policies hide.)` : text;
+    const blocks = markdownBlocks(text.split('\n'));
+    const kept = blocks.filter((b) => !namesAny(b.join('\n'), this.hiddenWords));
+    const left = blocks.reduce((n, b) => n + b.length, 0) - kept.reduce((n, b) => n + b.length, 0);
+    return left ? `${kept.flat().join('\n')}\n\n(${left} line${left === 1 ? '' : 's'} of rules.md not shown: ${left === 1 ? 'it names' : 'they name'} tables or columns your access policies hide.)` : text;
   }
 
   private joinsAmong(keys: ReadonlySet<string>): Grounding['joins'] {
@@ -445,15 +446,13 @@ export function visibleRelations(relations: readonly IndexedRelation[], access: 
   const hiddenNames = new Set<string>();
   const readable = new Map<string, ReturnType<AccessDecision['table']>>();
   for (const r of relations) {
-    const decision = access.table(relationName(r));
+    const decision = access.table(policyName(r));
     if (decision.denied || decision.missingAttribute) {
       hidden.tables++;
-      hiddenNames.add(relationName(r));
-      if (r.key !== relationName(r)) hiddenNames.add(r.key);
+      for (const n of new Set([policyName(r), relationName(r), r.key])) hiddenNames.add(n);
       continue;
     }
-    readable.set(relationName(r).toLowerCase(), decision);
-    readable.set(r.key.toLowerCase(), decision);
+    for (const n of [policyName(r), relationName(r), r.key]) readable.set(n.toLowerCase(), decision);
   }
   const visibleColumns = new Set<string>();
   for (const r of relations) {
@@ -479,7 +478,7 @@ export function visibleRelations(relations: readonly IndexedRelation[], access: 
     const columns = r.columns.filter((c) => !isHidden(decision, c.name)).map((c) => {
       const referenced = c.references && readable.get(c.references.relation.toLowerCase());
       const keepReference = !c.references || (referenced && !isHidden(referenced, c.references.column));
-      const own = filtered ? askerValues?.[`${relationName(r)}.${c.name}`.toLowerCase()] : undefined;
+      const own = filtered ? askerValues?.[`${policyName(r)}.${c.name}`.toLowerCase()] : undefined;
       const values = filtered ? own : c.values;
       const description = c.description && namesAny(c.description, names) ? undefined : c.description;
       if (keepReference && values === c.values && description === c.description) return c;
@@ -496,6 +495,41 @@ export function visibleRelations(relations: readonly IndexedRelation[], access: 
     }
   }
   return { relations: out, hidden, hiddenNames: names };
+}
+
+/**
+ * Markdown lines grouped into what a reader takes as one statement: a heading, a list item and
+ * the indented lines that continue it, a paragraph, a fenced block; blank lines stand alone.
+ */
+function markdownBlocks(lines: readonly string[]): string[][] {
+  const blocks: string[][] = [];
+  let current: { lines: string[]; kind: string } | undefined;
+  let fenced = false;
+  for (const line of lines) {
+    if (fenced) {
+      current!.lines.push(line);
+      if (/^\s*(```|~~~)/.test(line)) {
+        fenced = false;
+        current = undefined;
+      }
+      continue;
+    }
+    const kind = !line.trim() ? 'blank'
+      : /^\s*(```|~~~)/.test(line) ? 'fence'
+        : /^\s{0,3}#{1,6}\s/.test(line) ? 'heading'
+          : /^\s{0,3}([-*+]|\d+[.)])\s/.test(line) ? 'item'
+            : /^\s{0,3}>/.test(line) ? 'quote'
+              : /^\s{0,3}\|/.test(line) ? 'table'
+                : /^\s{0,3}(-{3,}|\*{3,}|_{3,})\s*$/.test(line) ? 'rule' : 'text';
+    // A line of text continues the block before it (a paragraph, or a list item's next line); a
+    // quote or a table row continues one of its own kind; anything else starts a block.
+    const continues = current && ((kind === 'text' && ['text', 'item', 'quote'].includes(current.kind)) || ((kind === 'quote' || kind === 'table') && current.kind === kind));
+    if (continues) current!.lines.push(line);
+    else blocks.push((current = { lines: [line], kind }).lines);
+    if (kind === 'fence') fenced = true;
+    if (kind === 'blank' || kind === 'heading' || kind === 'rule') current = undefined;
+  }
+  return blocks;
 }
 
 /** Whether `text` uses one of `names` as a word (a name, or `table.column`), ignoring case. */
@@ -517,6 +551,16 @@ export function namesAny(text: string, names: readonly string[]): boolean {
 
 function isWordChar(c: string | undefined): boolean {
   return c !== undefined && /[\p{L}\p{N}_$]/u.test(c);
+}
+
+/**
+ * The name access policies know a relation by: its identifier in the database — dbt's alias or a
+ * custom identifier, a source's identifier — else its name. The engines enforce policies on the
+ * relations of the database, so grounding decides by the same name, whatever dbt calls the node.
+ */
+export function policyName(r: IndexedRelation): string {
+  const identifier = r.relation?.split('.').pop()?.trim().replace(/^"(.*)"$/, '$1');
+  return identifier || relationName(r);
 }
 
 /** The name a query uses for a relation: its identifier in the database, else its key. */

@@ -41,14 +41,27 @@ const ALL: TableAccess = { hiddenColumns: new Map(), rowFilters: [] };
  * name that restricts (`deny`, hidden columns, row filters) matches after a wider folding too —
  * Unicode case and compatibility forms, so `CUSTOMERS`, `"Customers"` and a name spelt with the
  * Kelvin sign are all restricted alike. A spelling the two rules disagree on is then restricted
- * and not granted: refused, never shown.
+ * and not granted: refused, never shown. In every entry `*` matches any run of characters, as in
+ * members (`raw_*`, `*.email`): an entry written as a pattern and read as a name would grant
+ * nothing — and, worse, restrict nothing.
  */
 export function grants(policyName: string, relation: string): boolean {
-  return asciiLower(policyName) === asciiLower(relation);
+  return namePattern(asciiLower(policyName)).test(asciiLower(relation));
 }
 
 export function restricts(policyName: string, relation: string): boolean {
-  return grants(policyName, relation) || looseFold(policyName) === looseFold(relation);
+  return grants(policyName, relation) || namePattern(looseFold(policyName)).test(looseFold(relation));
+}
+
+const patterns = new Map<string, RegExp>();
+function namePattern(name: string): RegExp {
+  let re = patterns.get(name);
+  if (!re) {
+    re = new RegExp(`^${name.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'su');
+    if (patterns.size > 1000) patterns.clear();
+    patterns.set(name, re);
+  }
+  return re;
 }
 
 /** The key of a column in {@link TableAccess.hiddenColumns}. */
@@ -58,6 +71,33 @@ export function columnKey(column: string): string {
 
 export function isHidden(access: TableAccess, column: string): boolean {
   return access.hiddenColumns.has(columnKey(column)) || access.hiddenColumns.has(asciiLower(column));
+}
+
+/**
+ * The columns of one table that policies hide, as a map answering for any column name: hidden
+ * when each group that may read the table has an entry (a name or a pattern) restricting it.
+ * Iterating it gives the entries written as plain names; `size` is non-zero whenever any entry
+ * could hide a column, so a table with one is never taken to read freely.
+ */
+class HiddenColumns extends Map<string, string> {
+  constructor(private readonly by: ReadonlyArray<readonly string[]>, private readonly why: string) {
+    super();
+    for (const column of new Set(by[0] ?? [])) {
+      if (!column.includes('*') && by.every((entries) => entries.some((e) => restricts(e, column)))) super.set(columnKey(column), why);
+    }
+  }
+
+  override has(key: string): boolean {
+    return this.by.length > 0 && this.by.every((entries) => entries.some((e) => restricts(e, key)));
+  }
+
+  override get(key: string): string | undefined {
+    return this.has(key) ? this.why : undefined;
+  }
+
+  override get size(): number {
+    return Math.max(super.size, this.by.length > 0 ? 1 : 0);
+  }
 }
 
 /** Whether the asker may read the table as it is: no policy hides, filters or denies any of it. */
@@ -106,22 +146,22 @@ export function decideAccess(policy: PolicyFile | undefined, askerEmail: string 
     const permitting = groups.filter((name) => {
       const g = policy!.groups![name]!;
       const allow = g.tables?.allow;
-      const allowed = !allow || allow.some((a) => a === '*' || grants(a, t));
+      const allowed = !allow || allow.some((a) => grants(a, t));
       return allowed && !(g.tables?.deny ?? []).some((d) => restricts(d, t));
     });
     if (permitting.length === 0) {
       return { denied: `policies.yml: group${groups.length > 1 ? 's' : ''} ${groups.join(', ')} may not read it`, hiddenColumns: new Map(), rowFilters, ...extra };
     }
     // A column is hidden only if every group that may read the table hides it.
-    const hidden = new Map<string, string>();
-    const hiddenBy = permitting.map((name) => new Set((policy!.groups![name]!.columns?.deny ?? [])
-      .map((c) => c.split('.'))
-      .filter(([table]) => restricts(table!, t))
-      .map(([, column]) => columnKey(column!))));
-    for (const column of hiddenBy[0] ?? []) {
-      if (hiddenBy.every((s) => s.has(column))) hidden.set(column, `policies.yml: ${permitting.join(', ')} may not see it`);
-    }
-    return { hiddenColumns: hidden, rowFilters, ...extra };
+    // A column is hidden when every group that may read the table hides it (each group's entries
+    // for this table, as names or patterns).
+    const deniedBy = permitting.map((name) => (policy!.groups![name]!.columns?.deny ?? [])
+      .map((c) => c.split('.') as [string, string])
+      .filter(([table]) => restricts(table, t))
+      .map(([, column]) => column));
+    const why = `policies.yml: ${permitting.join(', ')} may not see it`;
+    const hidden = deniedBy.some((entries) => entries.length === 0) ? undefined : { why, by: deniedBy };
+    return { hiddenColumns: hidden ? new HiddenColumns(hidden.by, hidden.why) : new Map(), rowFilters, ...extra };
   }
 
   return { asker: askerEmail, groups, table, unrestricted };

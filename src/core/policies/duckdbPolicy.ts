@@ -98,7 +98,7 @@ export function planAccess(guard: GuardResult, decision: AccessDecision, snapsho
   if (guard.files.length > 0) {
     throw new ExecutionError('permission-denied', "Under access policies, files are read through their views (named after the file), which policies name; not by path.", 'permission denied: read files through their views');
   }
-  for (const f of guard.functions) checkCall(f.name, f.schema || f.catalog, f.kind, snapshot);
+  for (const f of guard.functions) checkCall(f, snapshot);
   const rewrites: TableRewrite[] = [];
   const relations: CatalogRelation[] = [];
   const shadowed = new Map<CatalogRelation, TableAccess>();
@@ -136,7 +136,7 @@ export function planAccess(guard: GuardResult, decision: AccessDecision, snapsho
  * qualified references (and names its own top-level CTEs take) replaced by the random-named ones.
  * `bodyOf` gives each relation's restricted SELECT.
  */
-export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes'>, plan: AccessPlan, bodyOf: (relation: CatalogRelation) => string, nonce: string): string {
+export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes' | 'statement'>, plan: AccessPlan, bodyOf: (relation: CatalogRelation) => string, nonce: string): string {
   if (plan.shadowed.length === 0) return sql;
   const taken = new Set(guard.topCtes.map(asciiLower));
   const definitions: string[] = [];
@@ -158,7 +158,18 @@ export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes'>,
     }
     return name;
   };
-  const edits = plan.rewrites.filter((r) => r.qualified || !shadow.has(r.relation)).map((r) => ({ node: r.node, text: quoteIdent(uniqueName(r.relation)) }));
+  const renamed = plan.rewrites.filter((r) => r.qualified || !shadow.has(r.relation));
+  if (renamed.length > 0) {
+    // DuckDB names a column after its expression's text, and a query can read those names
+    // (COLUMNS(lambda), alias(), to_json of a row, UNPIVOT, UNION BY NAME, a quoted reference):
+    // a subquery in a SELECT list that reads a renamed reference would be named, and matched,
+    // differently from the asker's own view. Refused, saying how to write it.
+    const named = tableRefsNamedByText(guard.statement);
+    if (renamed.some((r) => named.has(r.node))) {
+      throw new ExecutionError('permission-denied', 'Under access policies, a restricted table read by a subquery in the SELECT list (SELECT (SELECT count(*) FROM t), EXISTS (…) AS x) must be named as plain t: without its schema or database (orders, not main.orders), and not under a name the query\'s own WITH list gives to something else. Ask Data would otherwise have to rename it, and DuckDB names that column after its text.', 'permission denied: name the table without schema or database in a subquery of the SELECT list');
+    }
+  }
+  const edits = renamed.map((r) => ({ node: r.node, text: quoteIdent(uniqueName(r.relation)) }));
   // Names the query's own CTEs all take, and nothing to replace: the bound plan has the last word.
   if (definitions.length === 0) return sql;
   const at = withInsertion(sql, guard.topCtes.length > 0);
@@ -167,6 +178,30 @@ export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes'>,
   // Every edit is after the insertion point (table references come after WITH), so its offset holds.
   const text = guard.topCtes.length > 0 ? ` ${definitions.join(', ')},` : `WITH ${definitions.join(', ')} `;
   return Buffer.concat([spliced.subarray(0, at), Buffer.from(text, 'utf8'), spliced.subarray(at)]).toString('utf8');
+}
+
+/**
+ * The table references (parse-tree nodes) whose text DuckDB can turn into a name: those inside a
+ * subquery expression that is part of a SELECT list item (whose column DuckDB names after its
+ * text), at any depth, or of an argument of alias(). A subquery in WHERE, ON, HAVING, QUALIFY,
+ * ORDER BY or LIMIT names nothing.
+ */
+function tableRefsNamedByText(statement: unknown): Set<unknown> {
+  const found = new Set<unknown>();
+  const walk = (v: unknown, naming: boolean, inSubquery: boolean): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, naming, inSubquery);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    const inside = inSubquery || (naming && o.class === 'SUBQUERY');
+    if (inside && o.type === 'BASE_TABLE') found.add(o);
+    const names = naming || (o.class === 'FUNCTION' && asciiLower(String(o.function_name ?? '')) === 'alias');
+    for (const [key, x] of Object.entries(o)) walk(x, names || (key === 'select_list' && o.type === 'SELECT_NODE'), inside);
+  };
+  walk(statement, false, false);
+  return found;
 }
 
 /**
@@ -183,12 +218,26 @@ function withInsertion(sql: string, hasCtes: boolean): number | undefined {
   return next && next.kind === 'name' && asciiLower(next.value) === 'recursive' ? next.end : t.end;
 }
 
-function checkCall(name: string, qualifier: string, kind: 'scalar' | 'table', snapshot: CatalogSnapshot): void {
-  const n = asciiLower(name);
-  const allowed = kind === 'table' ? PURE_TABLE_FUNCTIONS.has(n) : restrictedMayCall(name);
+function checkCall(f: Pick<GuardResult['functions'][number], 'name' | 'schema' | 'catalog' | 'kind'>, snapshot: CatalogSnapshot): void {
+  const n = asciiLower(f.name);
+  const allowed = f.kind === 'table' ? PURE_TABLE_FUNCTIONS.has(n) : restrictedMayCall(f.name);
   // A function the database defines shadows the built-in of the same name, and may read tables.
-  if (allowed && !qualifier && !snapshot.definedFunctions.has(n)) return;
-  throw new ExecutionError('permission-denied', `${kind === 'table' ? 'The table function' : 'The function'} ${n}() is not among those Ask Data lets askers under access policies call (see Safety in the README).`, `permission denied: ${n}() is not allowed under access policies`);
+  if (allowed && inBuiltInNamespace(f.schema, f.catalog) && !snapshot.definedFunctions.has(n)) return;
+  throw new ExecutionError('permission-denied', `${f.kind === 'table' ? 'The table function' : 'The function'} ${n}() is not among those Ask Data lets askers under access policies call (see Safety in the README).`, `permission denied: ${n}() is not allowed under access policies`);
+}
+
+/**
+ * Whether a call names DuckDB's built-ins: unqualified, `main.f` or `system.main.f`. DuckDB's own
+ * parser writes `main` itself for the functions behind SQL syntax — `EXTRACT(year FROM d)` is
+ * `main.date_part`, `[1, 2]` is `main.list_value`, `{'a': 1}` `main.struct_pack`, `TRIM(x)`,
+ * `SUBSTRING(x, 1, 2)`, `AT TIME ZONE` and list comprehensions likewise — so such a call is the
+ * built-in unless the database defines a function of that name (refused by the caller), and the
+ * bound plan's check that every function comes from the system catalog has the last word.
+ */
+function inBuiltInNamespace(schema: string, catalog: string): boolean {
+  const s = asciiLower(schema);
+  const c = asciiLower(catalog);
+  return (s === '' || s === 'main') && (c === '' || c === 'system');
 }
 
 /** The marker constant of one rewrite: a condition that is always true, and that no asker can forge. */

@@ -3,6 +3,15 @@ import { parseYamlWith, type ParsedYaml } from '../yamlFile';
 
 /** `askdata/policies.yml` (ARCHITECTURE.md, "Files in the user's repo"): permission groups and row-level policies, enforced on the SQL. */
 const names = z.array(z.string().trim().min(1));
+/**
+ * Policies name relations as queries do, without schema or database (they match a relation of
+ * that name wherever it is): a dotted entry would match no relation and so restrict nothing.
+ */
+const relationName = z.string().trim().min(1).regex(/^[^.]+$/, 'must name a table or view without its schema or database (orders, not main.orders)').transform(unquoted);
+/** `"Orders"` as SQL writes it is the name Orders (which DuckDB and SQLite match ignoring case). */
+function unquoted(name: string): string {
+  return /^".*"$/s.test(name) ? name.slice(1, -1).replaceAll('""', '"') : name;
+}
 
 export const policyFileSchema = z.looseObject({
   version: z.number().int().positive().max(1, { error: 'this file is for a newer Ask Data; update the extension' }).optional(),
@@ -12,16 +21,21 @@ export const policyFileSchema = z.looseObject({
     description: z.string().optional(),
     /** Emails; `*` matches any run of characters, as in *@marketing.shop.example. */
     members: names,
-    tables: z.looseObject({ allow: names.optional(), deny: names.optional() }).optional(),
-    /** `table.column` pairs hidden from the group. */
-    columns: z.looseObject({ deny: z.array(z.string().regex(/^[^.]+\.[^.]+$/, 'must be table.column')).optional() }).optional(),
+    tables: z.looseObject({ allow: z.array(relationName).optional(), deny: z.array(relationName).optional() }).optional(),
+    /** `table.column` pairs hidden from the group; `*` matches any run of characters in either part. */
+    columns: z.looseObject({ deny: z.array(z.string().trim().regex(/^[^.]+\.[^.]+$/, 'must be table.column').transform((c) => c.split('.').map((p) => unquoted(p.trim())).join('.'))).optional() }).optional(),
   })).optional(),
   row_policies: z.array(z.looseObject({
     name: z.string().trim().min(1),
     description: z.string().optional(),
     applies_to: z.looseObject({ members: names.optional(), groups: names.optional() }),
     /** Per table, a SQL condition; {{ asker.<attribute> }} becomes the asker's value as a literal. */
-    filters: z.record(z.string(), z.string().trim().min(1)),
+    filters: z.record(z.string(), z.string().trim().min(1)).superRefine((filters, ctx) => {
+      for (const key of Object.keys(filters)) {
+        const checked = relationName.safeParse(key);
+        if (!checked.success) ctx.addIssue({ code: 'custom', path: [key], message: checked.error.issues[0]!.message });
+      }
+    }).transform((filters) => Object.fromEntries(Object.entries(filters).map(([key, condition]) => [unquoted(key.trim()), condition]))),
   })).optional(),
   /** Attributes of askers by email, used by row policies. */
   askers: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).optional(),
