@@ -7,7 +7,7 @@ import { PairStore } from '../core/pairs/pairStore';
 import { ExecutionError } from '../core/execution/errors';
 import type { ResultRow } from '../core/execution/result';
 import type { GroundingContext } from '../core/grounding/grounding';
-import { judge, kFolds, promotion, versionReport, type CaseResult, type GoldResult, type VersionKind, type VersionReport } from '../core/learning/evaluation';
+import { judge, kFolds, promotionDecision, versionReport, type CaseResult, type GoldResult, type VersionKind, type VersionReport } from '../core/learning/evaluation';
 import { adapterFacts, readGgufHeader } from '../core/learning/gguf';
 import { adapterRefusal, exportReadme, huggingFaceBase, trainingExample } from '../core/learning/lora';
 import { parseRecord, promotedModel, recordFileName, type EvaluationRecord, type LearningRecords, type ModelRecord } from '../core/learning/records';
@@ -236,16 +236,9 @@ export async function evaluateProject(root: string, options: EvaluateOptions): P
     const at = (options.now?.() ?? new Date()).toISOString();
     const record: EvaluationRecord = { version: 1, at, ...(options.by ? { by: options.by } : {}), approvedPairs: pairs.length, k: folds.length, versions: reports, cases };
     const candidateKind: VersionKind = options.adapter ? 'adapter' : 'specialised';
-    const currentKind: VersionKind = currentRecord?.kind ?? 'base';
-    const candidate = reports.find((r) => r.kind === candidateKind);
-    // A specialised model already answers: the candidate is the same recipe with today's pairs,
-    // which held-out folds cannot tell apart from the old one. It must still be no worse than the
-    // base model, and then replaces the old build.
-    const incumbent = reports.find((r) => r.kind === (currentKind === candidateKind ? 'base' : currentKind));
-    if (candidate && incumbent && candidate !== incumbent) {
-      const decision = promotion(incumbent, candidate);
-      const promote = decision.promote && (!options.strict || candidate.overall.accuracy > incumbent.overall.accuracy);
-      const reason = decision.promote && !promote ? `${decision.reason.replace(/ is not worse than /, ' is no better than ')} An adapter is used only when it is better.` : decision.reason;
+    const verdict = promotionDecision(reports, { candidate: candidateKind, current: currentRecord?.kind ?? 'base', strict: !!options.strict });
+    if (verdict) {
+      const { candidate, incumbent, promote, reason } = verdict;
       let model = current;
       if (promote) {
         if (options.adapter) model = options.adapter.model;
@@ -259,7 +252,7 @@ export async function evaluateProject(root: string, options: EvaluateOptions): P
         await removeSuperseded(projectName(project), options, [...models, model], [model]);
       }
       record.decision = { current: incumbent.version, candidate: candidate.version, promote, reason, model };
-    } else if (!candidate && wanted.size > 1) {
+    } else if (!reports.some((r) => r.kind === candidateKind) && wanted.size > 1) {
       skipped.push(`no promotion decision: the ${candidateKind} model was not evaluated`);
     }
     const file = await writeRecord(root, recordFileName('eval', at), record);

@@ -6,7 +6,7 @@ import { answeringModel, augmentProject, evaluateProject, exportTrainingData, im
 import { NodePairFiles } from '../../src/adapters/nodePairFiles';
 import { OllamaClient, OllamaError } from '../../src/adapters/ollama';
 import { main } from '../../src/cli/main';
-import { kFolds, promotion, versionReport, type CaseResult } from '../../src/core/learning/evaluation';
+import { kFolds, promotion, promotionDecision, versionReport, type CaseResult } from '../../src/core/learning/evaluation';
 import { adapterFacts, GgufError, readGgufHeader } from '../../src/core/learning/gguf';
 import { huggingFaceBase } from '../../src/core/learning/lora';
 import { learningCurve, promotedModel } from '../../src/core/learning/records';
@@ -125,6 +125,22 @@ describe('learning: pure parts', () => {
     assert.equal(promotion(base, spec).promote, true);
     assert.equal(promotion(spec, base).promote, false);
     assert.match(promotion(spec, base).reason, /worse than spec 100\.0% \(2\/2\)/);
+  });
+
+  it('decides whom a candidate is judged against: the current model, or the base model when the candidate rebuilds it', () => {
+    const c = (pair: string, version: string, ok: boolean): CaseResult => ({ pair, tags: [], fold: 0, version, status: ok ? 'correct' : 'wrong-result', spider: ok, bird: ok, sql: 'select 1' });
+    const cases = [c('a', 'base', true), c('b', 'base', false), c('a', 'specialised', true), c('b', 'specialised', true), c('a', 'adapter', true), c('b', 'adapter', true)];
+    const reports = [versionReport('base', 'base', cases), versionReport('specialised', 'specialised', cases), versionReport('adapter', 'adapter', cases)];
+    const first = promotionDecision(reports, { candidate: 'specialised', current: 'base', strict: false })!;
+    assert.deepEqual([first.incumbent.version, first.promote], ['base', true]);
+    // A specialised model answers already: its rebuild cannot be told from it by folds, so it is judged against the base model.
+    const rebuild = promotionDecision(reports, { candidate: 'specialised', current: 'specialised', strict: false })!;
+    assert.deepEqual([rebuild.incumbent.version, rebuild.promote], ['base', true]);
+    // An adapter only as good as the specialised model is not used.
+    const adapter = promotionDecision(reports, { candidate: 'adapter', current: 'specialised', strict: true })!;
+    assert.deepEqual([adapter.incumbent.version, adapter.promote], ['specialised', false]);
+    assert.match(adapter.reason, /is no better than specialised .* An adapter is used only when it is better\./);
+    assert.equal(promotionDecision(reports.slice(0, 1), { candidate: 'specialised', current: 'base', strict: false }), undefined, 'nothing to decide without the candidate');
   });
 
   it('reads an adapter\'s GGUF header, and refuses what is not GGUF', async () => {

@@ -111,6 +111,23 @@ export function promotion(current: VersionReport, candidate: VersionReport): { p
   return { promote: false, reason: `${candidate.version} ${pct(c)} is worse than ${current.version} ${pct(b)}; the current model stays.` };
 }
 
+/**
+ * Which version the evaluated candidate is judged against, and the verdict; undefined when either
+ * was not evaluated. A specialised model that already answers is the same recipe as a rebuild
+ * with today's pairs, which held-out folds cannot tell apart from it: the rebuild must still be no
+ * worse than the base model, and then replaces the old build. `strict` (an adapter) promotes only
+ * a candidate that is better, not merely as good.
+ */
+export function promotionDecision(reports: readonly VersionReport[], kinds: { candidate: VersionKind; current: VersionKind; strict: boolean }): { candidate: VersionReport; incumbent: VersionReport; promote: boolean; reason: string } | undefined {
+  const candidate = reports.find((r) => r.kind === kinds.candidate);
+  const incumbent = reports.find((r) => r.kind === (kinds.current === kinds.candidate ? 'base' : kinds.current));
+  if (!candidate || !incumbent || candidate === incumbent) return undefined;
+  const decision = promotion(incumbent, candidate);
+  const promote = decision.promote && (!kinds.strict || candidate.overall.accuracy > incumbent.overall.accuracy);
+  const reason = decision.promote && !promote ? `${decision.reason.replace(/ is not worse than /, ' is no better than ')} An adapter is used only when it is better.` : decision.reason;
+  return { candidate, incumbent, promote, reason };
+}
+
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
