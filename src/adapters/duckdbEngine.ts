@@ -34,6 +34,11 @@ const DATA_FILE = /\.(csv|tsv|parquet|json|jsonl|ndjson)$/i;
 export class DuckDbEngine implements Engine {
   readonly dialect = 'duckdb' as const;
   private closed = false;
+  /**
+   * Connections that ran a query to its end, with the data views made, waiting for the next one:
+   * answering a question runs several, and a connection and its views cost more than most queries.
+   */
+  private readonly idle: DuckDBConnection[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -249,17 +254,15 @@ export class DuckDbEngine implements Engine {
     const { JsonDuckDBValueConverter } = await loadConverter();
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     const rowCap = options.rowCap ?? DEFAULT_ROW_CAP;
-    // A connection of its own, so that interrupting it on timeout or cancel stops only this query.
-    const connection = await this.instance.connect();
-    // Temporary views belong to the connection that made them.
-    await createDataViews(connection, this.views);
+    // A connection of its own while it runs, so that interrupting it on timeout or cancel stops only this query.
+    const connection = await this.acquire();
     const stopper = new Stopper(connection, options);
     let result: DuckDBResult;
     try {
       result = await stopper.during(() => connection.stream(sql));
     } catch (e) {
       stopper.dispose();
-      connection.closeSync();
+      this.release(connection, !stopper.reason);
       throw await this.classify(e as Error, stopper, options.access);
     }
     const names = result.columnNames();
@@ -279,7 +282,7 @@ export class DuckDbEngine implements Engine {
       if (closed) return;
       closed = true;
       stopper.dispose();
-      connection.closeSync();
+      this.release(connection, !stopper.reason);
     };
     const page = async (): Promise<ResultPage> => {
       const want = Math.min(pageSize, rowCap - delivered);
@@ -327,8 +330,24 @@ export class DuckDbEngine implements Engine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const c of this.idle.splice(0)) c.closeSync();
     this.setup.closeSync();
     this.instance.closeSync();
+  }
+
+  private async acquire(): Promise<DuckDBConnection> {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    const connection = await this.instance.connect();
+    // Temporary views belong to the connection that made them.
+    await createDataViews(connection, this.views);
+    return connection;
+  }
+
+  /** An interrupted connection is not trusted with another query; one that finished is kept, up to a few. */
+  private release(connection: DuckDBConnection, reusable: boolean): void {
+    if (!this.closed && reusable && this.idle.length < MAX_IDLE_CONNECTIONS) this.idle.push(connection);
+    else connection.closeSync();
   }
 
   private async classify(e: Error, stopper: Stopper, access?: AccessDecision): Promise<ExecutionError> {
@@ -435,6 +454,8 @@ function howToCreate(file: string): string {
   if (inSample) return 'This is the sample project of the Ask Data repository: build its database with npm run build:sample (from the repository root).';
   return 'Create it by running your dbt project for this target (dbt build, or dbt seed and dbt run), or name an existing database file as database: in askdata/askdata.yml.';
 }
+
+const MAX_IDLE_CONNECTIONS = 4;
 
 function openError(file: string, e: Error): ExecutionError {
   const message = e.message ?? String(e);
