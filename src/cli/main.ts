@@ -395,7 +395,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return values.help ? 0 : 2;
   }
   const project = path.resolve(values.project ?? '.');
-  // dbt's --target: every command reads the project's database through it (see projectDatabase).
+  // dbt's --target: every command reads the project's database through it (see projectDatabase),
+  // for this command only (main runs many commands in one process in tests and scripts).
+  const targetBefore = process.env.ASKDATA_TARGET;
   if (values.target !== undefined) {
     if (!/^[\w.-]+$/.test(values.target)) {
       err(`askdata: --target must name a target of the dbt profile, not ${values.target}\n`);
@@ -432,6 +434,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (values.json) out(`${JSON.stringify({ error: { class: e instanceof ExecutionError ? e.errorClass : 'internal', message } })}\n`);
     else err(`askdata: ${message}\n`);
     return 1;
+  } finally {
+    if (targetBefore === undefined) delete process.env.ASKDATA_TARGET;
+    else process.env.ASKDATA_TARGET = targetBefore;
   }
 }
 
