@@ -1,15 +1,16 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import { couldNotRun, isRepairable } from '../src/protocol/errorClasses';
 import type {
-  AnswerView, DraftState, ErrorView, HistoryEntry, HostToWebview, ModelView, PairView, PanelState, ResultView,
+  AnswerView, DraftState, ErrorView, HistoryEntry, HostToWebview, ModelView, PairView, PanelState, RequestOf, ResultView,
 } from '../src/protocol/messages';
 import { chooseChart } from './chartChoice';
 import { renderChart } from './chartView';
 import { formatWhen, h, present } from './dom';
 import { toCsv, toMarkdown } from './format';
 import { ResultGrid } from './resultGrid';
-import { onMessage, ready, request, RequestError, saveState, send } from './rpc';
+import { isCancelled, onMessage, ready, request, RequestError, saveState, send } from './rpc';
 import { SqlEditor } from './sqlEditor';
 
 /**
@@ -342,9 +343,7 @@ function streamInto(): (text: string) => void {
   };
 }
 
-type AskBody = { method: 'ask'; question: string; feedback?: { text: string; sql: string; shape?: { columns: string[]; rows: number } } } | { method: 'fix'; question: string; sql: string; error: ErrorView };
-
-async function perform(body: AskBody, what: string): Promise<AnswerView | undefined> {
+async function perform(body: RequestOf<'ask'> | RequestOf<'fix'>, what: string): Promise<AnswerView | undefined> {
   showError(undefined);
   const step = startProgress();
   const before = ui.editor.value;
@@ -357,9 +356,8 @@ async function perform(body: AskBody, what: string): Promise<AnswerView | undefi
     return answer;
   } catch (e) {
     ui.editor.value = before;
-    if (e instanceof RequestError && /abort|stopped/i.test(e.message)) {
-      ui.progress.append(h('li', { class: 'stopped' }, 'Stopped.'));
-      announce('Stopped');
+    if (isCancelled(e)) {
+      showStopped();
     } else {
       ui.progress.hidden = true;
       showError(e);
@@ -370,6 +368,12 @@ async function perform(body: AskBody, what: string): Promise<AnswerView | undefi
     // The button that started it was disabled meanwhile, which dropped the focus: put it somewhere useful.
     if (!document.activeElement || document.activeElement === document.body || hadFocus === ui.ask) ui.editor.focus();
   }
+}
+
+/** The request was stopped: said where its progress is, and to screen readers. */
+function showStopped(): void {
+  if (!ui.progress.hidden) ui.progress.append(h('li', { class: 'stopped' }, 'Stopped.'));
+  announce('Stopped');
 }
 
 async function ask(): Promise<void> {
@@ -549,11 +553,15 @@ async function runSql(options: { quiet?: boolean } = {}): Promise<void> {
     ui.progress.querySelector('li.current')?.classList.replace('current', 'done');
     announce(`${r.rowCount} row${r.rowCount === 1 ? '' : 's'}`);
   } catch (e) {
-    ui.progress.hidden = true;
-    if (e instanceof RequestError && e.errorClass) {
+    if (isCancelled(e)) {
+      // Stopped: nothing new to show, and nothing failed.
+      showStopped();
+    } else if (e instanceof RequestError && e.errorClass) {
+      ui.progress.hidden = true;
       queryError = { class: e.errorClass, message: e.message };
       setResult(null);
     } else {
+      ui.progress.hidden = true;
       showError(e);
     }
   } finally {
@@ -562,12 +570,6 @@ async function runSql(options: { quiet?: boolean } = {}): Promise<void> {
     renderEdited();
   }
 }
-
-/** The SQL did not fail: there was nothing to run it on. */
-const COULD_NOT_RUN = new Set(['not-run', 'database-missing', 'database-locked']);
-
-/** Errors no rewrite can fix: a policy, a database that is not there. */
-const NOT_FIXABLE = new Set(['permission-denied', 'database-missing', 'database-locked', 'not-run', 'timeout', 'too-many-rows']);
 
 function renderQueryError(): void {
   ui.queryError.hidden = !queryError;
@@ -579,7 +581,7 @@ function renderQueryError(): void {
   renderDecisions();
   if (!queryError) return;
   const e = queryError;
-  const fixable = !NOT_FIXABLE.has(e.class);
+  const fixable = isRepairable(e.class) && ui.editor.value.trim() !== '';
   const fixButton = fixable ? h('vscode-button', { id: 'fix', secondary: true, disabled: !model.available || !!busy, title: model.available ? 'Ask the model to repair the query from this error' : `Needs the local model. ${model.problem ?? ''}` }, 'Fix') as unknown as Button : null;
   fixButton?.addEventListener('click', () => void fix());
   const help = e.class === 'permission-denied'
@@ -690,7 +692,7 @@ function renderDecisions(): void {
     for (const b of [approve, pending, reject]) b.disabled = blocked;
     // A query that fails is not approved (the host refuses too); it can still go to the queue. One
     // that could not run at all may be approved, deliberately: the host asks, and records it unverified.
-    if (queryError && COULD_NOT_RUN.has(queryError.class)) {
+    if (queryError && couldNotRun(queryError.class)) {
       approve.title = 'This SQL could not be run here: approving asks you to confirm, and records it as unverified';
     } else if (queryError) {
       approve.disabled = true;

@@ -66,7 +66,7 @@ export class WebviewHarness {
   }
 
   async post(message: HostToWebview): Promise<void> {
-    await this.page.evaluate((m) => window.postMessage(m, '*'), message);
+    await this.page.evaluate((m) => window.postMessage(m, '*'), message as unknown);
   }
 
   /** Resolves when the panel has said it is ready. */
@@ -82,11 +82,12 @@ export class WebviewHarness {
   private async receive(message: WebviewToHost): Promise<void> {
     this.received.push(message);
     if (message.type !== 'request') return;
+    const { method } = message.body;
     try {
       const result = await this.handler(message.body, message.id);
-      await this.post({ type: 'reply', id: message.id, ok: true, result });
+      await this.post({ type: 'reply', id: message.id, ok: true, method, result } as HostToWebview);
     } catch (e) {
-      await this.post({ type: 'reply', id: message.id, ok: false, error: (e as Error).message, errorClass: (e as { errorClass?: string }).errorClass });
+      await this.post({ type: 'reply', id: message.id, ok: false, method, error: (e as Error).message, errorClass: (e as { errorClass?: string }).errorClass } as HostToWebview);
     }
   }
 

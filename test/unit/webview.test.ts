@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { errorClasses, isRepairable, type ErrorClass } from '../../src/protocol/errorClasses';
 import type { AnswerView, HostToWebview, PairView, PanelState, ResultView } from '../../src/protocol/messages';
 import { WebviewHarness } from '../support/webviewHarness';
 
@@ -307,5 +308,85 @@ describe('the Ask panel in Chromium (built bundle, real CSP)', function () {
     assert.equal(await page.locator('#question').count(), 0, 'an init without its model was not rendered');
     await harness.post(init({}, false));
     await page.locator('#setup-model', { hasText: 'No model: recall only' }).waitFor();
+  });
+
+  it('tells a stopped request by its class, whatever its message says; an error that mentions aborting is still an error', async () => {
+    const { page } = harness;
+    let stop: (() => void) | undefined;
+    let message = 'Die Anfrage wurde beendet.';
+    let errorClass: string | undefined = 'cancelled';
+    harness.onRequest((body) => {
+      if (body.method === 'cancel') stop?.();
+      if (body.method !== 'ask' && body.method !== 'run') return body.method === 'similar' ? [] : undefined;
+      return new Promise((_resolve, reject) => {
+        stop = () => reject(Object.assign(new Error(message), { errorClass }));
+      });
+    });
+    await harness.post(init({ draft: { question: 'Revenue', sql: 'select 1 as kept', answer: null, history: [] } }));
+    await page.locator('#ask').click();
+    await page.locator('#cancel:not([hidden])').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('#progress li.stopped', { hasText: 'Stopped.' }).waitFor();
+    assert.equal(await page.locator('.error[role="alert"]').isVisible(), false, 'no error shown');
+    assert.match(await page.locator('#sql .cm-content').innerText(), /select 1 as kept/, 'the SQL shown before is kept');
+    assert.equal(harness.requests('cancel').length, 1);
+
+    // A run stopped the same way is not a failed query.
+    await page.locator('#run').click();
+    await page.locator('#cancel:not([hidden])').click();
+    await page.locator('#progress li.stopped').waitFor();
+    assert.equal(await page.locator('#query-error').isVisible(), false);
+
+    // A failure whose text speaks of aborting, but whose class is not `cancelled`, is a failure.
+    message = 'The statement was aborted by the database: stopped by a conflict';
+    errorClass = 'runtime';
+    await page.locator('#run').click();
+    await page.locator('#cancel:not([hidden])').click();
+    await page.locator('#query-error .badge', { hasText: 'runtime' }).waitFor();
+    errorClass = undefined;
+    await page.locator('#ask').click();
+    await page.locator('#cancel:not([hidden])').click();
+    await page.locator('.error[role="alert"]', { hasText: 'aborted by the database' }).waitFor();
+    assert.deepEqual(harness.problems, []);
+  });
+
+  it('offers Fix for exactly the error classes a rewrite can fix', async () => {
+    const { page } = harness;
+    let errorClass = 'syntax';
+    harness.onRequest((body) => {
+      if (body.method === 'run') throw Object.assign(new Error(`failed: ${errorClass}`), { errorClass });
+      return undefined;
+    });
+    await harness.post(init({ draft: { question: 'Revenue', sql: 'select revenu from customers', answer: null, history: [] } }));
+    const offered: ErrorClass[] = [];
+    for (const c of errorClasses.filter((x) => x !== 'cancelled')) {
+      errorClass = c;
+      await page.locator('#run:not([disabled])').click();
+      await page.locator('#query-error .badge', { hasText: new RegExp(`^${c}$`) }).waitFor();
+      if (await page.locator('#fix').count()) offered.push(c);
+    }
+    assert.deepEqual(offered, errorClasses.filter((c) => c !== 'cancelled' && isRepairable(c)));
+    for (const c of ['unknown-column', 'syntax', 'runtime'] as const) assert.ok(offered.includes(c), `Fix for ${c}`);
+    for (const c of ['permission-denied', 'timeout', 'not-run', 'database-locked', 'model-unreachable'] as const) assert.ok(!offered.includes(c), `no Fix for ${c}`);
+  });
+
+  it('refuses a reply that is not its request\'s type, and is not left waiting for it', async () => {
+    const { page } = harness;
+    let reply: 'wrong-shape' | 'wrong-method' = 'wrong-shape';
+    harness.onRequest(async (body, id) => {
+      if (body.method !== 'run') return undefined;
+      if (reply === 'wrong-shape') await harness.post({ type: 'reply', id, ok: true, method: 'run', result: answer(small) } as unknown as HostToWebview);
+      else await harness.post({ type: 'reply', id, ok: true, method: 'similar', result: [] });
+      return new Promise(() => undefined);
+    });
+    await harness.post(init({ draft: { question: 'Revenue', sql: 'select 1', answer: null, history: [] } }));
+    await page.locator('#run').click();
+    await page.locator('.error[role="alert"]', { hasText: 'sent a run reply this panel does not understand' }).waitFor();
+    assert.equal(await page.locator('#run').evaluate((e) => (e as HTMLElement & { disabled: boolean }).disabled), false, 'not busy any more');
+    assert.equal(await page.locator('#result').isVisible(), false);
+    reply = 'wrong-method';
+    await page.locator('#run').click();
+    await page.locator('.error[role="alert"]', { hasText: 'answered a run request with a similar reply' }).waitFor();
+    assert.equal(await page.locator('#result').isVisible(), false);
   });
 });
