@@ -6,7 +6,8 @@ import {
 /**
  * The webview's side of the protocol: every message from the host is parsed before use (a reply's
  * result against its method's schema), requests get ids and typed replies, and a request's
- * progress and streamed text reach whoever made it.
+ * progress and streamed text reach whoever made it. The panel's state is kept with VS Code
+ * (getState/setState), never sent to the host: VS Code hands it to the host itself after a reload.
  */
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -29,7 +30,7 @@ export function isCancelled(e: unknown): boolean {
 }
 
 type Progress = Extract<HostToWebview, { type: 'progress' }>;
-type Listener = (message: Extract<HostToWebview, { type: 'init' | 'pairChanged' | 'modelChanged' }>) => void;
+type Listener = (message: Extract<HostToWebview, { type: 'pairChanged' | 'modelChanged' }>) => void;
 
 interface Waiter {
   method: RequestMethod;
@@ -66,13 +67,19 @@ export function onMessage(listener: Listener): void {
   listeners.push(listener);
 }
 
-export function saveState(state: PanelState): void {
+/** Keeps the panel's state with VS Code, for when the panel is hidden and shown, or the window reloads. */
+export function keepState(state: PanelState): void {
   api.setState(state);
-  api.postMessage({ type: 'state', state });
 }
 
+/** The state VS Code kept for this panel, if any (unchecked). */
+export function keptState(): unknown {
+  return api.getState();
+}
+
+/** Tells the host the panel is drawn and listening. */
 export function ready(): void {
-  api.postMessage({ type: 'ready', state: api.getState() as PanelState | undefined });
+  api.postMessage({ type: 'ready' });
 }
 
 window.addEventListener('message', (event: MessageEvent) => {

@@ -11,7 +11,7 @@ import { referencedRelations } from '../core/sql/relations';
 import { couldNotRun } from '../protocol/errorClasses';
 import {
   ASK_PANEL_VIEW_TYPE, handleRequest, hostToWebview, okReplyTo, panelState, webviewToHost,
-  type AnswerView, type HistoryEntry, type HostToWebview, type ModelView, type PairView, type PanelState, type RequestHandlers, type RequestOf,
+  type AnswerView, type HistoryEntry, type HostToWebview, type ModelView, type PairView, type PanelInit, type PanelState, type RequestHandlers, type RequestOf,
 } from '../protocol/messages';
 import { panelHtml } from '../protocol/panelHtml';
 import type { AskService } from './askService';
@@ -97,22 +97,33 @@ class AskPanelSession {
   private readonly disposables: vscode.Disposable[] = [];
   /** Requests that can be stopped (ask, fix, run), by request id. */
   private readonly running = new Map<number, AbortController>();
+  private disposed = false;
+  /** The pair view last sent (in the page or in pairChanged), not to send it twice. */
+  private lastSent: string | undefined;
+  /** What the page now in the webview was written with: what a webview loading it draws. */
+  private page = { key: '', pair: '', model: '' };
 
   constructor(
     readonly panel: vscode.WebviewPanel,
+    /** Which panel this is, with the draft it was opened or restored with; the draft is the webview's from then on. */
     public state: PanelState,
     private readonly projects: Projects,
     private readonly services: PanelServices,
     private readonly log: vscode.LogOutputChannel,
-    extensionUri: vscode.Uri,
+    private readonly extensionUri: vscode.Uri,
   ) {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'ask-data.svg');
     // A panel restored after a reload comes without options: set them here for both kinds.
     panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = html(panel.webview, extensionUri);
+    this.writePage();
     panel.webview.onDidReceiveMessage((m) => this.receive(m), undefined, this.disposables);
     projects.onDidChange(() => this.pushPair(), undefined, this.disposables);
     services.model.onDidChange(() => this.post({ type: 'modelChanged', model: this.modelView() }), undefined, this.disposables);
+    // A hidden panel's page is gone and cannot be told anything; it is loaded again when shown.
+    // Rewriting it now, while nothing shows it, costs nothing and makes it draw what is true then.
+    panel.onDidChangeViewState(() => {
+      if (!panel.visible && this.pageInit().key !== this.page.key) this.writePage();
+    }, undefined, this.disposables);
     panel.onDidDispose(() => {
       this.disposed = true;
       for (const c of this.running.values()) c.abort();
@@ -134,7 +145,25 @@ class AskPanelSession {
     return m.ready ? { available: true, name } : { available: false, name, problem: m.unavailableReason() };
   }
 
-  private disposed = false;
+  private pairView(): PairView | null {
+    return this.pair ? this.view(this.pair) : null;
+  }
+
+  /** The first state of the panel, as the page carries it, and a key of what the host decides in it. */
+  private pageInit(): { init: PanelInit; key: string; pair: string; model: string } {
+    const init: PanelInit = { state: this.state, projectName: this.project?.name ?? path.basename(this.state.projectRoot), pair: this.pairView(), model: this.modelView() };
+    const pair = JSON.stringify(init.pair);
+    const model = JSON.stringify(init.model);
+    const { projectRoot, pairId, about } = this.state;
+    return { init, pair, model, key: JSON.stringify([projectRoot, pairId, about, init.projectName, pair, model]) };
+  }
+
+  private writePage(): void {
+    const { init, ...page } = this.pageInit();
+    this.page = page;
+    this.lastSent = page.pair;
+    this.panel.webview.html = html(this.panel.webview, this.extensionUri, init);
+  }
 
   private post(message: HostToWebview): void {
     // A question still being answered when the panel closed has nobody to tell.
@@ -147,15 +176,22 @@ class AskPanelSession {
     return toView(pair, this.project!, (p, x) => this.projects.staleness(p, x));
   }
 
-  private lastSent: string | undefined;
   private pushPair(): void {
     if (!this.state.pairId) return;
-    const view = this.pair ? this.view(this.pair) : null;
+    const view = this.pairView();
     const key = JSON.stringify(view);
     if (key === this.lastSent) return;
     this.lastSent = key;
     this.post({ type: 'pairChanged', pair: view });
     if (this.pair) this.panel.title = panelTitle(this.pair, undefined);
+  }
+
+  /** The webview drew itself from the page: tell it what changed since the page was written. */
+  private onReady(): void {
+    const { pair, model } = this.pageInit();
+    if (this.state.pairId && pair !== this.page.pair) this.post({ type: 'pairChanged', pair: this.pairView() });
+    if (model !== this.page.model) this.post({ type: 'modelChanged', model: this.modelView() });
+    this.lastSent = pair;
   }
 
   private async receive(raw: unknown): Promise<void> {
@@ -165,16 +201,8 @@ class AskPanelSession {
       return;
     }
     const message = parsed.data;
-    if (message.type === 'ready' || message.type === 'state') {
-      // The webview's own state wins only for what it owns (the draft).
-      if (message.state && message.state.projectRoot === this.state.projectRoot && message.state.pairId === this.state.pairId) {
-        this.state = { ...this.state, draftQuestion: message.state.draftQuestion, draft: message.state.draft };
-      }
-      if (message.type === 'ready') {
-        const view = this.pair ? this.view(this.pair) : null;
-        this.lastSent = JSON.stringify(view);
-        this.post({ type: 'init', state: this.state, projectName: this.project?.name ?? path.basename(this.state.projectRoot), pair: view, model: this.modelView() });
-      }
+    if (message.type === 'ready') {
+      this.onReady();
       return;
     }
     const { id, body } = message;
@@ -342,7 +370,7 @@ export function toView(pair: Pair, project: Project, stale: (project: Project, p
   };
 }
 
-function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+function html(webview: vscode.Webview, extensionUri: vscode.Uri, init: PanelInit): string {
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', name)).toString();
-  return panelHtml({ nonce: randomBytes(16).toString('base64'), cspSource: webview.cspSource, script: asset('webview.js'), style: asset('panel.css') });
+  return panelHtml({ nonce: randomBytes(16).toString('base64'), cspSource: webview.cspSource, script: asset('webview.js'), style: asset('panel.css'), init });
 }

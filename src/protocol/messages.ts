@@ -171,27 +171,35 @@ export const draftState = z.object({
 });
 export type DraftState = z.infer<typeof draftState>;
 
-/** What the panel shows; kept by the webview (getState/setState) so it survives reloads. */
+/**
+ * What a panel is, and the work in it. The webview owns it: it keeps it with getState/setState,
+ * VS Code persists it and hands it to the host's serializer after a reload. The host decides only
+ * which panel it is (project, pair, model asked about); the draft is the webview's.
+ */
 export const panelState = z.object({
   projectRoot: z.string(),
   pairId: z.optional(z.string()),
+  /** The draft's question, as states saved before `draft` held it. */
   draftQuestion: z.optional(z.string()),
   about: z.optional(z.string()),
   draft: z.optional(draftState),
 });
 export type PanelState = z.infer<typeof panelState>;
 
-// ── host → webview ──────────────────────────────────────────────────────────────────────────
-
-/** Sent once the webview says it is ready: everything the panel needs to render. */
-export const initMessage = z.object({
-  type: z.literal('init'),
+/**
+ * Everything the panel needs to draw itself, placed in the page by the host (see panelHtml) so
+ * that the first paint waits for no message. Later changes come as pairChanged and modelChanged.
+ */
+export const panelInit = z.object({
   state: panelState,
   projectName: z.string(),
-  /** Null for a new question; the pair when the panel was opened from the queue. */
+  /** Null for a new question; the pair when the panel is a pair's. */
   pair: z.nullable(pairView),
   model: modelView,
 });
+export type PanelInit = z.infer<typeof panelInit>;
+
+// ── host → webview ──────────────────────────────────────────────────────────────────────────
 
 /** The pair changed on disk (approved from the queue, edited in git, …) or was deleted (null). */
 export const pairChangedMessage = z.object({ type: z.literal('pairChanged'), pair: z.nullable(pairView) });
@@ -263,7 +271,6 @@ export const requestBody = z.discriminatedUnion('method', [
 ]);
 export type RequestBody = z.infer<typeof requestBody>;
 export type RequestMethod = RequestBody['method'];
-
 export type RequestOf<M extends RequestMethod> = Extract<RequestBody, { method: M }>;
 
 const nothing = z.optional(z.void());
@@ -326,20 +333,20 @@ function requestMethods(): [RequestMethod, ...RequestMethod[]] {
   return Object.keys(replySchemas) as [RequestMethod, ...RequestMethod[]];
 }
 
-export const hostToWebview = z.union([initMessage, pairChangedMessage, modelChangedMessage, progressMessage, tokenMessage, replyMessage]);
+export const hostToWebview = z.union([pairChangedMessage, modelChangedMessage, progressMessage, tokenMessage, replyMessage]);
 export type HostToWebview = z.infer<typeof hostToWebview>;
 
 // ── webview → host ──────────────────────────────────────────────────────────────────────────
 
-/** The webview has loaded and listens; the host answers with `init`. */
-export const readyMessage = z.object({ type: z.literal('ready'), state: z.optional(z.catch(panelState, undefined as unknown as PanelState)) });
-
-/** The webview's state changed (draft question typed, pair opened); the host keeps it for reloads. */
-export const stateMessage = z.object({ type: z.literal('state'), state: panelState });
+/**
+ * The webview has drawn itself from the page and listens: the host sends what changed since it
+ * wrote the page (the pair, the model), which a hidden panel could not be told.
+ */
+export const readyMessage = z.object({ type: z.literal('ready') });
 
 export const requestMessage = z.object({ type: z.literal('request'), id: int(), body: requestBody });
 
-export const webviewToHost = z.union([readyMessage, stateMessage, requestMessage]);
+export const webviewToHost = z.union([readyMessage, requestMessage]);
 export type WebviewToHost = z.infer<typeof webviewToHost>;
 
 export const ASK_PANEL_VIEW_TYPE = 'askData.ask';

@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { couldNotRun, errorClasses, isRepairable, type ErrorClass } from '../../src/protocol/errorClasses';
 import {
-  answerView, errorView, handleRequest, hostToWebview, okReplyTo, requestBody, resultView, webviewToHost,
-  type AnswerView, type RequestBody, type RequestHandlers, type RequestMethod, type ResultView,
+  answerView, errorView, handleRequest, hostToWebview, okReplyTo, panelInit, requestBody, resultView, webviewToHost,
+  type AnswerView, type PanelInit, type RequestBody, type RequestHandlers, type RequestMethod, type ResultView,
 } from '../../src/protocol/messages';
+import { INITIAL_STATE_ID, jsonInHtml, panelHtml } from '../../src/protocol/panelHtml';
 import { chooseChart } from '../../webview-ui/chartChoice';
 import { columnFormat, formatCell, groupDigits, sortOrder, toCsv, toMarkdown } from '../../webview-ui/format';
 
@@ -27,9 +28,9 @@ describe('the panel protocol', () => {
     assert.equal(webviewToHost.safeParse({ type: 'request', id: 1.5, body: { method: 'openFile' } }).success, false);
   });
 
-  it('keeps a ready message usable when the stored state is damaged', () => {
-    const parsed = webviewToHost.parse({ type: 'ready', state: { projectRoot: 42 } });
-    assert.deepEqual(parsed, { type: 'ready', state: undefined });
+  it('sends the host no state: ready says only that, and a state message is no message', () => {
+    assert.deepEqual(webviewToHost.parse({ type: 'ready', state: { projectRoot: '/p', draft: { question: 'q', sql: '', answer: null, history: [] } } }), { type: 'ready' });
+    assert.equal(webviewToHost.safeParse({ type: 'state', state: { projectRoot: '/p' } }).success, false);
   });
 
   it('refuses host messages of the wrong shape', () => {
@@ -120,6 +121,22 @@ describe('error classes, one list', () => {
       assert.equal(isRepairable(c), expected, c);
     }
     assert.deepEqual(errorClasses.filter(couldNotRun).sort(), ['database-locked', 'database-missing', 'not-run']);
+  });
+});
+
+describe('the page carries the panel\'s first state', () => {
+  const hostile = '</script><script>window.__pwned = 1</script><!-- \u2028 & &amp; <img src=x onerror=alert(1)>';
+  const init: PanelInit = { state: { projectRoot: '/p', pairId: 'p' }, projectName: hostile, pair: { ...PAIR, question: hostile }, model: { available: false, name: 'm', problem: hostile } };
+
+  it('as JSON that no string in it can break out of, read back as it was', () => {
+    const text = jsonInHtml(init);
+    assert.doesNotMatch(text, /[<>&\u2028]/);
+    assert.deepEqual(JSON.parse(text), init);
+    const html = panelHtml({ nonce: 'n', cspSource: 'https://x', script: 'https://x/w.js', style: 'https://x/p.css', init });
+    const element = new RegExp(`<script type="application/json" id="${INITIAL_STATE_ID}" nonce="n">([^<]*)</script>`).exec(html);
+    assert.ok(element, 'the state is in the page');
+    assert.deepEqual(panelInit.parse(JSON.parse(element[1]!)), init);
+    assert.equal(html.match(/<script\b/g)!.length, 2, 'no script element but the state and the panel');
   });
 });
 
