@@ -7,7 +7,8 @@ import { ExecutionError } from '../core/execution/errors';
 import type { Pair } from '../core/pairs/pairStore';
 import { assumptionsIn } from '../core/recall/recall';
 import {
-  ASK_PANEL_VIEW_TYPE, hostToWebview, panelState, webviewToHost, type HistoryEntry, type HostToWebview, type ModelView, type PairView, type PanelState, type RequestBody,
+  ASK_PANEL_VIEW_TYPE, handleRequest, hostToWebview, okReplyTo, panelState, webviewToHost,
+  type AnswerView, type HistoryEntry, type HostToWebview, type ModelView, type PairView, type PanelInit, type PanelState, type RequestHandlers, type RequestOf,
 } from '../protocol/messages';
 import { panelHtml } from '../protocol/panelHtml';
 import { approvePair as approveInStore, decidePair, type ConfirmUnverified, type Fingerprinter } from '../usecases/approval';
@@ -82,26 +83,45 @@ export interface PanelServices {
   model: ModelService;
 }
 
+/** What a request's handler has besides its body. */
+interface Call {
+  project: Project;
+  signal: AbortSignal;
+  /** For the long requests: their steps and the model's text, to the webview as they come. */
+  progress: { signal: AbortSignal; onStep(step: AnswerStep, detail?: string): void; onToken(text: string): void };
+}
+
 class AskPanelSession {
   private readonly disposables: vscode.Disposable[] = [];
   /** Requests that can be stopped (ask, fix, run), by request id. */
   private readonly running = new Map<number, AbortController>();
+  private disposed = false;
+  /** The pair view last sent (in the page or in pairChanged), not to send it twice. */
+  private lastSent: string | undefined;
+  /** What the page now in the webview was written with: what a webview loading it draws. */
+  private page = { key: '', pair: '', model: '' };
 
   constructor(
     readonly panel: vscode.WebviewPanel,
+    /** Which panel this is, with the draft it was opened or restored with; the draft is the webview's from then on. */
     public state: PanelState,
     private readonly projects: Projects,
     private readonly services: PanelServices,
     private readonly log: vscode.LogOutputChannel,
-    extensionUri: vscode.Uri,
+    private readonly extensionUri: vscode.Uri,
   ) {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'ask-data.svg');
     // A panel restored after a reload comes without options: set them here for both kinds.
     panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = html(panel.webview, extensionUri);
+    this.writePage();
     panel.webview.onDidReceiveMessage((m) => this.receive(m), undefined, this.disposables);
     projects.onDidChange(() => this.pushPair(), undefined, this.disposables);
     services.model.onDidChange(() => this.post({ type: 'modelChanged', model: this.modelView() }), undefined, this.disposables);
+    // A hidden panel's page is gone and cannot be told anything; it is loaded again when shown.
+    // Rewriting it now, while nothing shows it, costs nothing and makes it draw what is true then.
+    panel.onDidChangeViewState(() => {
+      if (!panel.visible && this.pageInit().key !== this.page.key) this.writePage();
+    }, undefined, this.disposables);
     panel.onDidDispose(() => {
       this.disposed = true;
       for (const c of this.running.values()) c.abort();
@@ -123,12 +143,30 @@ class AskPanelSession {
     return m.ready ? { available: true, name } : { available: false, name, problem: m.unavailableReason() };
   }
 
-  private disposed = false;
+  private pairView(): PairView | null {
+    return this.pair ? this.view(this.pair) : null;
+  }
+
+  /** The first state of the panel, as the page carries it, and a key of what the host decides in it. */
+  private pageInit(): { init: PanelInit; key: string; pair: string; model: string } {
+    const init: PanelInit = { state: this.state, projectName: this.project?.name ?? path.basename(this.state.projectRoot), pair: this.pairView(), model: this.modelView() };
+    const pair = JSON.stringify(init.pair);
+    const model = JSON.stringify(init.model);
+    const { projectRoot, pairId, about } = this.state;
+    return { init, pair, model, key: JSON.stringify([projectRoot, pairId, about, init.projectName, pair, model]) };
+  }
+
+  private writePage(): void {
+    const { init, ...page } = this.pageInit();
+    this.page = page;
+    this.lastSent = page.pair;
+    this.panel.webview.html = html(this.panel.webview, this.extensionUri, init);
+  }
 
   private post(message: HostToWebview): void {
     // A question still being answered when the panel closed has nobody to tell.
     if (this.disposed) return;
-    // Validate what we send too: a bad value should fail here, loudly, not in the webview.
+    // Validate what we send too: a bad value (a reply that is not its method's type) fails here, loudly.
     void this.panel.webview.postMessage(hostToWebview.parse(message));
   }
 
@@ -136,15 +174,22 @@ class AskPanelSession {
     return toView(pair, this.project!, (p, x) => this.projects.staleness(p, x));
   }
 
-  private lastSent: string | undefined;
   private pushPair(): void {
     if (!this.state.pairId) return;
-    const view = this.pair ? this.view(this.pair) : null;
+    const view = this.pairView();
     const key = JSON.stringify(view);
     if (key === this.lastSent) return;
     this.lastSent = key;
     this.post({ type: 'pairChanged', pair: view });
     if (this.pair) this.panel.title = panelTitle(this.pair, undefined);
+  }
+
+  /** The webview drew itself from the page: tell it what changed since the page was written. */
+  private onReady(): void {
+    const { pair, model } = this.pageInit();
+    if (this.state.pairId && pair !== this.page.pair) this.post({ type: 'pairChanged', pair: this.pairView() });
+    if (model !== this.page.model) this.post({ type: 'modelChanged', model: this.modelView() });
+    this.lastSent = pair;
   }
 
   private async receive(raw: unknown): Promise<void> {
@@ -154,99 +199,85 @@ class AskPanelSession {
       return;
     }
     const message = parsed.data;
-    if (message.type === 'ready' || message.type === 'state') {
-      // The webview's own state wins only for what it owns (the draft).
-      if (message.state && message.state.projectRoot === this.state.projectRoot && message.state.pairId === this.state.pairId) {
-        this.state = { ...this.state, draftQuestion: message.state.draftQuestion, draft: message.state.draft };
-      }
-      if (message.type === 'ready') {
-        const view = this.pair ? this.view(this.pair) : null;
-        this.lastSent = JSON.stringify(view);
-        this.post({ type: 'init', state: this.state, projectName: this.project?.name ?? path.basename(this.state.projectRoot), pair: view, model: this.modelView() });
-      }
+    if (message.type === 'ready') {
+      this.onReady();
       return;
     }
+    const { id, body } = message;
     const controller = new AbortController();
-    this.running.set(message.id, controller);
+    this.running.set(id, controller);
     try {
-      const result = await this.handle(message.body, message.id, controller.signal);
-      this.post({ type: 'reply', id: message.id, ok: true, result });
+      const project = this.project;
+      if (!project) throw new Error(`The project at ${this.state.projectRoot} is no longer open.`);
+      const signal = controller.signal;
+      const progress = {
+        signal,
+        onStep: (step: AnswerStep, detail?: string) => this.post({ type: 'progress', id, step, detail }),
+        onToken: (text: string) => this.post({ type: 'token', id, text }),
+      };
+      const result = await handleRequest(this.handlers, body, { project, signal, progress });
+      this.post(okReplyTo(id, body.method, result));
     } catch (e) {
       const errorClass = e instanceof ExecutionError ? e.errorClass : undefined;
-      if (!errorClass) this.log.warn(`Ask panel ${message.body.method}: ${(e as Error).stack ?? e}`);
-      this.post({ type: 'reply', id: message.id, ok: false, error: (e as Error).message, errorClass });
+      if (!errorClass) this.log.warn(`Ask panel ${body.method}: ${(e as Error).stack ?? e}`);
+      this.post({ type: 'reply', id, ok: false, method: body.method, error: (e as Error).message, errorClass });
     } finally {
-      this.running.delete(message.id);
+      this.running.delete(id);
     }
   }
 
-  private async handle(body: RequestBody, id: number, signal: AbortSignal): Promise<unknown> {
-    const project = this.project;
-    if (!project) throw new Error(`The project at ${this.state.projectRoot} is no longer open.`);
-    const ask = this.services.ask;
-    const progress = {
-      signal,
-      onStep: (step: AnswerStep, detail?: string) => this.post({ type: 'progress', id, step, detail }),
-      onToken: (text: string) => this.post({ type: 'token', id, text }),
-    };
-    switch (body.method) {
-      case 'ask': {
-        const turns: Turn[] = body.feedback ? [{ kind: 'feedback', sql: body.feedback.sql, shape: body.feedback.shape, text: body.feedback.text }] : [];
-        if (turns.length && !this.services.model.ready) throw new Error(`Regenerating from your feedback needs the local model. ${this.services.model.unavailableReason()}`);
-        return ask.ask(project.root, body.question, { ...progress, turns });
-      }
-      case 'fix':
-        if (!this.services.model.ready) throw new Error(`Fixing a query needs the local model. ${this.services.model.unavailableReason()}`);
-        return ask.ask(project.root, body.question, { ...progress, turns: [{ kind: 'repair', sql: body.sql, errorClass: body.error.class, message: body.error.message }] });
-      case 'run':
-        return ask.run(project.root, body.sql, signal);
-      case 'cancel':
-        this.running.get(body.requestId)?.abort();
-        return undefined;
-      case 'similar':
-        return ask.similar(project.root, body.question);
-      case 'openPair':
-        await vscode.commands.executeCommand('askData.openPair', { projectRoot: project.root, pairId: body.pairId });
-        return undefined;
-      case 'copy':
-        await vscode.env.clipboard.writeText(body.text);
-        return undefined;
-      case 'setupModel':
-        await vscode.commands.executeCommand('askData.ollama.setup');
-        return undefined;
-      case 'decide':
-        return this.decide(project, body);
-    }
+  /** One handler per request, each held by the compiler to its reply's type (see replySchemas). */
+  private readonly handlers: RequestHandlers<Call> = {
+    ask: async (body, { project, progress }) => {
+      const turns: Turn[] = body.feedback ? [{ kind: 'feedback', sql: body.feedback.sql, shape: body.feedback.shape, text: body.feedback.text }] : [];
+      if (turns.length && !this.services.model.ready) throw new Error(`Regenerating from your feedback needs the local model. ${this.services.model.unavailableReason()}`);
+      return notCancelled(await this.services.ask.ask(project.root, body.question, { ...progress, turns }));
+    },
+    fix: async (body, { project, progress }) => {
+      if (!this.services.model.ready) throw new Error(`Fixing a query needs the local model. ${this.services.model.unavailableReason()}`);
+      const turns: Turn[] = [{ kind: 'repair', sql: body.sql, errorClass: body.error.class, message: body.error.message }];
+      return notCancelled(await this.services.ask.ask(project.root, body.question, { ...progress, turns }));
+    },
+    run: (body, { project, signal }) => this.services.ask.run(project.root, body.sql, signal),
+    cancel: async (body) => {
+      this.running.get(body.requestId)?.abort();
+    },
+    similar: (body, { project }) => this.services.ask.similar(project.root, body.question),
+    openPair: async (body, { project }) => {
+      await vscode.commands.executeCommand('askData.openPair', { projectRoot: project.root, pairId: body.pairId });
+    },
+    copy: async (body) => {
+      await vscode.env.clipboard.writeText(body.text);
+    },
+    setupModel: async () => {
+      await vscode.commands.executeCommand('askData.ollama.setup');
+    },
+    decide: (body, { project }) => this.decide(project, body),
+    openFile: async () => {
+      await vscode.window.showTextDocument(vscode.Uri.file(this.requirePair().path), { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    },
+    approve: (_, { project }) => this.changePair(project, (pair, who) => approvePair(project, pair, who, this.services.ask, this.log)),
+    reject: (body, { project }) => this.changePair(project, (pair, who) => project.store.reject(pair.id, who, body.reason?.trim() || undefined)),
+    removeApproval: (_, { project }) => this.changePair(project, (pair, who) => project.store.removeApproval(pair.id, who)),
+    save: (body, { project }) => this.changePair(project, (pair, who) => project.store.edit(pair.id, { question: body.question, sql: body.sql }, who, stamp(body.history ?? [], who))),
+  };
+
+  private requirePair(): Pair {
     const pair = this.pair;
     if (!pair) throw new Error('This pair no longer exists; it may have been deleted or renamed.');
-    if (body.method === 'openFile') {
-      await vscode.window.showTextDocument(vscode.Uri.file(pair.path), { preview: false, viewColumn: vscode.ViewColumn.Beside });
-      return undefined;
-    }
-    const who = await requireIdentity(project.root);
-    if (!who) throw new Error('No identity set (git user.name/user.email or the Ask Data identity settings).');
-    switch (body.method) {
-      case 'approve':
-        await approvePair(project, pair, who, ask, this.log);
-        break;
-      case 'reject':
-        await project.store.reject(pair.id, who, body.reason?.trim() || undefined);
-        break;
-      case 'removeApproval':
-        await project.store.removeApproval(pair.id, who);
-        break;
-      case 'save':
-        await project.store.edit(pair.id, { question: body.question, sql: body.sql }, who, stamp(body.history ?? [], who));
-        break;
-    }
+    return pair;
+  }
+
+  /** A decision on the pair shown, by the person deciding; the panel shows the pair as it is then. */
+  private async changePair(project: Project, change: (pair: Pair, who: string) => Promise<unknown>): Promise<void> {
+    const pair = this.requirePair();
+    await change(pair, await requireWho(project));
     this.pushPair();
-    return undefined;
   }
 
   /** An answer becomes a pair file: approved (with its result), pending, or rejected (with why). */
-  private async decide(project: Project, body: Extract<RequestBody, { method: 'decide' }>): Promise<PairView> {
-    const who = await requireIdentity(project.root);
-    if (!who) throw new Error('No identity set (git user.name/user.email or the Ask Data identity settings).');
+  private async decide(project: Project, body: RequestOf<'decide'>): Promise<PairView> {
+    const who = await requireWho(project);
     const pair = await decidePair(project.store, {
       question: body.question,
       sql: body.sql,
@@ -261,6 +292,21 @@ class AskPanelSession {
     this.lastSent = JSON.stringify(view);
     return view;
   }
+}
+
+async function requireWho(project: Project): Promise<string> {
+  const who = await requireIdentity(project.root);
+  if (!who) throw new Error('No identity set (git user.name/user.email or the Ask Data identity settings).');
+  return who;
+}
+
+/**
+ * A question the person stopped is a stopped request, not an answer: the reply says `cancelled`
+ * (by class), and the panel keeps what it showed before.
+ */
+function notCancelled(answer: AnswerView): AnswerView {
+  if (answer.error?.class === 'cancelled') throw new ExecutionError('cancelled', answer.error.message);
+  return answer;
 }
 
 /** The asker is who typed the question: their name goes on the steps the webview recorded. */
@@ -310,7 +356,7 @@ export function toView(pair: Pair, project: Project, stale: (project: Project, p
   };
 }
 
-function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+function html(webview: vscode.Webview, extensionUri: vscode.Uri, init: PanelInit): string {
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', name)).toString();
-  return panelHtml({ nonce: randomBytes(16).toString('base64'), cspSource: webview.cspSource, script: asset('webview.js'), style: asset('panel.css') });
+  return panelHtml({ nonce: randomBytes(16).toString('base64'), cspSource: webview.cspSource, script: asset('webview.js'), style: asset('panel.css'), init });
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { errorClasses } from './errorClasses';
 
 /**
  * Every message between the extension host and the Ask panel. Both sides parse what they receive
@@ -97,9 +98,11 @@ export const resultView = z.object({
 }).check(z.refine((r) => r.rows.every((row) => row.length === r.columns.length), 'every row must have one value per column'));
 export type ResultView = z.infer<typeof resultView>;
 
+/** One of the error classes of ./errorClasses (unknown-column, permission-denied, cancelled, …). */
+export const errorClass = z.enum(errorClasses);
+
 export const errorView = z.object({
-  /** The error's class (unknown-column, permission-denied, timeout, …); see core/execution/errors. */
-  class: z.string(),
+  class: errorClass,
   message: z.string(),
 });
 export type ErrorView = z.infer<typeof errorView>;
@@ -168,27 +171,35 @@ export const draftState = z.object({
 });
 export type DraftState = z.infer<typeof draftState>;
 
-/** What the panel shows; kept by the webview (getState/setState) so it survives reloads. */
+/**
+ * What a panel is, and the work in it. The webview owns it: it keeps it with getState/setState,
+ * VS Code persists it and hands it to the host's serializer after a reload. The host decides only
+ * which panel it is (project, pair, model asked about); the draft is the webview's.
+ */
 export const panelState = z.object({
   projectRoot: z.string(),
   pairId: z.optional(z.string()),
+  /** The draft's question, as states saved before `draft` held it. */
   draftQuestion: z.optional(z.string()),
   about: z.optional(z.string()),
   draft: z.optional(draftState),
 });
 export type PanelState = z.infer<typeof panelState>;
 
-// ── host → webview ──────────────────────────────────────────────────────────────────────────
-
-/** Sent once the webview says it is ready: everything the panel needs to render. */
-export const initMessage = z.object({
-  type: z.literal('init'),
+/**
+ * Everything the panel needs to draw itself, placed in the page by the host (see panelHtml) so
+ * that the first paint waits for no message. Later changes come as pairChanged and modelChanged.
+ */
+export const panelInit = z.object({
   state: panelState,
   projectName: z.string(),
-  /** Null for a new question; the pair when the panel was opened from the queue. */
+  /** Null for a new question; the pair when the panel is a pair's. */
   pair: z.nullable(pairView),
   model: modelView,
 });
+export type PanelInit = z.infer<typeof panelInit>;
+
+// ── host → webview ──────────────────────────────────────────────────────────────────────────
 
 /** The pair changed on disk (approved from the queue, edited in git, …) or was deleted (null). */
 export const pairChangedMessage = z.object({ type: z.literal('pairChanged'), pair: z.nullable(pairView) });
@@ -207,22 +218,7 @@ export const progressMessage = z.object({
 /** Text streamed by the model while it writes, shown as it comes. */
 export const tokenMessage = z.object({ type: z.literal('token'), id: int(), text: z.string() });
 
-/** The answer to a request, matched by its id. */
-export const replyMessage = z.discriminatedUnion('ok', [
-  z.object({ type: z.literal('reply'), id: int(), ok: z.literal(true), result: z.optional(z.unknown()) }),
-  z.object({ type: z.literal('reply'), id: int(), ok: z.literal(false), error: z.string(), errorClass: z.optional(z.string()) }),
-]);
-
-export const hostToWebview = z.union([initMessage, pairChangedMessage, modelChangedMessage, progressMessage, tokenMessage, replyMessage]);
-export type HostToWebview = z.infer<typeof hostToWebview>;
-
-// ── webview → host ──────────────────────────────────────────────────────────────────────────
-
-/** The webview has loaded and listens; the host answers with `init`. */
-export const readyMessage = z.object({ type: z.literal('ready'), state: z.optional(z.catch(panelState, undefined as unknown as PanelState)) });
-
-/** The webview's state changed (draft question typed, pair opened); the host keeps it for reloads. */
-export const stateMessage = z.object({ type: z.literal('state'), state: panelState });
+// ── requests and their replies ──────────────────────────────────────────────────────────
 
 const questionText = filled(10_000);
 const sqlText = filled(200_000);
@@ -275,37 +271,82 @@ export const requestBody = z.discriminatedUnion('method', [
 ]);
 export type RequestBody = z.infer<typeof requestBody>;
 export type RequestMethod = RequestBody['method'];
+export type RequestOf<M extends RequestMethod> = Extract<RequestBody, { method: M }>;
 
-/** What each request's reply carries. */
-export interface ReplyOf {
-  ask: AnswerView;
-  fix: AnswerView;
-  run: ResultView;
-  cancel: undefined;
-  decide: PairView;
-  approve: undefined;
-  reject: undefined;
-  removeApproval: undefined;
-  save: undefined;
-  openFile: undefined;
-  similar: SimilarPair[];
-  openPair: undefined;
-  copy: undefined;
-  setupModel: undefined;
-}
+const nothing = z.optional(z.void());
 
-/** Replies checked on arrival in the webview; those without a schema carry nothing. */
-export const replySchemas: { [M in RequestMethod]?: z.ZodMiniType<ReplyOf[M]> } = {
+/** What each request's reply carries: the one definition both sides check replies with. */
+export const replySchemas = {
   ask: answerView,
   fix: answerView,
   run: resultView,
+  cancel: nothing,
   decide: pairView,
+  approve: nothing,
+  reject: nothing,
+  removeApproval: nothing,
+  save: nothing,
+  openFile: nothing,
   similar: z.array(similarPair),
-};
+  openPair: nothing,
+  copy: nothing,
+  setupModel: nothing,
+} satisfies { [M in RequestMethod]: z.ZodMiniType };
+export type ReplyOf = { [M in RequestMethod]: z.infer<(typeof replySchemas)[M]> };
+
+/**
+ * The host's side of the requests: one handler for each, returning that request's reply type, so
+ * the compiler holds every handler to its reply schema.
+ */
+export type RequestHandlers<Context> = { [M in RequestMethod]: (body: RequestOf<M>, context: Context) => Promise<ReplyOf[M]> };
+
+/** Calls the handler of `body`'s method. */
+export function handleRequest<Context, M extends RequestMethod>(handlers: RequestHandlers<Context>, body: RequestOf<M>, context: Context): Promise<ReplyOf[M]> {
+  return handlers[body.method as M](body, context);
+}
+
+const okReply = <M extends RequestMethod>(method: M) => z.object({ type: z.literal('reply'), id: int(), ok: z.literal(true), method: z.literal(method), result: replySchemas[method] });
+
+/**
+ * The answer to a request, matched by its id and naming its method, so that its result is checked
+ * against that method's schema by whoever parses it: the host before sending, the webview on arrival.
+ */
+export const replyMessage = z.union([
+  z.discriminatedUnion('method', [
+    okReply('ask'), okReply('fix'), okReply('run'), okReply('cancel'), okReply('decide'), okReply('approve'), okReply('reject'),
+    okReply('removeApproval'), okReply('save'), okReply('openFile'), okReply('similar'), okReply('openPair'), okReply('copy'), okReply('setupModel'),
+  ]),
+  z.object({ type: z.literal('reply'), id: int(), ok: z.literal(false), method: z.enum(requestMethods()), error: z.string(), errorClass: z.optional(errorClass) }),
+]);
+export type ReplyMessage = z.infer<typeof replyMessage>;
+export type OkReply<M extends RequestMethod> = Extract<ReplyMessage, { ok: true; method: M }>;
+// Does not compile if a request is missing from the replies above.
+const _everyRequestReplied: [Exclude<RequestMethod, Extract<ReplyMessage, { ok: true }>['method']>] extends [never] ? true : never = true;
+
+/** A successful reply to request `id`, its result typed by its method. */
+export function okReplyTo<M extends RequestMethod>(id: number, method: M, result: ReplyOf[M]): OkReply<M> {
+  // TypeScript cannot narrow the union of replies by a generic method; the parameters are typed instead.
+  return { type: 'reply', id, ok: true, method, result } as unknown as OkReply<M>;
+}
+
+function requestMethods(): [RequestMethod, ...RequestMethod[]] {
+  return Object.keys(replySchemas) as [RequestMethod, ...RequestMethod[]];
+}
+
+export const hostToWebview = z.union([pairChangedMessage, modelChangedMessage, progressMessage, tokenMessage, replyMessage]);
+export type HostToWebview = z.infer<typeof hostToWebview>;
+
+// ── webview → host ──────────────────────────────────────────────────────────────────────────
+
+/**
+ * The webview has drawn itself from the page and listens: the host sends what changed since it
+ * wrote the page (the pair, the model), which a hidden panel could not be told.
+ */
+export const readyMessage = z.object({ type: z.literal('ready') });
 
 export const requestMessage = z.object({ type: z.literal('request'), id: int(), body: requestBody });
 
-export const webviewToHost = z.union([readyMessage, stateMessage, requestMessage]);
+export const webviewToHost = z.union([readyMessage, requestMessage]);
 export type WebviewToHost = z.infer<typeof webviewToHost>;
 
 export const ASK_PANEL_VIEW_TYPE = 'askData.ask';

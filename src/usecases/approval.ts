@@ -3,6 +3,7 @@ import type { ResultFingerprint } from '../core/execution/fingerprint';
 import type { RecordedResult } from '../core/pairs/pairSchema';
 import type { NewPair, Pair, PairStore } from '../core/pairs/pairStore';
 import { referencedRelations } from '../core/sql/relations';
+import { couldNotRun } from '../protocol/errorClasses';
 
 /**
  * Deciding on pairs — add, approve, reject, take an approval back — the same way from the Ask
@@ -21,9 +22,6 @@ export type Fingerprinter = (sql: string) => Promise<ResultFingerprint>;
  */
 export type ConfirmUnverified = (why: ExecutionError) => Promise<boolean>;
 
-/** Errors that say the SQL could not be run here, not that it is wrong. */
-const CANNOT_RUN_HERE = new Set(['not-run', 'database-missing', 'database-locked']);
-
 /**
  * The result an approval records. SQL that fails is not approved: approving it would sign off on
  * an error. SQL that cannot run here is approved only if `confirm` says so, as unverified.
@@ -33,7 +31,7 @@ export async function resultToRecord(sql: string, fingerprint: Fingerprinter, co
     const f = await fingerprint(sql);
     return { rows: f.rows, columns: f.columns, fingerprint: f.fingerprint };
   } catch (e) {
-    if (e instanceof ExecutionError && CANNOT_RUN_HERE.has(e.errorClass)) {
+    if (e instanceof ExecutionError && couldNotRun(e.errorClass)) {
       if (await confirm(e)) return 'unverified';
       throw new ExecutionError(e.errorClass, `Not approved: the SQL could not be run (${e.message.replace(/^Not run: /, '')}).`, 'not approved');
     }

@@ -13,7 +13,7 @@ import { FakeOllama } from '../support/fakeOllama';
 import { sampleWithDatabase } from '../support/sampleDb';
 import { repoRoot } from '../support/tempDir';
 import { freePort, reportFailure, startSession, type Session } from './codeServer';
-import { askWithModel, closeAllEditors, eventually, openAskDataView, quickOpen, runCommand, setUpModel, treeRow, webview } from './workbench';
+import { askWithModel, closeAllEditors, editorTab, eventually, openAskDataView, quickOpen, runCommand, setUpModel, treeRow, webview } from './workbench';
 
 const TESTER = { name: 'Erin Tester', email: 'erin@shop.example' };
 const JOURNEY_QUESTION = 'Who are our five biggest customers by revenue?';
@@ -291,6 +291,13 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     assert.equal(data.result.fingerprint, cli.fingerprint);
     await s.screenshot('08d-approved-in-panel');
 
+    // Hidden behind a file and shown again, the panel is that pair's: VS Code loads its page anew,
+    // which the extension rewrote when it was hidden.
+    await quickOpen(page, 'models/marts/customers.sql');
+    await editorTab(page, JOURNEY_QUESTION.slice(0, 30)).click();
+    await webview(page).locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 30_000 });
+    assert.equal(await webview(page).locator('#question').evaluate((e) => (e as HTMLTextAreaElement).value), JOURNEY_QUESTION);
+
     await openAskDataView(page);
     await treeRow(page, JOURNEY_QUESTION).waitFor();
     await page.locator('.statusbar-item', { hasText: '21 approved' }).waitFor();
@@ -481,13 +488,37 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     await s.screenshot('14b-pair-in-panel-high-contrast');
   });
 
-  it('brings the panel back after the window reloads', async () => {
+  const DRAFTS = ['How many orders were placed last week?', 'Which products sell best in Germany?'];
+  const questionIn = (view: ReturnType<typeof webview>) => view.locator('#question').evaluate((e) => (e as HTMLTextAreaElement).value);
+
+  it('keeps each panel\'s unsaved question while it is hidden behind another', async () => {
+    const { page } = s;
+    for (const question of DRAFTS) {
+      await runCommand(page, 'Ask Data: Ask data');
+      const view = webview(page);
+      await view.locator('#question').click();
+      await page.keyboard.type(question);
+      await eventually(async () => ((await questionIn(view)) === question ? true : undefined), 'the question typed');
+    }
+    // The first panel was hidden when the second opened; shown again, it has its own question.
+    await editorTab(page, 'Ask data').first().click();
+    await eventually(async () => ((await questionIn(webview(page))) === DRAFTS[0] ? true : undefined), 'the first panel\'s question, back');
+    await s.screenshot('14c-draft-kept-while-hidden');
+  });
+
+  it('brings every panel back after the window reloads: the pair\'s, and each draft with its question', async () => {
     const { page } = s;
     await runCommand(page, 'Developer: Reload Window');
     await page.waitForSelector('.monaco-workbench');
+    await editorTab(page, 'Who are my top customers?').click();
     const view = webview(page);
     await view.locator('#status-line', { hasText: 'approved' }).waitFor({ timeout: 60_000 });
-    assert.equal(await view.locator('#question').evaluate((e) => (e as HTMLTextAreaElement).value), 'Who are my top customers?');
+    assert.equal(await questionIn(view), 'Who are my top customers?');
     await s.screenshot('15-panel-restored-after-reload');
+    for (const [i, question] of DRAFTS.entries()) {
+      await editorTab(page, 'Ask data').nth(i).click();
+      await eventually(async () => ((await questionIn(webview(page))) === question ? true : undefined), `draft ${i + 1} restored`, 60_000);
+    }
+    await s.screenshot('15b-draft-restored-after-reload');
   });
 });

@@ -51,6 +51,11 @@ export function webview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
 }
 
+/** An editor's tab by (the start of) its title, in the order the tabs are shown. */
+export function editorTab(page: Page, title: string) {
+  return page.locator('.tabs-container .tab', { hasText: title });
+}
+
 export async function closeAllEditors(page: Page): Promise<void> {
   await runCommand(page, 'View: Close All Editors');
   await page.waitForFunction(() => document.querySelectorAll('.tabs-container .tab').length === 0);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { answerQuestion, type QueryRunner } from '../../src/core/answer/answer';
 import { buildAskContext } from '../../src/core/answer/askContext';
-import { ExecutionError } from '../../src/core/execution/errors';
+import { ExecutionError, type ExecutionErrorClass } from '../../src/core/execution/errors';
 import type { IndexedRelation } from '../../src/core/index/workspaceIndex';
 import { OllamaClient } from '../../src/adapters/ollama';
 import { FakeOllama } from '../support/fakeOllama';
@@ -66,6 +66,51 @@ describe('answering with a model: repair, feedback and fallback', () => {
     fake.reply = () => ({ content: '```sql\nselect * from customers\n```' });
     const a = await answerQuestion('List customers', context, run, { engine: 'ollama', model });
     assert.equal(a.error!.class, 'permission-denied');
+    assert.equal(fake.calls('/api/chat').length, 1);
+  });
+
+  it('repairs only the errors a rewrite can fix, by their class', async () => {
+    // Never repaired: a policy (repairing would work around it), nothing to run on, a stopped or
+    // too slow query (a faster one asks something else), a broken database.
+    const expected: Array<[ExecutionErrorClass, boolean]> = [
+      ['syntax', true], ['unknown-table', true], ['unknown-column', true], ['not-read-only', true], ['runtime', true],
+      ['permission-denied', false], ['timeout', false], ['cancelled', false], ['database-missing', false], ['database-locked', false], ['database-corrupt', false], ['not-run', false],
+    ];
+    for (const [errorClass, repaired] of expected) {
+      const broken: QueryRunner = async (sql) => {
+        if (/broken/.test(sql)) throw new ExecutionError(errorClass, `failed with ${errorClass}`);
+        return { columns: [{ name: 'x', type: 'INTEGER' }], rows: [[1]], rowCount: 1, capped: false };
+      };
+      const before = fake.calls('/api/chat').length;
+      let n = 0;
+      fake.reply = () => ({ content: n++ === 0 ? '```sql\nselect broken from orders\n```' : '```sql\nselect amount from orders\n```' });
+      const a = await answerQuestion('Amounts?', context, broken, { engine: 'ollama', model });
+      assert.equal(fake.calls('/api/chat').length - before, repaired ? 2 : 1, errorClass);
+      assert.equal(a.error?.class ?? null, repaired ? null : errorClass, errorClass);
+    }
+  });
+
+  it('says a question stopped while the model writes is cancelled — by its signal — and neither repairs nor falls back to recall', async () => {
+    const controller = new AbortController();
+    fake.reply = () => ({ content: '```sql\nselect count(*) from orders where status = \'placed\'\n```', chunkDelayMs: 30 });
+    // Recall has a near pair for this question: a model that failed would fall back to it.
+    const a = await answerQuestion('How many orders were placed?', context, run, { engine: 'auto', model, signal: controller.signal, onToken: () => controller.abort() });
+    assert.equal(a.error?.class, 'cancelled');
+    assert.equal(a.source, 'model');
+    assert.equal(a.result, null);
+    assert.equal(fake.calls('/api/chat').length, 1);
+  });
+
+  it('says a query stopped while it runs is cancelled, whatever error the engine raised, and does not repair it', async () => {
+    const controller = new AbortController();
+    fake.reply = () => ({ content: '```sql\nselect avg(amount) from orders\n```' });
+    const interrupted: QueryRunner = async () => {
+      controller.abort();
+      throw new ExecutionError('runtime', 'INTERRUPT Error: Interrupted!');
+    };
+    const a = await answerQuestion('Average order amount?', context, interrupted, { engine: 'ollama', model, signal: controller.signal });
+    assert.equal(a.error?.class, 'cancelled');
+    assert.equal(a.sql, 'select avg(amount) from orders');
     assert.equal(fake.calls('/api/chat').length, 1);
   });
 

@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { answerView, hostToWebview, requestBody, resultView, webviewToHost } from '../../src/protocol/messages';
+import { couldNotRun, errorClasses, isRepairable, type ErrorClass } from '../../src/protocol/errorClasses';
+import {
+  answerView, errorView, handleRequest, hostToWebview, okReplyTo, panelInit, requestBody, resultView, webviewToHost,
+  type AnswerView, type PanelInit, type RequestBody, type RequestHandlers, type RequestMethod, type ResultView,
+} from '../../src/protocol/messages';
+import { INITIAL_STATE_ID, jsonInHtml, panelHtml } from '../../src/protocol/panelHtml';
 import { chooseChart } from '../../webview-ui/chartChoice';
 import { columnFormat, formatCell, groupDigits, sortOrder, toCsv, toMarkdown } from '../../webview-ui/format';
 
@@ -23,14 +28,115 @@ describe('the panel protocol', () => {
     assert.equal(webviewToHost.safeParse({ type: 'request', id: 1.5, body: { method: 'openFile' } }).success, false);
   });
 
-  it('keeps a ready message usable when the stored state is damaged', () => {
-    const parsed = webviewToHost.parse({ type: 'ready', state: { projectRoot: 42 } });
-    assert.deepEqual(parsed, { type: 'ready', state: undefined });
+  it('sends the host no state: ready says only that, and a state message is no message', () => {
+    assert.deepEqual(webviewToHost.parse({ type: 'ready', state: { projectRoot: '/p', draft: { question: 'q', sql: '', answer: null, history: [] } } }), { type: 'ready' });
+    assert.equal(webviewToHost.safeParse({ type: 'state', state: { projectRoot: '/p' } }).success, false);
   });
 
   it('refuses host messages of the wrong shape', () => {
     assert.equal(hostToWebview.safeParse({ type: 'progress', id: 1, step: 'hacking' }).success, false);
     assert.equal(answerView.safeParse({ question: 'q' }).success, false);
+  });
+});
+
+const RESULT: ResultView = { columns: [{ name: 'n', type: 'INTEGER' }], rows: [[1]], rowCount: 1, capped: false, ms: 1 };
+const ANSWER: AnswerView = {
+  question: 'q', sql: 'select 1', source: 'model', model: 'm', pair: null, adaptations: [], assumptions: [], abstained: false, reason: null, error: null, attempts: 1, result: RESULT,
+  grounding: { dialect: 'duckdb', tables: [], tablesAvailable: 0, hidden: { tables: 0, columns: 0 }, joins: [], examples: [], rules: '', schema: '', tokens: { total: 0, budget: 1 } },
+};
+const PAIR = { id: 'p', file: 'askdata/pairs/p.yml', question: 'q', sql: 'select 1', status: 'pending' as const, tags: [], tables: [], assumptions: [], history: [] };
+
+describe('replies, typed by their request', () => {
+  const ok = (method: string, result: unknown) => hostToWebview.safeParse({ type: 'reply', id: 1, ok: true, method, result }).success;
+
+  it('checks a reply against the schema of the method it answers, on whichever side parses it', () => {
+    assert.ok(ok('run', RESULT));
+    assert.equal(ok('run', ANSWER), false, 'a run replied with an answer');
+    assert.ok(ok('ask', ANSWER));
+    assert.equal(ok('ask', RESULT), false, 'an ask replied with a result');
+    assert.equal(ok('fix', { ...ANSWER, error: { class: 'too-many-rows', message: 'x' } }), false, 'an answer whose error class does not exist');
+    assert.ok(ok('similar', [{ id: 'p', question: 'q', score: 0.5 }]));
+    assert.equal(ok('similar', { id: 'p' }), false);
+    assert.ok(ok('decide', PAIR));
+    assert.equal(ok('decide', undefined), false, 'a decision must say which pair it made');
+    assert.ok(ok('approve', undefined));
+    assert.equal(ok('approve', 'done'), false, 'a request that replies nothing carries nothing');
+    assert.equal(ok('dropTable', undefined), false);
+    assert.equal(hostToWebview.safeParse({ type: 'reply', id: 1, ok: true, result: RESULT }).success, false, 'a reply names its method');
+  });
+
+  it('lets a failed reply carry one of the error classes, or none', () => {
+    const failed = (errorClass?: string) => hostToWebview.safeParse({ type: 'reply', id: 1, ok: false, method: 'run', error: 'e', errorClass }).success;
+    assert.ok(failed('cancelled'));
+    assert.ok(failed(undefined));
+    assert.equal(failed('aborted'), false);
+  });
+
+  it('calls the handler of each request, whose reply is the one its schema accepts', async () => {
+    const called: RequestMethod[] = [];
+    const did = <T>(method: RequestMethod, value: T) => async () => {
+      called.push(method);
+      return value;
+    };
+    const handlers: RequestHandlers<{ user: string }> = {
+      ask: did('ask', ANSWER), fix: did('fix', ANSWER), run: did('run', RESULT), cancel: did('cancel', undefined), decide: did('decide', PAIR),
+      approve: did('approve', undefined), reject: did('reject', undefined), removeApproval: did('removeApproval', undefined), save: did('save', undefined),
+      openFile: did('openFile', undefined), similar: did('similar', []), openPair: did('openPair', undefined), copy: did('copy', undefined), setupModel: did('setupModel', undefined),
+    };
+    const bodies: RequestBody[] = [
+      { method: 'ask', question: 'q' }, { method: 'fix', question: 'q', sql: 's', error: { class: 'syntax', message: 'm' } }, { method: 'run', sql: 's' },
+      { method: 'cancel', requestId: 1 }, { method: 'decide', decision: 'pending', question: 'q', sql: 's', history: [] }, { method: 'approve' }, { method: 'reject' },
+      { method: 'removeApproval' }, { method: 'save', question: 'q', sql: 's' }, { method: 'openFile' }, { method: 'similar', question: 'q' },
+      { method: 'openPair', pairId: 'p' }, { method: 'copy', text: 't' }, { method: 'setupModel' },
+    ];
+    assert.deepEqual(bodies.map((b) => b.method).sort(), Object.keys(handlers).sort(), 'every request is tried');
+    for (const body of bodies) {
+      const result = await handleRequest(handlers, body, { user: 'u' });
+      assert.equal(called.at(-1), body.method);
+      assert.ok(hostToWebview.safeParse(okReplyTo(7, body.method, result)).success, `${body.method}'s reply is valid`);
+    }
+    // The compiler holds each handler to its reply type: these do not build.
+    // @ts-expect-error a run must reply with a result, not an answer
+    const wrongReply: RequestHandlers<null>['run'] = async () => ANSWER;
+    // @ts-expect-error every request has its handler
+    const missing: RequestHandlers<null> = { ...handlers, cancel: undefined };
+    assert.equal(typeof wrongReply, 'function');
+    assert.equal(missing.cancel, undefined);
+  });
+});
+
+describe('error classes, one list', () => {
+  it('is the list the wire accepts: a class outside it (the old too-many-rows) is refused', () => {
+    for (const c of errorClasses) assert.ok(errorView.safeParse({ class: c, message: 'm' }).success, c);
+    assert.equal(errorView.safeParse({ class: 'too-many-rows', message: 'm' }).success, false);
+    assert.equal(errorView.safeParse({ class: 'aborted', message: 'm' }).success, false);
+  });
+
+  it('says which errors a rewrite of the SQL can fix, and which SQL only could not run', () => {
+    // What no rewrite can fix: a policy, a database that is not there, a person who stopped it,
+    // a query too slow (a faster one is another question), and anything wrong with the model itself.
+    const never = new Set<ErrorClass>(['permission-denied', 'timeout', 'cancelled', 'database-missing', 'database-locked', 'database-corrupt', 'not-run']);
+    for (const c of errorClasses) {
+      const expected = !never.has(c) && !c.startsWith('model');
+      assert.equal(isRepairable(c), expected, c);
+    }
+    assert.deepEqual(errorClasses.filter(couldNotRun).sort(), ['database-locked', 'database-missing', 'not-run']);
+  });
+});
+
+describe('the page carries the panel\'s first state', () => {
+  const hostile = '</script><script>window.__pwned = 1</script><!-- \u2028 & &amp; <img src=x onerror=alert(1)>';
+  const init: PanelInit = { state: { projectRoot: '/p', pairId: 'p' }, projectName: hostile, pair: { ...PAIR, question: hostile }, model: { available: false, name: 'm', problem: hostile } };
+
+  it('as JSON that no string in it can break out of, read back as it was', () => {
+    const text = jsonInHtml(init);
+    assert.doesNotMatch(text, /[<>&\u2028]/);
+    assert.deepEqual(JSON.parse(text), init);
+    const html = panelHtml({ nonce: 'n', cspSource: 'https://x', script: 'https://x/w.js', style: 'https://x/p.css', init });
+    const element = new RegExp(`<script type="application/json" id="${INITIAL_STATE_ID}" nonce="n">([^<]*)</script>`).exec(html);
+    assert.ok(element, 'the state is in the page');
+    assert.deepEqual(panelInit.parse(JSON.parse(element[1]!)), init);
+    assert.equal(html.match(/<script\b/g)!.length, 2, 'no script element but the state and the panel');
   });
 });
 

@@ -1,3 +1,4 @@
+import { isErrorClass, isRepairable, type ErrorClass } from '../../protocol/errorClasses';
 import { ExecutionError } from '../execution/errors';
 import { canonicalJson } from '../execution/fingerprint';
 import type { ResultColumn, ResultRow } from '../execution/result';
@@ -55,9 +56,14 @@ export interface AnswerOptions {
   onToken?: (text: string) => void;
 }
 
+export interface AnswerError {
+  class: ErrorClass;
+  message: string;
+}
+
 export interface AnswerAttempt {
   sql: string | null;
-  error?: { class: string; message: string };
+  error?: AnswerError;
 }
 
 export interface Answer {
@@ -77,7 +83,7 @@ export interface Answer {
   abstained: boolean;
   reason: string | null;
   result: RunSummary | null;
-  error: { class: string; message: string } | null;
+  error: AnswerError | null;
   /** Every query tried, in order (repairs included). */
   attempts: AnswerAttempt[];
   grounding: Grounding;
@@ -150,8 +156,8 @@ export async function answerQuestion(question: string, context: GroundingContext
   try {
     return await generate(question, grounding, model, run, options, base, nearPairOf(recalled));
   } catch (e) {
-    const failure = { class: (e as Partial<ModelFailure>).kind ? `model-${(e as ModelFailure).kind}` : 'model', message: (e as Error).message };
-    if (options.engine === 'auto' && !recalled.abstained && !(e as Error).name?.includes('Abort') && failure.class !== 'model-aborted') {
+    const failure: AnswerError = { class: modelFailureClass(e, options.signal), message: (e as Error).message };
+    if (options.engine === 'auto' && !recalled.abstained && failure.class !== 'cancelled') {
       // The model failed; the approved pair still answers, and the answer says why it was used.
       options.onStep?.('running');
       const answer: Answer = { ...base, sql: recalled.sql, source: 'recall', pair: { id: recalled.pair.id, file: recalled.pair.file, similarity: recalled.similarity }, adaptations: recalled.adaptations, assumptions: recalled.assumptions, reason: `${model.name} failed (${failure.message}); answered from the nearest approved pair.` };
@@ -189,7 +195,7 @@ async function generate(question: string, grounding: Grounding, model: ChatModel
   for (let round = 0; round <= MAX_REPAIRS; round++) {
     options.onStep?.(round === 0 ? 'generating' : 'repairing', round === 0 ? model.name : `attempt ${round + 1} of ${MAX_REPAIRS + 1}`);
     const messages = buildChat(grounding, question, turns, near);
-    const candidates: Array<{ sql: string; result?: RunSummary; error?: { class: string; message: string; compact: string } }> = [];
+    const candidates: Array<{ sql: string; result?: RunSummary; error?: AnswerError & { compact: string } }> = [];
     for (let s = 0; s < samples; s++) {
       const reply = await model.chat(messages, { signal: options.signal, onToken: s === 0 ? options.onToken : undefined, ...(s > 0 ? { temperature: 0.7, seed: s } : {}) });
       const sql = extractSql(reply);
@@ -210,10 +216,11 @@ async function generate(question: string, grounding: Grounding, model: ChatModel
     if (chosen.result) {
       return { ...base, sql: chosen.sql, source: 'model', model: model.name, assumptions: assumptionsIn(chosen.sql), result: chosen.result, attempts };
     }
-    if (options.signal?.aborted) break;
-    if (chosen.error?.class === 'permission-denied' || chosen.error?.class === 'database-missing' || chosen.error?.class === 'database-locked' || chosen.error?.class === 'not-run') {
-      // No rewrite can fix these; repairing would only teach the model to work around a policy (or guess, with nothing run).
-      return { ...base, sql: chosen.sql || null, source: 'model', model: model.name, assumptions: chosen.sql ? assumptionsIn(chosen.sql) : [], error: strip(chosen.error), attempts };
+    // Stopped by the person: the answer is that it was stopped, whatever the last query failed with.
+    const error = options.signal?.aborted && chosen.error?.class !== 'cancelled' ? { class: 'cancelled' as const, message: 'Stopped.' } : chosen.error;
+    if (error && !isRepairable(error.class)) {
+      // No rewrite can fix these (a policy, nothing to run on, a person who stopped it): say so as it is.
+      return { ...base, sql: chosen.sql || null, source: 'model', model: model.name, assumptions: chosen.sql ? assumptionsIn(chosen.sql) : [], error: strip(error), attempts };
     }
     if (round < MAX_REPAIRS) turns.push({ kind: 'repair', sql: chosen.sql || '-- (no query)', errorClass: chosen.error!.class, message: chosen.error!.compact });
   }
@@ -231,11 +238,22 @@ function vote<T extends { sql: string; result?: RunSummary; error?: unknown }>(c
   return ok.reduce((best, c) => (counts.get(key(c.result!))! > counts.get(key(best.result!))! ? c : best), ok[0]!);
 }
 
-function errorOf(e: unknown): { class: string; message: string } {
+function errorOf(e: unknown): AnswerError {
   if (e instanceof ExecutionError) return { class: e.errorClass, message: e.message };
   return { class: 'runtime', message: (e as Error).message ?? String(e) };
 }
 
-function strip(e: { class: string; message: string }): { class: string; message: string } {
+/**
+ * A model that failed because this request was stopped is `cancelled`, told by the request's own
+ * signal, never by the error's wording; any other failure is classed by the model's kind.
+ */
+function modelFailureClass(e: unknown, signal: AbortSignal | undefined): ErrorClass {
+  if (signal?.aborted) return 'cancelled';
+  const kind = (e as Partial<ModelFailure>).kind;
+  const named = kind ? `model-${kind}` : 'model';
+  return isErrorClass(named) ? named : 'model';
+}
+
+function strip(e: AnswerError): AnswerError {
   return { class: e.class, message: e.message };
 }

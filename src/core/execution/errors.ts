@@ -1,24 +1,12 @@
-/**
- * Every way running a query can fail, each with a message for the person and a compact form for
- * the model's repair loop (short, no advice it cannot act on).
- */
-export const executionErrorClasses = [
-  'syntax',
-  'unknown-table',
-  'unknown-column',
-  'permission-denied',
-  'not-read-only',
-  'timeout',
-  'cancelled',
-  'database-missing',
-  'database-locked',
-  'database-corrupt',
-  /** No database Ask Data can run on (a warehouse, a file not built, a server not reachable): the SQL is shown, not run. */
-  'not-run',
-  'runtime',
-] as const;
-export type ExecutionErrorClass = (typeof executionErrorClasses)[number];
+import type { ExecutionErrorClass } from '../../protocol/errorClasses';
 
+export type { ExecutionErrorClass };
+
+/**
+ * A query that failed, with a message for the person and a compact form for the model's repair
+ * loop (short, no advice it cannot act on). Its classes, and which of them a rewrite can fix, are
+ * listed once in src/protocol/errorClasses.ts, shared with the panel.
+ */
 export class ExecutionError extends Error {
   constructor(
     readonly errorClass: ExecutionErrorClass,
