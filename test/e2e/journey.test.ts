@@ -368,9 +368,16 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     assert.equal(await fs.readFile(file, 'utf8'), original.replace('status: approved', 'status: aproved'), 'the broken file is left as it is');
     await runCommand(page, 'View: Focus Problems');
     await page.locator('.markers-panel .monaco-list-row', { hasText: 'status: must be one of pending, approved, rejected' }).waitFor();
-    // The sample's policies.yml defines groups and no default: — said in Problems too.
-    await page.locator('.markers-panel .monaco-list-row', { hasText: 'defines groups but no default:' }).waitFor();
+    // A policies.yml with groups and no default: — what askers in no group read is said in Problems too.
+    const policies = path.join(s.workspace, 'askdata', 'policies.yml');
+    const policiesText = await fs.readFile(policies, 'utf8');
+    assert.match(policiesText, /^default: allow\n/m);
+    await fs.writeFile(policies, policiesText.replace(/^default: allow\n/m, ''));
+    const noDefault = page.locator('.markers-panel .monaco-list-row', { hasText: 'defines groups but no default:' });
+    await noDefault.waitFor();
     await s.screenshot('13-invalid-pair-reported');
+    await fs.writeFile(policies, policiesText);
+    await noDefault.waitFor({ state: 'detached' });
     await fs.writeFile(file, original);
     await page.locator('.statusbar-item', { hasText: '20 approved' }).waitFor();
     await eventually(async () => ((await page.locator('.monaco-list-row', { hasText: 'Invalid files' }).count()) === 0 ? true : undefined), 'the invalid group to go');
