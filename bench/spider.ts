@@ -156,5 +156,11 @@ function round(x: number): number {
 }
 
 if (require.main === module) {
-  runSpider().then((f) => console.log(JSON.stringify(f, null, 2)));
+  runSpider().then(
+    (f) => console.log(JSON.stringify(f, null, 2)),
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
 }

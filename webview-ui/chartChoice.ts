@@ -48,14 +48,14 @@ export function chooseChart(columns: readonly ResultColumnView[], rows: readonly
   const names = series.map((i) => columns[i]!.name).join(', ');
   if (time >= 0) {
     // Several rows per time point means another dimension (channel, category): not one clean series.
-    const points = new Set(rows.map((r) => String(r[time])));
+    const points = new Set(rows.map((r) => JSON.stringify(r[time])));
     if (points.size === rows.length && rows.length <= MAX_POINTS) {
       return { kind: 'line', x: time, series, rows: rows.length, reason: `${names} over ${columns[time]!.name}` };
     }
   }
   const category = columns.findIndex((c, i) => !series.includes(i) && !isNumericColumn(c, rows, i) && columnKind(c) !== 'nested');
   if (category < 0) return null;
-  const labels = new Set(rows.map((r) => String(r[category])));
+  const labels = new Set(rows.map((r) => JSON.stringify(r[category])));
   if (labels.size < rows.length) return null;
   const shown = Math.min(rows.length, MAX_BARS);
   return { kind: 'bar', x: category, series, rows: shown, reason: `${names} by ${columns[category]!.name}${rows.length > shown ? ` (first ${shown} of ${rows.length})` : ''}` };

@@ -122,8 +122,8 @@ function openRejectForm(anchor: HTMLElement, reject: (reason: string) => Promise
       close();
     }
   });
-  confirm.addEventListener('click', async () => {
-    if (await act(confirm, () => reject(reason.value.trim()), 'Rejected')) form.remove();
+  confirm.addEventListener('click', () => {
+    void act(confirm, () => reject(reason.value.trim()), 'Rejected').then((done) => done && form.remove());
   });
   ui.decisions.after(form);
   requestAnimationFrame(() => reason.focus());

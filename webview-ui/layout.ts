@@ -6,7 +6,7 @@ import { onSqlEdited, renderEdited, runSql } from './results';
 import { request } from './rpc';
 import { SqlEditor } from './sqlEditor';
 import { panel, persist } from './state';
-import { app, showError, ui, type Button, type TextValue } from './ui';
+import { app, showError, ui } from './ui';
 
 /**
  * The panel's layout: a question, the SQL that answers it, what that SQL returns, and the
@@ -53,10 +53,10 @@ export function render(): void {
     placeholder: about ? `Ask a question about ${about}…` : 'Ask a question about your data, e.g. Who are my top customers?',
     'aria-label': 'Your question',
     'aria-describedby': 'ask-hint',
-  }) as unknown as TextValue;
+  });
   ui.question.value = pair ? pair.question : draft.question;
-  ui.ask = h('vscode-button', { id: 'ask', title: 'Ask (Ctrl+Enter)' }, pair ? 'Ask again' : 'Ask') as unknown as Button;
-  ui.cancel = h('vscode-button', { id: 'cancel', secondary: true, hidden: true, title: 'Stop (Escape)' }, 'Stop') as unknown as Button;
+  ui.ask = h('vscode-button', { id: 'ask', title: 'Ask (Ctrl+Enter)' }, pair ? 'Ask again' : 'Ask');
+  ui.cancel = h('vscode-button', { id: 'cancel', secondary: true, hidden: true, title: 'Stop (Escape)' }, 'Stop');
   ui.ask.addEventListener('click', () => void ask());
   ui.cancel.addEventListener('click', cancel);
   ui.question.addEventListener('keydown', (e: KeyboardEvent) => {
@@ -90,13 +90,13 @@ export function render(): void {
     onRun: () => void runSql(),
     onChange: onSqlEdited,
   });
-  ui.run = h('vscode-button', { id: 'run', secondary: true, title: 'Run (Ctrl+Enter in the SQL)' }, 'Run') as unknown as Button;
+  ui.run = h('vscode-button', { id: 'run', secondary: true, title: 'Run (Ctrl+Enter in the SQL)' }, 'Run');
   ui.run.addEventListener('click', () => void runSql());
   ui.edited = h('span', { class: 'hint', id: 'edited', hidden: true }, 'Edited by you');
   ui.queryError = h('div', { class: 'query-error', id: 'query-error', role: 'alert', hidden: true });
   ui.resultBox = h('section', { class: 'section result', id: 'result', 'aria-label': 'Result', hidden: true });
-  ui.feedback = h('vscode-textfield', { id: 'feedback', placeholder: 'e.g. rank by order count instead', 'aria-label': 'Not quite right? Say what to change' }) as unknown as TextValue;
-  ui.regenerate = h('vscode-button', { id: 'regenerate', secondary: true }, 'Regenerate') as unknown as Button;
+  ui.feedback = h('vscode-textfield', { id: 'feedback', placeholder: 'e.g. rank by order count instead', 'aria-label': 'Not quite right? Say what to change' });
+  ui.regenerate = h('vscode-button', { id: 'regenerate', secondary: true }, 'Regenerate');
   ui.regenerate.addEventListener('click', () => void regenerate());
   ui.feedback.addEventListener('keydown', (e: KeyboardEvent) => {
     if (e.key === 'Enter') {

@@ -50,10 +50,10 @@ export interface RequestHandle<T> {
 }
 
 /** Sends a request; `reply` settles with its typed result or a RequestError. */
-export function send<M extends RequestMethod>(body: RequestOf<M>, on: { progress?(p: Progress): void; token?(text: string): void } = {}): RequestHandle<ReplyOf[M]> {
+export function send<M extends RequestMethod>(body: RequestOf<M>, on: { progress?: (p: Progress) => void; token?: (text: string) => void } = {}): RequestHandle<ReplyOf[M]> {
   const id = nextId++;
   const reply = new Promise<ReplyOf[M]>((resolve, reject) => {
-    waiting.set(id, { method: body.method, resolve: resolve as (v: unknown) => void, reject, onProgress: on.progress, onToken: on.token });
+    waiting.set(id, { method: body.method, resolve: resolve, reject, onProgress: on.progress, onToken: on.token });
   });
   api.postMessage({ type: 'request', id, body: body as RequestBody });
   return { id, reply };

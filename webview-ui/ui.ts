@@ -38,7 +38,7 @@ export const ui = {} as {
 export const app = document.getElementById('app')!;
 
 export function showError(e: unknown): void {
-  const message = e === undefined ? undefined : e instanceof Error ? e.message : String(e);
+  const message = e === undefined ? undefined : e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
   ui.errorBox.hidden = !message;
   ui.errorBox.textContent = message ?? '';
 }

@@ -5,6 +5,7 @@ import { readsFreely, type AccessDecision } from '../core/policies/access';
 import { quoteIdent } from '../core/policies/duckdbPolicy';
 import type { Engine } from './engine';
 import { SAMPLE_LIMIT } from './liveCatalog';
+import { jsonText } from '../core/jsonText';
 
 /**
  * What an asker under access policies may be shown beyond the schema, decided with the engine:
@@ -79,7 +80,7 @@ export async function askerValues(engine: Engine, access: AccessDecision, relati
       const col = quoteIdent(c.name);
       try {
         const cursor = await engine.run(`SELECT DISTINCT ${col} AS v FROM ${quoteIdent(name)} WHERE ${col} IS NOT NULL LIMIT ${SAMPLE_LIMIT + 1}`, { access, pageSize: SAMPLE_LIMIT + 1, timeoutMs: 2000 });
-        const values = cursor.first.rows.map((row) => String(row[0]));
+        const values = cursor.first.rows.map((row) => jsonText(row[0]));
         cursor.close();
         if (values.length > 0 && values.length <= SAMPLE_LIMIT) out[`${name}.${c.name}`.toLowerCase()] = values.sort();
       } catch {

@@ -1,6 +1,7 @@
 import type { LiveCatalog } from '../core/index/workspaceIndex';
 import { quoteIdent } from '../core/policies/duckdbPolicy';
 import type { Engine } from './engine';
+import { jsonText } from '../core/jsonText';
 
 /** Text columns with at most this many distinct values get them listed: "status: placed, shipped, …". */
 export const SAMPLE_LIMIT = 12;
@@ -21,7 +22,7 @@ export async function readLiveCatalog(engine: Engine): Promise<LiveCatalog> {
     const col = quoteIdent(c.column);
     try {
       const cursor = await engine.run(`SELECT DISTINCT ${col} AS v FROM ${table} WHERE ${col} IS NOT NULL LIMIT ${SAMPLE_LIMIT + 1}`, { pageSize: SAMPLE_LIMIT + 1, timeoutMs: 2000 });
-      const values = cursor.first.rows.map((r) => String(r[0]));
+      const values = cursor.first.rows.map((r) => jsonText(r[0]));
       cursor.close();
       if (values.length <= SAMPLE_LIMIT && values.length > 0) samples[`${c.table}.${c.column}`.toLowerCase()] = values.sort();
     } catch {

@@ -12,6 +12,7 @@ import {
 } from '../core/policies/postgresPolicy';
 import type { CatalogColumn, Engine } from './engine';
 import { PgRowStream, type PgField } from './pgRowStream';
+import { jsonText } from '../core/jsonText';
 
 /** Bytes of unread rows at which a result's socket is paused (beside the row limit, for wide rows). */
 const STREAM_BUFFER_BYTES = 4 * 2 ** 20;
@@ -165,7 +166,7 @@ export class PostgresEngine implements Engine {
     const restricted = !!access && !access.unrestricted;
     // Row filters are read and bound like the query: parsed, their relations resolved in the same session.
     const filters = restricted ? await Promise.all(guard.relations.map(async (ref) => {
-      const text = filterText(access!.table(ref.name));
+      const text = filterText(access.table(ref.name));
       if (!text) return undefined;
       const prefix = 'SELECT 1 WHERE ';
       return { text, prefix, guard: checkPostgresParse(await parsePostgres(`${prefix}${text}`)) };
@@ -243,7 +244,7 @@ export class PostgresEngine implements Engine {
           edits.push(nameEdit(ref, own[w.index]!, 0, restrictedSubquery(ref, own[w.index]!, w.access, boundFilters[w.index], w.fence), sql));
         }
         guard.relations.forEach((ref, i) => {
-          if (!replaced.has(i) && own[i]) edits.push(nameEdit(ref, own[i]!, 0, boundReference(ref, own[i]!), sql));
+          if (!replaced.has(i) && own[i]) edits.push(nameEdit(ref, own[i], 0, boundReference(ref, own[i]), sql));
         });
         // A filter that names a column its table lacks would bind to a column of the asker's query
         // outside it; run alone, each restricted table must stand on its own.
@@ -411,7 +412,7 @@ export class PostgresEngine implements Engine {
     // (Under policies, a relation whose name folds ambiguously is unreadable, so it is never suggested either.)
     const visible = async () => {
       const all = await this.catalog().catch(() => []);
-      return restricted ? visibleCatalog(all, access!).filter((c) => c.table.toLowerCase() === asciiLower(c.table)) : all;
+      return restricted ? visibleCatalog(all, access).filter((c) => c.table.toLowerCase() === asciiLower(c.table)) : all;
     };
     if (code === '42P01') {
       const name = /relation "([^"]+)" does not exist/.exec(message)?.[1] ?? '';
@@ -512,7 +513,7 @@ function resolvedRelations(rows: ReadonlyArray<Record<string, unknown>>, count: 
   for (const row of rows) {
     if (row.name === null || row.name === undefined) continue;
     out[Number(row.i) - 1] = {
-      schema: String(row.schema), name: String(row.name), kind: String(row.kind), onSearchPath: yes(row.on_path), columns: parseTextArray(row.columns),
+      schema: jsonText(row.schema), name: jsonText(row.name), kind: jsonText(row.kind), onSearchPath: yes(row.on_path), columns: parseTextArray(row.columns),
       ancestors: parseTextArray(row.ancestors), descendants: parseTextArray(row.descendants), securityBarrier: yes(row.barrier), bases: parseTextArray(row.bases),
     };
   }

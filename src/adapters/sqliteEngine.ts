@@ -11,6 +11,7 @@ import { checkSqliteProgram, checkSqliteStatements, type SqliteOpcode } from '..
 import { isHidden, readsFreely, type AccessDecision, type TableAccess } from '../core/policies/access';
 import { NO_ACCESS, quoteIdent, withheldRuntimeMessage } from '../core/policies/duckdbPolicy';
 import type { CatalogColumn, Engine, EngineOptions } from './engine';
+import { jsonText } from '../core/jsonText';
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
 
@@ -21,7 +22,7 @@ function loadSqlJs(): Promise<SqlJsStatic> {
     const bundled = path.join(__dirname, 'sql-wasm.wasm');
     const wasm = existsSync(bundled) ? bundled : path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm');
     const bytes = await fs.readFile(wasm);
-    return initSqlJs({ wasmBinary: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
+    return initSqlJs({ wasmBinary: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
   })();
   return sqlJs;
 }
@@ -357,7 +358,7 @@ function renderValue(v: unknown): ResultValue {
   if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   if (v instanceof Uint8Array) return [...v].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
   if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
-  return String(v);
+  return jsonText(v);
 }
 
 /** SQLite types belong to values, not columns: name the column after its first non-null value. */

@@ -64,8 +64,9 @@ const bundleRequire = createRequire(bundle);
 const wrapper = script.runInThisContext() as (exports: unknown, require: NodeRequire, module: Module, filename: string, dirname: string) => void;
 wrapper.call(cli.exports, cli.exports, bundleRequire, cli, bundle, path.dirname(bundle));
 
-const { main } = cli.exports as { main(argv: string[]): Promise<number> };
-main(process.argv.slice(2)).then((code) => {
+const { main } = cli.exports as { main: (argv: string[]) => Promise<number> };
+// main reports its own errors and returns the exit code; it does not reject.
+void main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
   if (!cached || script.cachedDataRejected) writeCodeCache(script.createCachedData());
 });

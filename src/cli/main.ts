@@ -441,7 +441,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
+  // main reports its own errors and returns the exit code; it does not reject.
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { AnswerStep } from '../core/answer/answer';
 import type { Turn } from '../core/answer/prompt';
 import { ExecutionError } from '../core/execution/errors';
+import { jsonText } from '../core/jsonText';
 import type { Pair } from '../core/pairs/pairStore';
 import { assumptionsIn } from '../core/recall/recall';
 import {
@@ -125,7 +126,7 @@ class AskPanelSession {
     panel.onDidDispose(() => {
       this.disposed = true;
       for (const c of this.running.values()) c.abort();
-      this.disposables.forEach((d) => d.dispose());
+      for (const d of this.disposables) d.dispose();
     }, undefined, this.disposables);
   }
 
@@ -219,7 +220,7 @@ class AskPanelSession {
       this.post(okReplyTo(id, body.method, result));
     } catch (e) {
       const errorClass = e instanceof ExecutionError ? e.errorClass : undefined;
-      if (!errorClass) this.log.warn(`Ask panel ${body.method}: ${(e as Error).stack ?? e}`);
+      if (!errorClass) this.log.warn(`Ask panel ${body.method}: ${e instanceof Error ? (e.stack ?? e.message) : jsonText(e)}`);
       this.post({ type: 'reply', id, ok: false, method: body.method, error: (e as Error).message, errorClass });
     } finally {
       this.running.delete(id);

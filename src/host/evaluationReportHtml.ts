@@ -112,7 +112,7 @@ function curveChart(points: readonly CurvePoint[]): string {
     return line + pts.map(([a, b, p]) => `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="4" fill="${color}"><title>${k}: ${pct(p.accuracy[k]!)} with ${p.approvedPairs} approved pairs (${escapeHtml(p.at.slice(0, 10))})</title></circle>`).join('');
   }).join('');
   const legend = kinds.map((k, i) => `<span class="key"><span class="swatch c${i % COLORS.length}"></span>${k}</span>`).join('');
-  const rows = points.map((p) => `<tr><td>${escapeHtml(p.at.slice(0, 16).replace('T', ' '))}</td><td>${p.approvedPairs}</td>${kinds.map((k) => `<td>${p.accuracy[k] === undefined ? '–' : pct(p.accuracy[k]!)}</td>`).join('')}</tr>`).join('');
+  const rows = points.map((p) => `<tr><td>${escapeHtml(p.at.slice(0, 16).replace('T', ' '))}</td><td>${p.approvedPairs}</td>${kinds.map((k) => `<td>${p.accuracy[k] === undefined ? '–' : pct(p.accuracy[k])}</td>`).join('')}</tr>`).join('');
   return `<div class="legend">${legend}</div><svg role="img" aria-label="Accuracy against the number of approved pairs, one point per evaluation; the numbers are in the table below" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${grid}${ticks}<text x="${(width + pad.left) / 2}" y="${height - 4}" text-anchor="middle">approved pairs</text>${series}</svg>
 <table><caption>Each evaluation</caption><thead><tr><th scope="col">When (UTC)</th><th scope="col">Approved pairs</th>${kinds.map((k) => `<th scope="col">${k}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { indexCacheDir } from '../adapters/indexCache';
+import { jsonText } from '../core/jsonText';
 import type { Pair } from '../core/pairs/pairStore';
 import { referencedRelations } from '../core/sql/relations';
 import { approvePair, AskPanels } from './askPanel';
@@ -104,7 +105,7 @@ function registerLearningCommands(learning: LearningService, projects: Projects,
       await projects.initialize();
       await run(arg);
     } catch (e) {
-      log.error(`${id}: ${(e as Error).stack ?? e}`);
+      log.error(`${id}: ${e instanceof Error ? (e.stack ?? e.message) : jsonText(e)}`);
       void vscode.window.showErrorMessage(`Ask Data: ${(e as Error).message}`);
     }
   });
@@ -133,7 +134,7 @@ function registerCommands(projects: Projects, queue: QueueView, panels: AskPanel
       try {
         return await run(...args);
       } catch (e) {
-        log.error(`${id}: ${(e as Error).stack ?? e}`);
+        log.error(`${id}: ${e instanceof Error ? (e.stack ?? e.message) : jsonText(e)}`);
         void vscode.window.showErrorMessage(`Ask Data: ${(e as Error).message}`);
         return undefined;
       }

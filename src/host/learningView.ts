@@ -56,7 +56,7 @@ export class LearningView implements vscode.TreeDataProvider<LearningNode>, vsco
     item.tooltip = new vscode.MarkdownString(
       `Approved pairs are examples the model sees at once. Teams see the best results with ${min}–${max} pairs that cover their common questions (rankings, trends, comparisons).`,
     );
-    item.accessibilityInformation = { label: `${item.label}, ${item.description}` };
+    item.accessibilityInformation = { label: `${labelText(item.label)}, ${labelText(item.description)}` };
     return [{ kind: 'item' as const, item }, ...this.learningItems(project, this.learning.recordsOf(project))];
   }
 
@@ -95,7 +95,7 @@ export class LearningView implements vscode.TreeDataProvider<LearningNode>, vsco
     evaluation.description = last ? `${last.at.slice(0, 10)} · ${last.approvedPairs} pairs` : 'Evaluate to measure accuracy';
     evaluation.iconPath = new vscode.ThemeIcon('graph');
     evaluation.command = last ? { command: 'askData.showEvaluation', title: 'Show Evaluation Report', arguments: [arg] } : { command: 'askData.evaluate', title: 'Evaluate', arguments: [arg] };
-    evaluation.accessibilityInformation = { label: `${evaluation.label}, ${evaluation.description}` };
+    evaluation.accessibilityInformation = { label: `${labelText(evaluation.label)}, ${labelText(evaluation.description)}` };
 
     const train = new vscode.TreeItem('Train model');
     train.iconPath = new vscode.ThemeIcon('play');
@@ -128,4 +128,9 @@ export class LearningView implements vscode.TreeDataProvider<LearningNode>, vsco
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** A tree item's label or description as a screen reader should hear it. */
+function labelText(l: string | boolean | vscode.TreeItemLabel | undefined): string {
+  return typeof l === 'string' ? l : typeof l === 'object' ? l.label : '';
 }

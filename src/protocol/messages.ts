@@ -302,7 +302,7 @@ export type RequestHandlers<Context> = { [M in RequestMethod]: (body: RequestOf<
 
 /** Calls the handler of `body`'s method. */
 export function handleRequest<Context, M extends RequestMethod>(handlers: RequestHandlers<Context>, body: RequestOf<M>, context: Context): Promise<ReplyOf[M]> {
-  return handlers[body.method as M](body, context);
+  return handlers[body.method](body, context);
 }
 
 const okReply = <M extends RequestMethod>(method: M) => z.object({ type: z.literal('reply'), id: int(), ok: z.literal(true), method: z.literal(method), result: replySchemas[method] });

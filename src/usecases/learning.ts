@@ -5,7 +5,6 @@ import { extractSql } from '../core/answer/prompt';
 import { edgeCaseQuestions, paraphraseChat, parseParaphrases, sameSqlText, variantChat } from '../core/learning/augment';
 import { PairStore } from '../core/pairs/pairStore';
 import { ExecutionError } from '../core/execution/errors';
-import type { ResultRow } from '../core/execution/result';
 import type { GroundingContext } from '../core/grounding/grounding';
 import { judge, kFolds, promotionDecision, versionReport, type CaseResult, type GoldResult, type VersionKind, type VersionReport } from '../core/learning/evaluation';
 import { adapterFacts, readGgufHeader } from '../core/learning/gguf';
@@ -280,7 +279,7 @@ async function evaluateCase(p: LearningPair, fold: number, version: string, gold
   if (answer.abstained || !answer.sql) return { ...base, status: 'abstained', spider: false, bird: false, sql: answer.sql, detail: answer.reason ?? answer.error?.message ?? 'no SQL' };
   if (answer.error || !answer.result) return { ...base, status: 'failed', spider: false, bird: false, sql: answer.sql, detail: answer.error ? `${answer.error.class}: ${answer.error.message}` : 'no result' };
   if (answer.result.capped || answer.result.rowCount > answer.result.rows.length) return { ...base, status: 'wrong-result', spider: false, bird: false, sql: answer.sql, detail: `returned more than ${COMPARE_ROW_CAP} rows` };
-  const verdict = judge(gold, { rows: answer.result.rows as ResultRow[] });
+  const verdict = judge(gold, { rows: answer.result.rows });
   return { ...base, status: verdict.spider ? 'correct' : 'wrong-result', ...verdict, sql: answer.sql };
 }
 

@@ -67,7 +67,7 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       catalog: () => engine.catalog(),
       close: () => undefined,
     };
-    const [{ files }, rules] = await Promise.all([indexFolder(root, unavailable ? undefined : async () => borrowed), readRules(root), store.load()]);
+    const [{ files }, rules] = await Promise.all([indexFolder(root, unavailable ? undefined : () => Promise.resolve(borrowed)), readRules(root), store.load()]);
     const index = files.indexer.build();
     const grounding = await askerGrounding({ root, pairs: store.pairs, index, rules, access, engine, found, budget: options.budget });
     return {
@@ -76,7 +76,7 @@ export async function openAskProject(root: string, options: { asker?: string; bu
       access,
       index,
       context: grounding.context,
-      contextWithout: grounding.contextWithout,
+      contextWithout: (excluded) => grounding.contextWithout(excluded),
       run: runnerFor(engine, access, ANSWER_ROWS),
       pairs: store.pairs,
       visiblePairs: grounding.visiblePairs,

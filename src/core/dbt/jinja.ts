@@ -457,7 +457,7 @@ export class Renderer {
         });
         frame.set('varargs', args.slice(node.params.length));
         frame.set('kwargs', extra);
-        if (!frame.has('caller') && 'caller' in kwargs) frame.set('caller', kwargs.caller!);
+        if (!frame.has('caller') && 'caller' in kwargs) frame.set('caller', kwargs.caller);
         const sub: string[] = [];
         try {
           this.nodes(node.body, [frame], sub, pkg, false);

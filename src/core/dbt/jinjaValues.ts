@@ -341,14 +341,15 @@ export function slice(o: JValue, start: JValue | undefined, stop: JValue | undef
   const n = o.length;
   const at = (v: JValue | undefined, fallback: number) => (typeof v === 'number' ? (v < 0 ? Math.max(0, n + v) : Math.min(n, v)) : fallback);
   const s = typeof step === 'number' && step !== 0 ? step : 1;
-  if (s < 0) {
-    const items = [...o].reverse();
-    return typeof o === 'string' ? items.join('') : items;
+  // A string slices by characters and stays a string; a list slices to a list.
+  const every = <T>(items: T[]) => items.filter((_, i) => i % Math.abs(s) === 0);
+  if (typeof o === 'string') {
+    const chars = s < 0 ? [...o].reverse() : [...o.slice(at(start, 0), at(stop, n))];
+    return s < 0 ? chars.join('') : every(chars).join('');
   }
+  if (s < 0) return [...o].reverse();
   const part = o.slice(at(start, 0), at(stop, n));
-  if (s === 1) return part;
-  const picked = [...part].filter((_, i) => i % s === 0);
-  return typeof o === 'string' ? picked.join('') : (picked as JValue[]);
+  return s === 1 ? part : every(part);
 }
 
 export function compare(a: JValue, b: JValue): number {

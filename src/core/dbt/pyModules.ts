@@ -137,7 +137,7 @@ const RE_OPS: Record<string, { at: number; flagsAt: number; run: Op }> = {
       if (max > 0 && n >= max) break;
       if (m[0] === '' && m.index === last && m.index !== 0) continue;
       out.push(text.slice(last, m.index), ...m.slice(1).map((x) => x ?? null));
-      last = m.index! + m[0].length;
+      last = m.index + m[0].length;
       n++;
     }
     out.push(text.slice(last));
@@ -360,7 +360,7 @@ function strptime(text: string, fmt: string): Moment | undefined {
     else if (d === 'f') parts.f = Number(v.padEnd(6, '0'));
     else parts[d] = Number(v);
   });
-  return { kind: 'datetime', ms: Date.UTC(parts.Y!, parts.m! - 1, parts.d!, parts.H!, parts.M!, parts.S!, Math.floor(parts.f! / 1000)), micro: parts.f! % 1000 };
+  return { kind: 'datetime', ms: Date.UTC(parts.Y!, parts.m! - 1, parts.d, parts.H, parts.M, parts.S, Math.floor(parts.f! / 1000)), micro: parts.f! % 1000 };
 }
 
 function nowMoment(kind: 'date' | 'datetime', tz?: string): Moment {
@@ -375,7 +375,7 @@ function datetimeModule(): JObject {
     return moment({ kind, ms: Date.UTC(y, mo - 1, d, h, mi, s, Math.floor(us / 1000)), micro: us % 1000, ...(k.tzinfo ? { tz: toText(k.tzinfo) } : {}) });
   });
   const parsed = (m: Moment | undefined, what: string) => (m ? moment(m) : construct(what));
-  const datetime = fromParts('datetime') as JCallable;
+  const datetime = fromParts('datetime');
   datetime.members = {
     now: callable((a, k) => {
       const tz = a[0] ?? k.tz;
@@ -386,7 +386,7 @@ function datetimeModule(): JObject {
     fromisoformat: callable((a) => parsed(parseIso(toText(a[0] ?? '')), `datetime.fromisoformat(${toText(a[0] ?? '')})`)),
     strptime: callable((a) => parsed(strptime(toText(a[0] ?? ''), toText(a[1] ?? '')), `datetime.strptime with ${toText(a[1] ?? '')}`)),
   };
-  const date = fromParts('date') as JCallable;
+  const date = fromParts('date');
   date.members = {
     today: callable(() => moment(nowMoment('date'))),
     fromisoformat: callable((a) => parsed(parseIso(toText(a[0] ?? '')), `date.fromisoformat(${toText(a[0] ?? '')})`)),

@@ -36,7 +36,7 @@ export function spiderEqual(gold: ComparableResult, predicted: ComparableResult,
   if (Array.isArray(ordered) && ordered.some((k) => k < 0 || k >= width)) ordered = true;
   // Runs of consecutive gold rows that compare as multisets: every row alone when strictly
   // ordered, rows tied on the sort keys together, the whole result when unordered.
-  const runs = ordered === false ? [g.length] : ordered === true ? g.map(() => 1) : tieRuns(g, ordered as readonly number[]);
+  const runs = ordered === false ? [g.length] : ordered === true ? g.map(() => 1) : tieRuns(g, ordered);
 
   // Candidate gold columns for each predicted column: same values, run by run. This prunes the
   // permutations to try to almost always exactly one.

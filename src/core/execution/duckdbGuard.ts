@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { firstKeyword } from '../sql/keywords';
 import { ExecutionError } from './errors';
 import { asciiLower, FILE_TABLE_FUNCTIONS, looseFold, neverReason, PURE_TABLE_FUNCTIONS } from './functionPolicy';
+import { jsonText } from '../jsonText';
 
 /**
  * The read-only guard for the DuckDB dialect, on DuckDB's own parse tree (`json_serialize_sql`),
@@ -69,8 +70,8 @@ export function checkDuckDbParse(serialized: string, options: GuardOptions, sql 
     throw new ExecutionError('runtime', 'DuckDB returned a parse tree Ask Data could not read.', 'internal: unreadable parse tree');
   }
   if (parsed.error) {
-    const message = String(parsed.error_message ?? 'unknown error');
-    const type = String(parsed.error_type ?? '');
+    const message = jsonText(parsed.error_message, 'unknown error');
+    const type = jsonText(parsed.error_type);
     if (/Only SELECT statements/i.test(message) && /\bpivot\b/i.test(sql) && ['PIVOT', 'SELECT', 'WITH', 'FROM'].includes(firstKeyword(sql))) {
       throw new ExecutionError('not-read-only', "A PIVOT without an IN list cannot be checked (its columns depend on the data). Name the values: PIVOT … ON channel IN ('google_ads', 'meta_ads') USING sum(spend).", 'not allowed: PIVOT needs an explicit IN list');
     }
@@ -174,21 +175,21 @@ function walkAny(value: unknown, ctes: ReadonlySet<string>, tables: Found, optio
 }
 
 function checkFunction(fn: Json, found: Found): void {
-  const written = String(fn.function_name ?? '');
+  const written = jsonText(fn.function_name);
   const why = neverReason(written);
   if (why) {
     const name = asciiLower(written);
     throw new ExecutionError('not-read-only', `The function ${name}() reads ${why}, not the rows of the tables a query names; it is not allowed here.`, `not allowed: function ${name}()`);
   }
-  found.functions.push({ name: written, schema: String(fn.schema ?? ''), catalog: String(fn.catalog ?? ''), kind: 'scalar' });
+  found.functions.push({ name: written, schema: jsonText(fn.schema), catalog: jsonText(fn.catalog), kind: 'scalar' });
 }
 
 function checkTableFunction(fn: Json, options: GuardOptions, found: Found): void {
-  const written = String(fn.function_name ?? '');
+  const written = jsonText(fn.function_name);
   const name = asciiLower(written);
   const why = neverReason(written);
   if (why) throw new ExecutionError('not-read-only', `The table function ${name}() reads ${why}; it is not allowed here.`, `not allowed: table function ${name}()`);
-  found.functions.push({ name: written, schema: String(fn.schema ?? ''), catalog: String(fn.catalog ?? ''), kind: 'table' });
+  found.functions.push({ name: written, schema: jsonText(fn.schema), catalog: jsonText(fn.catalog), kind: 'table' });
   if (PURE_TABLE_FUNCTIONS.has(name)) return;
   if (FILE_TABLE_FUNCTIONS.has(name)) {
     const first = (fn.children as Json[] | undefined)?.[0];
@@ -204,9 +205,9 @@ function checkTableFunction(fn: Json, options: GuardOptions, found: Found): void
 }
 
 function checkBaseTable(ref: Json, ctes: ReadonlySet<string>, found: Found, options: GuardOptions): void {
-  const table = String(ref.table_name ?? '');
-  const schema = String(ref.schema_name ?? '');
-  const catalog = String(ref.catalog_name ?? '');
+  const table = jsonText(ref.table_name);
+  const schema = jsonText(ref.schema_name);
+  const catalog = jsonText(ref.catalog_name);
   if (!schema && !catalog && ctes.has(asciiLower(table))) {
     found.cteNames.push(table);
     return;

@@ -1,4 +1,5 @@
 import { ExecutionError } from './errors';
+import { jsonText } from '../jsonText';
 
 /**
  * The read-only guard for PostgreSQL, on PostgreSQL's own parse tree (libpg_query, the server's
@@ -280,7 +281,7 @@ function walkNode(type: string, node: Json, scope: ReadonlySet<string>, found: P
 }
 
 function relation(node: Json, scope: ReadonlySet<string>, found: PgGuardResult): void {
-  const name = String(node.relname ?? '');
+  const name = jsonText(node.relname);
   const schema = typeof node.schemaname === 'string' ? node.schemaname : undefined;
   const catalog = typeof node.catalogname === 'string' ? node.catalogname : undefined;
   // PostgreSQL matches a CTE by its exact (already folded) name, and only when unqualified.
@@ -290,7 +291,7 @@ function relation(node: Json, scope: ReadonlySet<string>, found: PgGuardResult):
     ...(catalog ? { catalog } : {}),
     ...(schema ? { schema } : {}),
     name,
-    location: node.location as number,
+    location: node.location,
     aliased: !!node.alias,
     inherit: node.inh !== false,
   };
@@ -310,7 +311,7 @@ function functionCall(call: Json, scope: ReadonlySet<string>, found: PgGuardResu
   }
   if (parts.length === 1) {
     if (typeof call.location !== 'number' || call.location < 0) refuse('a function call without a position', 'unlocated function');
-    found.unqualifiedFunctions.push(call.location as number);
+    found.unqualifiedFunctions.push(call.location);
   }
   for (const [key, v] of Object.entries(call)) if (key !== 'funcname') walkAny(v, scope, found);
 }

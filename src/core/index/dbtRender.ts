@@ -202,7 +202,7 @@ class ModelRender {
         const found = pkg === undefined ? this.globalMacro(name) : this.macroOf(pkg, name);
         if (found) return found;
       }
-      if ((pkg === undefined || pkg === 'dbt') && this.builtins[macroName]) return this.builtins[macroName]!;
+      if ((pkg === undefined || pkg === 'dbt') && this.builtins[macroName]) return this.builtins[macroName];
     }
     if (namespace && this.ctx.macros.notInstalled.has(namespace)) return new Unknown({ kind: 'package', what: namespace });
     return new Unknown({ kind: 'macro', what: `${namespace ? `${namespace}.` : ''}${prefixes.map((p) => `${p}__${macroName}`).join(' / ')} (adapter.dispatch)` });
@@ -487,7 +487,7 @@ const STATIC_GLOBALS = ((): Map<string, JValue> => {
   g.set('list', callable((a) => (Array.isArray(a[0]) ? [...a[0]] : typeof a[0] === 'string' ? [...a[0]] : isObject(a[0]) ? Object.keys(a[0]) : [])));
   g.set('set', callable((a) => (Array.isArray(a[0]) ? a[0].filter((x, i, l) => l.findIndex((y) => toText(y) === toText(x)) === i) : [])));
   g.set('zip', callable((a) => {
-    const lists = a.filter(Array.isArray);
+    const lists = a.filter((x): x is JValue[] => Array.isArray(x));
     const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
     return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]!));
   }));
@@ -530,7 +530,7 @@ class Relation {
   }
   [MISSING](name: string): JValue {
     if (name === 'render') return callable(() => this.#text);
-    return SAME_RELATION.has(name) ? callable(() => this as unknown as JObject) : new Undefined(name);
+    return SAME_RELATION.has(name) ? callable(() => this) : new Undefined(name);
   }
 }
 

@@ -226,7 +226,7 @@ export class WorkspaceIndexer {
     if (typeof c.files === 'function' && Array.isArray(c.paths)) {
       this.pending = c.files;
       this.cachedPaths = new Set(c.paths);
-    } else for (const [path, f] of Object.entries(typeof c.files === 'function' ? c.files() : c.files)) this.files.set(path, f as Fragment);
+    } else for (const [path, f] of Object.entries(typeof c.files === 'function' ? c.files() : c.files)) this.files.set(path, f);
     this.forgetMacros();
     // Any change after this (a file, artifacts, the database) drops it and merges afresh.
     this.built = c.built?.format === INDEX_FORMAT ? c.built : undefined;

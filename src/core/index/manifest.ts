@@ -3,6 +3,7 @@
  * later) says what every node is and where it lands, `target/catalog.json` what its columns are.
  * They are the truth when present; the file parse is the fallback.
  */
+import { jsonText } from '../jsonText';
 export interface ManifestNode {
   uniqueId: string;
   kind: 'model' | 'seed' | 'snapshot' | 'analysis' | 'source';
@@ -43,18 +44,18 @@ export function parseManifest(text: string): Manifest {
     throw new ArtifactError(`manifest.json is not valid JSON: ${(e as Error).message}`);
   }
   const metadata = (data.metadata ?? {}) as Record<string, unknown>;
-  const version = Number(/manifest\/v(\d+)/.exec(String(metadata.dbt_schema_version ?? ''))?.[1] ?? NaN);
+  const version = Number(/manifest\/v(\d+)/.exec(jsonText(metadata.dbt_schema_version))?.[1] ?? NaN);
   if (!Number.isFinite(version)) throw new ArtifactError('manifest.json has no dbt_schema_version; it does not look like a dbt manifest');
   if (version < 7) throw new ArtifactError(`manifest.json is schema v${version}; Ask Data reads v7 and later (dbt 1.3+). Re-run dbt compile with a newer dbt, or delete target/ to use the file parse.`);
   const nodes: ManifestNode[] = [];
   for (const [uniqueId, raw] of Object.entries((data.nodes ?? {}) as Record<string, Record<string, unknown>>)) {
-    const kind = String(raw.resource_type ?? '');
+    const kind = jsonText(raw.resource_type);
     if (!KINDS.has(kind)) continue;
     nodes.push(node(uniqueId, kind as ManifestNode['kind'], raw));
   }
   for (const [uniqueId, raw] of Object.entries((data.sources ?? {}) as Record<string, Record<string, unknown>>)) {
     const n = node(uniqueId, 'source', raw);
-    n.source = String(raw.source_name ?? '');
+    n.source = jsonText(raw.source_name);
     if (!n.description && typeof raw.source_description === 'string' && raw.source_description) n.description = raw.source_description;
     nodes.push(n);
   }
@@ -74,8 +75,8 @@ function node(uniqueId: string, kind: ManifestNode['kind'], raw: Record<string, 
   const n: ManifestNode = {
     uniqueId,
     kind,
-    name: String(raw.name ?? uniqueId.split('.').pop()),
-    package: String(raw.package_name ?? ''),
+    name: jsonText(raw.name, uniqueId.split('.').pop()),
+    package: jsonText(raw.package_name),
     compiled,
     columns,
     dependsOn: ((raw.depends_on as { nodes?: string[] } | undefined)?.nodes ?? []).filter((x) => typeof x === 'string'),

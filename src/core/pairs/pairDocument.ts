@@ -120,7 +120,7 @@ export function newPairDocument(pair: PairFile): Document {
   for (const key of ordered) {
     const value = pair[key];
     if (value === undefined) continue;
-    if (key === 'sql') setSql(doc, String(value));
+    if (key === 'sql') setSql(doc, pair.sql);
     else if (key === 'tags' || key === 'tables') setList(doc, key, value as string[]);
     else if (key === 'result' && value === 'unverified') doc.set(key, value);
     else if (key === 'approved' || key === 'rejected' || key === 'result') doc.set(key, doc.createNode(value, { flow: true }));

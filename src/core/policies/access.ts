@@ -161,7 +161,7 @@ export function decideAccess(policy: PolicyFile | undefined, askerEmail: string 
       .map(([, column]) => column));
     const why = `policies.yml: ${permitting.join(', ')} may not see it`;
     const hidden = deniedBy.some((entries) => entries.length === 0) ? undefined : { why, by: deniedBy };
-    return { hiddenColumns: hidden ? new HiddenColumns(hidden.by, hidden.why) : new Map(), rowFilters, ...extra };
+    return { hiddenColumns: hidden ? new HiddenColumns(hidden.by, hidden.why) : new Map<string, string>(), rowFilters, ...extra };
   }
 
   return { asker: askerEmail, groups, table, unrestricted };

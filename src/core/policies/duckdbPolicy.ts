@@ -2,6 +2,7 @@ import type { GuardResult, TableReference } from '../execution/duckdbGuard';
 import { closestNames, ExecutionError } from '../execution/errors';
 import { asciiLower, PURE_TABLE_FUNCTIONS, restrictedMayCall } from '../execution/functionPolicy';
 import { columnKey, isHidden, readsFreely, type AccessDecision, type TableAccess } from './access';
+import { jsonText } from '../jsonText';
 
 /**
  * Access policies on DuckDB, in two steps that do not trust each other.
@@ -197,7 +198,7 @@ function tableRefsNamedByText(statement: unknown): Set<unknown> {
     const o = v as Record<string, unknown>;
     const inside = inSubquery || (naming && o.class === 'SUBQUERY');
     if (inside && o.type === 'BASE_TABLE') found.add(o);
-    const names = naming || (o.class === 'FUNCTION' && asciiLower(String(o.function_name ?? '')) === 'alias');
+    const names = naming || (o.class === 'FUNCTION' && asciiLower(jsonText(o.function_name)) === 'alias');
     for (const [key, x] of Object.entries(o)) walk(x, names || (key === 'select_list' && o.type === 'SELECT_NODE'), inside);
   };
   walk(statement, false, false);
@@ -509,7 +510,7 @@ export type PlanVerdict =
 export function verifyPlan(serializedPlan: string, decision: AccessDecision, marker: string): PlanVerdict {
   let parsed: { error?: boolean; error_type?: string; error_subtype?: string; error_message?: string; name?: string; plans?: unknown[] };
   try {
-    parsed = JSON.parse(serializedPlan);
+    parsed = JSON.parse(serializedPlan) as typeof parsed;
   } catch {
     return { ok: false, error: new ExecutionError('runtime', 'DuckDB returned a plan Ask Data could not read, so the query was not run.', 'internal: unreadable plan') };
   }
@@ -533,7 +534,7 @@ export function verifyPlan(serializedPlan: string, decision: AccessDecision, mar
       }
       if (o.type === 'LOGICAL_FILTER' && !here && hasMarker(o.expressions, marker)) here = true;
       if (o.type === 'LOGICAL_GET' && !here) {
-        const name = String(o.name ?? '');
+        const name = jsonText(o.name);
         const data = o.function_data as { catalog?: string; schema?: string; table?: string } | undefined;
         if (name === 'seq_scan' && data?.table !== undefined) {
           if (!readsFreely(decision.table(data.table))) {
@@ -549,7 +550,7 @@ export function verifyPlan(serializedPlan: string, decision: AccessDecision, mar
     // DuckDB's own window functions (row_number, rank, lag…) are bound with a type and no name.
     const builtInWindow = o.expression_class === 'BOUND_WINDOW' && !o.name && typeof o.type === 'string' && o.type.startsWith('WINDOW_') && o.type !== 'WINDOW_AGGREGATE';
     if (!here && !builtInWindow && typeof o.expression_class === 'string' && CALLS.has(o.expression_class)) {
-      const name = String(o.name ?? '');
+      const name = jsonText(o.name);
       if ((o.catalog_name !== undefined && o.catalog_name !== 'system' && o.catalog_name !== '') || !(restrictedMayCall(name) || PLANNER_FUNCTIONS.has(name))) {
         verdict = { ok: false, error: new ExecutionError('permission-denied', `The function ${name}() is not among those Ask Data lets askers under access policies call (see Safety in the README).`, `permission denied: ${name}() under access policies`) };
         return;

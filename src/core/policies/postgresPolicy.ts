@@ -129,22 +129,22 @@ export function planPostgresAccess(guard: PgGuardResult, resolved: ReadonlyArray
       // in PostgreSQL (the Kelvin sign, say) could match a policy written for another relation.
       throw new ExecutionError('permission-denied', `The relation ${quoteIdent(r.name)} has a name access policies cannot match unambiguously; it is not available under access policies.`, `permission denied: ambiguous name ${r.name}`);
     }
-    const access = decision!.table(r.name);
+    const access = decision.table(r.name);
     if (access.denied) throw new ExecutionError('permission-denied', `You may not read ${r.name} (${access.denied}).`, `permission denied: table ${r.name}`);
     // A row policy that needs an attribute the asker lacks: the table is refused, never read unfiltered.
     if (access.missingAttribute) throw access.missingAttribute;
     // A partition's rows are its parent's: the parent's policies hold for them however they are read.
-    const parent = r.ancestors.find((a) => restrictedByName(decision!, a));
+    const parent = r.ancestors.find((a) => restrictedByName(decision, a));
     if (parent) {
       throw new ExecutionError('permission-denied', `${r.name} holds rows of ${parent} (it is a partition of it or inherits from it), which access policies restrict for you; read ${parent} instead.`, `permission denied: ${r.name} is part of ${parent}`);
     }
     // And reading a parent reads its partitions: one with policies of its own cannot be read through it.
-    const child = ref.inherit ? r.descendants.find((d) => restrictedByName(decision!, d)) : undefined;
+    const child = ref.inherit ? r.descendants.find((d) => restrictedByName(decision, d)) : undefined;
     if (child) {
       throw new ExecutionError('permission-denied', `${r.name} includes the rows of ${child}, which access policies restrict for you; read ONLY ${r.name}, or ${child} itself.`, `permission denied: ${r.name} includes ${child}`);
     }
     for (const [column, rule] of access.hiddenColumns) hidden.set(column, rule);
-    const leakyView = r.kind === 'v' && !r.securityBarrier && r.bases.some((b) => restrictive(decision!.table(b)));
+    const leakyView = r.kind === 'v' && !r.securityBarrier && r.bases.some((b) => restrictive(decision.table(b)));
     if (access.hiddenColumns.size > 0 || access.rowFilters.length > 0 || leakyView) {
       if (!ref.inherit) throw new ExecutionError('permission-denied', `ONLY ${r.name} cannot be combined with the access policies on ${r.name}; write ${r.name} without ONLY.`, `permission denied: ONLY ${r.name}`);
       rewrites.push({ index: i, access, fence: access.rowFilters.length > 0 || leakyView });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseYamlWith, type ParsedYaml } from '../yamlFile';
+import { jsonText } from '../jsonText';
 
 /** `askdata/askdata.yml`: optional project settings (ARCHITECTURE.md, "Files in the user's repo"). Unknown keys survive. */
 export const projectSettingsSchema = z.looseObject({
@@ -63,7 +64,7 @@ export function dbtTargetFrom(profiles: unknown, profile: string, target: string
     // For `target.database` / `target.schema` in Jinja: BigQuery calls them project and dataset.
     ['database', output.database ?? output.project], ['schema', output.schema ?? output.dataset],
   ];
-  const out: DbtTarget = { profile, target: name, type: String(output.type ?? '') };
+  const out: DbtTarget = { profile, target: name, type: jsonText(output.type) };
   for (const [key, value] of fields) {
     const v = text(value);
     if (v !== undefined) (out as unknown as Record<string, string>)[key] = v;

@@ -260,11 +260,11 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
       if (STRUCTURE_WORDS.has(w)) continue;
       if (!vocabulary.isSchemaTerm(w) && !glossary.words.has(w)) {
         // "the most loyal customers": ranked by something the question does not define.
-        if (criterion.length === 0 && !/^(by|in|order)\b/.test(crit[0]!.trim()) && !AXES[w] && !w.endsWith('ly')) vagueCriterion = w;
+        if (criterion.length === 0 && !/^(by|in|order)\b/.test(crit[0].trim()) && !AXES[w] && !w.endsWith('ly')) vagueCriterion = w;
         break;
       }
       criterion.push(w);
-      criterionSaid = /^(ranked|ordered|sorted|in|order)\b/.test(crit[0]!.trim());
+      criterionSaid = /^(ranked|ordered|sorted|in|order)\b/.test(crit[0].trim());
     }
     if (criterion.length > 0) break;
   }

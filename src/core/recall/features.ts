@@ -282,8 +282,8 @@ export function questionIntents(question: string): string[] {
 export function sqlFeatures(sql: string, vocabulary: Vocabulary): string[] {
   const tokens = tokenize(sql);
   const out: string[] = [];
-  const word = (i: number, ...ws: string[]) => tokens[i]?.kind === 'word' && ws.includes(tokens[i]!.text);
-  const punct = (i: number, p: string) => tokens[i]?.kind === 'punct' && tokens[i]!.text === p;
+  const word = (i: number, ...ws: string[]) => tokens[i]?.kind === 'word' && ws.includes(tokens[i].text);
+  const punct = (i: number, p: string) => tokens[i]?.kind === 'punct' && tokens[i].text === p;
   const add = (f: string) => out.push(f);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;

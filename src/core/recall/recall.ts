@@ -220,7 +220,7 @@ export class RecallEngine {
 
 /** The matched components with adaptSql's literal changes in place of the same components read unchanged. */
 function withLiterals(matched: readonly MatchedComponent[], adaptations: readonly Adaptation[]): MatchedComponent[] {
-  const literal = adaptations.map((a) => ({ component: (a.kind === 'top' ? 'ranking' : a.kind === 'period' ? 'period' : 'value') as MatchedComponent['component'], value: `${a.to} (approved ${a.from})`, adapted: true }));
+  const literal = adaptations.map((a): MatchedComponent => ({ component: a.kind === 'top' ? 'ranking' : a.kind === 'period' ? 'period' : 'value', value: `${a.to} (approved ${a.from})`, adapted: true }));
   const replaced = new Set<MatchedComponent['component']>(literal.map((l) => l.component).filter((c) => c === 'period'));
   return [...matched.filter((c) => c.adapted || !replaced.has(c.component)), ...literal];
 }

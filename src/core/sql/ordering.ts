@@ -74,7 +74,7 @@ function outermostSelectList(tokens: readonly Token[], depth: readonly number[],
     const hasAs = y - x >= 3 && isWord(tokens[y - 2], 'as');
     const bareAlias = !hasAs && y - x >= 2 && last && (last.kind === 'word' || last.kind === 'quoted') && !isOperator(tokens[y - 2]);
     if (hasAs) return { expr: text(tokens, x, y - 2), alias: last!.text.toLowerCase() };
-    if (bareAlias) return { expr: text(tokens, x, y - 1), alias: last!.text.toLowerCase() };
+    if (bareAlias) return { expr: text(tokens, x, y - 1), alias: last.text.toLowerCase() };
     return { expr: text(tokens, x, y) };
   });
 }

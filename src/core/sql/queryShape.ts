@@ -383,7 +383,7 @@ class ShapeReader {
       return undefined;
     };
     if (['date_trunc', 'datetrunc', 'date_part', 'datepart', 'time_bucket'].includes(fn.text)) {
-      const unit = unitOf(t[a]) ?? (t[a]?.kind === 'string' ? /(\d+\s*)?(\w+)/.exec(t[a]!.text)?.[2]?.replace(/s$/, '') : undefined);
+      const unit = unitOf(t[a]) ?? (t[a]?.kind === 'string' ? /(\d+\s*)?(\w+)/.exec(t[a].text)?.[2]?.replace(/s$/, '') : undefined);
       const col = colIn(a + 1);
       return unit && col ? { unit, via: fn.text, ...col } : undefined;
     }
