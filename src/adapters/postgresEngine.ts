@@ -11,6 +11,7 @@ import {
   applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, planPostgresAccess, refuseRoutines, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation, type PgRoutine,
 } from '../core/policies/postgresPolicy';
 import type { CatalogColumn, Engine } from './engine';
+import { loadPgParser, parsePgSync, pgParserLoaded } from './pgParser';
 import { PgRowStream, type PgField } from './pgRowStream';
 
 /** Bytes of unread rows at which a result's socket is paused (beside the row limit, for wide rows). */
@@ -36,7 +37,6 @@ export function describeConnection(c: Pick<PostgresConnection, 'host' | 'port' |
 
 // Loaded on first use, like DuckDB: the parser is a WebAssembly build of PostgreSQL's own.
 let pgModule: Promise<typeof import('pg')> | undefined;
-let parserModule: Promise<typeof import('libpg-query')> | undefined;
 /** Set once pg is loaded (every engine is opened after it is): postgres-array's parser, through pg-types. */
 let arrayParse: ((source: string, transform: (v: string) => unknown) => unknown[]) | undefined;
 const loadPg = () => (pgModule ??= import('pg').then((m) => {
@@ -46,23 +46,10 @@ const loadPg = () => (pgModule ??= import('pg').then((m) => {
   arrayParse = (source, transform) => parser.create(source, transform).parse();
   return pg;
 }));
-/** Set once the parser is loaded (every query is parsed before anything is rewritten). */
-let loadedParser: typeof import('libpg-query') | undefined;
-const loadParser = () => (parserModule ??= import('libpg-query').then(async (m) => {
-  await m.loadModule();
-  loadedParser = m;
-  return m;
-}));
-
-/** PostgreSQL's own parser, to its tree (libpg_query); a syntax error is an ExecutionError of class syntax. */
+/** PostgreSQL's own parser, to its tree (libpg_query, see pgParser); a syntax error is an ExecutionError of class syntax. */
 export async function parsePostgres(sql: string): Promise<unknown> {
-  const parser = await loadParser();
-  try {
-    return parser.parseSync(sql);
-  } catch (e) {
-    const message = (e as Error).message.split('\n')[0]!;
-    throw new ExecutionError('syntax', `Syntax error: ${message}`, `syntax error: ${message}`);
-  }
+  await loadPgParser();
+  return parsePgSync(sql);
 }
 
 /**
@@ -546,9 +533,10 @@ function nameEdit(ref: { location: number; schema?: string; name: string; catalo
 }
 
 function sameName(span: string, ref: { schema?: string; name: string; catalog?: string }): boolean {
-  if (!loadedParser) return false;
+  // Every query is parsed (and so the parser loaded) before anything of it is rewritten.
+  if (!pgParserLoaded()) return false;
   try {
-    const tree = loadedParser.parseSync(`SELECT * FROM ${span}`) as { stmts: Array<{ stmt: { SelectStmt?: { fromClause?: Array<{ RangeVar?: Record<string, unknown> }> } } }> };
+    const tree = parsePgSync(`SELECT * FROM ${span}`) as { stmts: Array<{ stmt: { SelectStmt?: { fromClause?: Array<{ RangeVar?: Record<string, unknown> }> } } }> };
     const from = tree.stmts.length === 1 ? tree.stmts[0]!.stmt.SelectStmt?.fromClause : undefined;
     const rv = from?.length === 1 ? from[0]!.RangeVar : undefined;
     return !!rv && !rv.alias && rv.relname === ref.name && (rv.schemaname ?? undefined) === ref.schema && (rv.catalogname ?? undefined) === ref.catalog;

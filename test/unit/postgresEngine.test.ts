@@ -194,6 +194,17 @@ describe('PostgreSQL engine', function () {
     assert.ok((await plan('probe-engine')) >= 1, 'the engine ran the query with parallel workers');
   });
 
+  it('refuses a query nested too deeply for the parser, and parses the next one as ever (the parser is made afresh)', async () => {
+    const deep = `select 1 from ${'(select 1 from '.repeat(1000)}products${') s'.repeat(1000)}`;
+    await assert.rejects(engine.run(deep), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'syntax' && /could not read this query/.test(e.message));
+    for (const sql of ["select count(*) from orders where status <> 'ERROR'", 'select 1 as "ERROR"', 'select count(*) from products']) {
+      const cursor = await engine.run(sql);
+      cursor.close();
+      assert.equal(cursor.first.rows.length, 1, sql);
+    }
+    await assert.rejects(engine.run('selec 1'), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'syntax' && /syntax error at or near "selec"/.test(e.message));
+  });
+
   it('maps SQLSTATEs to error classes, with suggestions', async () => {
     await refused('select * from customer', 'unknown-table', /no table or view named customer\. Did you mean customers/);
     await refused('select emai from customers', 'unknown-column', /no column named emai here\. Did you mean email/);
