@@ -473,21 +473,23 @@ function VIEW_READS(view: string, from?: string): string {
 }
 
 /**
- * The functions a name after a dot could call on a whole row (one argument of a row, record or
- * polymorphic type) and the operators a bare name could resolve to outside pg_catalog, on this
- * session's search path. Extensions' operators are PostgreSQL's too once installed (their C code
- * is vetted by whoever installed them); what the database's users define is not.
+ * The functions a name after a dot could call — every one callable with a single argument, of any
+ * type (PostgreSQL reads `x.f` as `f(x)` for a value of any type, aggregates included), with
+ * whether all those of a schema are immutable — and the operators a bare name could resolve to
+ * outside pg_catalog, on this session's search path. Extensions' operators are PostgreSQL's too
+ * once installed (their C code is vetted by whoever installed them); what the database's users
+ * define is not.
  */
 function routinesSql(dotted: readonly string[], operators: readonly string[]): string {
   const array = (xs: readonly string[]) => `ARRAY[${[...new Set(xs)].map((x) => `'${x.replaceAll("'", "''")}'`).join(', ') || "''"}]::text[]`;
-  return `SELECT 'function' AS kind, n.nspname::text AS schema, p.proname::text AS name
-      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_type t ON t.oid = p.proargtypes[0]
-      WHERE p.proname = ANY (${array(dotted)}) AND p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1
-        AND (t.typtype IN ('c', 'd') OR (t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
-             AND t.typname IN ('record', 'any', 'anyelement', 'anynonarray', 'anycompatible', 'anycompatiblenonarray')))
+  return `SELECT 'function' AS kind, n.nspname::text AS schema, p.proname::text AS name, pg_catalog.bool_and(p.provolatile = 'i') AS immutable
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE p.proname = ANY (${array(dotted)}) AND p.pronargs >= 1
+        AND p.pronargs - p.pronargdefaults - (CASE WHEN p.provariadic <> 0 THEN 1 ELSE 0 END) <= 1
         AND n.nspname = ANY (pg_catalog.current_schemas(true))
+      GROUP BY n.nspname, p.proname
     UNION ALL
-    SELECT 'operator', n.nspname::text, o.oprname::text
+    SELECT 'operator', n.nspname::text, o.oprname::text, NULL
       FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
       WHERE o.oprname = ANY (${array(operators)}) AND n.nspname <> 'pg_catalog' AND n.nspname = ANY (pg_catalog.current_schemas(true))
         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND d.objid = o.oid AND d.deptype = 'e')`;

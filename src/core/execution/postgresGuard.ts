@@ -14,7 +14,7 @@ import { ExecutionError } from './errors';
  * network, settings, sleeps and locks; casts to reg* types (their input reads the catalog);
  * SELECT … INTO, FOR UPDATE/SHARE, TABLESAMPLE, XML and parameters; operators of any schema but
  * pg_catalog (in expressions, `= ANY (SELECT …)` and ORDER BY … USING). What the tree cannot
- * settle — whether `t.f` is a column or the call `f(t)`, which operator a bare `=` resolves to —
+ * settle — whether `x.f` is a column or the call `f(x)`, which operator a bare `=` resolves to —
  * it collects (dottedNames, operators) for the engine to bind against the catalog.
  */
 
@@ -43,9 +43,9 @@ export interface PgGuardResult {
   /** The last name of every column reference, lower case as parsed (for hidden-column refusals). */
   columnNames: string[];
   /**
-   * Every name written after a dot (`t.f`, `(t).f`): PostgreSQL reads `t.f` as the call `f(t)` when
-   * t has no column f, so each may be a function call the tree does not show as one. Bound against
-   * the catalog before the query runs.
+   * Every name written after a dot (`t.f`, `(x).f`): PostgreSQL reads `x.f` as the call `f(x)` when
+   * x has no column f — x a whole row or a value of any type — so each may be a function call the
+   * tree does not show as one. Bound against the catalog before the query runs.
    */
   dottedNames: string[];
   /**
@@ -157,6 +157,8 @@ function walkSelect(select: Json, outer: ReadonlySet<string>, found: PgGuardResu
       scope.add(String(c!.ctename));
       walkAny(c!.search_clause, scope, found);
       walkAny(c!.cycle_clause, scope, found);
+      // CYCLE … SET mark TO v DEFAULT d compares marks with = and <> found by name on the search path.
+      if (c!.cycle_clause) found.operators.push('=', '<>');
     }
   }
   for (const [key, value] of Object.entries(select)) {

@@ -52,6 +52,8 @@ export interface PgRoutine {
   kind: 'function' | 'operator';
   schema: string;
   name: string;
+  /** For a function: whether every one of that name callable with one argument is immutable (computes on its argument alone). */
+  immutable?: boolean;
 }
 
 export interface ByteEdit {
@@ -177,11 +179,14 @@ export function restrictedSubquery(ref: PgRelationReference, r: PgResolvedRelati
 }
 
 /**
- * Refuses what the query could call beyond PostgreSQL's own allow-listed functions and operators:
- * a function reached by column notation (`t.f` is `f(t)` when t has no column f) that is not an
- * allow-listed pg_catalog function — one of pg_catalog's own only when a relation it reads has a
- * column of that name, which PostgreSQL would take first — and an operator the search path could
- * resolve to one the database defines (not an extension's).
+ * Refuses what the query could call beyond PostgreSQL's own allow-listed functions and operators.
+ * A name after a dot is a call whenever what precedes it has no field of that name: `t.f` is
+ * `f(t)`, and `x.f` or `(expr).f` for a value of any type is `f(x)` — `('select …').ts_stat` runs
+ * the text as a query, `('/etc/passwd').pg_read_file` reads the file. So every function callable
+ * with one argument that such a name could call must be an allow-listed pg_catalog function, or
+ * an immutable one of pg_catalog's (it computes on its argument alone) named like a column of a
+ * relation the query reads (`c.name` where PostgreSQL takes the column first). An operator the
+ * search path could resolve to one the database defines (not an extension's) is refused too.
  */
 export function refuseRoutines(routines: readonly PgRoutine[], resolved: ReadonlyArray<PgResolvedRelation | undefined>, allowed: ReadonlySet<string>): void {
   const columns = new Set(resolved.flatMap((r) => r?.columns ?? []));
@@ -189,8 +194,8 @@ export function refuseRoutines(routines: readonly PgRoutine[], resolved: Readonl
     if (r.kind === 'operator') {
       throw new ExecutionError('not-read-only', `The operator ${r.name} could resolve here to ${r.schema}.${r.name}, an operator defined in this database rather than PostgreSQL's own, so the query was not run. Write OPERATOR(pg_catalog.${r.name}) for PostgreSQL's.`, `not allowed: operator ${r.schema}.${r.name} on the search path`);
     }
-    if (r.schema === 'pg_catalog' && (allowed.has(r.name) || columns.has(r.name))) continue;
-    throw new ExecutionError('not-read-only', `The name ${r.name} after a dot could call ${r.schema}.${r.name}() on a whole row (PostgreSQL reads t.${r.name} as ${r.name}(t)); it is not one of the functions allowed here, so the query was not run.`, `not allowed: function ${r.schema}.${r.name}() by column notation`);
+    if (r.schema === 'pg_catalog' && (allowed.has(r.name) || (r.immutable === true && columns.has(r.name)))) continue;
+    throw new ExecutionError('not-read-only', `The name ${r.name} after a dot could call ${r.schema}.${r.name}() (PostgreSQL reads x.${r.name} as ${r.name}(x) when x has no column ${r.name}); it is not one of the functions allowed here, so the query was not run.`, `not allowed: function ${r.schema}.${r.name}() by column notation`);
   }
 }
 
