@@ -14,6 +14,12 @@ import type { CatalogColumn, Engine } from './engine';
 import { loadPgParser, parsePgSync, pgParserLoaded } from './pgParser';
 import { PgRowStream, type PgField } from './pgRowStream';
 
+/**
+ * Server encodings in which PostgreSQL folds only A–Z in unquoted names, as the parser does (in
+ * the others, single-byte ones, it folds the encoding's own upper-case letters too).
+ */
+const MULTIBYTE_ENCODINGS = /^(UTF8|EUC_.*|MULE_INTERNAL)$/;
+
 /** Bytes of unread rows at which a result's socket is paused (beside the row limit, for wide rows). */
 const STREAM_BUFFER_BYTES = 4 * 2 ** 20;
 
@@ -66,7 +72,13 @@ export class PostgresEngine implements Engine {
   private closed = false;
   private readonly typeNames = new Map<string, string>();
 
-  private constructor(private readonly pool: Pool, private readonly config: PoolConfig, readonly connection: Readonly<Omit<PostgresConnection, 'password'>>) {}
+  private constructor(
+    private readonly pool: Pool,
+    private readonly config: PoolConfig,
+    readonly connection: Readonly<Omit<PostgresConnection, 'password'>>,
+    /** The database's encoding (server_encoding): how the server folds unquoted names, see PgGuardResult.nonAsciiName. */
+    readonly encoding: string,
+  ) {}
 
   static async open(connection: PostgresConnection): Promise<PostgresEngine> {
     const pg = await loadPg();
@@ -106,9 +118,14 @@ export class PostgresEngine implements Engine {
       pool.on('error', () => undefined); // an idle connection dropped by the server; the next query opens another
       try {
         const client = await pool.connect();
-        client.release();
+        let encoding: string;
+        try {
+          encoding = String((await client.query<{ e: string }>("SELECT pg_catalog.current_setting('server_encoding') AS e")).rows[0]?.e ?? '');
+        } finally {
+          client.release();
+        }
         const { password: _password, ...shown } = connection;
-        return new PostgresEngine(pool, settings, shown);
+        return new PostgresEngine(pool, settings, shown, encoding);
       } catch (e) {
         last = e;
         await pool.end().catch(() => undefined);
@@ -121,6 +138,16 @@ export class PostgresEngine implements Engine {
 
   get database(): string {
     return describeConnection(this.connection);
+  }
+
+  /**
+   * The parser folds unquoted names as a UTF-8 server does (A–Z only); a database in a single-byte
+   * encoding folds its own upper-case letters too, so a name beyond ASCII could mean one relation,
+   * CTE or function to the guard and another to the server. Such names are refused there.
+   */
+  private refuseFoldedNames(guard: PgGuardResult, what: string): void {
+    if (guard.nonAsciiName === undefined || MULTIBYTE_ENCODINGS.test(this.encoding)) return;
+    throw new ExecutionError('not-read-only', `${what} uses the name ${guard.nonAsciiName}, with a letter beyond ASCII; this database's encoding (${this.encoding}) makes PostgreSQL read such names differently from the parser Ask Data checks queries with, so it was not run. Only ASCII names can be used on this database.`, `not allowed: non-ASCII name in a ${this.encoding} database`);
   }
 
   /** Parses with PostgreSQL's parser and checks the tree; nothing runs. */
@@ -148,6 +175,7 @@ export class PostgresEngine implements Engine {
   private async execute(sql: string, options: RunOptions, checkOnly = false): Promise<ResultCursor> {
     if (this.closed) throw new ExecutionError('runtime', 'The database connection is closed.');
     const guard = await this.guard(sql);
+    this.refuseFoldedNames(guard, 'This query');
     const access = options.access;
     const restricted = !!access && !access.unrestricted;
     // Row filters are read and bound like the query: parsed, their relations resolved in the same session.
@@ -155,7 +183,9 @@ export class PostgresEngine implements Engine {
       const text = filterText(access!.table(ref.name));
       if (!text) return undefined;
       const prefix = 'SELECT 1 WHERE ';
-      return { text, prefix, guard: checkPostgresParse(await parsePostgres(`${prefix}${text}`)) };
+      const filterGuard = checkPostgresParse(await parsePostgres(`${prefix}${text}`));
+      this.refuseFoldedNames(filterGuard, `A row policy on ${ref.name}`);
+      return { text, prefix, guard: filterGuard };
     })) : [];
     const names = [...guard.relations, ...filters.flatMap((f) => f?.guard.relations ?? [])].map(regclassText);
 
@@ -209,6 +239,10 @@ export class PostgresEngine implements Engine {
       const resolved = names.length ? resolvedRelations(results[2]!.rows, names.length) : [];
       const own = resolved.slice(0, guard.relations.length);
       if (routines) refuseRoutines(results[results.length - 1]!.rows as unknown as PgRoutine[], own, PG_ALLOWED_FUNCTIONS);
+      // Under policies a name the server resolves to nothing is not left for the server to resolve
+      // again, perhaps otherwise: what runs names only relations decided here.
+      const unresolved = restricted ? guard.relations.find((_, i) => !own[i]) : undefined;
+      if (unresolved) throw await this.unknownTable(unresolved.name, access);
       const rewrites = planPostgresAccess(guard, own, access);
       const edits: ByteEdit[] = [...functionEdits(guard)];
       if (restricted) {
@@ -357,6 +391,8 @@ export class PostgresEngine implements Engine {
          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND n.nspname = ANY (pg_catalog.current_schemas(false))
            AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           -- An extension's relations are refused to every query (see planPostgresAccess), so never offered.
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'e')
          ORDER BY n.nspname, c.relname, a.attnum`,
       );
       this.catalogCache = rows.map((r) => ({ schema: r.schema, table: r.table, column: r.column, type: r.type }));
@@ -385,6 +421,21 @@ export class PostgresEngine implements Engine {
     return fields.map((f) => ({ name: f.name, type: this.typeNames.get(key(f)) ?? String(f.dataTypeID) }));
   }
 
+  /** What the asker may see, for suggestions: never the whole catalog under policies. */
+  private async visibleTo(access: AccessDecision | undefined): Promise<CatalogColumn[]> {
+    const all = await this.catalog().catch(() => []);
+    // (Under policies, a relation whose name folds ambiguously is unreadable, so it is never suggested either.)
+    return access && !access.unrestricted ? visibleCatalog(all, access).filter((c) => c.table.toLowerCase() === asciiLower(c.table)) : all;
+  }
+
+  private async unknownTable(name: string, access: AccessDecision | undefined): Promise<ExecutionError> {
+    const suggestions = closestNames(name.split('.').pop()!, (await this.visibleTo(access)).map((c) => c.table));
+    const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
+    // Under policies the name is not repeated: it may spell one the asker must not learn exists.
+    if (access && !access.unrestricted) return new ExecutionError('unknown-table', `There is no table or view of that name that you may read.${hint}`, `unknown table${hint}`, suggestions);
+    return new ExecutionError('unknown-table', `There is no table or view named ${name}.${hint}`, `unknown table ${name}${hint}`, suggestions);
+  }
+
   private async classify(e: Error, stopper: Stopper, access: AccessDecision | undefined): Promise<ExecutionError> {
     if (e instanceof ExecutionError) return e;
     const code = (e as { code?: string }).code ?? '';
@@ -395,18 +446,12 @@ export class PostgresEngine implements Engine {
     }
     const restricted = !!access && !access.unrestricted;
     // Suggestions come from what this asker may see, never from the whole catalog.
-    // (Under policies, a relation whose name folds ambiguously is unreadable, so it is never suggested either.)
-    const visible = async () => {
-      const all = await this.catalog().catch(() => []);
-      return restricted ? visibleCatalog(all, access!).filter((c) => c.table.toLowerCase() === asciiLower(c.table)) : all;
-    };
+    const visible = () => this.visibleTo(access);
     if (code === '42P01') {
-      const name = /relation "([^"]+)" does not exist/.exec(message)?.[1] ?? '';
-      const suggestions = closestNames(name.split('.').pop()!, (await visible()).map((c) => c.table));
-      const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
-      // Under policies the name is not repeated: it may spell one the asker must not learn exists.
-      if (restricted) return new ExecutionError('unknown-table', `There is no table or view of that name that you may read.${hint}`, `unknown table${hint}`, suggestions);
-      return new ExecutionError('unknown-table', `There is no table or view named ${name}.${hint}`, `unknown table ${name}${hint}`, suggestions);
+      // x.y where x names nothing in FROM: the name is the asker's own alias, not the catalog's.
+      const entry = /missing FROM-clause entry for table "([^"]+)"/.exec(message)?.[1];
+      if (entry !== undefined) return new ExecutionError('unknown-table', `${entry} is not a table or alias in this query's FROM clause (in ${entry}.…, the part before the dot must be one).`, `unknown table alias ${entry}`);
+      return this.unknownTable(/relation "([^"]+)" does not exist/.exec(message)?.[1] ?? '', access);
     }
     if (code === '42703') {
       const name = /column "?([^"\s]+)"? does not exist/.exec(message)?.[1] ?? '';
@@ -458,7 +503,9 @@ function resolutionSql(names: readonly string[]): string {
             SELECT p.relname::text FROM down JOIN pg_catalog.pg_class p ON p.oid = down.oid) AS descendants,
       EXISTS (SELECT 1 FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'security_barrier' AND o.option_value::bool) AS barrier,
       ARRAY(WITH RECURSIVE base(oid) AS (${VIEW_READS('c.oid')} UNION ${VIEW_READS('base.oid', 'base')})
-            SELECT p.relname::text FROM base JOIN pg_catalog.pg_class p ON p.oid = base.oid WHERE p.relkind IN ('r', 'v', 'm', 'p', 'f')) AS bases
+            SELECT p.relname::text FROM base JOIN pg_catalog.pg_class p ON p.oid = base.oid WHERE p.relkind IN ('r', 'v', 'm', 'p', 'f')) AS bases,
+      (SELECT e.extname::text FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+        WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e' LIMIT 1) AS extension
     FROM unnest(ARRAY[${names.map(literal).join(', ')}]::text[]) WITH ORDINALITY AS r(name, i)
     LEFT JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(r.name)
     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -503,6 +550,7 @@ function resolvedRelations(rows: ReadonlyArray<Record<string, unknown>>, count: 
     out[Number(row.i) - 1] = {
       schema: String(row.schema), name: String(row.name), kind: String(row.kind), onSearchPath: yes(row.on_path), columns: parseTextArray(row.columns),
       ancestors: parseTextArray(row.ancestors), descendants: parseTextArray(row.descendants), securityBarrier: yes(row.barrier), bases: parseTextArray(row.bases),
+      ...(typeof row.extension === 'string' ? { extension: row.extension } : {}),
     };
   }
   return out;

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { PostgresEngine } from '../../src/adapters/postgresEngine';
 import { readProjectPolicies } from '../../src/adapters/projectPolicies';
@@ -20,6 +21,7 @@ const SAM = 'sam.okafor@shop.example';
 const LENA = 'lena.fischer@country.shop.example';
 const TOM = 'tom.baker@country.shop.example';
 const NO_COUNTRY = 'new.manager@country.shop.example';
+const OUTSIDER = 'visitor@elsewhere.example';
 
 const country = (c: string): Record<string, string> => ({
   customers: `SELECT * FROM customers WHERE country = '${c}'`,
@@ -250,7 +252,7 @@ describe('access policies enforced on PostgreSQL, judged against the permitted v
       create or replace function public.has_email(a bigint, b text) returns boolean language sql stable as $$ select exists (select 1 from public.customers where customer_id = a and email = b) $$;
       drop operator if exists public.=== (bigint, text);
       create operator public.=== (leftarg = bigint, rightarg = text, function = public.has_email);
-      create extension if not exists citext`);
+      create extension if not exists citext; create extension if not exists pg_buffercache`);
     await admin.end();
     let i = 0;
     for (const [asker, relations] of Object.entries(VIEWS)) {
@@ -264,8 +266,8 @@ describe('access policies enforced on PostgreSQL, judged against the permitted v
     const admin = new pg.Client({ ...(await samplePostgres()).connection, ssl: false });
     await admin.connect();
     await admin.query(`drop operator if exists public.=== (bigint, text); drop function if exists public.has_email(bigint, text), public.email_of(public.orders), public.all_emails(public.products);
-      drop extension if exists citext; drop table if exists part_sales, inh_notes, audit_people cascade`);
-    await admin.query('drop database if exists view_auditor with (force)');
+      drop extension if exists citext; drop extension if exists pg_buffercache; drop table if exists part_sales, inh_notes, audit_people cascade`);
+    for (const db of ['view_auditor', 'view_outsider', 'latin_c', 'latin_c_view', 'latin_l', 'latin_l_view']) await admin.query(`drop database if exists ${db} with (force)`);
     await admin.end();
   });
 
@@ -419,10 +421,89 @@ describe('access policies enforced on PostgreSQL, judged against the permitted v
     assert.ok(Number(cursor.first.rows[0]![0]) > 0);
   });
 
-  it('leaves an asker in no group unrestricted, the system catalogs excepted', async () => {
-    const access = decideAccess(policy, 'analyst@shop.example');
+  it('leaves an asker in no group unrestricted, never the server: catalogs, statistics, settings, files, SQL as text, extensions', async () => {
+    // The sample has no default:, so an outsider may read every table (their permitted view is a
+    // full copy of the sample), and the allow-list holds for them as for everyone.
+    const access = decideAccess(policy, OUTSIDER);
+    const full = await PostgresEngine.open({ ...(await permittedView('view_outsider', undefined)), schema: 'public', sslmode: 'disable' });
+    const wrong: string[] = [];
+    try {
+      for (const sql of LEGITIMATE) {
+        const [got, truth] = [await outcome(engine, sql, access), await outcome(full, sql)];
+        if (!same(got, truth)) wrong.push(`${sql} → ${'error' in got ? got.error.message : got.rows.join(' ')}; a copy of the sample: ${'error' in truth ? truth.error.message : truth.rows.join(' ')}`);
+      }
+    } finally {
+      full.close();
+    }
+    const server = /pg_|current_|version|inet_|txid|lastval|to_regclass|::regclass|as regclass|ts_stat|_to_xml|xmlparse|dblink|lo_import|set_config|has_table|obj_description|format_type|"LOWER"|public\.lower|row_security|json_populate/;
+    const attacks = [...ATTACKS['functions that read SQL, the catalog, the session, settings or files']!, ...ATTACKS['statistics and the catalog']!.filter((q) => !/information_schema/.test(q)),
+      ...ATTACKS['functions reached by column notation on values of any type']!.filter((q) => server.test(q)), 'select * from pg_buffercache limit 1', 'select count(*) from public.pg_buffercache'];
+    for (const sql of attacks) {
+      const got = await outcome(engine, sql, access);
+      if (!('error' in got) || !['not-read-only', 'syntax', 'permission-denied'].includes(got.error.errorClass)) wrong.push(`${sql} → ${'error' in got ? `${got.error.errorClass}: ${got.error.message}` : `answered ${got.rows.slice(0, 2).join(' ')}`}`);
+    }
+    assert.deepEqual(wrong, []);
     assert.equal(Number((await engine.run('select count(distinct country) from raw_customers', { access })).first.rows[0]![0]), 7);
-    await assert.rejects(engine.run('select * from pg_settings', { access }), /describes the database itself/);
+  });
+
+  /** A database in LATIN1 (the C locale folds no letter beyond ASCII; `locale` one that does, when given). */
+  async function latinDatabases(locale: string) {
+    const { connection } = await samplePostgres();
+    const admin = new pg.Client({ ...connection, database: 'postgres', ssl: false });
+    await admin.connect();
+    const tag = locale === 'C' ? 'c' : 'l';
+    try {
+      for (const db of [`latin_${tag}`, `latin_${tag}_view`]) {
+        await admin.query(`drop database if exists ${db} with (force)`);
+        await admin.query(`create database ${db} encoding 'LATIN1' lc_collate '${locale}' lc_ctype '${locale}' template template0`);
+      }
+    } finally {
+      await admin.end();
+    }
+    // The full table, and the permitted view written by hand: only the DE row.
+    for (const [db, rows] of [[`latin_${tag}`, "('anna', 'DE'), ('bob', 'GB'), ('carl', 'US')"], [`latin_${tag}_view`, "('anna', 'DE')"]] as const) {
+      const c = new pg.Client({ ...connection, database: db, ssl: false });
+      await c.connect();
+      await c.query(`create table "kundenö" (name text, land text); insert into "kundenö" values ${rows}; create table plain (name text, city text); insert into plain values ('anna', 'Köln'), ('bob', 'Leeds')`);
+      await c.end();
+    }
+    const open = (db: string) => PostgresEngine.open({ ...connection, database: db });
+    const policy: PolicyFile = { version: 1, groups: { de: { members: ['ute@latin.example'], tables: { allow: ['kundenö', 'plain'] } } }, row_policies: [{ name: 'de_only', applies_to: { groups: ['de'] }, filters: { 'kundenö': "land = 'DE'" } }] };
+    return { shop: await open(`latin_${tag}`), view: await open(`latin_${tag}_view`), access: decideAccess(policy, 'ute@latin.example') };
+  }
+  const FOLDED = ['select count(*) from KUNDENÖ', 'select * from KUNDENÖ k order by 1', 'with "kundenÖ" as (select 1 as x) select * from KUNDENÖ', 'select count(*) from "kundenö"', 'select k.NAMË from plain k'];
+
+  it('refuses names beyond ASCII on a database in a single-byte encoding, whose server folds them otherwise than the parser; ASCII names and any text run', async () => {
+    const { shop, view, access } = await latinDatabases('C');
+    try {
+      for (const a of [access, undefined]) {
+        for (const sql of FOLDED) await assert.rejects(shop.run(sql, { access: a }), (e: unknown) => e instanceof ExecutionError && /encoding \(LATIN1\)/.test(e.message), sql);
+        const cursor = await shop.run("select count(*) from plain where city = 'Köln' or name = 'björn'", { access: a });
+        assert.equal(Number(cursor.first.rows[0]![0]), 1);
+      }
+      assert.equal((await view.run('select count(*) from plain')).first.rows[0]![0], '2');
+    } finally {
+      shop.close();
+      view.close();
+    }
+  });
+
+  it('reads no hidden row through a name the server folds by its Latin-1 locale (needs such a locale on the machine)', async function () {
+    const locales = spawnSync('locale', ['-a'], { encoding: 'utf8' }).stdout?.split('\n') ?? [];
+    const latin = locales.find((l) => /^[a-z]{2}_[A-Z]{2}\.(iso88591|ISO-8859-1)$/.test(l.trim()))?.trim();
+    if (!latin) this.skip();
+    const { shop, view, access } = await latinDatabases(latin!);
+    const leaks: string[] = [];
+    try {
+      for (const sql of FOLDED) {
+        const [got, truth] = [await outcome(shop, sql, access), await outcome(view, sql)];
+        if ('rows' in got && !same(got, truth)) leaks.push(`${sql} → ${got.rows.join(' ')}; permitted view: ${'error' in truth ? truth.error.message : truth.rows.join(' ')}`);
+      }
+    } finally {
+      shop.close();
+      view.close();
+    }
+    assert.deepEqual(leaks, []);
   });
 
   after(() => {

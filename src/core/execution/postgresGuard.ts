@@ -50,9 +50,18 @@ export interface PgGuardResult {
   dottedNames: string[];
   /**
    * Operator names the query resolves by the search path: those written without a schema, and the
-   * `=` that JOIN USING, NATURAL JOIN and CASE x WHEN imply. Bound against the catalog too.
+   * `=` that JOIN USING, NATURAL JOIN and CASE x WHEN imply (and CYCLE's = and <>). Bound against
+   * the catalog too.
    */
   operators: string[];
+  /**
+   * The first name in the query (of a relation, CTE, alias, column, function, type …) with a
+   * character beyond ASCII, if any. PostgreSQL folds unquoted names by the database's encoding: in
+   * UTF-8, A–Z only, as this parser does; in a single-byte encoding (LATIN1, WIN1252, SQL_ASCII …)
+   * also the encoding's own upper-case letters, so `KUNDENÖ` is `kundenö` to the server and
+   * `kundenÖ` to the parser. The engine refuses such names on those databases.
+   */
+  nonAsciiName?: string;
 }
 
 /** Aggregates, window functions and scalar functions a query may call: computation, nothing else. */
@@ -136,7 +145,24 @@ export function checkPostgresParse(parsed: unknown): PgGuardResult {
   }
   const found: PgGuardResult = { tables: [], relations: [], unqualifiedFunctions: [], columnNames: [], dottedNames: [], operators: [] };
   walkSelect(stmt.SelectStmt as Json, new Set(), found);
+  const nonAscii = nonAsciiName(stmt);
+  if (nonAscii !== undefined) found.nonAsciiName = nonAscii;
   return found;
+}
+
+/**
+ * The first string of the tree with a character beyond ASCII that is a name: every string but
+ * the values of constants (A_Const), so whatever the node holding it.
+ */
+function nonAsciiName(value: unknown): string | undefined {
+  if (typeof value === 'string') return /[^\x00-\x7f]/.test(value) ? value : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [key, v] of Object.entries(value as Json)) {
+    if (key === 'A_Const') continue;
+    const found = nonAsciiName(v);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function walkSelect(select: Json, outer: ReadonlySet<string>, found: PgGuardResult): void {

@@ -20,11 +20,12 @@ import { quoteIdent } from './duckdbPolicy';
  *   and so is a view over what the asker may not read unless it is a security_barrier view;
  * - a partition or inheritance child of a restricted table is refused (its rows are the parent's),
  *   and so is a parent one of whose children policies restrict, unless read with ONLY.
- * For everyone: the system catalogs are refused (information_schema for restricted askers too);
- * every built-in function call is written `pg_catalog.name(…)`, so the allow-list means exactly
- * PostgreSQL's own functions, never a same-named one on the search path; and what the tree does
- * not show as a call — `t.f`, which PostgreSQL reads as `f(t)`, and operators it resolves by the
- * search path — is bound against the catalog and refused unless it is PostgreSQL's own (or, for an
+ * For everyone: the system catalogs are refused (information_schema for restricted askers too),
+ * and so are the relations an extension installs; every built-in function call is written
+ * `pg_catalog.name(…)`, so the allow-list means exactly PostgreSQL's own functions, never a
+ * same-named one on the search path; and what the tree does not show as a call — `x.f`, which
+ * PostgreSQL reads as `f(x)` for a value of any type, and operators it resolves by the search path
+ * — is bound against the catalog and refused unless it is an allow-listed built-in (or, for an
  * operator, an installed extension's), see refuseRoutines.
  */
 
@@ -45,6 +46,8 @@ export interface PgResolvedRelation {
   securityBarrier: boolean;
   /** For a view: the relations it reads, through other views too. */
   bases: string[];
+  /** The extension that installed it, if one did (pg_buffercache, pg_stat_statements …): not the team's data. */
+  extension?: string;
 }
 
 /** A function or operator the query could reach that PostgreSQL's own allow-listed ones are not (see routinesSql). */
@@ -121,6 +124,12 @@ export function planPostgresAccess(guard: PgGuardResult, resolved: ReadonlyArray
     if (!r) return;
     if (SYSTEM_SCHEMA.test(r.schema) && (restricted || r.schema !== 'information_schema')) {
       throw new ExecutionError(restricted ? 'permission-denied' : 'not-read-only', `${r.schema}.${r.name} describes the database itself (its catalog, settings, sessions or statistics); it is not available${restricted ? ' to you' : ' here'}.`, `not allowed: ${r.schema}.${r.name}`);
+    }
+    // What an extension installs in the team's schema is the extension's, not the team's data, and
+    // its views describe the server (pg_buffercache's buffers, pg_stat_statements' queries of
+    // every session): refused like the catalogs, whatever the search path makes of them.
+    if (r.extension) {
+      throw new ExecutionError(restricted ? 'permission-denied' : 'not-read-only', `${r.name} belongs to the extension ${r.extension}, not to the database's data; it is not available${restricted ? ' to you' : ' here'}.`, `not allowed: ${r.name} of extension ${r.extension}`);
     }
     if (!restricted) return;
     if (!r.onSearchPath) {
