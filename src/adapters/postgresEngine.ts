@@ -8,7 +8,7 @@ import {
 import { visibleCatalog, type AccessDecision } from '../core/policies/access';
 import { quoteIdent } from '../core/policies/duckdbPolicy';
 import {
-  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, planPostgresAccess, refuseRoutines, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation, type PgRoutine,
+  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, pgStarEnd, planPostgresAccess, refuseRoutines, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation, type PgRoutine,
 } from '../core/policies/postgresPolicy';
 import type { CatalogColumn, Engine } from './engine';
 import { loadPgParser, parsePgSync, pgParserLoaded } from './pgParser';
@@ -261,7 +261,8 @@ export class PostgresEngine implements Engine {
         const replaced = new Set(rewrites.map((w) => w.index));
         for (const w of rewrites) {
           const ref = guard.relations[w.index]!;
-          edits.push(nameEdit(ref, own[w.index]!, 0, restrictedSubquery(ref, own[w.index]!, w.access, boundFilters[w.index], w.fence), sql));
+          // A subquery cannot follow ONLY: the edit takes the keyword, and the subquery reads ONLY the table.
+          edits.push(nameEdit(ref, own[w.index]!, 0, restrictedSubquery(ref, own[w.index]!, w.access, boundFilters[w.index], w.fence), sql, !ref.inherit));
         }
         guard.relations.forEach((ref, i) => {
           if (!replaced.has(i) && own[i]) edits.push(nameEdit(ref, own[i]!, 0, boundReference(ref, own[i]!), sql));
@@ -566,12 +567,21 @@ function parseTextArray(v: unknown): string[] {
  * `offset`). The span is checked by parsing it alone: it must name exactly that relation, or the
  * query is not run.
  */
-function nameEdit(ref: { location: number; schema?: string; name: string; catalog?: string }, _r: PgResolvedRelation, offset: number, replacement: string, text: string): ByteEdit {
+function nameEdit(ref: { location: number; schema?: string; name: string; catalog?: string }, _r: PgResolvedRelation, offset: number, replacement: string, text: string, withOnly = false): ByteEdit {
   const bytes = Buffer.from(text, 'utf8');
-  const start = ref.location - offset;
-  const end = start >= 0 && start < bytes.length ? pgNameEnd(bytes, start) : -1;
-  if (end < 0 || !sameName(bytes.subarray(start, end).toString('utf8'), ref)) {
-    throw new ExecutionError('permission-denied', `Ask Data could not locate ${ref.name} in the query to apply the access policies, so it was not run.`, `permission denied: cannot apply policies to ${ref.name}`);
+  let start = ref.location - offset;
+  let end = start >= 0 && start < bytes.length ? pgNameEnd(bytes, start) : -1;
+  const cannot = () => new ExecutionError('permission-denied', `Ask Data could not locate ${ref.name} in the query to apply the access policies, so it was not run.`, `permission denied: cannot apply policies to ${ref.name}`);
+  if (end < 0 || !sameName(bytes.subarray(start, end).toString('utf8'), ref)) throw cannot();
+  if (withOnly) {
+    // `ONLY name` or `ONLY (name)`, the keyword just before (the parser places the reference at the name).
+    const only = onlySpan(bytes, start, end);
+    if (!only) throw cannot();
+    [start, end] = only;
+  } else {
+    // `name *` (descendants included, PostgreSQL's default) takes the star with it.
+    const star = pgStarEnd(bytes, end);
+    if (star > 0) end = star;
   }
   // `TABLE name` takes neither an alias nor a subquery: it becomes the SELECT it stands for.
   let before = start;
@@ -580,6 +590,23 @@ function nameEdit(ref: { location: number; schema?: string; name: string; catalo
     return { start: before - 5, end, text: `SELECT * FROM ${replacement}` };
   }
   return { start, end, text: replacement };
+}
+
+/** The span of `ONLY name` / `ONLY ( name )` around a name at [start, end), blanks between them; undefined if it is not written so. */
+function onlySpan(bytes: Buffer, start: number, end: number): [number, number] | undefined {
+  const blank = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c;
+  let i = start;
+  while (i > 0 && blank(bytes[i - 1])) i--;
+  let close = end;
+  if (bytes[i - 1] === 0x28) {
+    i--;
+    while (i > 0 && blank(bytes[i - 1])) i--;
+    while (close < bytes.length && blank(bytes[close])) close++;
+    if (bytes[close] !== 0x29) return undefined;
+    close++;
+  }
+  if (i < 4 || bytes.subarray(i - 4, i).toString('latin1').toLowerCase() !== 'only' || (i > 4 && /[\w$\x80-\xff]/.test(String.fromCharCode(bytes[i - 5]!)))) return undefined;
+  return [i - 4, close];
 }
 
 function sameName(span: string, ref: { schema?: string; name: string; catalog?: string }): boolean {

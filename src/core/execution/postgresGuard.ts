@@ -320,7 +320,8 @@ function relation(node: Json, scope: ReadonlySet<string>, found: PgGuardResult):
     name,
     location: node.location as number,
     aliased: !!node.alias,
-    inherit: node.inh !== false,
+    // The tree leaves out fields at their default, and `inh` is false by default: ONLY omits it.
+    inherit: node.inh === true,
   };
   found.relations.push(ref);
   found.tables.push({ catalog: catalog ?? '', schema: schema ?? '', table: name });

@@ -1,6 +1,6 @@
 import { ExecutionError } from '../execution/errors';
 import type { PgGuardResult, PgRelationReference } from '../execution/postgresGuard';
-import type { AccessDecision, TableAccess } from './access';
+import { columnKey, isHidden, type AccessDecision, type TableAccess } from './access';
 import { quoteIdent } from './duckdbPolicy';
 
 /**
@@ -157,13 +157,12 @@ export function planPostgresAccess(guard: PgGuardResult, resolved: ReadonlyArray
     for (const [column, rule] of access.hiddenColumns) hidden.set(column, rule);
     const leakyView = r.kind === 'v' && !r.securityBarrier && r.bases.some((b) => restrictive(decision!.table(b)));
     if (access.hiddenColumns.size > 0 || access.rowFilters.length > 0 || leakyView) {
-      if (!ref.inherit) throw new ExecutionError('permission-denied', `ONLY ${r.name} cannot be combined with the access policies on ${r.name}; write ${r.name} without ONLY.`, `permission denied: ONLY ${r.name}`);
       rewrites.push({ index: i, access, fence: access.rowFilters.length > 0 || leakyView });
     }
   });
   // A clear refusal for a hidden column named outright; the rewrite would make it unknown anyway.
   for (const column of guard.columnNames) {
-    const rule = hidden.get(column.toLowerCase());
+    const rule = hidden.get(columnKey(column)) ?? hidden.get(column.toLowerCase());
     if (rule) throw new ExecutionError('permission-denied', `You may not see the column ${column} (${rule}).`, `permission denied: column ${column}`);
   }
   return rewrites;
@@ -174,17 +173,21 @@ export function filterText(access: TableAccess): string | undefined {
   return access.rowFilters.length ? access.rowFilters.map((f) => `(${f.condition})`).join(' AND ') : undefined;
 }
 
-/** A relation reference as written back: fully qualified, keeping the name it was referred to by. */
-export function boundReference(ref: PgRelationReference, r: PgResolvedRelation): string {
-  return `${qualifiedName(r)}${ref.aliased ? '' : ` AS ${quoteIdent(ref.name)}`}`;
+/**
+ * A relation reference as written back: fully qualified. Its reference name stays the one it was
+ * written with (an unaliased `"public"."orders"` is still `orders`), and without an alias of its
+ * own `public.orders.order_id` keeps meaning its column too.
+ */
+export function boundReference(_ref: PgRelationReference, r: PgResolvedRelation): string {
+  return qualifiedName(r);
 }
 
 /** The subquery that stands in for a table: its visible columns, its permitted rows (behind a fence, see PlannedRewrite). */
 export function restrictedSubquery(ref: PgRelationReference, r: PgResolvedRelation, access: TableAccess, boundFilter: string | undefined, fence: boolean): string {
-  const visible = r.columns.filter((c) => !access.hiddenColumns.has(c.toLowerCase()));
+  const visible = r.columns.filter((c) => !isHidden(access, c));
   if (visible.length === 0) throw new ExecutionError('permission-denied', `Every column of ${r.name} is hidden from you.`, `permission denied: table ${r.name}`);
   const where = boundFilter ? ` WHERE ${boundFilter}` : '';
-  return `(SELECT ${visible.map(quoteIdent).join(', ')} FROM ${qualifiedName(r)}${where}${fence ? ' OFFSET 0' : ''})${ref.aliased ? '' : ` AS ${quoteIdent(ref.name)}`}`;
+  return `(SELECT ${visible.map(quoteIdent).join(', ')} FROM ${ref.inherit ? '' : 'ONLY '}${qualifiedName(r)}${where}${fence ? ' OFFSET 0' : ''})${ref.aliased ? '' : ` AS ${quoteIdent(ref.name)}`}`;
 }
 
 /**
@@ -252,6 +255,12 @@ export function pgNameEnd(sql: Buffer, start: number): number {
     if (sql[j] !== 0x2e) return i;
     i = skipBlank(sql, j + 1);
   }
+}
+
+/** Where the inheritance star after a relation name that ends at `end` ends (`customers *`); -1 if there is none. */
+export function pgStarEnd(sql: Buffer, end: number): number {
+  const j = skipBlank(sql, end);
+  return sql[j] === 0x2a ? j + 1 : -1;
 }
 
 function quotedEnd(sql: Buffer, at: number): number {
