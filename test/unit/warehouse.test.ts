@@ -95,6 +95,12 @@ describe('a warehouse project with no database Ask Data can reach (Snowflake pro
     assert.match(r.err, /0 passed, 0 failed, 0 ran without a recorded result, 1 unverified, 1 not run/);
     const json = JSON.parse((await cli(['test', '--project', project, '--json'])).out);
     assert.deepEqual([json.unverified, json.notRun, json.ok], [1, 1, false]);
+    // Only unverified pairs, none of which can run: still nothing checked, not a pass.
+    await fs.rm(path.join(project, 'askdata/pairs/orders-last-week.yml'));
+    const only = await cli(['test', '--project', project]);
+    assert.equal(only.code, 1, only.out);
+    assert.match(only.err, /0 passed, 0 failed, 0 ran without a recorded result, 1 unverified; 1 of the unverified could not run either, so nothing about it was checked/);
+    assert.deepEqual((({ unverified, unverifiedNotRun, notRun, ok }) => ({ unverified, unverifiedNotRun, notRun, ok }))(JSON.parse((await cli(['test', '--project', project, '--json'])).out)), { unverified: 1, unverifiedNotRun: 1, notRun: 0, ok: false });
   });
 
   it('index and pairs validate work, and evaluation says why it cannot run', async () => {
