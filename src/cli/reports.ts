@@ -34,6 +34,11 @@ export async function pairsVisibleToAsker(project: string, pairs: readonly Pair[
   }
 }
 
+/** Why pairs are not shown to an asker under policies. */
+export function notShownReason(unchecked: boolean): string {
+  return unchecked ? 'without the database their SQL cannot be checked against your access policies' : 'their SQL reads what your access policies hide';
+}
+
 export function pairsListReport(store: PairStore, project: string, status?: string, access?: { visible: ReadonlySet<string>; unchecked?: string }) {
   const visible = access?.visible;
   const shown = visible ? store.pairs.filter((p) => visible.has(p.id)) : store.pairs;
@@ -64,7 +69,7 @@ export function pairsListReport(store: PairStore, project: string, status?: stri
   };
   const lines = pairs.map((p) => `${p.status.padEnd(8)}  ${p.question}${p.tables.length ? `  [${p.tables.join(', ')}]` : ''}`);
   const c = json.counts;
-  lines.push('', `${c.approved} approved, ${c.pending} pending, ${c.rejected} rejected${c.invalid ? `, ${c.invalid} invalid (run \`askdata pairs validate\`)` : ''}${c.hidden ? `; ${c.hidden} not shown: ${access?.unchecked ? 'without the database their SQL cannot be checked against your access policies' : 'their SQL reads what your access policies hide'}` : ''}`);
+  lines.push('', `${c.approved} approved, ${c.pending} pending, ${c.rejected} rejected${c.invalid ? `, ${c.invalid} invalid (run \`askdata pairs validate\`)` : ''}${c.hidden ? `; ${c.hidden} not shown: ${notShownReason(!!access?.unchecked)}` : ''}`);
   return { json, text: `${lines.join('\n')}\n` };
 }
 
@@ -198,11 +203,11 @@ export async function indexReport(project: string, withDatabase: boolean, asker?
 }
 
 /** `askdata context` for people: what the model would see, and why each part was chosen. */
-export function contextText(g: { tables: Array<{ key: string; score: number; reasons: string[] }>; tablesAvailable: number; hidden: { tables: number; columns: number }; examples: Array<{ file: string; question: string; score: number }>; schema: string; rules: string; tokens: { schema: number; rules: number; examples: number; total: number; budget: number } }): string {
+export function contextText(g: { tables: Array<{ key: string; score: number; reasons: string[] }>; tablesAvailable: number; hidden: { tables: number; columns: number }; examples: Array<{ file: string; question: string; score: number }>; schema: string; rules: string; tokens: { schema: number; rules: number; examples: number; total: number; budget: number }; pairsNotShown?: { count: number; reason: string } }): string {
   const lines = [
     `Tables (${g.tables.length} of ${g.tablesAvailable}${g.hidden.tables ? `; ${g.hidden.tables} hidden by policy` : ''}):`,
     ...g.tables.map((t) => `  ${t.key}  ${t.score}  ${t.reasons.join('; ')}`),
-    `Examples (${g.examples.length}):`,
+    `Examples (${g.examples.length}${g.pairsNotShown ? `; ${g.pairsNotShown.count} approved pair${g.pairsNotShown.count === 1 ? '' : 's'} not shown: ${g.pairsNotShown.reason}` : ''}):`,
     ...g.examples.map((e) => `  ${e.score}  ${e.question}  (${e.file})`),
     `Tokens: schema ${g.tokens.schema}, rules ${g.tokens.rules}, examples ${g.tokens.examples}, total ${g.tokens.total} of ${g.tokens.budget}`,
     '',

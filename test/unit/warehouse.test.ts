@@ -129,12 +129,15 @@ describe('a warehouse project with no database Ask Data can reach (Snowflake pro
       assert.match((await cli(['pairs', 'list', '--project', project, '--as', asker])).out, /2 not shown: without the database their SQL cannot be checked against your access policies/);
       const g = JSON.parse((await cli(['context', '--project', project, '--as', asker, '--json', 'What is our revenue by region?'])).out);
       assert.deepEqual(g.examples, [], asker);
+      assert.deepEqual(g.pairsNotShown, { count: 2, reason: 'without the database their SQL cannot be checked against your access policies' });
+      assert.match((await cli(['context', '--project', project, '--as', asker, 'What is our revenue by region?'])).out, /Examples \(0; 2 approved pairs not shown: without the database/);
       const a = JSON.parse((await cli(['ask', '--project', project, '--engine', 'recall', '--as', asker, '--json', 'What is our revenue by region?'])).out);
       assert.ok(a.pair === null || a.pair === undefined, `${asker} was answered from a pair`);
       assert.ok(!String(a.sql ?? '').includes(pairSql), asker);
     }
     // Without policies the same pairs are examples and answers (the check above can fail).
     await fs.rm(path.join(project, 'askdata/policies.yml'));
+    assert.equal(JSON.parse((await cli(['context', '--project', project, '--json', 'What is our revenue by region?'])).out).pairsNotShown, undefined);
     assert.equal(JSON.parse((await cli(['pairs', 'list', '--project', project, '--json'])).out).pairs.length, 2);
     assert.equal(JSON.parse((await cli(['ask', '--project', project, '--engine', 'recall', '--json', 'What is our revenue by region?'])).out).pair.file, 'askdata/pairs/revenue-by-region.yml');
   });
