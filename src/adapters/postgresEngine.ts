@@ -238,7 +238,7 @@ export class PostgresEngine implements Engine {
       const results = await stopper.during(() => client.query(setup) as unknown as Promise<Array<{ rows: Array<Record<string, unknown>> }>>);
       const resolved = names.length ? resolvedRelations(results[2]!.rows, names.length) : [];
       const own = resolved.slice(0, guard.relations.length);
-      if (routines) refuseRoutines(results[results.length - 1]!.rows as unknown as PgRoutine[], own, PG_ALLOWED_FUNCTIONS);
+      if (routines) refuseRoutines(results[results.length - 1]!.rows as unknown as PgRoutine[], PG_ALLOWED_FUNCTIONS);
       // Under policies a name the server resolves to nothing is not left for the server to resolve
       // again, perhaps otherwise: what runs names only relations decided here.
       const unresolved = restricted ? guard.relations.find((_, i) => !own[i]) : undefined;
@@ -523,14 +523,16 @@ function VIEW_READS(view: string, from?: string): string {
 /**
  * The functions a name after a dot could call — every one callable with a single argument, of any
  * type (PostgreSQL reads `x.f` as `f(x)` for a value of any type, aggregates included), with
- * whether all those of a schema are immutable — and the operators a bare name could resolve to
+ * whether all those of a schema are immutable and take no reg* value — and the operators a bare name could resolve to
  * outside pg_catalog, on this session's search path. Extensions' operators are PostgreSQL's too
  * once installed (their C code is vetted by whoever installed them); what the database's users
  * define is not.
  */
 function routinesSql(dotted: readonly string[], operators: readonly string[]): string {
   const array = (xs: readonly string[]) => `ARRAY[${[...new Set(xs)].map((x) => `'${x.replaceAll("'", "''")}'`).join(', ') || "''"}]::text[]`;
-  return `SELECT 'function' AS kind, n.nspname::text AS schema, p.proname::text AS name, pg_catalog.bool_and(p.provolatile = 'i') AS immutable
+  // pg_partition_root(regclass) is marked immutable, yet reads the catalog: a reg* argument is a catalog lookup.
+  return `SELECT 'function' AS kind, n.nspname::text AS schema, p.proname::text AS name,
+        pg_catalog.bool_and(p.provolatile = 'i' AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proargtypes) a JOIN pg_catalog.pg_type t ON t.oid = a WHERE t.typname LIKE 'reg%')) AS immutable
       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
       WHERE p.proname = ANY (${array(dotted)}) AND p.pronargs >= 1
         AND p.pronargs - p.pronargdefaults - (CASE WHEN p.provariadic <> 0 THEN 1 ELSE 0 END) <= 1

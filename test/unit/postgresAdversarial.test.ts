@@ -64,6 +64,8 @@ const ATTACKS: Record<string, string[]> = {
     "select (o.order_id).pg_advisory_lock from orders o limit 1", "select (select 'x'::text).pg_read_file", "select t.pg_read_file from (select '/etc/hostname'::text as t) s",
     "with q(f) as (select '/etc/hostname'::text) select f.pg_read_file from q", "select x.pg_read_file from unnest(array['/etc/hostname']) x",
     "select ('/etc/hostname'::text).pg_catalog.pg_read_file", 'select (1).pg_log_backend_memory_contexts', 'select (1).pg_typeof',
+    // Marked immutable, yet reads the catalog through its regclass argument.
+    "select ('orders'::text).pg_partition_root", 'select (o.order_id).pg_partition_root from orders o limit 1',
   ],
   // What an extension installs in the database's schema describes the server (its buffers, every session's queries).
   "extensions' relations": [

@@ -55,7 +55,7 @@ export interface PgRoutine {
   kind: 'function' | 'operator';
   schema: string;
   name: string;
-  /** For a function: whether every one of that name callable with one argument is immutable (computes on its argument alone). */
+  /** For a function: whether every one of that name (in that schema) callable with one argument is immutable and takes no reg* value (computes from its argument alone). */
   immutable?: boolean;
 }
 
@@ -195,18 +195,19 @@ export function restrictedSubquery(ref: PgRelationReference, r: PgResolvedRelati
  * A name after a dot is a call whenever what precedes it has no field of that name: `t.f` is
  * `f(t)`, and `x.f` or `(expr).f` for a value of any type is `f(x)` — `('select …').ts_stat` runs
  * the text as a query, `('/etc/passwd').pg_read_file` reads the file. So every function callable
- * with one argument that such a name could call must be an allow-listed pg_catalog function, or
- * an immutable one of pg_catalog's (it computes on its argument alone) named like a column of a
- * relation the query reads (`c.name` where PostgreSQL takes the column first). An operator the
- * search path could resolve to one the database defines (not an extension's) is refused too.
+ * with one argument that such a name could call must be an allow-listed pg_catalog function, or an
+ * immutable one of pg_catalog's taking no catalog reference (reg*) — by PostgreSQL's own contract
+ * it computes from its argument alone —, because the name is as often a column the query made
+ * (`select t.name from (select customer_name as name …) t`: PostgreSQL takes the column first, and
+ * pg_catalog has name(text)). An operator the search path could resolve to one the database
+ * defines (not an extension's) is refused too.
  */
-export function refuseRoutines(routines: readonly PgRoutine[], resolved: ReadonlyArray<PgResolvedRelation | undefined>, allowed: ReadonlySet<string>): void {
-  const columns = new Set(resolved.flatMap((r) => r?.columns ?? []));
+export function refuseRoutines(routines: readonly PgRoutine[], allowed: ReadonlySet<string>): void {
   for (const r of routines) {
     if (r.kind === 'operator') {
       throw new ExecutionError('not-read-only', `The operator ${r.name} could resolve here to ${r.schema}.${r.name}, an operator defined in this database rather than PostgreSQL's own, so the query was not run. Write OPERATOR(pg_catalog.${r.name}) for PostgreSQL's.`, `not allowed: operator ${r.schema}.${r.name} on the search path`);
     }
-    if (r.schema === 'pg_catalog' && (allowed.has(r.name) || (r.immutable === true && columns.has(r.name)))) continue;
+    if (r.schema === 'pg_catalog' && (allowed.has(r.name) || r.immutable === true)) continue;
     throw new ExecutionError('not-read-only', `The name ${r.name} after a dot could call ${r.schema}.${r.name}() (PostgreSQL reads x.${r.name} as ${r.name}(x) when x has no column ${r.name}); it is not one of the functions allowed here, so the query was not run.`, `not allowed: function ${r.schema}.${r.name}() by column notation`);
   }
 }
