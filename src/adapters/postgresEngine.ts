@@ -8,11 +8,18 @@ import {
 import { visibleCatalog, type AccessDecision } from '../core/policies/access';
 import { quoteIdent } from '../core/policies/duckdbPolicy';
 import {
-  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, planPostgresAccess, refuseRoutines, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation, type PgRoutine,
+  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, pgStarEnd, planPostgresAccess, refuseRoutines, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation, type PgRoutine,
 } from '../core/policies/postgresPolicy';
 import type { CatalogColumn, Engine } from './engine';
+import { loadPgParser, parsePgSync, pgParserLoaded } from './pgParser';
 import { PgRowStream, type PgField } from './pgRowStream';
 import { jsonText } from '../core/jsonText';
+
+/**
+ * Server encodings in which PostgreSQL folds only A–Z in unquoted names, as the parser does (in
+ * the others, single-byte ones, it folds the encoding's own upper-case letters too).
+ */
+const MULTIBYTE_ENCODINGS = /^(UTF8|EUC_.*|MULE_INTERNAL)$/;
 
 /** Bytes of unread rows at which a result's socket is paused (beside the row limit, for wide rows). */
 const STREAM_BUFFER_BYTES = 4 * 2 ** 20;
@@ -37,7 +44,6 @@ export function describeConnection(c: Pick<PostgresConnection, 'host' | 'port' |
 
 // Loaded on first use, like DuckDB: the parser is a WebAssembly build of PostgreSQL's own.
 let pgModule: Promise<typeof import('pg')> | undefined;
-let parserModule: Promise<typeof import('libpg-query')> | undefined;
 /** Set once pg is loaded (every engine is opened after it is): postgres-array's parser, through pg-types. */
 let arrayParse: ((source: string, transform: (v: string) => unknown) => unknown[]) | undefined;
 const loadPg = () => (pgModule ??= import('pg').then((m) => {
@@ -47,23 +53,10 @@ const loadPg = () => (pgModule ??= import('pg').then((m) => {
   arrayParse = (source, transform) => parser.create(source, transform).parse();
   return pg;
 }));
-/** Set once the parser is loaded (every query is parsed before anything is rewritten). */
-let loadedParser: typeof import('libpg-query') | undefined;
-const loadParser = () => (parserModule ??= import('libpg-query').then(async (m) => {
-  await m.loadModule();
-  loadedParser = m;
-  return m;
-}));
-
-/** PostgreSQL's own parser, to its tree (libpg_query); a syntax error is an ExecutionError of class syntax. */
+/** PostgreSQL's own parser, to its tree (libpg_query, see pgParser); a syntax error is an ExecutionError of class syntax. */
 export async function parsePostgres(sql: string): Promise<unknown> {
-  const parser = await loadParser();
-  try {
-    return parser.parseSync(sql);
-  } catch (e) {
-    const message = (e as Error).message.split('\n')[0]!;
-    throw new ExecutionError('syntax', `Syntax error: ${message}`, `syntax error: ${message}`);
-  }
+  await loadPgParser();
+  return parsePgSync(sql);
 }
 
 /**
@@ -80,7 +73,13 @@ export class PostgresEngine implements Engine {
   private closed = false;
   private readonly typeNames = new Map<string, string>();
 
-  private constructor(private readonly pool: Pool, private readonly config: PoolConfig, readonly connection: Readonly<Omit<PostgresConnection, 'password'>>) {}
+  private constructor(
+    private readonly pool: Pool,
+    private readonly config: PoolConfig,
+    readonly connection: Readonly<Omit<PostgresConnection, 'password'>>,
+    /** The database's encoding (server_encoding): how the server folds unquoted names, see PgGuardResult.nonAsciiName. */
+    readonly encoding: string,
+  ) {}
 
   static async open(connection: PostgresConnection): Promise<PostgresEngine> {
     const pg = await loadPg();
@@ -120,9 +119,14 @@ export class PostgresEngine implements Engine {
       pool.on('error', () => undefined); // an idle connection dropped by the server; the next query opens another
       try {
         const client = await pool.connect();
-        client.release();
+        let encoding: string;
+        try {
+          encoding = String((await client.query<{ e: string }>("SELECT pg_catalog.current_setting('server_encoding') AS e")).rows[0]?.e ?? '');
+        } finally {
+          client.release();
+        }
         const { password: _password, ...shown } = connection;
-        return new PostgresEngine(pool, settings, shown);
+        return new PostgresEngine(pool, settings, shown, encoding);
       } catch (e) {
         last = e;
         await pool.end().catch(() => undefined);
@@ -135,6 +139,16 @@ export class PostgresEngine implements Engine {
 
   get database(): string {
     return describeConnection(this.connection);
+  }
+
+  /**
+   * The parser folds unquoted names as a UTF-8 server does (A–Z only); a database in a single-byte
+   * encoding folds its own upper-case letters too, so a name beyond ASCII could mean one relation,
+   * CTE or function to the guard and another to the server. Such names are refused there.
+   */
+  private refuseFoldedNames(guard: PgGuardResult, what: string): void {
+    if (guard.nonAsciiName === undefined || MULTIBYTE_ENCODINGS.test(this.encoding)) return;
+    throw new ExecutionError('not-read-only', `${what} uses the name ${guard.nonAsciiName}, with a letter beyond ASCII; this database's encoding (${this.encoding}) makes PostgreSQL read such names differently from the parser Ask Data checks queries with, so it was not run. Only ASCII names can be used on this database.`, `not allowed: non-ASCII name in a ${this.encoding} database`);
   }
 
   /** Parses with PostgreSQL's parser and checks the tree; nothing runs. */
@@ -162,6 +176,7 @@ export class PostgresEngine implements Engine {
   private async execute(sql: string, options: RunOptions, checkOnly = false): Promise<ResultCursor> {
     if (this.closed) throw new ExecutionError('runtime', 'The database connection is closed.');
     const guard = await this.guard(sql);
+    this.refuseFoldedNames(guard, 'This query');
     const access = options.access;
     const restricted = !!access && !access.unrestricted;
     // Row filters are read and bound like the query: parsed, their relations resolved in the same session.
@@ -169,7 +184,9 @@ export class PostgresEngine implements Engine {
       const text = filterText(access.table(ref.name));
       if (!text) return undefined;
       const prefix = 'SELECT 1 WHERE ';
-      return { text, prefix, guard: checkPostgresParse(await parsePostgres(`${prefix}${text}`)) };
+      const filterGuard = checkPostgresParse(await parsePostgres(`${prefix}${text}`));
+      this.refuseFoldedNames(filterGuard, `A row policy on ${ref.name}`);
+      return { text, prefix, guard: filterGuard };
     })) : [];
     const names = [...guard.relations, ...filters.flatMap((f) => f?.guard.relations ?? [])].map(regclassText);
 
@@ -222,7 +239,11 @@ export class PostgresEngine implements Engine {
       const results = await stopper.during(() => client.query(setup) as unknown as Promise<Array<{ rows: Array<Record<string, unknown>> }>>);
       const resolved = names.length ? resolvedRelations(results[2]!.rows, names.length) : [];
       const own = resolved.slice(0, guard.relations.length);
-      if (routines) refuseRoutines(results[results.length - 1]!.rows as unknown as PgRoutine[], own, PG_ALLOWED_FUNCTIONS);
+      if (routines) refuseRoutines(results[results.length - 1]!.rows as unknown as PgRoutine[], PG_ALLOWED_FUNCTIONS);
+      // Under policies a name the server resolves to nothing is not left for the server to resolve
+      // again, perhaps otherwise: what runs names only relations decided here.
+      const unresolved = restricted ? guard.relations.find((_, i) => !own[i]) : undefined;
+      if (unresolved) throw await this.unknownTable(unresolved.name, access);
       const rewrites = planPostgresAccess(guard, own, access);
       const edits: ByteEdit[] = [...functionEdits(guard)];
       if (restricted) {
@@ -241,7 +262,8 @@ export class PostgresEngine implements Engine {
         const replaced = new Set(rewrites.map((w) => w.index));
         for (const w of rewrites) {
           const ref = guard.relations[w.index]!;
-          edits.push(nameEdit(ref, own[w.index]!, 0, restrictedSubquery(ref, own[w.index]!, w.access, boundFilters[w.index], w.fence), sql));
+          // A subquery cannot follow ONLY: the edit takes the keyword, and the subquery reads ONLY the table.
+          edits.push(nameEdit(ref, own[w.index]!, 0, restrictedSubquery(ref, own[w.index]!, w.access, boundFilters[w.index], w.fence), sql, !ref.inherit));
         }
         guard.relations.forEach((ref, i) => {
           if (!replaced.has(i) && own[i]) edits.push(nameEdit(ref, own[i], 0, boundReference(ref, own[i]), sql));
@@ -371,6 +393,8 @@ export class PostgresEngine implements Engine {
          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND n.nspname = ANY (pg_catalog.current_schemas(false))
            AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           -- An extension's relations are refused to every query (see planPostgresAccess), so never offered.
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'e')
          ORDER BY n.nspname, c.relname, a.attnum`,
       );
       this.catalogCache = rows.map((r) => ({ schema: r.schema, table: r.table, column: r.column, type: r.type }));
@@ -399,6 +423,21 @@ export class PostgresEngine implements Engine {
     return fields.map((f) => ({ name: f.name, type: this.typeNames.get(key(f)) ?? String(f.dataTypeID) }));
   }
 
+  /** What the asker may see, for suggestions: never the whole catalog under policies. */
+  private async visibleTo(access: AccessDecision | undefined): Promise<CatalogColumn[]> {
+    const all = await this.catalog().catch(() => []);
+    // (Under policies, a relation whose name folds ambiguously is unreadable, so it is never suggested either.)
+    return access && !access.unrestricted ? visibleCatalog(all, access).filter((c) => c.table.toLowerCase() === asciiLower(c.table)) : all;
+  }
+
+  private async unknownTable(name: string, access: AccessDecision | undefined): Promise<ExecutionError> {
+    const suggestions = closestNames(name.split('.').pop()!, (await this.visibleTo(access)).map((c) => c.table));
+    const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
+    // Under policies the name is not repeated: it may spell one the asker must not learn exists.
+    if (access && !access.unrestricted) return new ExecutionError('unknown-table', `There is no table or view of that name that you may read.${hint}`, `unknown table${hint}`, suggestions);
+    return new ExecutionError('unknown-table', `There is no table or view named ${name}.${hint}`, `unknown table ${name}${hint}`, suggestions);
+  }
+
   private async classify(e: Error, stopper: Stopper, access: AccessDecision | undefined): Promise<ExecutionError> {
     if (e instanceof ExecutionError) return e;
     const code = (e as { code?: string }).code ?? '';
@@ -409,18 +448,12 @@ export class PostgresEngine implements Engine {
     }
     const restricted = !!access && !access.unrestricted;
     // Suggestions come from what this asker may see, never from the whole catalog.
-    // (Under policies, a relation whose name folds ambiguously is unreadable, so it is never suggested either.)
-    const visible = async () => {
-      const all = await this.catalog().catch(() => []);
-      return restricted ? visibleCatalog(all, access).filter((c) => c.table.toLowerCase() === asciiLower(c.table)) : all;
-    };
+    const visible = () => this.visibleTo(access);
     if (code === '42P01') {
-      const name = /relation "([^"]+)" does not exist/.exec(message)?.[1] ?? '';
-      const suggestions = closestNames(name.split('.').pop()!, (await visible()).map((c) => c.table));
-      const hint = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
-      // Under policies the name is not repeated: it may spell one the asker must not learn exists.
-      if (restricted) return new ExecutionError('unknown-table', `There is no table or view of that name that you may read.${hint}`, `unknown table${hint}`, suggestions);
-      return new ExecutionError('unknown-table', `There is no table or view named ${name}.${hint}`, `unknown table ${name}${hint}`, suggestions);
+      // x.y where x names nothing in FROM: the name is the asker's own alias, not the catalog's.
+      const entry = /missing FROM-clause entry for table "([^"]+)"/.exec(message)?.[1];
+      if (entry !== undefined) return new ExecutionError('unknown-table', `${entry} is not a table or alias in this query's FROM clause (in ${entry}.…, the part before the dot must be one).`, `unknown table alias ${entry}`);
+      return this.unknownTable(/relation "([^"]+)" does not exist/.exec(message)?.[1] ?? '', access);
     }
     if (code === '42703') {
       const name = /column "?([^"\s]+)"? does not exist/.exec(message)?.[1] ?? '';
@@ -472,7 +505,9 @@ function resolutionSql(names: readonly string[]): string {
             SELECT p.relname::text FROM down JOIN pg_catalog.pg_class p ON p.oid = down.oid) AS descendants,
       EXISTS (SELECT 1 FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'security_barrier' AND o.option_value::bool) AS barrier,
       ARRAY(WITH RECURSIVE base(oid) AS (${VIEW_READS('c.oid')} UNION ${VIEW_READS('base.oid', 'base')})
-            SELECT p.relname::text FROM base JOIN pg_catalog.pg_class p ON p.oid = base.oid WHERE p.relkind IN ('r', 'v', 'm', 'p', 'f')) AS bases
+            SELECT p.relname::text FROM base JOIN pg_catalog.pg_class p ON p.oid = base.oid WHERE p.relkind IN ('r', 'v', 'm', 'p', 'f')) AS bases,
+      (SELECT e.extname::text FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+        WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e' LIMIT 1) AS extension
     FROM unnest(ARRAY[${names.map(literal).join(', ')}]::text[]) WITH ORDINALITY AS r(name, i)
     LEFT JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(r.name)
     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -487,21 +522,25 @@ function VIEW_READS(view: string, from?: string): string {
 }
 
 /**
- * The functions a name after a dot could call on a whole row (one argument of a row, record or
- * polymorphic type) and the operators a bare name could resolve to outside pg_catalog, on this
- * session's search path. Extensions' operators are PostgreSQL's too once installed (their C code
- * is vetted by whoever installed them); what the database's users define is not.
+ * The functions a name after a dot could call — every one callable with a single argument, of any
+ * type (PostgreSQL reads `x.f` as `f(x)` for a value of any type, aggregates included), with
+ * whether all those of a schema are immutable and take no reg* value — and the operators a bare name could resolve to
+ * outside pg_catalog, on this session's search path. Extensions' operators are PostgreSQL's too
+ * once installed (their C code is vetted by whoever installed them); what the database's users
+ * define is not.
  */
 function routinesSql(dotted: readonly string[], operators: readonly string[]): string {
   const array = (xs: readonly string[]) => `ARRAY[${[...new Set(xs)].map((x) => `'${x.replaceAll("'", "''")}'`).join(', ') || "''"}]::text[]`;
-  return `SELECT 'function' AS kind, n.nspname::text AS schema, p.proname::text AS name
-      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_type t ON t.oid = p.proargtypes[0]
-      WHERE p.proname = ANY (${array(dotted)}) AND p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1
-        AND (t.typtype IN ('c', 'd') OR (t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
-             AND t.typname IN ('record', 'any', 'anyelement', 'anynonarray', 'anycompatible', 'anycompatiblenonarray')))
+  // pg_partition_root(regclass) is marked immutable, yet reads the catalog: a reg* argument is a catalog lookup.
+  return `SELECT 'function' AS kind, n.nspname::text AS schema, p.proname::text AS name,
+        pg_catalog.bool_and(p.provolatile = 'i' AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proargtypes) a JOIN pg_catalog.pg_type t ON t.oid = a WHERE t.typname LIKE 'reg%')) AS immutable
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE p.proname = ANY (${array(dotted)}) AND p.pronargs >= 1
+        AND p.pronargs - p.pronargdefaults - (CASE WHEN p.provariadic <> 0 THEN 1 ELSE 0 END) <= 1
         AND n.nspname = ANY (pg_catalog.current_schemas(true))
+      GROUP BY n.nspname, p.proname
     UNION ALL
-    SELECT 'operator', n.nspname::text, o.oprname::text
+    SELECT 'operator', n.nspname::text, o.oprname::text, NULL
       FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
       WHERE o.oprname = ANY (${array(operators)}) AND n.nspname <> 'pg_catalog' AND n.nspname = ANY (pg_catalog.current_schemas(true))
         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND d.objid = o.oid AND d.deptype = 'e')`;
@@ -515,6 +554,7 @@ function resolvedRelations(rows: ReadonlyArray<Record<string, unknown>>, count: 
     out[Number(row.i) - 1] = {
       schema: jsonText(row.schema), name: jsonText(row.name), kind: jsonText(row.kind), onSearchPath: yes(row.on_path), columns: parseTextArray(row.columns),
       ancestors: parseTextArray(row.ancestors), descendants: parseTextArray(row.descendants), securityBarrier: yes(row.barrier), bases: parseTextArray(row.bases),
+      ...(typeof row.extension === 'string' ? { extension: row.extension } : {}),
     };
   }
   return out;
@@ -530,12 +570,21 @@ function parseTextArray(v: unknown): string[] {
  * `offset`). The span is checked by parsing it alone: it must name exactly that relation, or the
  * query is not run.
  */
-function nameEdit(ref: { location: number; schema?: string; name: string; catalog?: string }, _r: PgResolvedRelation, offset: number, replacement: string, text: string): ByteEdit {
+function nameEdit(ref: { location: number; schema?: string; name: string; catalog?: string }, _r: PgResolvedRelation, offset: number, replacement: string, text: string, withOnly = false): ByteEdit {
   const bytes = Buffer.from(text, 'utf8');
-  const start = ref.location - offset;
-  const end = start >= 0 && start < bytes.length ? pgNameEnd(bytes, start) : -1;
-  if (end < 0 || !sameName(bytes.subarray(start, end).toString('utf8'), ref)) {
-    throw new ExecutionError('permission-denied', `Ask Data could not locate ${ref.name} in the query to apply the access policies, so it was not run.`, `permission denied: cannot apply policies to ${ref.name}`);
+  let start = ref.location - offset;
+  let end = start >= 0 && start < bytes.length ? pgNameEnd(bytes, start) : -1;
+  const cannot = () => new ExecutionError('permission-denied', `Ask Data could not locate ${ref.name} in the query to apply the access policies, so it was not run.`, `permission denied: cannot apply policies to ${ref.name}`);
+  if (end < 0 || !sameName(bytes.subarray(start, end).toString('utf8'), ref)) throw cannot();
+  if (withOnly) {
+    // `ONLY name` or `ONLY (name)`, the keyword just before (the parser places the reference at the name).
+    const only = onlySpan(bytes, start, end);
+    if (!only) throw cannot();
+    [start, end] = only;
+  } else {
+    // `name *` (descendants included, PostgreSQL's default) takes the star with it.
+    const star = pgStarEnd(bytes, end);
+    if (star > 0) end = star;
   }
   // `TABLE name` takes neither an alias nor a subquery: it becomes the SELECT it stands for.
   let before = start;
@@ -546,10 +595,28 @@ function nameEdit(ref: { location: number; schema?: string; name: string; catalo
   return { start, end, text: replacement };
 }
 
+/** The span of `ONLY name` / `ONLY ( name )` around a name at [start, end), blanks between them; undefined if it is not written so. */
+function onlySpan(bytes: Buffer, start: number, end: number): [number, number] | undefined {
+  const blank = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c;
+  let i = start;
+  while (i > 0 && blank(bytes[i - 1])) i--;
+  let close = end;
+  if (bytes[i - 1] === 0x28) {
+    i--;
+    while (i > 0 && blank(bytes[i - 1])) i--;
+    while (close < bytes.length && blank(bytes[close])) close++;
+    if (bytes[close] !== 0x29) return undefined;
+    close++;
+  }
+  if (i < 4 || bytes.subarray(i - 4, i).toString('latin1').toLowerCase() !== 'only' || (i > 4 && /[\w$\x80-\xff]/.test(String.fromCharCode(bytes[i - 5]!)))) return undefined;
+  return [i - 4, close];
+}
+
 function sameName(span: string, ref: { schema?: string; name: string; catalog?: string }): boolean {
-  if (!loadedParser) return false;
+  // Every query is parsed (and so the parser loaded) before anything of it is rewritten.
+  if (!pgParserLoaded()) return false;
   try {
-    const tree = loadedParser.parseSync(`SELECT * FROM ${span}`) as { stmts: Array<{ stmt: { SelectStmt?: { fromClause?: Array<{ RangeVar?: Record<string, unknown> }> } } }> };
+    const tree = parsePgSync(`SELECT * FROM ${span}`) as { stmts: Array<{ stmt: { SelectStmt?: { fromClause?: Array<{ RangeVar?: Record<string, unknown> }> } } }> };
     const from = tree.stmts.length === 1 ? tree.stmts[0]!.stmt.SelectStmt?.fromClause : undefined;
     const rv = from?.length === 1 ? from[0]!.RangeVar : undefined;
     return !!rv && !rv.alias && rv.relname === ref.name && (rv.schemaname ?? undefined) === ref.schema && (rv.catalogname ?? undefined) === ref.catalog;

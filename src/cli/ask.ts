@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { answerQuestion, type Answer, type AnswerEngine, type ChatModel } from '../core/answer/answer';
 import { openAskProject } from '../usecases/project';
 import { answeringModel, builtByAskData, readLearningRecords, specialisedModelRefused } from '../usecases/learning';
+import { notShownReason } from './reports';
 import { DEFAULT_MODEL, OllamaClient, resolveOllamaHost } from '../adapters/ollama';
 import { promotedModel } from '../core/learning/records';
 
@@ -82,9 +83,12 @@ export async function askQuestions(options: AskCommandOptions, items: ReadonlyAr
 export async function groundQuestions(options: Pick<AskCommandOptions, 'project' | 'asker'>, items: ReadonlyArray<BatchItem | { id: unknown; error: string }>, emit: (value: unknown) => void): Promise<void> {
   const project = await openAskProject(options.project, { asker: options.asker });
   try {
+    // Approved pairs the asker's policies keep out of the examples: counted, with why, never shown.
+    const withheld = project.access.unrestricted ? 0 : project.pairs.filter((p) => p.status === 'approved' && !project.visiblePairs.has(p.id)).length;
+    const notShown = withheld ? { pairsNotShown: { count: withheld, reason: notShownReason(!!project.unavailable) } } : {};
     for (const item of items) {
       if ('error' in item) emit({ id: item.id, error: { class: 'input', message: item.error } });
-      else emit({ id: item.id, ...project.context.ground(item.question) });
+      else emit({ id: item.id, ...project.context.ground(item.question), ...notShown });
     }
   } finally {
     project.close();

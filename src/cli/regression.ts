@@ -1,5 +1,5 @@
 import { checkApprovedPairs } from '../usecases/regression';
-import type { PairCheck } from '../core/regression/regression';
+import { summaryText, type PairCheck } from '../core/regression/regression';
 
 /** `askdata test`: the team's signed-off answers as regression tests, next to `dbt test` in CI. */
 export async function regressionReport(project: string, asker: string | undefined): Promise<{ ok: boolean; json: unknown; text: string }> {
@@ -10,6 +10,6 @@ export async function regressionReport(project: string, asker: string | undefine
   // Approved without running: apart from the checked ones, never counted as passed.
   const unverified = checks.filter((c) => c.status === 'unverified');
   const apart = unverified.length ? `\nUnverified (approved without running; not counted as passed):\n${unverified.map((c) => `  ${c.file}\n      ${c.message}`).join('\n')}\n` : '';
-  const text = `${lines.join('\n')}\n${apart}\n${summary.passed} passed, ${summary.failed} failed, ${summary.noBaseline} ran without a recorded result, ${summary.unverified} unverified${summary.notRun ? `, ${summary.notRun} not run (no database to run on)` : ''}\n`;
+  const text = `${lines.join('\n')}\n${apart}\n${summaryText(summary)}\n`;
   return { ok: summary.ok, json: { ...summary, pairs: checks }, text };
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { emailOf, gitIdentity } from '../adapters/gitIdentity';
+import { openOrDescribe } from '../usecases/project';
 import { openProjectEngine } from '../adapters/projectDatabase';
 import { promises as fs } from 'node:fs';
 import { pairsVisibleTo } from '../adapters/askerView';
@@ -16,22 +17,30 @@ import type { Pair, PairStore } from '../core/pairs/pairStore';
 /**
  * The pairs an asker may be shown, by id, or undefined when policies do not restrict them. Each
  * pair's SQL is checked by the database's own parser and binder under their policies, so this
- * needs the database.
+ * needs the database: without one (a warehouse, a server out of reach) none can be checked, so
+ * none is shown, and `unchecked` says why.
  */
-export async function pairsVisibleToAsker(project: string, pairs: readonly Pair[], asker: string | undefined): Promise<ReadonlySet<string> | undefined> {
+export async function pairsVisibleToAsker(project: string, pairs: readonly Pair[], asker: string | undefined): Promise<{ visible: ReadonlySet<string>; unchecked?: string } | undefined> {
   const access = await projectAccess(project, asker);
   if (access.unrestricted) return undefined;
-  const { engine } = await openProjectEngine(project, access);
+  const { engine, found } = await openOrDescribe(project, access);
   try {
+    if (found.unavailable) return { visible: new Set(), unchecked: found.unavailable };
     const catalog = await engine.catalog();
     const relations = [...new Set(catalog.map((c) => c.table))].map((table) => ({ key: table, kind: 'table' as const, name: table, from: 'database' as const, columns: catalog.filter((c) => c.table === table).map((c) => ({ name: c.column, type: c.type })) }));
-    return await pairsVisibleTo(engine, access, pairs.map((p) => ({ id: p.id, sql: p.sql, question: p.question, reason: p.data.rejected?.reason, tags: p.tags, tables: p.tables })), visibleRelations(relations, access).hiddenNames);
+    return { visible: await pairsVisibleTo(engine, access, pairs.map((p) => ({ id: p.id, sql: p.sql, question: p.question, reason: p.data.rejected?.reason, tags: p.tags, tables: p.tables })), visibleRelations(relations, access).hiddenNames) };
   } finally {
     engine.close();
   }
 }
 
-export function pairsListReport(store: PairStore, project: string, status?: string, visible?: ReadonlySet<string>) {
+/** Why pairs are not shown to an asker under policies. */
+export function notShownReason(unchecked: boolean): string {
+  return unchecked ? 'without the database their SQL cannot be checked against your access policies' : 'their SQL reads what your access policies hide';
+}
+
+export function pairsListReport(store: PairStore, project: string, status?: string, access?: { visible: ReadonlySet<string>; unchecked?: string }) {
+  const visible = access?.visible;
   const shown = visible ? store.pairs.filter((p) => visible.has(p.id)) : store.pairs;
   const pairs = shown.filter((p) => !status || p.status === status);
   const rel = (file: string) => path.relative(project, file);
@@ -42,9 +51,10 @@ export function pairsListReport(store: PairStore, project: string, status?: stri
       pending: shown.filter((p) => p.status === 'pending').length,
       rejected: shown.filter((p) => p.status === 'rejected').length,
       invalid: store.invalid.length,
-      /** Pairs whose SQL reads what the asker's access policies hide: counted, never shown. */
+      /** Pairs whose SQL reads what the asker's access policies hide, or that could not be checked: counted, never shown. */
       hidden: store.pairs.length - shown.length,
     },
+    ...(access?.unchecked ? { unchecked: `No pair could be checked against your access policies, so none is shown: ${access.unchecked}` } : {}),
     pairs: pairs.map((p) => ({
       id: p.id,
       file: rel(p.path),
@@ -59,7 +69,7 @@ export function pairsListReport(store: PairStore, project: string, status?: stri
   };
   const lines = pairs.map((p) => `${p.status.padEnd(8)}  ${p.question}${p.tables.length ? `  [${p.tables.join(', ')}]` : ''}`);
   const c = json.counts;
-  lines.push('', `${c.approved} approved, ${c.pending} pending, ${c.rejected} rejected${c.invalid ? `, ${c.invalid} invalid (run \`askdata pairs validate\`)` : ''}${c.hidden ? `; ${c.hidden} not shown: their SQL reads what your access policies hide` : ''}`);
+  lines.push('', `${c.approved} approved, ${c.pending} pending, ${c.rejected} rejected${c.invalid ? `, ${c.invalid} invalid (run \`askdata pairs validate\`)` : ''}${c.hidden ? `; ${c.hidden} not shown: ${notShownReason(!!access?.unchecked)}` : ''}`);
   return { json, text: `${lines.join('\n')}\n` };
 }
 
@@ -193,11 +203,11 @@ export async function indexReport(project: string, withDatabase: boolean, asker?
 }
 
 /** `askdata context` for people: what the model would see, and why each part was chosen. */
-export function contextText(g: { tables: Array<{ key: string; score: number; reasons: string[] }>; tablesAvailable: number; hidden: { tables: number; columns: number }; examples: Array<{ file: string; question: string; score: number }>; schema: string; rules: string; tokens: { schema: number; rules: number; examples: number; total: number; budget: number } }): string {
+export function contextText(g: { tables: Array<{ key: string; score: number; reasons: string[] }>; tablesAvailable: number; hidden: { tables: number; columns: number }; examples: Array<{ file: string; question: string; score: number }>; schema: string; rules: string; tokens: { schema: number; rules: number; examples: number; total: number; budget: number }; pairsNotShown?: { count: number; reason: string } }): string {
   const lines = [
     `Tables (${g.tables.length} of ${g.tablesAvailable}${g.hidden.tables ? `; ${g.hidden.tables} hidden by policy` : ''}):`,
     ...g.tables.map((t) => `  ${t.key}  ${t.score}  ${t.reasons.join('; ')}`),
-    `Examples (${g.examples.length}):`,
+    `Examples (${g.examples.length}${g.pairsNotShown ? `; ${g.pairsNotShown.count} approved pair${g.pairsNotShown.count === 1 ? '' : 's'} not shown: ${g.pairsNotShown.reason}` : ''}):`,
     ...g.examples.map((e) => `  ${e.score}  ${e.question}  (${e.file})`),
     `Tokens: schema ${g.tokens.schema}, rules ${g.tokens.rules}, examples ${g.tokens.examples}, total ${g.tokens.total} of ${g.tokens.budget}`,
     '',

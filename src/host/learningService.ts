@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { answeringModel, augmentProject, builtByAskData, evaluateProject, exportTrainingData, importAdapter, LEARNING_DIR, readLearningRecords, trainProject, type LearningOptions } from '../usecases/learning';
 import { checkApprovedPairs } from '../usecases/regression';
+import { summaryText } from '../core/regression/regression';
 import { emailOf } from '../adapters/gitIdentity';
 import { learningCurve, promotedModel, recordFileName, type EvaluationRecord, type LearningRecords } from '../core/learning/records';
 import { evaluationReportHtml } from './evaluationReportHtml';
@@ -200,11 +201,14 @@ export class LearningService implements vscode.Disposable {
       this.diagnostics.set(uri, [...(this.diagnostics.get(uri) ?? []), d]);
     }
     const s = result.summary;
-    const text = `${s.passed} passed, ${s.failed} failed, ${s.noBaseline} ran without a recorded result.`;
+    const text = `${summaryText(s)}.`;
     this.log.info(`test ${project.name}: ${text}`);
     if (s.failed > 0) {
       const choice = await vscode.window.showErrorMessage(`Approved pairs of ${project.name}: ${text}`, 'Show Problems');
       if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+    } else if (!s.ok) {
+      // Pairs that could not run (no database to run on) were not checked: not a pass.
+      void vscode.window.showWarningMessage(`Approved pairs of ${project.name}: ${text}`);
     } else {
       void vscode.window.showInformationMessage(`Approved pairs of ${project.name}: ${text}`);
     }

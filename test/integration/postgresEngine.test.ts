@@ -194,6 +194,17 @@ describe('PostgreSQL engine', function () {
     assert.ok((await plan('probe-engine')) >= 1, 'the engine ran the query with parallel workers');
   });
 
+  it('refuses a query nested too deeply for the parser, and parses the next one as ever (the parser is made afresh)', async () => {
+    const deep = `select 1 from ${'(select 1 from '.repeat(1000)}products${') s'.repeat(1000)}`;
+    await assert.rejects(engine.run(deep), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'syntax' && /could not read this query/.test(e.message));
+    for (const sql of ["select count(*) from orders where status <> 'ERROR'", 'select 1 as "ERROR"', 'select count(*) from products']) {
+      const cursor = await engine.run(sql);
+      cursor.close();
+      assert.equal(cursor.first.rows.length, 1, sql);
+    }
+    await assert.rejects(engine.run('selec 1'), (e: unknown) => e instanceof ExecutionError && e.errorClass === 'syntax' && /syntax error at or near "selec"/.test(e.message));
+  });
+
   it('maps SQLSTATEs to error classes, with suggestions', async () => {
     await refused('select * from customer', 'unknown-table', /no table or view named customer\. Did you mean customers/);
     await refused('select emai from customers', 'unknown-column', /no column named emai here\. Did you mean email/);
@@ -252,28 +263,46 @@ describe('PostgreSQL engine', function () {
     }
   });
 
-  it('never writes the credentials into pair files, learning records or exports', async () => {
+  it('never shows or writes the credentials, in any command, with the server up or stopped', async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, pgEnv(sample.cluster));
     const project = await tempDir('askdata-pg-project-');
     try {
       await fs.cp(sample.project, project, { recursive: true, filter: (src) => !/shop\.duckdb/.test(src) });
       await writeFiles(project, { 'askdata/askdata.yml': 'version: 1\ndbt: { target: postgres }\n' });
-      const out = path.join(project, 'export');
-      let text = '';
-      const code = await main(['train', 'export', '--project', project, '--out', out, '--json', '--host', 'http://127.0.0.1:9'], (s) => (text += s), (s) => (text += s));
-      assert.equal(code, 0, text);
-      const written = [text];
-      for (const dir of [out, path.join(project, 'askdata')]) {
-        for (const f of await fs.readdir(dir, { recursive: true })) {
-          const file = path.join(dir, String(f));
-          if ((await fs.stat(file)).isFile()) written.push(await fs.readFile(file, 'utf8'));
+      // Everything Ask Data writes goes under the project: the index cache too.
+      Object.assign(process.env, pgEnv(sample.cluster), { ASKDATA_CACHE: path.join(project, 'cache') });
+      const lena = 'lena.fischer@country.shop.example';
+      const commands = (out: string) => [
+        ['index', '--project', project], ['index', '--project', project, '--json'], ['context', '--project', project, 'revenue by country'],
+        ['context', '--project', project, '--json', '--as', lena, 'revenue by country'], ['ask', '--project', project, '--engine', 'recall', 'How many active customers do we have?'],
+        ['ask', '--project', project, '--engine', 'recall', '--json', 'How many active customers do we have?'], ['run', '--project', project, 'select count(*) from customers'],
+        ['run', '--project', project, '--json', '--as', lena, 'select count(*) from nosuch'], ['test', '--project', project], ['test', '--project', project, '--json'],
+        ['pairs', 'list', '--project', project], ['pairs', 'list', '--project', project, '--as', lena, '--json'], ['pairs', 'validate', '--project', project],
+        ['train', 'export', '--project', project, '--out', out, '--json', '--host', 'http://127.0.0.1:9'], ['eval', '--project', project, '--engine', 'recall', '--json'],
+      ];
+      const written: string[] = [];
+      let ran = 0;
+      for (const state of ['up', 'stopped']) {
+        // Stopped: nobody listens where the profile points (the password is still in the environment).
+        if (state === 'stopped') process.env.PGPORT = '1';
+        for (const args of commands(path.join(project, `export-${state}`))) {
+          let text = '';
+          await main(args, (s) => (text += s), (s) => (text += s));
+          written.push(`${state} ${args.join(' ')}\n${text}`);
+          ran++;
         }
       }
-      assert.ok(written.length > 5);
-      for (const t of written) assert.ok(!t.includes(sample.cluster.password), 'a file holds the password');
+      for (const f of await fs.readdir(project, { recursive: true })) {
+        const file = path.join(project, String(f));
+        if ((await fs.stat(file)).isFile()) written.push(`${file}\n${await fs.readFile(file, 'latin1')}`);
+      }
+      assert.equal(ran, 30);
+      assert.ok(written.some((t) => /export-up\/train\.jsonl/.test(t)) && written.some((t) => /Could not reach the PostgreSQL database/.test(t)), 'both states were exercised');
+      const holding = written.filter((t) => t.includes(sample.cluster.password)).map((t) => t.split('\n')[0]);
+      assert.deepEqual(holding, [], 'these hold the password');
     } finally {
       process.env = saved;
+      await fs.rm(project, { recursive: true, force: true });
     }
   });
 });

@@ -8,7 +8,7 @@ import { judgePair } from '../../src/core/regression/regression';
 import { readPairText } from '../../src/core/pairs/pairDocument';
 import { FakeOllama } from '../support/fakeOllama';
 import { snowflakeProject } from '../support/snowflakeProject';
-import { tempDir } from '../support/tempDir';
+import { tempDir, writeFiles } from '../support/tempDir';
 
 /**
  * A warehouse team's project (see test/support/snowflakeProject.ts): a dbt project on Snowflake, a
@@ -95,6 +95,12 @@ describe('a warehouse project with no database Ask Data can reach (Snowflake pro
     assert.match(r.err, /0 passed, 0 failed, 0 ran without a recorded result, 1 unverified, 1 not run/);
     const json = JSON.parse((await cli(['test', '--project', project, '--json'])).out);
     assert.deepEqual([json.unverified, json.notRun, json.ok], [1, 1, false]);
+    // Only unverified pairs, none of which can run: still nothing checked, not a pass.
+    await fs.rm(path.join(project, 'askdata/pairs/orders-last-week.yml'));
+    const only = await cli(['test', '--project', project]);
+    assert.equal(only.code, 1, only.out);
+    assert.match(only.err, /0 passed, 0 failed, 0 ran without a recorded result, 1 unverified; 1 of the unverified could not run either, so nothing about it was checked/);
+    assert.deepEqual((({ unverified, unverifiedNotRun, notRun, ok }) => ({ unverified, unverifiedNotRun, notRun, ok }))(JSON.parse((await cli(['test', '--project', project, '--json'])).out)), { unverified: 1, unverifiedNotRun: 1, notRun: 0, ok: false });
   });
 
   it('index and pairs validate work, and evaluation says why it cannot run', async () => {
@@ -105,6 +111,35 @@ describe('a warehouse project with no database Ask Data can reach (Snowflake pro
     const ev = await cli(['eval', '--project', project, '--engine', 'recall']);
     assert.equal(ev.code, 1);
     assert.match(ev.err, /no database to run them on: .*Snowflake/);
+  });
+
+  it('shows an asker whom policies restrict no approved pair, since none can be checked without the database, and says so', async () => {
+    const project = await snowflakeProject({ artifacts: true });
+    await writeFiles(project, {
+      'askdata/policies.yml': 'version: 1\ndefault: deny\ngroups:\n  sales:\n    members: ["rita@acme.example"]\n    tables: { allow: [fct_orders, dim_customers] }\n  emea:\n    members: ["emil@acme.example"]\n    tables: { allow: [fct_orders, dim_customers] }\nrow_policies:\n  - name: emea_only\n    applies_to: { groups: [emea] }\n    filters: { dim_customers: "region = \'EMEA\'" }\n',
+    });
+    const pairSql = (await fs.readFile(path.join(project, 'askdata/pairs/revenue-by-region.yml'), 'utf8')).match(/sum\(o\.order_total\)/)![0];
+    // Allowed every table the pairs read (rita), row-filtered (emil), in no group (default deny).
+    for (const asker of ['rita@acme.example', 'emil@acme.example', 'nobody@acme.example']) {
+      const list = await cli(['pairs', 'list', '--project', project, '--as', asker, '--json']);
+      assert.equal(list.code, 0, list.err);
+      const l = JSON.parse(list.out);
+      assert.deepEqual([l.pairs.length, l.counts.approved, l.counts.hidden], [0, 0, 2], asker);
+      assert.match(l.unchecked, /No pair could be checked against your access policies, so none is shown: .*Snowflake/);
+      assert.match((await cli(['pairs', 'list', '--project', project, '--as', asker])).out, /2 not shown: without the database their SQL cannot be checked against your access policies/);
+      const g = JSON.parse((await cli(['context', '--project', project, '--as', asker, '--json', 'What is our revenue by region?'])).out);
+      assert.deepEqual(g.examples, [], asker);
+      assert.deepEqual(g.pairsNotShown, { count: 2, reason: 'without the database their SQL cannot be checked against your access policies' });
+      assert.match((await cli(['context', '--project', project, '--as', asker, 'What is our revenue by region?'])).out, /Examples \(0; 2 approved pairs not shown: without the database/);
+      const a = JSON.parse((await cli(['ask', '--project', project, '--engine', 'recall', '--as', asker, '--json', 'What is our revenue by region?'])).out);
+      assert.ok(a.pair === null || a.pair === undefined, `${asker} was answered from a pair`);
+      assert.ok(!String(a.sql ?? '').includes(pairSql), asker);
+    }
+    // Without policies the same pairs are examples and answers (the check above can fail).
+    await fs.rm(path.join(project, 'askdata/policies.yml'));
+    assert.equal(JSON.parse((await cli(['context', '--project', project, '--json', 'What is our revenue by region?'])).out).pairsNotShown, undefined);
+    assert.equal(JSON.parse((await cli(['pairs', 'list', '--project', project, '--json'])).out).pairs.length, 2);
+    assert.equal(JSON.parse((await cli(['ask', '--project', project, '--engine', 'recall', '--json', 'What is our revenue by region?'])).out).pair.file, 'askdata/pairs/revenue-by-region.yml');
   });
 });
 

@@ -48,9 +48,10 @@ export function samplePostgres(): Promise<{ cluster: Cluster; connection: Postgr
 
 /**
  * A database holding only what one asker may see, each table the result of a DuckDB query over
- * the sample: the independent truth a policy-enforced answer is compared with.
+ * the sample (a full copy of it without `relations`): the independent truth a policy-enforced
+ * answer is compared with.
  */
-export async function permittedView(name: string, relations: Record<string, string>): Promise<PostgresConnectionLike> {
+export async function permittedView(name: string, relations: Record<string, string> | undefined): Promise<PostgresConnectionLike> {
   const { cluster, script } = await postgresCluster();
   const { database } = await sampleWithDatabase();
   await script.loadSample({ cluster, duckdbFile: database, database: name, relations });

@@ -15,7 +15,7 @@ import { jsonText } from '../jsonText';
  * network, settings, sleeps and locks; casts to reg* types (their input reads the catalog);
  * SELECT … INTO, FOR UPDATE/SHARE, TABLESAMPLE, XML and parameters; operators of any schema but
  * pg_catalog (in expressions, `= ANY (SELECT …)` and ORDER BY … USING). What the tree cannot
- * settle — whether `t.f` is a column or the call `f(t)`, which operator a bare `=` resolves to —
+ * settle — whether `x.f` is a column or the call `f(x)`, which operator a bare `=` resolves to —
  * it collects (dottedNames, operators) for the engine to bind against the catalog.
  */
 
@@ -44,16 +44,25 @@ export interface PgGuardResult {
   /** The last name of every column reference, lower case as parsed (for hidden-column refusals). */
   columnNames: string[];
   /**
-   * Every name written after a dot (`t.f`, `(t).f`): PostgreSQL reads `t.f` as the call `f(t)` when
-   * t has no column f, so each may be a function call the tree does not show as one. Bound against
-   * the catalog before the query runs.
+   * Every name written after a dot (`t.f`, `(x).f`): PostgreSQL reads `x.f` as the call `f(x)` when
+   * x has no column f — x a whole row or a value of any type — so each may be a function call the
+   * tree does not show as one. Bound against the catalog before the query runs.
    */
   dottedNames: string[];
   /**
    * Operator names the query resolves by the search path: those written without a schema, and the
-   * `=` that JOIN USING, NATURAL JOIN and CASE x WHEN imply. Bound against the catalog too.
+   * `=` that JOIN USING, NATURAL JOIN and CASE x WHEN imply (and CYCLE's = and <>). Bound against
+   * the catalog too.
    */
   operators: string[];
+  /**
+   * The first name in the query (of a relation, CTE, alias, column, function, type …) with a
+   * character beyond ASCII, if any. PostgreSQL folds unquoted names by the database's encoding: in
+   * UTF-8, A–Z only, as this parser does; in a single-byte encoding (LATIN1, WIN1252, SQL_ASCII …)
+   * also the encoding's own upper-case letters, so `KUNDENÖ` is `kundenö` to the server and
+   * `kundenÖ` to the parser. The engine refuses such names on those databases.
+   */
+  nonAsciiName?: string;
 }
 
 /** Aggregates, window functions and scalar functions a query may call: computation, nothing else. */
@@ -137,7 +146,24 @@ export function checkPostgresParse(parsed: unknown): PgGuardResult {
   }
   const found: PgGuardResult = { tables: [], relations: [], unqualifiedFunctions: [], columnNames: [], dottedNames: [], operators: [] };
   walkSelect(stmt.SelectStmt as Json, new Set(), found);
+  const nonAscii = nonAsciiName(stmt);
+  if (nonAscii !== undefined) found.nonAsciiName = nonAscii;
   return found;
+}
+
+/**
+ * The first string of the tree with a character beyond ASCII that is a name: every string but
+ * the values of constants (A_Const), so whatever the node holding it.
+ */
+function nonAsciiName(value: unknown): string | undefined {
+  if (typeof value === 'string') return /[^\x00-\x7f]/.test(value) ? value : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [key, v] of Object.entries(value as Json)) {
+    if (key === 'A_Const') continue;
+    const found = nonAsciiName(v);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function walkSelect(select: Json, outer: ReadonlySet<string>, found: PgGuardResult): void {
@@ -158,6 +184,8 @@ function walkSelect(select: Json, outer: ReadonlySet<string>, found: PgGuardResu
       scope.add(String(c!.ctename));
       walkAny(c!.search_clause, scope, found);
       walkAny(c!.cycle_clause, scope, found);
+      // CYCLE … SET mark TO v DEFAULT d compares marks with = and <> found by name on the search path.
+      if (c!.cycle_clause) found.operators.push('=', '<>');
     }
   }
   for (const [key, value] of Object.entries(select)) {
@@ -293,7 +321,8 @@ function relation(node: Json, scope: ReadonlySet<string>, found: PgGuardResult):
     name,
     location: node.location,
     aliased: !!node.alias,
-    inherit: node.inh !== false,
+    // The tree leaves out fields at their default, and `inh` is false by default: ONLY omits it.
+    inherit: node.inh === true,
   };
   found.relations.push(ref);
   found.tables.push({ catalog: catalog ?? '', schema: schema ?? '', table: name });

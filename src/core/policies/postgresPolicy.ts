@@ -1,6 +1,6 @@
 import { ExecutionError } from '../execution/errors';
 import type { PgGuardResult, PgRelationReference } from '../execution/postgresGuard';
-import type { AccessDecision, TableAccess } from './access';
+import { columnKey, isHidden, type AccessDecision, type TableAccess } from './access';
 import { quoteIdent } from './duckdbPolicy';
 
 /**
@@ -20,11 +20,12 @@ import { quoteIdent } from './duckdbPolicy';
  *   and so is a view over what the asker may not read unless it is a security_barrier view;
  * - a partition or inheritance child of a restricted table is refused (its rows are the parent's),
  *   and so is a parent one of whose children policies restrict, unless read with ONLY.
- * For everyone: the system catalogs are refused (information_schema for restricted askers too);
- * every built-in function call is written `pg_catalog.name(…)`, so the allow-list means exactly
- * PostgreSQL's own functions, never a same-named one on the search path; and what the tree does
- * not show as a call — `t.f`, which PostgreSQL reads as `f(t)`, and operators it resolves by the
- * search path — is bound against the catalog and refused unless it is PostgreSQL's own (or, for an
+ * For everyone: the system catalogs are refused (information_schema for restricted askers too),
+ * and so are the relations an extension installs; every built-in function call is written
+ * `pg_catalog.name(…)`, so the allow-list means exactly PostgreSQL's own functions, never a
+ * same-named one on the search path; and what the tree does not show as a call — `x.f`, which
+ * PostgreSQL reads as `f(x)` for a value of any type, and operators it resolves by the search path
+ * — is bound against the catalog and refused unless it is an allow-listed built-in (or, for an
  * operator, an installed extension's), see refuseRoutines.
  */
 
@@ -45,6 +46,8 @@ export interface PgResolvedRelation {
   securityBarrier: boolean;
   /** For a view: the relations it reads, through other views too. */
   bases: string[];
+  /** The extension that installed it, if one did (pg_buffercache, pg_stat_statements …): not the team's data. */
+  extension?: string;
 }
 
 /** A function or operator the query could reach that PostgreSQL's own allow-listed ones are not (see routinesSql). */
@@ -52,6 +55,8 @@ export interface PgRoutine {
   kind: 'function' | 'operator';
   schema: string;
   name: string;
+  /** For a function: whether every one of that name (in that schema) callable with one argument is immutable and takes no reg* value (computes from its argument alone). */
+  immutable?: boolean;
 }
 
 export interface ByteEdit {
@@ -120,6 +125,12 @@ export function planPostgresAccess(guard: PgGuardResult, resolved: ReadonlyArray
     if (SYSTEM_SCHEMA.test(r.schema) && (restricted || r.schema !== 'information_schema')) {
       throw new ExecutionError(restricted ? 'permission-denied' : 'not-read-only', `${r.schema}.${r.name} describes the database itself (its catalog, settings, sessions or statistics); it is not available${restricted ? ' to you' : ' here'}.`, `not allowed: ${r.schema}.${r.name}`);
     }
+    // What an extension installs in the team's schema is the extension's, not the team's data, and
+    // its views describe the server (pg_buffercache's buffers, pg_stat_statements' queries of
+    // every session): refused like the catalogs, whatever the search path makes of them.
+    if (r.extension) {
+      throw new ExecutionError(restricted ? 'permission-denied' : 'not-read-only', `${r.name} belongs to the extension ${r.extension}, not to the database's data; it is not available${restricted ? ' to you' : ' here'}.`, `not allowed: ${r.name} of extension ${r.extension}`);
+    }
     if (!restricted) return;
     if (!r.onSearchPath) {
       throw new ExecutionError('permission-denied', `${r.schema}.${r.name} is not the ${r.name} that policies.yml names (that is the one the search path finds); under access policies only those can be read.`, `permission denied: ${r.schema}.${r.name} is off the search path`);
@@ -146,13 +157,12 @@ export function planPostgresAccess(guard: PgGuardResult, resolved: ReadonlyArray
     for (const [column, rule] of access.hiddenColumns) hidden.set(column, rule);
     const leakyView = r.kind === 'v' && !r.securityBarrier && r.bases.some((b) => restrictive(decision.table(b)));
     if (access.hiddenColumns.size > 0 || access.rowFilters.length > 0 || leakyView) {
-      if (!ref.inherit) throw new ExecutionError('permission-denied', `ONLY ${r.name} cannot be combined with the access policies on ${r.name}; write ${r.name} without ONLY.`, `permission denied: ONLY ${r.name}`);
       rewrites.push({ index: i, access, fence: access.rowFilters.length > 0 || leakyView });
     }
   });
   // A clear refusal for a hidden column named outright; the rewrite would make it unknown anyway.
   for (const column of guard.columnNames) {
-    const rule = hidden.get(column.toLowerCase());
+    const rule = hidden.get(columnKey(column)) ?? hidden.get(column.toLowerCase());
     if (rule) throw new ExecutionError('permission-denied', `You may not see the column ${column} (${rule}).`, `permission denied: column ${column}`);
   }
   return rewrites;
@@ -163,34 +173,42 @@ export function filterText(access: TableAccess): string | undefined {
   return access.rowFilters.length ? access.rowFilters.map((f) => `(${f.condition})`).join(' AND ') : undefined;
 }
 
-/** A relation reference as written back: fully qualified, keeping the name it was referred to by. */
-export function boundReference(ref: PgRelationReference, r: PgResolvedRelation): string {
-  return `${qualifiedName(r)}${ref.aliased ? '' : ` AS ${quoteIdent(ref.name)}`}`;
+/**
+ * A relation reference as written back: fully qualified. Its reference name stays the one it was
+ * written with (an unaliased `"public"."orders"` is still `orders`), and without an alias of its
+ * own `public.orders.order_id` keeps meaning its column too.
+ */
+export function boundReference(_ref: PgRelationReference, r: PgResolvedRelation): string {
+  return qualifiedName(r);
 }
 
 /** The subquery that stands in for a table: its visible columns, its permitted rows (behind a fence, see PlannedRewrite). */
 export function restrictedSubquery(ref: PgRelationReference, r: PgResolvedRelation, access: TableAccess, boundFilter: string | undefined, fence: boolean): string {
-  const visible = r.columns.filter((c) => !access.hiddenColumns.has(c.toLowerCase()));
+  const visible = r.columns.filter((c) => !isHidden(access, c));
   if (visible.length === 0) throw new ExecutionError('permission-denied', `Every column of ${r.name} is hidden from you.`, `permission denied: table ${r.name}`);
   const where = boundFilter ? ` WHERE ${boundFilter}` : '';
-  return `(SELECT ${visible.map(quoteIdent).join(', ')} FROM ${qualifiedName(r)}${where}${fence ? ' OFFSET 0' : ''})${ref.aliased ? '' : ` AS ${quoteIdent(ref.name)}`}`;
+  return `(SELECT ${visible.map(quoteIdent).join(', ')} FROM ${ref.inherit ? '' : 'ONLY '}${qualifiedName(r)}${where}${fence ? ' OFFSET 0' : ''})${ref.aliased ? '' : ` AS ${quoteIdent(ref.name)}`}`;
 }
 
 /**
- * Refuses what the query could call beyond PostgreSQL's own allow-listed functions and operators:
- * a function reached by column notation (`t.f` is `f(t)` when t has no column f) that is not an
- * allow-listed pg_catalog function — one of pg_catalog's own only when a relation it reads has a
- * column of that name, which PostgreSQL would take first — and an operator the search path could
- * resolve to one the database defines (not an extension's).
+ * Refuses what the query could call beyond PostgreSQL's own allow-listed functions and operators.
+ * A name after a dot is a call whenever what precedes it has no field of that name: `t.f` is
+ * `f(t)`, and `x.f` or `(expr).f` for a value of any type is `f(x)` — `('select …').ts_stat` runs
+ * the text as a query, `('/etc/passwd').pg_read_file` reads the file. So every function callable
+ * with one argument that such a name could call must be an allow-listed pg_catalog function, or an
+ * immutable one of pg_catalog's taking no catalog reference (reg*) — by PostgreSQL's own contract
+ * it computes from its argument alone —, because the name is as often a column the query made
+ * (`select t.name from (select customer_name as name …) t`: PostgreSQL takes the column first, and
+ * pg_catalog has name(text)). An operator the search path could resolve to one the database
+ * defines (not an extension's) is refused too.
  */
-export function refuseRoutines(routines: readonly PgRoutine[], resolved: ReadonlyArray<PgResolvedRelation | undefined>, allowed: ReadonlySet<string>): void {
-  const columns = new Set(resolved.flatMap((r) => r?.columns ?? []));
+export function refuseRoutines(routines: readonly PgRoutine[], allowed: ReadonlySet<string>): void {
   for (const r of routines) {
     if (r.kind === 'operator') {
       throw new ExecutionError('not-read-only', `The operator ${r.name} could resolve here to ${r.schema}.${r.name}, an operator defined in this database rather than PostgreSQL's own, so the query was not run. Write OPERATOR(pg_catalog.${r.name}) for PostgreSQL's.`, `not allowed: operator ${r.schema}.${r.name} on the search path`);
     }
-    if (r.schema === 'pg_catalog' && (allowed.has(r.name) || columns.has(r.name))) continue;
-    throw new ExecutionError('not-read-only', `The name ${r.name} after a dot could call ${r.schema}.${r.name}() on a whole row (PostgreSQL reads t.${r.name} as ${r.name}(t)); it is not one of the functions allowed here, so the query was not run.`, `not allowed: function ${r.schema}.${r.name}() by column notation`);
+    if (r.schema === 'pg_catalog' && (allowed.has(r.name) || r.immutable === true)) continue;
+    throw new ExecutionError('not-read-only', `The name ${r.name} after a dot could call ${r.schema}.${r.name}() (PostgreSQL reads x.${r.name} as ${r.name}(x) when x has no column ${r.name}); it is not one of the functions allowed here, so the query was not run.`, `not allowed: function ${r.schema}.${r.name}() by column notation`);
   }
 }
 
@@ -238,6 +256,12 @@ export function pgNameEnd(sql: Buffer, start: number): number {
     if (sql[j] !== 0x2e) return i;
     i = skipBlank(sql, j + 1);
   }
+}
+
+/** Where the inheritance star after a relation name that ends at `end` ends (`customers *`); -1 if there is none. */
+export function pgStarEnd(sql: Buffer, end: number): number {
+  const j = skipBlank(sql, end);
+  return sql[j] === 0x2a ? j + 1 : -1;
 }
 
 function quotedEnd(sql: Buffer, at: number): number {

@@ -58,9 +58,19 @@ export function judgePair(pair: Pair, file: string, outcome: RunOutcome, stale?:
   return { ...base, status: 'changed', expected, actual, message: `${file} returns other data than when it was approved (${diffs.join('; ')}).${changed}` };
 }
 
-export function summarise(checks: readonly PairCheck[]): { passed: number; failed: number; noBaseline: number; unverified: number; notRun: number; ok: boolean } {
+/** The counts in a line, as `askdata test` and the editor's Test Approved Pairs say them. */
+export function summaryText(s: ReturnType<typeof summarise>): string {
+  return `${s.passed} passed, ${s.failed} failed, ${s.noBaseline} ran without a recorded result, ${s.unverified} unverified${s.notRun ? `, ${s.notRun} not run (no database to run on)` : ''}${s.unverifiedNotRun ? `; ${s.unverifiedNotRun} of the unverified could not run either, so nothing about ${s.unverifiedNotRun === 1 ? 'it' : 'them'} was checked` : ''}`;
+}
+
+export function summarise(checks: readonly PairCheck[]): { passed: number; failed: number; noBaseline: number; unverified: number; unverifiedNotRun: number; notRun: number; ok: boolean } {
   const failed = checks.filter((c) => c.status === 'failed-to-run' || c.status === 'changed').length;
   const notRun = checks.filter((c) => c.status === 'not-run').length;
-  // Nothing could be checked without a database: that is not a pass.
-  return { passed: checks.filter((c) => c.status === 'passed').length, failed, noBaseline: checks.filter((c) => c.status === 'no-baseline').length, unverified: checks.filter((c) => c.status === 'unverified').length, notRun, ok: failed === 0 && notRun === 0 };
+  const unverifiedNotRun = checks.filter((c) => c.status === 'unverified' && c.error?.class === 'not-run').length;
+  // Nothing could be checked without a database: that is not a pass — for a pair approved
+  // unverified either, or a project whose pairs are all unverified would pass having run nothing.
+  return {
+    passed: checks.filter((c) => c.status === 'passed').length, failed, noBaseline: checks.filter((c) => c.status === 'no-baseline').length,
+    unverified: checks.filter((c) => c.status === 'unverified').length, unverifiedNotRun, notRun, ok: failed === 0 && notRun === 0 && unverifiedNotRun === 0,
+  };
 }
