@@ -580,7 +580,7 @@ describe('access policies against an attacker (judged by content against each as
     assert.deepEqual(problems, []);
   });
 
-  it('leaves askers in no group unrestricted, as the sample says (it has no default:)', async () => {
+  it('leaves askers in no group unrestricted, as the sample says (default: allow)', async () => {
     for (const a of ['outsider', 'analyst'] as const) {
       for (const sql of ['select count(*) from raw_customers', 'select count(*) from customers', 'select sum(spend) from marketing_daily']) {
         const got = await viaEngine(sql, access(a));
