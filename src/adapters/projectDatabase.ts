@@ -83,8 +83,35 @@ export async function projectDialect(project: string, env: Readonly<Record<strin
     return (await findProjectDatabase(project, env, choice)).dialect;
   } catch {
     const target = await findDbtTarget(project, undefined, env, choice).catch(() => undefined);
-    return target?.type ? dialectOfAdapter(target.type) : 'ansi';
+    const type = target?.type ?? (await manifestAdapterType(project));
+    return type ? dialectOfAdapter(type) : 'ansi';
   }
+}
+
+/** How much of target/manifest.json is read for its metadata, which dbt writes first. */
+const MANIFEST_HEAD_BYTES = 64 * 1024;
+
+/**
+ * The adapter type of the last `dbt compile`, from target/manifest.json's metadata: the dialect of
+ * a project whose profile lives outside the repo (~/.dbt/profiles.yml, as most do), where no
+ * database file or profile says it. Only the head of the file is read; a manifest can be hundreds
+ * of megabytes.
+ */
+export async function manifestAdapterType(project: string): Promise<string | undefined> {
+  let head: string;
+  try {
+    const file = await fs.open(path.join(project, 'target', 'manifest.json'), 'r');
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(MANIFEST_HEAD_BYTES), 0, MANIFEST_HEAD_BYTES, 0);
+      head = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return undefined;
+  }
+  const metadata = /"metadata"\s*:\s*\{[^{}]*?"adapter_type"\s*:\s*"([A-Za-z0-9_]+)"/.exec(head);
+  return metadata?.[1];
 }
 
 async function readSettings(project: string): Promise<ProjectSettings> {

@@ -5,7 +5,7 @@ import { WorkspaceIndexer, type IndexCache, type LiveCatalog } from '../core/ind
 import type { Engine } from './engine';
 import { readIndexCache, writeIndexCache } from './indexCache';
 import { readLiveCatalog } from './liveCatalog';
-import { findDbtTarget } from './projectDatabase';
+import { findDbtTarget, manifestAdapterType } from './projectDatabase';
 
 /**
  * Feeds a WorkspaceIndexer from disk: finds dbt projects (packages included), reads the files the
@@ -149,12 +149,14 @@ export class WorkspaceFiles {
       text = undefined;
     }
     const target = text === undefined ? undefined : await findDbtTarget(root).catch(() => undefined);
-    // The profile's adapter type is the dialect macros dispatch on; without a profile, DuckDB's.
+    // The profile's adapter type is the dialect macros dispatch on; without a profile in the repo,
+    // the adapter of the last dbt compile (target/manifest.json), else DuckDB's.
     // Its values are often Jinja reading the environment, rendered as dbt renders them.
-    const value = (v: string | undefined) => (v === undefined ? undefined : renderProfileValue(v, process.env, target?.type));
+    const type = target?.type ?? (text === undefined ? undefined : await manifestAdapterType(root));
+    const value = (v: string | undefined) => (v === undefined ? undefined : renderProfileValue(v, process.env, type));
     const schema = value(target?.schema);
     const database = value(target?.database);
-    this.indexer.setProject(this.rel(root), text, { schema: schema ?? 'main', type: target?.type ?? 'duckdb', name: target?.target ?? 'dev', ...(database ? { database } : {}) });
+    this.indexer.setProject(this.rel(root), text, { schema: schema ?? 'main', type: type ?? 'duckdb', name: target?.target ?? 'dev', ...(database ? { database } : {}) });
     if (text !== undefined) await this.readArtifacts(root);
   }
 

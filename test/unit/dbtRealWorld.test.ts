@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { indexFolder, WorkspaceFiles } from '../../src/adapters/workspaceFiles';
 import { main } from '../../src/cli/main';
+import { projectDialect } from '../../src/adapters/projectDatabase';
 import { buildAskContext } from '../../src/core/answer/askContext';
 import type { WorkspaceIndex } from '../../src/core/index/workspaceIndex';
 import { indexFixture, indexTree, jinjaLeft, relationOf as rel, warningList, writeTree } from '../support/dbtFixture';
@@ -607,6 +608,24 @@ and '{{ this.database }}.{{ this.schema }}.{{ this.identifier }}' != ''`,
     assert.equal(rel(index, 'b').sql, "\nselect id, at from dbt_dev.events_sample\n\nwhere at > '2020-01-01'\nand `at` is not null\nand 'acme-analytics.dbt_dev.b' != ''");
     assert.deepEqual(rel(index, 'b').refs, ['events_sample']);
     assert.deepEqual(warningList(index), []);
+  });
+
+  it('without a profile in the repo, the adapter of the last dbt compile (target/manifest.json) is the dialect, else DuckDB\'s; a model the manifest lacks is read from its file, with a warning', async () => {
+    const files = {
+      'dbt_project.yml': 'name: shop\nprofile: shop\n',
+      'models/a.sql': "select {% if target.type == 'snowflake' %}'sf'{% elif target.type == 'duckdb' %}'duck'{% else %}'other'{% endif %} as d",
+    };
+    const manifest = JSON.stringify({ metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', dbt_version: '1.8.0', adapter_type: 'snowflake' }, nodes: {}, sources: {} });
+    // The manifest predates models/a.sql: the model is read from its file, in the manifest's dialect, and the index says the manifest is behind.
+    const compiled = await writeTree({ ...files, 'target/manifest.json': manifest });
+    const { index } = await indexTree(compiled);
+    assert.match(rel(index, 'a').sql ?? '', /'sf' as d/);
+    assert.deepEqual(warningList(index), ['models/a.sql:1 artifact']);
+    assert.match(index.warnings[0]!.message, /not in target\/manifest\.json.*dbt compile/);
+    assert.equal(await projectDialect(compiled, {}), 'snowflake');
+    const never = await writeTree(files);
+    assert.match(rel((await indexTree(never)).index, 'a').sql ?? '', /'duck' as d/);
+    assert.equal(await projectDialect(never, {}), 'ansi');
   });
 
   it('Jinja comments holding {{ and %}, whitespace control, {% raw %}, Snowflake $$ strings and quoted identifiers, BigQuery backticks, unicode', async () => {

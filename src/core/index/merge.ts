@@ -53,6 +53,7 @@ export class Merge {
     this.addFileNodes(files);
     this.addUnreadNodes();
     this.addManifestNodes();
+    this.addFilesNewerThanManifest(files);
     this.addDocs(files);
     this.addDatabase();
     for (const [path, f] of files) {
@@ -144,29 +145,50 @@ export class Merge {
       } else if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) {
         const key = this.nodeKey(f);
         if (f.disabled || this.disabled.has(key)) continue;
-        const config = this.effectiveConfig(f);
-        const version = this.versionFiles.get(f.name.toLowerCase())?.v ?? versionOf(f.name)?.v;
-        for (const other of f.also ?? []) {
-          this.put({ key: other.toLowerCase(), kind: 'snapshot', name: other, project: project.layout.name, ...(pkg ? { package: pkg } : {}), file: path, line: 1, relation: this.ix.relationFor(project, { name: other, kind: 'snapshot', path: relative(project.root, path), config }), columns: [], from: 'files' });
-        }
-        this.put({
-          key,
-          kind: f.role,
-          name: key === f.name.toLowerCase() ? f.name : key,
-          project: project.layout.name,
-          ...(pkg ? { package: pkg } : {}),
-          file: path,
-          line: 1,
-          relation: this.nodeRelation(path, project, f),
-          columns: [],
-          ...(typeof config.materialized === 'string' ? { materialized: config.materialized } : {}),
-          ...(tagsOf(config.tags).length ? { tags: tagsOf(config.tags) } : {}),
-          ...(version !== undefined ? { version } : {}),
-          ...(f.sql ? { sql: f.sql } : {}),
-          ctes: f.shape.ctes.map((c) => c.name),
-          from: 'files',
-        });
+        this.putSqlNode(path, f, f.role, project, project.layout.name, key);
       }
+    }
+  }
+
+  private putSqlNode(path: string, f: SqlFragment, role: 'model' | 'snapshot', project: ProjectState, projectName: string, key: string): void {
+    const pkg = this.ix.packageOf(project);
+    const config = this.effectiveConfig(f);
+    const version = this.versionFiles.get(f.name.toLowerCase())?.v ?? versionOf(f.name)?.v;
+    for (const other of f.also ?? []) {
+      this.put({ key: other.toLowerCase(), kind: 'snapshot', name: other, project: projectName, ...(pkg ? { package: pkg } : {}), file: path, line: 1, relation: this.ix.relationFor(project, { name: other, kind: 'snapshot', path: relative(project.root, path), config }), columns: [], from: 'files' });
+    }
+    this.put({
+      key,
+      kind: role,
+      name: key === f.name.toLowerCase() ? f.name : key,
+      project: projectName,
+      ...(pkg ? { package: pkg } : {}),
+      file: path,
+      line: 1,
+      relation: this.nodeRelation(path, project, f),
+      columns: [],
+      ...(typeof config.materialized === 'string' ? { materialized: config.materialized } : {}),
+      ...(tagsOf(config.tags).length ? { tags: tagsOf(config.tags) } : {}),
+      ...(version !== undefined ? { version } : {}),
+      ...(f.sql ? { sql: f.sql } : {}),
+      ctes: f.shape.ctes.map((c) => c.name),
+      from: 'files',
+    });
+  }
+
+  /**
+   * A model or snapshot file the last dbt compile did not see (added since, or renamed): the
+   * manifest is the truth for what it holds, so such a file is read as the files say, and a
+   * warning says the manifest is behind, never dropping the model silently.
+   */
+  private addFilesNewerThanManifest(files: Map<string, Fragment>): void {
+    for (const [path, f] of files) {
+      const project = this.ix.projectOf(path);
+      if (!project?.layout || !project.manifest || f.kind !== 'sql' || (f.role !== 'model' && f.role !== 'snapshot')) continue;
+      const key = this.nodeKey(f);
+      if (f.disabled || this.disabled.has(key) || this.relations.has(key)) continue;
+      this.putSqlNode(path, f, f.role, project, project.layout.name, key);
+      this.warnings.push({ file: path, line: 1, kind: 'artifact', message: `${f.name} is not in target/manifest.json, which an older dbt compile wrote: it is read from its file until \`dbt compile\` (or any dbt run) writes the manifest again` });
     }
   }
 
