@@ -48,7 +48,8 @@ describe('the documentation shows commands that exist', function () {
       for (const line of commands) {
         const args = words(line);
         if (!args) continue;
-        const argv = args.map((a) => (a === 'samples/shop' ? project : a === '.' ? project : a));
+        // Paths the example writes (`--out lora/`) land beside the copy, never in the repo.
+        const argv = args.map((a, i) => (a === 'samples/shop' || a === '.' ? project : args[i - 1] === '--out' && !path.isAbsolute(a) ? path.join(project, '..', a) : a));
         let err = '';
         const code = await main([...argv, '--host', 'http://127.0.0.1:9'], () => undefined, (s) => (err += s), async () => 'select 1');
         // The local model, an adapter file, a PostgreSQL server (scripts/sample-postgres.sh; tested in postgresEngine.test.ts).
