@@ -20,6 +20,7 @@ export class QueueView implements vscode.TreeDataProvider<QueueNode>, vscode.Dis
   readonly onDidChangeTreeData = this.changed.event;
   private readonly view: vscode.TreeView<QueueNode>;
   private filterModel: string | undefined;
+  private lastShown: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly projects: Projects) {
@@ -44,7 +45,26 @@ export class QueueView implements vscode.TreeDataProvider<QueueNode>, vscode.Dis
     this.view.badge = pending > 0 ? { value: pending, tooltip: `${pending} pair${pending === 1 ? '' : 's'} waiting for review` } : undefined;
     this.view.description = this.filterModel ? `model: ${this.filterModel}` : undefined;
     this.view.message = this.filterModel ? `Showing the questions that use ${this.filterModel}.` : undefined;
+    // The index changes often while it works (each file, each scan); redrawing an unchanged tree
+    // would replace the row under the pointer, and a click on its inline action would then reach
+    // the command without its pair.
+    const shown = this.shownState();
+    if (shown === this.lastShown) return;
+    this.lastShown = shown;
     this.changed.fire(undefined);
+  }
+
+  /** Everything the tree's rows show, as one string: when it is unchanged, so is the tree. */
+  private shownState(): string {
+    return JSON.stringify([
+      this.filterModel,
+      this.projects.all.map((project) => [
+        project.root,
+        project.name,
+        project.store.invalid.map((f) => [f.path, f.problems]),
+        this.projectChildren(project).map((n) => (n.kind === 'group' ? [n.group.status, n.group.label, n.group.pairs.map(({ pair, stale }) => [pair.path, pair.question, pair.status, pair.sql, pair.tables, pair.tags, pair.data.approved, pair.data.rejected, stale])] : n.kind)),
+      ]),
+    ]);
   }
 
   getChildren(node?: QueueNode): QueueNode[] {
