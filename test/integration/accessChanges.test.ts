@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main';
 import { askerInputFiles } from '../../src/usecases/project';
 import { ASKERS, buildPermittedViews, type PermittedViews } from '../support/permittedView';
 import { sampleWithDatabase } from '../support/sampleDb';
+import { runCli, sampleRepo as sharedSampleRepo } from '../support/sampleRepo';
 import { tempDir } from '../support/tempDir';
 
 /**
@@ -17,23 +18,8 @@ import { tempDir } from '../support/tempDir';
  * gets are compared with a database holding only what they may see (test/support/permittedView).
  */
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, (s) => (out += s), (s) => (err += s));
-  return { code, out, err };
-}
-
-async function sampleRepo(): Promise<string> {
-  const { project: built } = await sampleWithDatabase();
-  const project = path.join(await tempDir('askdata-access-changes-'), 'shop');
-  await fs.cp(built, project, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: project, stdio: 'pipe' });
-  git('init', '-q');
-  git('config', 'user.name', 'Dana Analyst');
-  git('config', 'user.email', 'dana@shop.example');
-  return project;
-}
+const run = runCli;
+const sampleRepo = () => sharedSampleRepo('askdata-access-changes-');
 
 const COUNT = 'select count(*) as n from customers';
 
