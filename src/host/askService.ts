@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { ANSWER_ROWS, askerGrounding, askerInputFiles, readRules, runnerFor } from '../usecases/project';
@@ -43,6 +44,7 @@ export class AskService implements vscode.Disposable {
   private readonly prepared = new Map<string, Prepared>();
   private readonly engines = new Map<string, { key: string; engine: Promise<{ engine: Engine; found: ProjectDatabase }>; timer?: NodeJS.Timeout; users: number }>();
   private generation = 0;
+  private readonly pairFolders = new Map<string, string>();
   /** Bumped when a policies.yml changes: engines opened before it are not reused. */
   private policiesSeen = 0;
   private readonly disposables: vscode.Disposable[] = [];
@@ -90,6 +92,13 @@ export class AskService implements vscode.Disposable {
     // policies.yml are also checked by stat, every time: a watcher's event comes after the
     // change, or never (a folder removed whole), and the question asked meanwhile must not be
     // answered under the policies the file no longer says.
+    // The pairs follow their watcher, which reports a file written, but of a folder removed or
+    // renamed whole (a branch checked out without it) only the folder: a pair added, removed or
+    // renamed in it changes the folder itself, and the pairs are read again before answering.
+    const folders = await fileSignature([path.join(root, 'askdata'), path.join(root, 'askdata', 'pairs')]);
+    const seen = this.pairFolders.get(root);
+    this.pairFolders.set(root, folders);
+    if (seen !== undefined && seen !== folders) await project.store.load();
     const [asker, inputs] = await Promise.all([this.asker(root), fileSignature(askerInputFiles(root))]);
     const key = [this.generation, asker ?? '', inputs].join('|');
     const known = this.prepared.get(root);
