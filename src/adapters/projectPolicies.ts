@@ -13,8 +13,12 @@ export async function readProjectPolicies(project: string): Promise<PolicyFile |
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (e) {
+    // Only a file that is not there means "no policies". One that is there but cannot be read
+    // (a folder, a link to nowhere, no permission) may restrict someone: refuse until it reads.
+    const there = await fs.lstat(file).then(() => true, () => false);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !there) return undefined;
+    throw new ExecutionError('permission-denied', `askdata/policies.yml cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). No query runs until the access policies can be read.`, 'permission denied: unreadable policies.yml');
   }
   const parsed = parsePolicyFile(text);
   if (!parsed.ok) {

@@ -3,7 +3,7 @@ import { emailOf, gitIdentity } from '../adapters/gitIdentity';
 import { NodePairFiles } from '../adapters/nodePairFiles';
 import { projectAccess } from '../adapters/projectPolicies';
 import { PairStore, type Pair } from '../core/pairs/pairStore';
-import { approvePair, decidePair, findPair, type ConfirmUnverified, type Fingerprinter } from '../usecases/approval';
+import { approvePair, approverFingerprint, decidePair, findPair, type ConfirmUnverified, type Fingerprinter } from '../usecases/approval';
 import { openOrDescribe } from '../usecases/project';
 
 /**
@@ -40,7 +40,7 @@ async function asApprover(project: string, who: string, unverified: boolean): Pr
   const access = await projectAccess(project, emailOf(who));
   const { engine } = await openOrDescribe(project, access);
   return {
-    fingerprint: (sql) => engine.fingerprint(sql, { access }),
+    fingerprint: approverFingerprint(engine, access),
     confirm: async () => unverified,
     close: () => engine.close(),
   };

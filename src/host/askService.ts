@@ -1,7 +1,10 @@
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { ANSWER_ROWS, askerGrounding, readRules, runnerFor } from '../usecases/project';
+import { ANSWER_ROWS, askerGrounding, askerInputFiles, readRules, runnerFor } from '../usecases/project';
+import { fileSignature } from '../adapters/fileSignature';
 import { builtByAskData, specialisedModelRefused } from '../usecases/learning';
+import { approverFingerprint } from '../usecases/approval';
 import { unavailableEngine, type Engine } from '../adapters/engine';
 import { emailOf } from '../adapters/gitIdentity';
 import { openProjectEngine, projectDialect, type ProjectDatabase } from '../adapters/projectDatabase';
@@ -24,6 +27,8 @@ const IDLE_CLOSE_MS = 30_000;
 interface Prepared {
   /** What this preparation was built from; a different key means build again. */
   key: string;
+  /** rules.md's and policies.yml's signature when it was built: engines opened under other policies are not reused. */
+  inputs: string;
   access: AccessDecision;
   database: ProjectDatabase;
   context: GroundingContext;
@@ -39,6 +44,7 @@ export class AskService implements vscode.Disposable {
   private readonly prepared = new Map<string, Prepared>();
   private readonly engines = new Map<string, { key: string; engine: Promise<{ engine: Engine; found: ProjectDatabase }>; timer?: NodeJS.Timeout; users: number }>();
   private generation = 0;
+  private readonly pairFolders = new Map<string, string>();
   /** Bumped when a policies.yml changes: engines opened before it are not reused. */
   private policiesSeen = 0;
   private readonly disposables: vscode.Disposable[] = [];
@@ -82,9 +88,19 @@ export class AskService implements vscode.Disposable {
     const project = this.projects.get(root);
     if (!project) throw new Error(`The project at ${root} is no longer open.`);
     // Typing in the panel prepares on every pause: nothing here may read a file or run git unless
-    // something it depends on changed (see the watchers above and identity.ts).
-    const asker = await this.asker(root);
-    const key = [this.generation, asker ?? ''].join('|');
+    // something it depends on changed (see the watchers above and identity.ts). rules.md and
+    // policies.yml are also checked by stat, every time: a watcher's event comes after the
+    // change, or never (a folder removed whole), and the question asked meanwhile must not be
+    // answered under the policies the file no longer says.
+    // The pairs follow their watcher, which reports a file written, but of a folder removed or
+    // renamed whole (a branch checked out without it) only the folder: a pair added, removed or
+    // renamed in it changes the folder itself, and the pairs are read again before answering.
+    const folders = await fileSignature([path.join(root, 'askdata'), path.join(root, 'askdata', 'pairs')]);
+    const seen = this.pairFolders.get(root);
+    this.pairFolders.set(root, folders);
+    if (seen !== undefined && seen !== folders) await project.store.load();
+    const [asker, inputs] = await Promise.all([this.asker(root), fileSignature(askerInputFiles(root))]);
+    const key = [this.generation, asker ?? '', inputs].join('|');
     const known = this.prepared.get(root);
     if (known?.key === key) return known;
     const rules = await readRules(root);
@@ -93,7 +109,7 @@ export class AskService implements vscode.Disposable {
     const access = await projectAccess(root, asker);
     const started = performance.now();
     const build = (engine: Engine, found: ProjectDatabase) => askerGrounding({ root, pairs: project.store.pairs, index: index ?? { relations: [], joins: [] }, rules, access, engine, found });
-    const { found, grounding } = await this.engine(root, access, async (e) => ({ found: e.found, grounding: await build(e.engine, e.found) }))
+    const { found, grounding } = await this.engine(root, { access, inputs }, async (e) => ({ found: e.found, grounding: await build(e.engine, e.found) }))
       .catch(async (e: unknown) => {
         if (!(e instanceof ExecutionError) || e.errorClass !== 'not-run') throw e;
         // No database to run on: grounding needs only the dialect.
@@ -103,7 +119,7 @@ export class AskService implements vscode.Disposable {
       });
     const context = grounding.context;
     this.log.info(`grounding for ${project.name} built in ${(performance.now() - started).toFixed(0)} ms (${project.store.pairs.length} pairs, ${index?.relations.length ?? 0} relations, asker ${asker ?? 'unknown'})`);
-    const prepared: Prepared = { key, access, database: found, context };
+    const prepared: Prepared = { key, inputs, access, database: found, context };
     this.prepared.set(root, prepared);
     return prepared;
   }
@@ -113,9 +129,9 @@ export class AskService implements vscode.Disposable {
    * are keyed by the asker and by the policies those were decided from (see policiesSeen); every
    * use resets the idle timer.
    */
-  private async engine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
+  private async engine<T>(root: string, prepared: Pick<Prepared, 'access' | 'inputs'>, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
     try {
-      return await this.withEngine(root, access, use);
+      return await this.withEngine(root, prepared, use);
     } catch (e) {
       // No database to run on (a warehouse, a file dbt has not built, a server out of reach): not run, said so.
       if (e instanceof ExecutionError && e.errorClass === 'database-missing') throw new ExecutionError('not-run', `Not run: ${e.message}`, 'not run: no database to run on');
@@ -123,8 +139,8 @@ export class AskService implements vscode.Disposable {
     }
   }
 
-  private async withEngine<T>(root: string, access: AccessDecision, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
-    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}|${this.policiesSeen}|${process.env.ASKDATA_TARGET ?? ''}`;
+  private async withEngine<T>(root: string, { access, inputs }: Pick<Prepared, 'access' | 'inputs'>, use: (e: { engine: Engine; found: ProjectDatabase }) => Promise<T>): Promise<T> {
+    const key = `${access.asker ?? ''}|${access.groups.join(',')}|${access.unrestricted}|${this.policiesSeen}|${inputs}|${process.env.ASKDATA_TARGET ?? ''}`;
     let entry = this.engines.get(root);
     if (entry && entry.key !== key) {
       this.closeEngine(root);
@@ -169,7 +185,9 @@ export class AskService implements vscode.Disposable {
     const answer = await answerQuestion(question, prepared.context, async (sql, signal) => {
       const t = performance.now();
       try {
-        return await this.engine(root, prepared.access, ({ engine }) => runnerFor(engine, prepared.access, ANSWER_ROWS)(sql, signal));
+        // Under the policies as they are when it runs: the model may have written for seconds.
+        const now = await this.prepare(root);
+        return await this.engine(root, now, ({ engine }) => runnerFor(engine, now.access, ANSWER_ROWS)(sql, signal));
       } finally {
         ms = performance.now() - t;
       }
@@ -189,7 +207,7 @@ export class AskService implements vscode.Disposable {
   /** Runs SQL as the asker: guarded, read-only, with their policies, up to the row cap. */
   async run(root: string, sql: string, signal?: AbortSignal): Promise<ResultView> {
     const prepared = await this.prepare(root);
-    return this.engine(root, prepared.access, async ({ engine }) => {
+    return this.engine(root, prepared, async ({ engine }) => {
       const started = performance.now();
       const summary = await runnerFor(engine, prepared.access, ANSWER_ROWS)(sql, signal);
       return resultView(summary, performance.now() - started);
@@ -199,7 +217,7 @@ export class AskService implements vscode.Disposable {
   /** The result an approval records: the whole result read once, fingerprinted. */
   async fingerprint(root: string, sql: string): Promise<ResultFingerprint> {
     const prepared = await this.prepare(root);
-    return this.engine(root, prepared.access, ({ engine }) => engine.fingerprint(sql, { access: prepared.access }));
+    return this.engine(root, prepared, ({ engine }) => approverFingerprint(engine, prepared.access)(sql));
   }
 
   /** Approved questions like `question`, by the recall engine's similarity (question and SQL). */

@@ -1,39 +1,23 @@
-import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { formatIdentity, gitIdentity } from '../adapters/gitIdentity';
+import { formatIdentity, gitIdentity, IdentityCache } from '../adapters/gitIdentity';
 
 /**
- * Who is approving and asking, per project: read once (two `git config` calls) and kept until the
- * identity settings or a git configuration file change, so that typing in the panel, hovering a
- * model and asking do not start git every time.
+ * Who is approving and asking, per project: read once (a few `git` calls) and kept until the
+ * identity settings change or a git configuration file it may come from does — told by stat on
+ * every use (adapters/gitIdentity), not by a file watcher, whose event comes late and which sees
+ * nothing outside the workspace (the .git of a repository the project is a folder of, say).
  */
-const known = new Map<string, Promise<string | undefined>>();
+const known = new IdentityCache(readIdentity);
 
 export function whoAmI(projectRoot: string): Promise<string | undefined> {
-  let who = known.get(projectRoot);
-  if (!who) {
-    who = readIdentity(projectRoot);
-    known.set(projectRoot, who);
-  }
-  return who;
+  return known.get(projectRoot);
 }
 
-/** Forgets what whoAmI read when the settings or git's configuration (the repo's, the user's) change. */
+/** Forgets what whoAmI read when the identity settings change. */
 export function watchIdentity(): vscode.Disposable {
-  const forget = () => known.clear();
-  const watchers = [
-    vscode.workspace.createFileSystemWatcher('**/.git/config'),
-    vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(os.homedir()), '{.gitconfig,.config/git/config}')),
-  ];
-  for (const w of watchers) {
-    w.onDidChange(forget);
-    w.onDidCreate(forget);
-    w.onDidDelete(forget);
-  }
   return vscode.Disposable.from(
-    ...watchers,
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('askData.identity') && forget()),
-    { dispose: forget },
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('askData.identity') && known.forget()),
+    { dispose: () => known.forget() },
   );
 }
 
@@ -58,7 +42,7 @@ async function readIdentity(projectRoot: string): Promise<string | undefined> {
 /** whoAmI, or an explanation with a way to fix it. */
 export async function requireIdentity(projectRoot: string): Promise<string | undefined> {
   // Asked on purpose (an approval): read afresh, in case it was just set outside the editor.
-  known.delete(projectRoot);
+  known.forget(projectRoot);
   const who = await whoAmI(projectRoot);
   if (who) return who;
   const open = 'Open Settings';

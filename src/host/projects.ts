@@ -129,6 +129,18 @@ export class Projects implements vscode.Disposable {
     pairs.onDidChange(onPair, undefined, this.disposables);
     pairs.onDidDelete((uri) => this.projectOf(uri.fsPath)?.store.forget(uri.fsPath), undefined, this.disposables);
 
+    // A folder created, removed or renamed whole is reported as the folder only, never as the
+    // pair files in it: a branch checked out without askdata/ would leave its pairs answering.
+    const folders = vscode.workspace.createFileSystemWatcher('**/askdata{,/pairs}');
+    const onFolder = (uri: vscode.Uri) => {
+      const root = path.basename(uri.fsPath) === 'pairs' ? path.dirname(path.dirname(uri.fsPath)) : path.dirname(uri.fsPath);
+      const project = this.byRoot.get(root);
+      if (project) void project.store.load().catch((e: Error) => this.log.error(`reading the pairs of ${root}: ${e.message}`));
+    };
+    folders.onDidCreate(onFolder, undefined, this.disposables);
+    folders.onDidDelete(onFolder, undefined, this.disposables);
+    this.disposables.push(folders);
+
     const dbtProjects = vscode.workspace.createFileSystemWatcher('**/dbt_project.yml');
     const onDbtProject = async (uri: vscode.Uri) => {
       const root = path.dirname(uri.fsPath);

@@ -1,4 +1,6 @@
+import type { Engine } from '../adapters/engine';
 import { ExecutionError } from '../core/execution/errors';
+import type { AccessDecision } from '../core/policies/access';
 import type { ResultFingerprint } from '../core/execution/fingerprint';
 import type { RecordedResult } from '../core/pairs/pairSchema';
 import type { NewPair, Pair, PairStore } from '../core/pairs/pairStore';
@@ -14,6 +16,31 @@ import { couldNotRun } from '../protocol/errorClasses';
 
 /** Runs the SQL whole, as the approver, and fingerprints the result. */
 export type Fingerprinter = (sql: string) => Promise<ResultFingerprint>;
+
+/**
+ * The approver's fingerprint of `sql`, from `engine` under their `access`. A result signs off on
+ * what the SQL returns for the team (`askdata test` compares it, unrestricted, with what it
+ * returns later), so an approver whose policies filter the rows or hide columns of a relation
+ * the SQL reads cannot record one: what they would sign off on is their share of the data, and
+ * recording the full result would be recording data they may not see. Such SQL is treated as
+ * SQL that cannot run here: approved only on purpose, as unverified. A hidden column counts even
+ * when the SQL does not name it, because `*`, COLUMNS(…) or a whole-row reference drop it silently.
+ */
+export function approverFingerprint(engine: Pick<Engine, 'guard' | 'fingerprint'>, access: AccessDecision): Fingerprinter {
+  return async (sql) => {
+    const result = await engine.fingerprint(sql, { access });
+    if (access.unrestricted) return result;
+    const { tables } = await engine.guard(sql);
+    const limited = tables.some(({ table }) => {
+      const a = access.table(table);
+      return a.rowFilters.length > 0 || a.hiddenColumns.size > 0 || a.missingAttribute !== undefined;
+    });
+    if (limited) {
+      throw new ExecutionError('not-run', 'Not run: your access policies limit the rows or columns of a table this SQL reads, so the result you see is not the one it returns for everyone. Ask someone whose access covers these tables to approve it, to record its result.', 'not run: the approver sees part of the data');
+    }
+    return result;
+  };
+}
 
 /**
  * Asked when the SQL cannot run at all here (no database to run on, or it is locked): whether

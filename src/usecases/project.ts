@@ -37,6 +37,15 @@ export interface AskProject {
   close(): void;
 }
 
+/**
+ * The files besides the pairs and the index that what an asker is shown is built from: the
+ * team's rules and the access policies. A front end that keeps a project prepared checks their
+ * signature (adapters/fileSignature) before each use, and prepares again when it changed.
+ */
+export function askerInputFiles(root: string): string[] {
+  return [path.join(root, 'askdata', 'rules.md'), path.join(root, 'askdata', 'policies.yml')];
+}
+
 export async function readRules(root: string): Promise<string | undefined> {
   try {
     return await fs.readFile(path.join(root, 'askdata', 'rules.md'), 'utf8');

@@ -229,6 +229,21 @@ describe('Ask Data in a real VS Code (code-server + Chromium)', function () {
     assert.ok((await view.locator('.grid [role="gridcell"]').count()) > 0, 'the result has rows');
     await s.screenshot('07b-answered-by-recall');
     assert.equal(ollama.calls('/api/chat').length, 0);
+
+    // A branch checked out without the pairs: the folder goes whole (its watcher reports only the
+    // folder), and the very next ask must not reuse a pair that is no longer there.
+    const pairs = path.join(s.workspace, 'askdata', 'pairs');
+    await fs.rename(pairs, `${pairs}-elsewhere`);
+    try {
+      await view.locator('#question').click();
+      await page.keyboard.press('Control+Enter');
+      await view.locator('#notice', { hasText: 'No answer' }).waitFor({ timeout: 30_000 });
+      assert.doesNotMatch(await view.locator('#source').innerText().catch(() => ''), /sales-last-30-days\.yml/);
+      await s.screenshot('07c-pairs-gone-no-recall');
+    } finally {
+      await fs.rename(`${pairs}-elsewhere`, pairs);
+    }
+    await page.locator('.statusbar-item', { hasText: '20 approved' }).waitFor({ timeout: 30_000 });
     await runCommand(page, 'Notifications: Clear All Notifications');
   });
 

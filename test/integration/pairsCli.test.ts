@@ -3,29 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { main } from '../../src/cli/main';
-import { sampleWithDatabase } from '../support/sampleDb';
 import { snowflakeProject } from '../support/snowflakeProject';
+import { runCli, sampleRepo as sharedSampleRepo } from '../support/sampleRepo';
 import { tempDir } from '../support/tempDir';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, (s) => (out += s), (s) => (err += s));
-  return { code, out, err };
-}
-
-/** A copy of the sample with its database, made a git repository with an identity of its own. */
-async function sampleRepo(): Promise<string> {
-  const { project: built } = await sampleWithDatabase();
-  const project = path.join(await tempDir('askdata-pairs-cli-'), 'shop');
-  await fs.cp(built, project, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: project, stdio: 'pipe' });
-  git('init', '-q');
-  git('config', 'user.name', 'Dana Analyst');
-  git('config', 'user.email', 'dana@shop.example');
-  return project;
-}
+const run = runCli;
+const sampleRepo = () => sharedSampleRepo('askdata-pairs-cli-');
 
 describe('the approval workflow from the command line (askdata pairs add | approve | reject | unapprove)', function () {
   this.timeout(60_000);

@@ -13,22 +13,27 @@ function unquoted(name: string): string {
   return /^".*"$/s.test(name) ? name.slice(1, -1).replaceAll('""', '"') : name;
 }
 
-export const policyFileSchema = z.looseObject({
+/**
+ * Every mapping is strict: a key Ask Data does not know is an error, never ignored. A misspelt
+ * `row_policy:` or `column:` read leniently would drop the restriction it was written to make,
+ * and the asker would be shown what the file meant to hide.
+ */
+export const policyFileSchema = z.strictObject({
   version: z.number().int().positive().max(1, { error: 'this file is for a newer Ask Data; update the extension' }).optional(),
   /** What an asker in no group may read: everything (allow, the default) or nothing (deny). */
   default: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),
-  groups: z.record(z.string(), z.looseObject({
+  groups: z.record(z.string(), z.strictObject({
     description: z.string().optional(),
     /** Emails; `*` matches any run of characters, as in *@marketing.shop.example. */
     members: names,
-    tables: z.looseObject({ allow: z.array(relationName).optional(), deny: z.array(relationName).optional() }).optional(),
+    tables: z.strictObject({ allow: z.array(relationName).optional(), deny: z.array(relationName).optional() }).optional(),
     /** `table.column` pairs hidden from the group; `*` matches any run of characters in either part. */
-    columns: z.looseObject({ deny: z.array(z.string().trim().regex(/^[^.]+\.[^.]+$/, 'must be table.column').transform((c) => c.split('.').map((p) => unquoted(p.trim())).join('.'))).optional() }).optional(),
+    columns: z.strictObject({ deny: z.array(z.string().trim().regex(/^[^.]+\.[^.]+$/, 'must be table.column').transform((c) => c.split('.').map((p) => unquoted(p.trim())).join('.'))).optional() }).optional(),
   })).optional(),
-  row_policies: z.array(z.looseObject({
+  row_policies: z.array(z.strictObject({
     name: z.string().trim().min(1),
     description: z.string().optional(),
-    applies_to: z.looseObject({ members: names.optional(), groups: names.optional() }),
+    applies_to: z.strictObject({ members: names.optional(), groups: names.optional() }),
     /** Per table, a SQL condition; {{ asker.<attribute> }} becomes the asker's value as a literal. */
     filters: z.record(z.string(), z.string().trim().min(1)).superRefine((filters, ctx) => {
       for (const key of Object.keys(filters)) {
