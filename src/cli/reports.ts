@@ -8,6 +8,8 @@ import { pairsVisibleTo } from '../adapters/askerView';
 import { projectAccess, readProjectPolicies } from '../adapters/projectPolicies';
 import { namesAny, visibleRelations } from '../core/grounding/grounding';
 import { policyWarningsWithLines } from '../core/policies/access';
+import { knownRelations, unmatchedPolicyNames } from '../core/policies/policyNames';
+import type { PolicyFile } from '../core/policies/policySchema';
 import { indexCacheFile } from '../adapters/indexCache';
 import { indexFolder } from '../adapters/workspaceFiles';
 import { ExecutionError } from '../core/execution/errors';
@@ -78,11 +80,24 @@ export async function policyProblems(project: string): Promise<{ warnings: Array
   const file = path.join('askdata', 'policies.yml');
   try {
     const policy = await readProjectPolicies(project);
-    return { warnings: policyWarningsWithLines(await fs.readFile(path.join(project, file), 'utf8').catch(() => ''), policy).map((w) => ({ file, ...w })), errors: [] };
+    const text = await fs.readFile(path.join(project, file), 'utf8').catch(() => '');
+    return { warnings: [...policyWarningsWithLines(text, policy), ...(await misspeltPolicyNames(project, text, policy))].map((w) => ({ file, ...w })), errors: [] };
   } catch (e) {
     const m = /^askdata\/policies\.yml:(\d+):(\d+): (.*)$/s.exec((e as Error).message);
     return { warnings: [], errors: [{ file, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? (e as Error).message }] };
   }
+}
+
+/**
+ * Policy entries that name no table or column of the project, checked against the index and the
+ * database. Without the database (a warehouse, a file not built) a table only it has would be
+ * reported wrongly, so nothing is checked then.
+ */
+async function misspeltPolicyNames(project: string, text: string, policy: PolicyFile | undefined) {
+  if (!policy) return [];
+  const { files, databaseProblems } = await indexFolder(project, async (root) => (await openProjectEngine(root)).engine);
+  if (databaseProblems.length > 0) return [];
+  return unmatchedPolicyNames(text, policy, knownRelations(files.indexer.build().relations));
 }
 
 export function validationReport(store: PairStore, project: string, policies: Awaited<ReturnType<typeof policyProblems>> = { warnings: [], errors: [] }) {

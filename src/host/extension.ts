@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
     queue,
     panels,
     lenses,
-    new PairDiagnostics(projects),
+    new PairDiagnostics(projects, (file) => index.indexOf(file)),
     statusBar,
     model,
     learning,
