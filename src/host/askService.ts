@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { ANSWER_ROWS, askerGrounding, askerInputFiles, readRules, runnerFor } from '../usecases/project';
+import { ANSWER_ROWS, askerGrounding, askerInputFiles, indexProject, readRules, runnerFor } from '../usecases/project';
 import { fileSignature } from '../adapters/fileSignature';
 import { builtByAskData, specialisedModelRefused } from '../usecases/learning';
 import { approverFingerprint } from '../usecases/approval';
@@ -105,10 +105,18 @@ export class AskService implements vscode.Disposable {
     if (known?.key === key) return known;
     const rules = await readRules(root);
     await this.index.initialize();
-    const index = this.index.indexOf(root);
+    // A project that is its workspace folder grounds on the folder's index, kept current by the
+    // watchers; one in a subfolder (beside other projects) on an index of its own folder, as
+    // `askdata` does, so that no other project's models are offered to its questions.
+    const folderIndex = this.index.isFolderRoot(root) ? this.index.indexOf(root) : undefined;
     const access = await projectAccess(root, asker);
     const started = performance.now();
-    const build = (engine: Engine, found: ProjectDatabase) => askerGrounding({ root, pairs: project.store.pairs, index: index ?? { relations: [], joins: [] }, rules, access, engine, found });
+    let relations = 0;
+    const build = async (engine: Engine, found: ProjectDatabase) => {
+      const index = folderIndex ?? (await indexProject(root, found.unavailable ? undefined : engine));
+      relations = index.relations.length;
+      return askerGrounding({ root, pairs: project.store.pairs, index, rules, access, engine, found });
+    };
     const { found, grounding } = await this.engine(root, { access, inputs }, async (e) => ({ found: e.found, grounding: await build(e.engine, e.found) }))
       .catch(async (e: unknown) => {
         if (!(e instanceof ExecutionError) || e.errorClass !== 'not-run') throw e;
@@ -118,7 +126,7 @@ export class AskService implements vscode.Disposable {
         return { found: none, grounding: await build(unavailableEngine(dialect, e.message), none) };
       });
     const context = grounding.context;
-    this.log.info(`grounding for ${project.name} built in ${(performance.now() - started).toFixed(0)} ms (${project.store.pairs.length} pairs, ${index?.relations.length ?? 0} relations, asker ${asker ?? 'unknown'})`);
+    this.log.info(`grounding for ${project.name} built in ${(performance.now() - started).toFixed(0)} ms (${project.store.pairs.length} pairs, ${relations} relations, asker ${asker ?? 'unknown'})`);
     const prepared: Prepared = { key, inputs, access, database: found, context };
     this.prepared.set(root, prepared);
     return prepared;

@@ -45,6 +45,12 @@ export class IndexService implements vscode.Disposable {
     return this.ready;
   }
 
+  /** Is `root` a workspace folder itself, so that its folder's index is the project's own? */
+  isFolderRoot(root: string): boolean {
+    const folder = this.folderOf(root);
+    return !!folder && path.resolve(folder.folder.uri.fsPath) === path.resolve(root);
+  }
+
   /** The index of the workspace folder holding `file` (a project root or any file in it). */
   indexOf(file: string): WorkspaceIndex | undefined {
     return this.folderOf(file)?.index;

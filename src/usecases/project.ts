@@ -60,24 +60,32 @@ export async function readRules(root: string): Promise<string | undefined> {
  */
 export const ANSWER_ROWS = DEFAULT_ROW_CAP;
 
+/**
+ * The index of one project, as `askdata` and the editor ground on it: the project's folder (and
+ * what is below it), with the columns its database has when `engine` can read them. The engine
+ * stays the caller's: indexing borrows it and does not close it.
+ */
+export async function indexProject(root: string, engine: Engine | undefined): Promise<WorkspaceIndex> {
+  const borrowed: Engine | undefined = engine && {
+    dialect: engine.dialect,
+    guard: (sql) => engine.guard(sql),
+    run: (sql, o) => engine.run(sql, o),
+    fingerprint: (sql, o) => engine.fingerprint(sql, o),
+    check: (sql, a) => engine.check(sql, a),
+    catalog: () => engine.catalog(),
+    close: () => undefined,
+  };
+  const { files } = await indexFolder(root, borrowed ? () => Promise.resolve(borrowed) : undefined);
+  return files.indexer.build();
+}
+
 export async function openAskProject(root: string, options: { asker?: string; budget?: number }): Promise<AskProject> {
   const access = await projectAccess(root, options.asker);
   const { engine, found } = await openOrDescribe(root, access);
   const unavailable = 'unavailable' in engine ? String(engine.unavailable) : undefined;
   try {
     const store = new PairStore(root, new NodePairFiles());
-    // The engine is ours: indexing borrows it and must not close it.
-    const borrowed: Engine = {
-      dialect: engine.dialect,
-      guard: (sql) => engine.guard(sql),
-      run: (sql, o) => engine.run(sql, o),
-      fingerprint: (sql, o) => engine.fingerprint(sql, o),
-      check: (sql, a) => engine.check(sql, a),
-      catalog: () => engine.catalog(),
-      close: () => undefined,
-    };
-    const [{ files }, rules] = await Promise.all([indexFolder(root, unavailable ? undefined : () => Promise.resolve(borrowed)), readRules(root), store.load()]);
-    const index = files.indexer.build();
+    const [index, rules] = await Promise.all([indexProject(root, unavailable ? undefined : engine), readRules(root), store.load()]);
     const grounding = await askerGrounding({ root, pairs: store.pairs, index, rules, access, engine, found, budget: options.budget });
     return {
       root,
