@@ -44,7 +44,7 @@ export class Merge {
       this.warnings.push(...p.artifactWarnings);
       if (!p.layout) continue;
       const pkg = this.ix.packageOf(p);
-      this.projects.push({ root: p.root, name: p.layout.name, package: !!pkg, source: p.manifest ? 'manifest' : 'files', targetSchema: p.target.schema });
+      this.projects.push({ root: p.root, name: p.layout.name, package: !!pkg, source: p.manifest ? 'manifest' : 'files', targetSchema: this.ix.targetOf(p).schema });
       this.warnings.push(...p.layout.duplicates.map((d) => ({ file: join(p.root, 'dbt_project.yml'), ...d, kind: 'duplicate-key' as const })));
       if (!pkg) for (const n of this.ix.notInstalled(p)) this.warnings.push({ file: n.file, line: n.line, kind: 'package-not-installed', message: `${n.file.slice(n.file.lastIndexOf('/') + 1)} lists ${n.name}, which is not installed: run \`dbt deps\` (until then, refs and macro calls into it are left unresolved)` });
     }
@@ -378,7 +378,7 @@ export class Merge {
     const config = this.effectiveConfig(f);
     const version = this.versionFiles.get(f.name.toLowerCase());
     const renamed = config !== f.config && NAMING_KEYS.some((k) => config[k] !== f.config[k]);
-    if (!renamed && !version) return f.relation ?? relationName(project.target.schema, f.name, config);
+    if (!renamed && !version) return f.relation ?? relationName(this.ix.targetOf(project).schema, f.name, config);
     return this.ix.relationFor(project, { name: version ? version.base : f.name, kind: f.role === 'snapshot' ? 'snapshot' : 'model', path: relative(project.root, path), config, ...(version ? { identifier: `${version.base}_v${version.v}`, version: version.v } : {}) });
   }
 
@@ -513,8 +513,10 @@ export class Merge {
       if (own && own.file === path && (f.role === 'model' || f.role === 'snapshot')) {
         own.refs = [...new Set(refs.filter((r): r is string => !!r))];
         if (f.sql) own.sql = f.sql.replace(PLACEHOLDER, (m, kind: string, i: string) => {
-          const key = (kind === 'ref' ? refs : sources)[Number(i)];
-          return (key && this.relations.get(key)?.relation) ?? m;
+          const key = (kind.toLowerCase() === 'ref' ? refs : sources)[Number(i)];
+          const relation = key && this.relations.get(key)?.relation;
+          // What `{% filter upper %}` made of the name is what dbt compiles.
+          return !relation ? m : kind === 'REF' || kind === 'SRC' ? relation.toUpperCase() : relation;
         });
       }
     }
@@ -617,10 +619,10 @@ export class Merge {
 
   private keyOfName(path: string, name: string | undefined): string | undefined {
     if (!name) return undefined;
-    const m = name.startsWith('__askdata_') ? /^__askdata_(ref|src)_(\d+)__$/.exec(name) : null;
+    const m = /^__askdata_/i.test(name) ? /^__askdata_(ref|src)_(\d+)__$/i.exec(name) : null;
     if (m) {
       const p = this.contributions.get(path);
-      return (m[1] === 'ref' ? p?.refs : p?.sources)?.[Number(m[2])];
+      return (m[1]!.toLowerCase() === 'ref' ? p?.refs : p?.sources)?.[Number(m[2])];
     }
     return this.byIdentifier.get(name.toLowerCase());
   }
