@@ -110,6 +110,7 @@ describe('real data: dbt projects written by others', function () {
         }
       }
       for (const u of figures.unexplainedLeftovers) wrong.push(`${path.basename(dir)}/${u.file}: ${u.fragments} Jinja fragments left in the SQL and no warning says why`);
+      for (const l of figures.refAccounting.lost) wrong.push(`${path.basename(dir)}/${l}: written in an enabled model, not among its rendered refs/sources, in no {% if %} branch, and no warning says why`);
       if (figures.rawDocCalls) wrong.push(`${path.basename(dir)}: ${figures.rawDocCalls} descriptions keep raw {{ doc(`);
     }
     assert.deepEqual(wrong, [], `${wrong.length} problems:\n${wrong.join('\n')}`);
