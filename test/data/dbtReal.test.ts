@@ -104,6 +104,11 @@ describe('real data: dbt projects written by others', function () {
             if (!errors.some((m) => /Map keys must be unique/.test(m))) wrong.push(`${label(w)} — but the file has no duplicate key`);
             break;
           }
+          case 'duplicate-node': {
+            const name = /^(\S+) is also defined in/.exec(w.message)?.[1] ?? '';
+            if (sqlNamed(name).length < 2) wrong.push(`${label(w)} — but only ${sqlNamed(name).join(', ') || 'no file'} is named ${name}`);
+            break;
+          }
           default:
             // Every other kind would need its own check before it may appear here.
             wrong.push(`${label(w)} — a kind of warning this check cannot confirm`);

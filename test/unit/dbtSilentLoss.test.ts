@@ -138,3 +138,35 @@ from {% if config.get('materialized') == 'incremental' %}{{ ref('stg_orders') }}
     assert.deepEqual(warningList(index), []);
   });
 });
+
+describe('dbt index: every model file is a node, or a warning says why not', function () {
+  this.timeout(20_000);
+
+  it('two enabled models (or a model and a seed) of one project with the same name: said on the file set aside, whichever order files come in', async () => {
+    const files = {
+      'dbt_project.yml': PROJECT(),
+      'profiles.yml': POSTGRES_PROFILE,
+      'models/finance/orders.sql': 'select 1 as order_id, 5 as amount',
+      'models/staging/orders.sql': 'select 1 as order_id',
+      'models/staging/disabled_twin.sql': "{{ config(enabled=false) }}select 1 as x",
+      'models/other/disabled_twin.sql': 'select 2 as x',
+      'models/report.sql': "select * from {{ ref('orders') }}",
+      'seeds/report.csv': 'a,b\n1,2\n',
+      'dbt_packages/crm/dbt_project.yml': "name: crm\nversion: '1.0'\n",
+      'dbt_packages/crm/models/orders.sql': 'select 3 as crm_order_id',
+    };
+    const { index } = await indexFixture(files);
+    assert.deepEqual(warningList(index), ['models/staging/orders.sql:1 duplicate-node', 'seeds/report.csv:1 duplicate-node']);
+    assert.match(index.warnings.find((w) => w.file === 'models/staging/orders.sql')!.message, /^orders is also defined in models\/finance\/orders\.sql: dbt stops .* until one is renamed or disabled/);
+    // The kept file is the node refs land on; a disabled twin and a package's model of the same name are no duplicates.
+    assert.equal(rel(index, 'orders').file, 'models/finance/orders.sql');
+    assert.deepEqual(rel(index, 'orders').definedColumns, ['order_id', 'amount']);
+    assert.equal(rel(index, 'report').kind, 'model');
+    assert.equal(rel(index, 'disabled_twin').file, 'models/other/disabled_twin.sql');
+    assert.deepEqual(index.refs, { resolved: 1, unresolved: 0 });
+    // The same answer with the files written in the other order.
+    const reversed = await indexFixture(Object.fromEntries(Object.entries(files).reverse()));
+    assert.deepEqual(warningList(reversed.index), warningList(index));
+    assert.equal(rel(reversed.index, 'orders').file, 'models/finance/orders.sql');
+  });
+});

@@ -141,13 +141,29 @@ export class Merge {
         // +column_types (dbt_project.yml or properties) are the types dbt loads the seed with.
         const types = new Map(Object.entries(config.column_types && typeof config.column_types === 'object' ? (config.column_types as Record<string, unknown>) : {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
         const columns = f.columns.map((name) => ({ name, ...(types.has(name.toLowerCase()) ? { type: types.get(name.toLowerCase())! } : {}) }));
+        if (this.duplicateNode(f.name.toLowerCase(), path, project.layout.name)) continue;
         this.put({ key: f.name.toLowerCase(), kind: 'seed', name: f.name, project: project.layout.name, ...(pkg ? { package: pkg } : {}), file: path, line: 1, relation: this.ix.relationFor(project, { name: f.name, kind: 'seed', path: rel, config }), columns, definedColumns: f.columns, from: 'files' });
       } else if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) {
         const key = this.nodeKey(f);
         if (f.disabled || this.disabled.has(key)) continue;
+        if (this.duplicateNode(key, path, project.layout.name)) continue;
         this.putSqlNode(path, f, f.role, project, project.layout.name, key);
       }
     }
+  }
+
+  /**
+   * Two enabled models, seeds or snapshots of one project with the same name: dbt refuses the
+   * project ("found two resources with the name"). Said on the file set aside — the one whose path
+   * sorts last, so that the choice does not depend on the order files were read — and true when
+   * that is the file at hand.
+   */
+  private duplicateNode(key: string, path: string, projectName: string): boolean {
+    const existing = this.relations.get(key);
+    if (!existing?.file || existing.from !== 'files' || existing.file === path || existing.project !== projectName) return false;
+    const [kept, dropped] = existing.file < path ? [existing.file, path] : [path, existing.file];
+    this.warnings.push({ file: dropped, line: 1, kind: 'duplicate-node', message: `${existing.name} is also defined in ${kept}: dbt stops when one project has two resources named ${existing.name} (two models: "found two resources with the name"; a model and a seed: the same database relation) until one is renamed or disabled (enabled: false); until then Ask Data uses ${kept}` });
+    return dropped === path;
   }
 
   private putSqlNode(path: string, f: SqlFragment, role: 'model' | 'snapshot', project: ProjectState, projectName: string, key: string): void {
@@ -631,7 +647,12 @@ export class Merge {
   private deriveColumns(files: Map<string, Fragment>, only: Set<string> | undefined): void {
     if (only) for (const k of only) this.derived.delete(k);
     const byKey = new Map<string, [string, SqlFragment]>();
-    for (const [path, f] of files) if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) byKey.set(this.nodeKey(f), [path, f]);
+    for (const [path, f] of files) {
+      if (f.kind !== 'sql' || (f.role !== 'model' && f.role !== 'snapshot')) continue;
+      // Of two files with one name (a duplicate, or a disabled twin), the node's own file.
+      const key = this.nodeKey(f);
+      if (!byKey.has(key) || this.relations.get(key)?.file === path) byKey.set(key, [path, f]);
+    }
     const columnsOf = (key: string, depth: number): string[] | null => {
       if (this.derived.has(key)) return this.derived.get(key)!;
       const rel = this.relations.get(key);
