@@ -170,3 +170,53 @@ describe('dbt index: every model file is a node, or a warning says why not', fun
     assert.equal(rel(reversed.index, 'orders').file, 'models/finance/orders.sql');
   });
 });
+
+describe('dbt index: descriptions a version gives itself', function () {
+  this.timeout(20_000);
+
+  it('a version\'s own description and columns (doc() resolved), and the model\'s columns it includes or excludes', async () => {
+    const { index } = await indexFixture({
+      'dbt_project.yml': PROJECT(),
+      'profiles.yml': POSTGRES_PROFILE,
+      'models/orders_v1.sql': 'select 1 as order_id, 2 as amount, 3 as legacy_code',
+      'models/orders_v2.sql': 'select 1 as order_id, 2 as amount, 3 as tax',
+      'models/orders_v3.sql': 'select 1 as order_id, 2 as amount_cents',
+      'models/docs.md': '{% docs amount %}Amount in cents.{% enddocs %}\n{% docs tax %}\nTax, in cents.\n{% enddocs %}\n',
+      'models/orders.yml': `version: 2
+models:
+  - name: orders
+    description: One row per order.
+    latest_version: 2
+    columns:
+      - name: order_id
+        description: The order.
+      - name: amount
+        description: "{{ doc('amount') }}"
+    versions:
+      - v: 1
+        description: Orders before the tax split.
+        columns:
+          - include: all
+            exclude: [amount]
+          - name: legacy_code
+            description: The code of the old system.
+      - v: 2
+        columns:
+          - name: tax
+            description: "{{ doc('tax') }}"
+      - v: 3
+        columns:
+          - include: [order_id]
+          - name: amount_cents
+            description: "{{ doc('amount') }}"
+`,
+    });
+    const described = (key: string) => Object.fromEntries(rel(index, key).columns.filter((c) => c.description).map((c) => [c.name, c.description]));
+    assert.equal(rel(index, 'orders_v1').description, 'Orders before the tax split.');
+    assert.deepEqual(described('orders_v1'), { order_id: 'The order.', legacy_code: 'The code of the old system.' });
+    assert.equal(rel(index, 'orders_v2').description, 'One row per order.');
+    assert.deepEqual(described('orders_v2'), { order_id: 'The order.', amount: 'Amount in cents.', tax: 'Tax, in cents.' });
+    assert.deepEqual(described('orders_v3'), { order_id: 'The order.', amount_cents: 'Amount in cents.' });
+    assert.deepEqual(warningList(index), []);
+  });
+});

@@ -421,8 +421,11 @@ export class Merge {
 
   /** The entry with `{{ doc('x') }}` in its descriptions replaced by the docs block, as dbt does (the cached entry stays as written). */
   private resolveDocs(entry: DocEntry, path: string, project: ProjectState | undefined): DocEntry {
-    if (!hasJinja(entry.description) && !entry.columns.some((c) => hasJinja(c.description))) return entry;
+    const versions = Object.values(entry.versionDocs ?? {});
+    const texts = [entry, ...entry.columns, ...versions, ...versions.flatMap((v) => v.columns)];
+    if (!texts.some((t) => hasJinja(t.description))) return entry;
     const e: DocEntry = { ...entry, columns: entry.columns.map((c) => ({ ...c })) };
+    if (entry.versionDocs) e.versionDocs = Object.fromEntries(Object.entries(entry.versionDocs).map(([v, d]) => [v, { ...d, columns: d.columns.map((c) => ({ ...c })) }]));
     const own = project?.layout?.name;
     const top = project && this.ix.topProjectOf(project)?.layout?.name;
     const find = (pkg: string | undefined, name: string): string | undefined => {
@@ -450,15 +453,11 @@ export class Merge {
       for (const w of r.warnings) this.warnings.push({ file: path, line: e.line, kind: w.kind, message: `${e.name}: a description ${w.message}` });
       return r.text || undefined;
     };
-    if (e.description) {
-      const d = resolve(e.description);
-      if (d) e.description = d;
-      else delete e.description;
-    }
-    for (const c of e.columns) {
-      const d = resolve(c.description);
-      if (d) c.description = d;
-      else delete c.description;
+    for (const t of [e, ...e.columns, ...Object.values(e.versionDocs ?? {}), ...Object.values(e.versionDocs ?? {}).flatMap((v) => v.columns)]) {
+      if (!t.description) continue;
+      const d = resolve(t.description);
+      if (d) t.description = d;
+      else delete t.description;
     }
     for (const m of missing) this.warnings.push({ file: path, line: e.line, kind: 'doc-missing', message: `${e.name}: doc('${m}') names no docs block ({% docs ${m.slice(m.lastIndexOf('.') + 1)} %} in a .md file of the project or its packages); the description is left without it` });
     return e;
@@ -467,8 +466,19 @@ export class Merge {
   private applyVersionDocs(e: DocEntry, v: number): void {
     const rel = this.relations.get(`${e.name}_v${v}`.toLowerCase());
     if (!rel) return;
-    if (e.description && !rel.description) rel.description = e.description;
-    mergeDocColumns(rel, e.columns, true);
+    const own = e.versionDocs?.[v];
+    const description = own?.description ?? e.description;
+    if (description && !rel.description) rel.description = description;
+    if (!own) mergeDocColumns(rel, e.columns, true);
+    else {
+      // dbt's version columns: the model's columns the version includes (all unless it lists them), less those it excludes, then its own.
+      const lower = (names: string[]) => new Set(names.map((n) => n.toLowerCase()));
+      const included = own.include === 'all' ? undefined : lower(own.include);
+      const excluded = lower(own.exclude);
+      const ownNames = lower(own.columns.map((c) => c.name));
+      const inherited = e.columns.filter((c) => (!included || included.has(c.name.toLowerCase())) && !excluded.has(c.name.toLowerCase()) && !ownNames.has(c.name.toLowerCase()));
+      mergeDocColumns(rel, [...inherited, ...own.columns], true);
+    }
     // `ref('m')` without a version means the latest one.
     if (v === e.latestVersion && !this.relations.has(e.name.toLowerCase())) this.byIdentifier.set(e.name.toLowerCase(), rel.key);
   }
