@@ -21,7 +21,7 @@ export async function benchDbtReal(): Promise<Result[]> {
     for (const p of per) for (const [k, n] of Object.entries(p.warnings)) byKind[k] = (byKind[k] ?? 0) + n;
     const ownMaking = Object.entries(byKind).filter(([k]) => INDEX_LIMITATIONS.has(k as WarningKind)).reduce((s, [, n]) => s + n, 0);
     const times = per.map((p) => p.ms).sort((a, b) => a - b);
-    const table = per.map((p) => `${p.project.padEnd(40)} refs ${String(p.refs.resolved).padStart(4)}/${String(p.refs.unresolved).padEnd(3)} warnings ${String(Object.values(p.warnings).reduce((s, n) => s + n, 0)).padStart(3)} leftover ${String(p.leftoverFragments).padStart(3)} raw doc ${p.rawDocCalls} ${p.ms.toFixed(0).padStart(5)} ms`);
+    const table = per.map((p) => `${p.project.padEnd(40)} refs ${String(p.refs.resolved).padStart(4)}/${String(p.refs.unresolved).padEnd(3)} warnings ${String(Object.values(p.warnings).reduce((s, n) => s + n, 0)).padStart(3)} leftover ${String(p.leftoverFragments).padStart(3)} raw doc ${p.rawDocCalls} calls written ${String(p.refAccounting.written).padStart(3)} in untaken branch ${p.refAccounting.inUntakenBranch} lost ${p.refAccounting.lost.length} ${p.ms.toFixed(0).padStart(5)} ms`);
     process.stderr.write(`${table.join('\n')}\nwarnings by kind: ${JSON.stringify(byKind)}\n`);
     const label = `${per.length} real dbt projects`;
     return [
@@ -34,6 +34,7 @@ export async function benchDbtReal(): Promise<Result[]> {
       { name: 'dbt-real: of those, in files no warning explains', value: sum((p) => p.unexplainedLeftovers.reduce((s, u) => s + u.fragments, 0)), unit: 'n', target: '0', detail: { files: per.flatMap((p) => p.unexplainedLeftovers.map((u) => `${p.project}/${u.file}`)) } },
       { name: 'dbt-real: raw {{ doc( left in descriptions', value: sum((p) => p.rawDocCalls), unit: 'n', target: '0' },
       { name: 'dbt-real: literal ref() calls in model files that rendered', value: sum((p) => p.literalRefs.written - p.literalRefs.writtenButNotRendered), unit: 'n', detail: { written: sum((p) => p.literalRefs.written), notRendered: sum((p) => p.literalRefs.writtenButNotRendered), renderedViaVarsOrMacros: sum((p) => p.literalRefs.renderedNotWritten) } },
+      { name: 'dbt-real: ref/source calls written in enabled models and lost without a warning', value: sum((p) => p.refAccounting.lost.length), unit: 'n', target: '0', detail: { written: sum((p) => p.refAccounting.written), renderedCalls: sum((p) => p.refAccounting.rendered), inUntakenBranch: sum((p) => p.refAccounting.inUntakenBranch), inWarnedFiles: sum((p) => p.refAccounting.warned), lost: per.flatMap((p) => p.refAccounting.lost.map((l) => `${p.project}/${l}`)) } },
       { name: 'dbt-real: index time per project, median', value: times[Math.floor(times.length / 2)] ?? 0, unit: 'ms', detail: { max: times[times.length - 1], total: sum((p) => p.ms) } },
     ];
   } finally {

@@ -104,12 +104,18 @@ describe('real data: dbt projects written by others', function () {
             if (!errors.some((m) => /Map keys must be unique/.test(m))) wrong.push(`${label(w)} — but the file has no duplicate key`);
             break;
           }
+          case 'duplicate-node': {
+            const name = /^(\S+) is also defined in/.exec(w.message)?.[1] ?? '';
+            if (sqlNamed(name).length < 2) wrong.push(`${label(w)} — but only ${sqlNamed(name).join(', ') || 'no file'} is named ${name}`);
+            break;
+          }
           default:
             // Every other kind would need its own check before it may appear here.
             wrong.push(`${label(w)} — a kind of warning this check cannot confirm`);
         }
       }
       for (const u of figures.unexplainedLeftovers) wrong.push(`${path.basename(dir)}/${u.file}: ${u.fragments} Jinja fragments left in the SQL and no warning says why`);
+      for (const l of figures.refAccounting.lost) wrong.push(`${path.basename(dir)}/${l}: written in an enabled model, not among its rendered refs/sources, in no {% if %} branch, and no warning says why`);
       if (figures.rawDocCalls) wrong.push(`${path.basename(dir)}: ${figures.rawDocCalls} descriptions keep raw {{ doc(`);
     }
     assert.deepEqual(wrong, [], `${wrong.length} problems:\n${wrong.join('\n')}`);

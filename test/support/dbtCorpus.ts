@@ -52,6 +52,32 @@ export interface ProjectFigures {
   rawDocCalls: number;
   /** Refs written literally in the files (a regex over the text, outside Jinja comments) against the rendered refs. */
   literalRefs: { written: number; rendered: number; writtenButNotRendered: number; renderedNotWritten: number };
+  /**
+   * The ref-accounting invariant, read from the model files' text: every `ref('…')`/`source('…', '…')`
+   * written in a Jinja tag of an enabled model (outside `{# #}`) is among the model's rendered
+   * calls, or sits in an `{% if %}` branch (dbt may not render it), or the file has a warning.
+   * `lost` lists the calls that are none of these: lineage gone without a word.
+   */
+  refAccounting: { written: number; rendered: number; inUntakenBranch: number; warned: number; lost: string[] };
+}
+
+/** Literal ref/source calls in Jinja tags, outside Jinja comments, with whether an `{% if %}` encloses them. */
+export function literalCalls(text: string): Array<{ key: string; line: number; conditional: boolean }> {
+  const t = text.replace(/\{#[\s\S]*?#\}/g, (m) => m.replace(/[^\n]/g, ' '));
+  const out: Array<{ key: string; line: number; conditional: boolean }> = [];
+  let depth = 0;
+  for (const tag of t.matchAll(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g)) {
+    const kw = /^\{%[-+]?\s*(\w+)/.exec(tag[0])?.[1];
+    if (kw === 'if') depth++;
+    else if (kw === 'endif') depth = Math.max(0, depth - 1);
+    for (const c of tag[0].matchAll(/(?<![\w.])(?:builtins\.)?(ref|source)\s*\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"])?/g)) {
+      // A source whose table is a variable (`source('raw', t)` in a loop) cannot be read from the text.
+      if (c[1] === 'source' && c[3] === undefined) continue;
+      const key = c[1] === 'ref' ? `ref ${(c[3] ?? c[2])!.toLowerCase()}` : `source ${c[2]!.toLowerCase()}.${(c[3] ?? '').toLowerCase()}`;
+      out.push({ key, line: t.slice(0, tag.index + c.index).split('\n').length, conditional: depth > 0 || kw === 'if' || kw === 'elif' });
+    }
+  }
+  return out;
 }
 
 const JINJA = /\{\{|\{%|\}\}|%\}/g;
@@ -70,6 +96,7 @@ export async function measureProject(dir: string, label = path.basename(dir)): P
   let leftoverFragments = 0;
   const unexplainedLeftovers: ProjectFigures['unexplainedLeftovers'] = [];
   const literal = { written: 0, rendered: 0, writtenButNotRendered: 0, renderedNotWritten: 0 };
+  const accounting: ProjectFigures['refAccounting'] = { written: 0, rendered: 0, inUntakenBranch: 0, warned: 0, lost: [] };
   const enabled = new Set(index.relations.filter((r) => r.from === 'files' && r.file).map((r) => r.file!));
   for (const [file, f] of files) {
     if (f.kind !== 'sql' || f.disabled || ((f.role === 'model' || f.role === 'snapshot') && !enabled.has(file))) continue;
@@ -77,7 +104,17 @@ export async function measureProject(dir: string, label = path.basename(dir)): P
     leftoverFragments += left;
     if (left && !warnedFiles.has(file) && !(notInstalled && f.packageCalls)) unexplainedLeftovers.push({ file, fragments: left });
     if (f.role !== 'model') continue;
-    const text = (await fs.readFile(path.join(dir, file), 'utf8')).replace(/\{#[\s\S]*?#\}/g, '');
+    const raw = await fs.readFile(path.join(dir, file), 'utf8');
+    const calls = new Set([...f.refs.map((r) => `ref ${r.name.toLowerCase()}`), ...f.sources.map((x) => `source ${x.source.toLowerCase()}.${x.table.toLowerCase()}`)]);
+    accounting.rendered += f.refs.length + f.sources.length;
+    for (const c of literalCalls(raw)) {
+      accounting.written++;
+      if (calls.has(c.key)) continue;
+      if (c.conditional) accounting.inUntakenBranch++;
+      else if (warnedFiles.has(file)) accounting.warned++;
+      else accounting.lost.push(`${file}:${c.line} ${c.key}`);
+    }
+    const text = raw.replace(/\{#[\s\S]*?#\}/g, '');
     const written = new Set([...text.matchAll(/\bref\(\s*['"]([\w.-]+)['"]\s*(?:,\s*['"]([\w.-]+)['"])?/g)].map((m) => (m[2] ?? m[1])!.toLowerCase()));
     const rendered = new Set(f.refs.map((r) => r.name.toLowerCase()));
     literal.written += written.size;
@@ -88,7 +125,7 @@ export async function measureProject(dir: string, label = path.basename(dir)): P
   let rawDocCalls = 0;
   for (const r of index.relations) for (const d of [r.description, ...r.columns.map((c) => c.description)]) if (d && /\{\{-?\s*doc\(/.test(d)) rawDocCalls++;
   return {
-    figures: { project: label, ms, models: index.relations.filter((r) => r.kind === 'model').length, refs: index.refs, unrendered: index.unrendered, warnings, leftoverFragments, unexplainedLeftovers, rawDocCalls, literalRefs: literal },
+    figures: { project: label, ms, models: index.relations.filter((r) => r.kind === 'model').length, refs: index.refs, unrendered: index.unrendered, warnings, leftoverFragments, unexplainedLeftovers, rawDocCalls, literalRefs: literal, refAccounting: accounting },
     index,
     files,
   };

@@ -18,6 +18,11 @@ const TYPES: Record<string, Record<string, string>> = {
 /** dbt's adapter inheritance: a dispatch for redshift also finds postgres__ macros. */
 export const ADAPTER_PARENTS: Record<string, string[]> = { redshift: ['postgres'], databricks: ['spark'], materialize: ['postgres'], 'duckdb': [] };
 
+/** The prefixes adapter.dispatch tries, in order: the adapter's, its parents', then `default`. */
+export function dispatchPrefixes(type: string): string[] {
+  return [type, ...(ADAPTER_PARENTS[type] ?? []), 'default'];
+}
+
 export function familyOf(dialect: Dialect): string {
   const d = dialect.toLowerCase();
   if (d === 'databricks') return 'spark';

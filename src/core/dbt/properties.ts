@@ -38,6 +38,8 @@ export interface DocEntry {
   latestVersion?: number;
   /** The file each version is defined in, when `defined_in:` says (else `<name>_v<v>`). */
   definedIn?: Record<number, string>;
+  /** What a version says of itself: its description, its own columns, which of the model's columns it keeps. */
+  versionDocs?: Record<number, VersionDocs>;
   /** A snapshot defined in YAML (dbt 1.9): what it snapshots, `ref('x')` or `source('s', 't')` as written. */
   relation?: string;
   /**
@@ -48,6 +50,14 @@ export interface DocEntry {
   /** For semantic models: the model they describe. */
   model?: string;
   config?: Record<string, unknown>;
+}
+
+export interface VersionDocs {
+  description?: string;
+  columns: DocColumn[];
+  /** The model's columns the version takes: `all` (dbt's default) or the names listed under `include:`. */
+  include: 'all' | string[];
+  exclude: string[];
 }
 
 export interface PropertiesFile {
@@ -113,7 +123,11 @@ function entry(kind: DocKind, item: Record<string, unknown>, lines: LineFinder):
     const versions = item.versions.filter(isObject).map((v) => Number(v.v)).filter((v) => Number.isFinite(v));
     e.versions = versions;
     for (const v of item.versions.filter(isObject)) {
-      if (typeof v.defined_in === 'string' && Number.isFinite(Number(v.v))) (e.definedIn ??= {})[Number(v.v)] = v.defined_in;
+      const n = Number(v.v);
+      if (!Number.isFinite(n)) continue;
+      if (typeof v.defined_in === 'string') (e.definedIn ??= {})[n] = v.defined_in;
+      const own = versionDocs(v);
+      if (own) (e.versionDocs ??= {})[n] = own;
     }
     e.latestVersion = item.latest_version !== undefined ? Number(item.latest_version) : Math.max(...versions);
     // Columns declared once for the model apply to every version unless it says otherwise.
@@ -128,6 +142,20 @@ function entry(kind: DocKind, item: Record<string, unknown>, lines: LineFinder):
     }
   }
   return e;
+}
+
+/**
+ * A version's `description:` and `columns:`, where `- include: all|[…]` / `exclude: […]` pick the
+ * model's columns it keeps (all when it does not say) and the other items are its own columns.
+ */
+function versionDocs(v: Record<string, unknown>): VersionDocs | undefined {
+  const items = asList(v.columns).filter(isObject);
+  const description = typeof v.description === 'string' && v.description.trim() ? v.description.trim() : undefined;
+  if (!items.length && !description) return undefined;
+  const picks = items.find((c) => c.include !== undefined || c.exclude !== undefined);
+  const include = picks && Array.isArray(picks.include) ? picks.include.map(String) : 'all';
+  const exclude = picks && Array.isArray(picks.exclude) ? picks.exclude.map(String) : [];
+  return { ...(description ? { description } : {}), columns: columnsOf(items), include, exclude };
 }
 
 function sourceTables(source: Record<string, unknown>, lines: LineFinder): DocEntry[] {

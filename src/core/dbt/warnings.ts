@@ -19,6 +19,7 @@ export type WarningKind =
   | 'doc-missing'
   | 'invalid-yaml'
   | 'duplicate-key'
+  | 'duplicate-node'
   | 'invalid-project'
   | 'artifact'
   | 'unreadable';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { ADAPTER_PARENTS, dbtBuiltins } from '../dbt/dbtBuiltins';
+import { dbtBuiltins, dispatchPrefixes } from '../dbt/dbtBuiltins';
 import { JinjaReturn, parseTemplate, Renderer, type JinjaWarning, type MacroNode, type RenderProblem, type Template } from '../dbt/jinja';
-import { callable, fromPlain, isCallable, isObject, isUnknown, MISSING, plain, TEXT, toText, Undefined, Unknown, UNKNOWN, type JObject, type JValue, type UnknownReason } from '../dbt/jinjaValues';
+import { callable, fromPlain, isCallable, isObject, isUnknown, MISSING, plain, TEXT, toText, Undefined, Unknown, UNKNOWN, type JCallable, type JObject, type JValue, type UnknownReason } from '../dbt/jinjaValues';
 import { pythonModules, runStartedAt } from '../dbt/pyModules';
 import type { WarningKind } from '../dbt/warnings';
 
@@ -70,6 +70,11 @@ export interface RenderContext {
   macros: MacroLibrary;
   /** The model's own name, for `{{ this }}` and `model`. */
   self: string;
+  /**
+   * The node's config from dbt_project.yml (dbt's default materialization included), which
+   * `config.get()` and `model.config` see beneath the file's own config() calls.
+   */
+  config?: Record<string, unknown>;
   /** The environment env_var() reads: given for profile values, which dbt renders with it; model files render without. */
   env?: Readonly<Record<string, string | undefined>>;
   /** For descriptions: dbt's doc(), a docs block's text by (package, name), undefined when there is none. */
@@ -79,7 +84,8 @@ export interface RenderContext {
 /** Placeholders survive the SQL lexer as identifiers and are swapped for relation names later. */
 const refPlaceholder = (i: number): string => `__askdata_ref_${i}__`;
 const sourcePlaceholder = (i: number): string => `__askdata_src_${i}__`;
-export const PLACEHOLDER = /__askdata_(ref|src)_(\d+)__/g;
+// Case-blind: `{% filter upper %}` or `| lower` around a ref changes the placeholder's case too.
+export const PLACEHOLDER = /__askdata_(ref|src)_(\d+)__/gi;
 /** How an output the renderer could not tell is left in the text (see Renderer). */
 export const UNRENDERED_OUTPUT = /\/\* \{\{ [\s\S]*? \}\} \*\//g;
 
@@ -192,7 +198,7 @@ class ModelRender {
   /** adapter.dispatch: `<adapter>__name`, then its parents', then `default__name`, in the configured packages. */
   private dispatch(macroName: string, namespace: string | undefined): JValue {
     const type = this.ctx.target.type;
-    const prefixes = [type, ...(ADAPTER_PARENTS[type] ?? []), 'default'];
+    const prefixes = dispatchPrefixes(type);
     const configured = namespace ? this.ctx.macros.dispatch[namespace] : undefined;
     const installed = namespace !== undefined && this.ctx.macros.packages.has(namespace) && namespace !== this.ctx.rootProject;
     const order: Array<string | undefined> = configured?.length ? configured : installed ? [this.ctx.rootProject, namespace] : [undefined];
@@ -283,13 +289,21 @@ class ModelRender {
     const ref = callable((a, k) => this.ref(a, k));
     const source = callable((a) => this.source(a));
     // config(materialized='table'), or config({'materialized': 'table'}) as dbt also takes it.
+    // What config.get() and model.config see: the file's own config() over what dbt_project.yml gives the node.
+    const effective = (): Record<string, unknown> => ({ ...ctx.config, ...this.config });
     const config = callable((a, k) => {
       if (isObject(a[0])) Object.assign(this.config, plain(a[0]) as Record<string, unknown>);
       Object.assign(this.config, plain(k) as Record<string, unknown>);
       return '';
     }, {
-      get: callable((a) => (typeof a[0] === 'string' && a[0] in this.config ? fromPlain(this.config[a[0]]) : (a[1] ?? null))),
-      require: callable((a) => (typeof a[0] === 'string' && a[0] in this.config ? fromPlain(this.config[a[0]]) : UNKNOWN)),
+      get: callable((a) => {
+        const all = effective();
+        return typeof a[0] === 'string' && a[0] in all ? fromPlain(all[a[0]]) : (a[1] ?? null);
+      }),
+      require: callable((a) => {
+        const all = effective();
+        return typeof a[0] === 'string' && a[0] in all ? fromPlain(all[a[0]]) : UNKNOWN;
+      }),
       set: callable((a) => {
         if (typeof a[0] === 'string') this.config[a[0]] = plain(a[1] ?? null);
         return '';
@@ -309,7 +323,9 @@ class ModelRender {
       return a.length > 1 ? a[1]! : runtime(`env_var('${toText(a[0] ?? '')}'), which has no default (Ask Data does not read the environment),`);
     }));
 
-    g.set('model', { name: ctx.self, alias: ctx.self, package_name: ctx.package, resource_type: 'model', unique_id: `model.${ctx.package}.${ctx.self}`, config: {}, schema: ctx.target.schema, database: ctx.target.database ?? null });
+    const model: JObject = { name: ctx.self, alias: ctx.self, package_name: ctx.package, resource_type: 'model', unique_id: `model.${ctx.package}.${ctx.self}`, schema: ctx.target.schema, database: ctx.target.database ?? null };
+    Object.defineProperty(model, 'config', { enumerable: true, get: () => fromPlain(effective()) });
+    g.set('model', model);
     g.set('target', { name: ctx.target.name, schema: ctx.target.schema, type: ctx.target.type, database: ctx.target.database ?? null, threads: 1, profile_name: ctx.rootProject });
     g.set('project_name', ctx.rootProject);
     const docs = ctx.docs;
@@ -321,11 +337,16 @@ class ModelRender {
     }
     // dbt's own naming macros, which a project's generate_schema_name override often calls.
     const schemaFor = (custom: JValue | undefined) => (typeof custom === 'string' && custom.trim() ? `${ctx.target.schema}_${custom.trim()}` : ctx.target.schema);
-    g.set('generate_schema_name', callable((a) => schemaFor(a[0])));
+    // dbt's naming macros are `adapter.dispatch(name, 'dbt')`: a `default__` in the project or a listed package replaces the default.
+    const naming = (name: string, fallback: JCallable['call']) => callable((a, k, src) => {
+      const found = this.dispatch(name, 'dbt');
+      return isCallable(found) ? found.call(a, k, src) : fallback(a, k, src);
+    });
+    g.set('generate_schema_name', naming('generate_schema_name', (a) => schemaFor(a[0])));
     g.set('default__generate_schema_name', callable((a) => schemaFor(a[0])));
     g.set('generate_schema_name_for_env', callable((a) => (ctx.target.name === 'prod' && typeof a[0] === 'string' && a[0].trim() ? a[0].trim() : ctx.target.schema)));
     const aliasFor = (custom: JValue | undefined, node: JValue | undefined) => (typeof custom === 'string' && custom.trim() ? custom.trim() : isObject(node) && typeof node.name === 'string' ? node.name : ctx.self);
-    g.set('generate_alias_name', callable((a) => aliasFor(a[0], a[1])));
+    g.set('generate_alias_name', naming('generate_alias_name', (a) => aliasFor(a[0], a[1])));
     g.set('default__generate_alias_name', callable((a) => aliasFor(a[0], a[1])));
     g.set('schema', ctx.target.schema);
     g.set('database', ctx.target.database ?? null);
@@ -446,6 +467,16 @@ class ModelRender {
   }
 }
 
+/**
+ * `{% call statement(…) %}` and `{% call set_sql_header(config) %}`: the body goes to the database
+ * (a query, a header before the model), not into the model's SQL — but the refs and sources it
+ * names are what the model reads, so it is rendered for them and its text dropped.
+ */
+function renderCallerOnly(_a: JValue[], k: Record<string, JValue>): JValue {
+  if (isCallable(k.caller)) k.caller.call([], {}, 'caller()');
+  return '';
+}
+
 /** dbt's and Jinja's names that hold no state of one render: made once. */
 const STATIC_GLOBALS = ((): Map<string, JValue> => {
   const g = new Map<string, JValue>();
@@ -459,7 +490,7 @@ const STATIC_GLOBALS = ((): Map<string, JValue> => {
   // The time of this run, as dbt has it (UTC).
   g.set('run_started_at', runStartedAt());
   // dbt's own macros a model may call: headers and relations of the run.
-  g.set('set_sql_header', callable(() => ''));
+  g.set('set_sql_header', callable(renderCallerOnly));
   g.set('load_relation', callable(() => database('load_relation()')));
   g.set('load_cached_relation', callable(() => database('load_cached_relation()')));
   g.set('get_columns_in_query', callable(() => database('get_columns_in_query()')));
@@ -468,7 +499,7 @@ const STATIC_GLOBALS = ((): Map<string, JValue> => {
   g.set('log', callable(() => ''));
   g.set('print', callable(() => ''));
   g.set('run_query', callable(() => database('run_query()')));
-  g.set('statement', callable(() => ''));
+  g.set('statement', callable(renderCallerOnly));
   g.set('load_result', callable((a) => database(`load_result('${toText(a[0] ?? '')}')`)));
   g.set('return', callable((a) => {
     throw new JinjaReturn(a[0] ?? '');

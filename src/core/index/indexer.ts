@@ -1,3 +1,4 @@
+import { dispatchPrefixes } from '../dbt/dbtBuiltins';
 import { classifySqlFile, DbtProjectError, parseDbtProject, parsePackagesFile, type PackageSpec } from '../dbt/dbtProject';
 import { parseDocsBlocks } from '../dbt/docsBlocks';
 import { parseTemplate, type MacroNode, type Template } from '../dbt/jinja';
@@ -374,7 +375,12 @@ export class WorkspaceIndexer {
     // A snapshot is the node its {% snapshot name %} block names; a file may hold several.
     const blocks = role.kind === 'snapshot' ? template.snapshots.map((b) => b.name) : [];
     if (blocks.length) name = blocks[0]!;
-    const ctx = this.renderContext(project, name);
+    const top = this.topProjectOf(project);
+    const section = role.kind === 'model' ? 'models' : role.kind === 'snapshot' ? 'snapshots' : undefined;
+    const folder = section ? folderConfig(layout, top?.layout, section, rel, section === 'models' ? layout.modelPaths : layout.snapshotPaths, name) : {};
+    const base = this.renderContext(project, name);
+    const folderValues = renderConfigValues(folder, base);
+    const ctx: RenderContext = section ? { ...base, config: { materialized: section === 'models' ? 'view' : 'snapshot', ...folderValues } } : base;
     let rendered: ReturnType<typeof renderModel>;
     try {
       rendered = renderTemplate(template, ctx);
@@ -382,12 +388,9 @@ export class WorkspaceIndexer {
       // A fault of ours must not cost the rest of the workspace its index: this file is read as plain SQL, and said.
       rendered = { sql: text, refs: [], sources: [], config: {}, unrendered: 1, missingPackageCalls: 0, warnings: [{ line: 1, kind: 'unsupported', message: `Ask Data's renderer failed on this file (${(e as Error).message}); it is read as plain SQL, without its refs` }] };
     }
-    const top = this.topProjectOf(project);
-    const section = role.kind === 'model' ? 'models' : role.kind === 'snapshot' ? 'snapshots' : undefined;
-    const folder = section ? folderConfig(layout, top?.layout, section, rel, section === 'models' ? layout.modelPaths : layout.snapshotPaths, name) : {};
-    const config = { ...renderConfigValues(folder, ctx), ...rendered.config };
+    const config = { ...folderValues, ...rendered.config };
     const warnings: FileWarning[] = rendered.warnings;
-    const relation = section ? this.customRelation(project, { name, kind: role.kind as 'model' | 'snapshot', path: rel, config }) : undefined;
+    const relation = section ? this.customRelation(project, { name, kind: role.kind as 'model' | 'snapshot', path: rel, config }, this.targetOf(project)) : undefined;
     const fileKeys = Object.keys(rendered.config);
     return {
       kind: 'sql',
@@ -445,19 +448,26 @@ export class WorkspaceIndexer {
    * Where dbt builds a node: `schema.identifier`, by the project's own generate_schema_name and
    * generate_alias_name when it overrides them (company projects often do), else dbt's defaults.
    */
+  /** The target a project's nodes are built in: a package's are built with the root project's profile. */
+  /** @internal */ targetOf(project: ProjectState): TargetSettings {
+    return (this.topProjectOf(project) ?? project).target;
+  }
+
   /** @internal */ relationFor(project: ProjectState, node: NodeNaming): string {
-    return this.customRelation(project, node) ?? relationName(project.target.schema, node.identifier ?? node.name, node.config);
+    const target = this.targetOf(project);
+    return this.customRelation(project, node, target) ?? relationName(target.schema, node.identifier ?? node.name, node.config);
   }
 
   /**
    * The project's override called as dbt calls it, with the node dbt passes (name, fqn, path,
    * resource type, config); undefined when dbt's default naming applies or the override cannot be rendered.
    */
-  private customRelation(project: ProjectState, node: NodeNaming): string | undefined {
+  private customRelation(project: ProjectState, node: NodeNaming, target: TargetSettings): string | undefined {
     if (!project.layout) return undefined;
     const ctx = this.renderContext(project, node.name);
-    const own = ctx.macros.packages.get(ctx.rootProject);
-    if (!own?.has('generate_schema_name') && !own?.has('generate_alias_name')) return undefined;
+    const schemaOverride = overridesNaming(ctx, 'generate_schema_name');
+    const aliasOverride = overridesNaming(ctx, 'generate_alias_name');
+    if (!schemaOverride && !aliasOverride) return undefined;
     const memo = `${project.root}\0${JSON.stringify(node)}`;
     const known = this.namings.get(memo);
     if (known !== undefined) return known || undefined;
@@ -479,19 +489,19 @@ export class WorkspaceIndexer {
       original_file_path: node.path,
       config: { ...config, schema: config.schema ?? null, alias: config.alias ?? null, database: config.database ?? null, tags },
       tags,
-      database: project.target.database ?? null,
-      schema: project.target.schema,
+      database: target.database ?? null,
+      schema: target.schema,
       ...(node.version !== undefined ? { version: node.version } : {}),
     };
     const call = (macro: string, arg: unknown) => renderModel(`{{ ${macro}(${jinjaLiteral(arg)}, ${jinjaLiteral(fields)}) }}`, ctx);
     // A legacy snapshot's target_schema is used as it is; everything else goes through the override.
     const legacy = node.kind === 'snapshot' && typeof config.target_schema === 'string';
-    const schema = own.has('generate_schema_name') && !legacy ? call('generate_schema_name', config.schema) : undefined;
-    const alias = own.has('generate_alias_name') ? call('generate_alias_name', config.alias) : undefined;
+    const schema = schemaOverride && !legacy ? call('generate_schema_name', config.schema) : undefined;
+    const alias = aliasOverride ? call('generate_alias_name', config.alias) : undefined;
     const failed = (r: ReturnType<typeof renderModel> | undefined) => !!r && (r.unrendered > 0 || r.warnings.length > 0 || !r.sql.trim());
     let out = '';
     if (!failed(schema) && !failed(alias)) {
-      const [defaultSchema, defaultIdentifier] = relationName(project.target.schema, identifier, config).split('.');
+      const [defaultSchema, defaultIdentifier] = relationName(target.schema, identifier, config).split('.');
       out = `${schema?.sql.trim() ?? defaultSchema}.${alias?.sql.trim() ?? defaultIdentifier}`;
     }
     this.namings.set(memo, out);
@@ -665,4 +675,16 @@ function renderConfigValues(config: Record<string, unknown>, ctx: RenderContext)
     out[k] = /^true$/i.test(text) ? true : /^false$/i.test(text) ? false : /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
   }
   return out;
+}
+
+/**
+ * Whether the project names nodes its own way: its own `name` macro, or — since dbt's `name` is
+ * `adapter.dispatch(name, 'dbt')` — a `<adapter>__name` / `default__name` in the root project or
+ * in a package the `dispatch:` config lists for the `dbt` namespace (a naming package).
+ */
+function overridesNaming(ctx: RenderContext, name: string): boolean {
+  const root = ctx.macros.packages.get(ctx.rootProject);
+  if (root?.has(name)) return true;
+  const order = ctx.macros.dispatch.dbt?.length ? ctx.macros.dispatch.dbt : [ctx.rootProject];
+  return order.some((pkg) => pkg !== 'dbt' && dispatchPrefixes(ctx.target.type).some((p) => ctx.macros.packages.get(pkg)?.has(`${p}__${name}`)));
 }

@@ -44,7 +44,7 @@ export class Merge {
       this.warnings.push(...p.artifactWarnings);
       if (!p.layout) continue;
       const pkg = this.ix.packageOf(p);
-      this.projects.push({ root: p.root, name: p.layout.name, package: !!pkg, source: p.manifest ? 'manifest' : 'files', targetSchema: p.target.schema });
+      this.projects.push({ root: p.root, name: p.layout.name, package: !!pkg, source: p.manifest ? 'manifest' : 'files', targetSchema: this.ix.targetOf(p).schema });
       this.warnings.push(...p.layout.duplicates.map((d) => ({ file: join(p.root, 'dbt_project.yml'), ...d, kind: 'duplicate-key' as const })));
       if (!pkg) for (const n of this.ix.notInstalled(p)) this.warnings.push({ file: n.file, line: n.line, kind: 'package-not-installed', message: `${n.file.slice(n.file.lastIndexOf('/') + 1)} lists ${n.name}, which is not installed: run \`dbt deps\` (until then, refs and macro calls into it are left unresolved)` });
     }
@@ -141,13 +141,29 @@ export class Merge {
         // +column_types (dbt_project.yml or properties) are the types dbt loads the seed with.
         const types = new Map(Object.entries(config.column_types && typeof config.column_types === 'object' ? (config.column_types as Record<string, unknown>) : {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
         const columns = f.columns.map((name) => ({ name, ...(types.has(name.toLowerCase()) ? { type: types.get(name.toLowerCase())! } : {}) }));
+        if (this.duplicateNode(f.name.toLowerCase(), path, project.layout.name)) continue;
         this.put({ key: f.name.toLowerCase(), kind: 'seed', name: f.name, project: project.layout.name, ...(pkg ? { package: pkg } : {}), file: path, line: 1, relation: this.ix.relationFor(project, { name: f.name, kind: 'seed', path: rel, config }), columns, definedColumns: f.columns, from: 'files' });
       } else if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) {
         const key = this.nodeKey(f);
         if (f.disabled || this.disabled.has(key)) continue;
+        if (this.duplicateNode(key, path, project.layout.name)) continue;
         this.putSqlNode(path, f, f.role, project, project.layout.name, key);
       }
     }
+  }
+
+  /**
+   * Two enabled models, seeds or snapshots of one project with the same name: dbt refuses the
+   * project ("found two resources with the name"). Said on the file set aside — the one whose path
+   * sorts last, so that the choice does not depend on the order files were read — and true when
+   * that is the file at hand.
+   */
+  private duplicateNode(key: string, path: string, projectName: string): boolean {
+    const existing = this.relations.get(key);
+    if (!existing?.file || existing.from !== 'files' || existing.file === path || existing.project !== projectName) return false;
+    const [kept, dropped] = existing.file < path ? [existing.file, path] : [path, existing.file];
+    this.warnings.push({ file: dropped, line: 1, kind: 'duplicate-node', message: `${existing.name} is also defined in ${kept}: dbt stops when one project has two resources named ${existing.name} (two models: "found two resources with the name"; a model and a seed: the same database relation) until one is renamed or disabled (enabled: false); until then Ask Data uses ${kept}` });
+    return dropped === path;
   }
 
   private putSqlNode(path: string, f: SqlFragment, role: 'model' | 'snapshot', project: ProjectState, projectName: string, key: string): void {
@@ -378,7 +394,7 @@ export class Merge {
     const config = this.effectiveConfig(f);
     const version = this.versionFiles.get(f.name.toLowerCase());
     const renamed = config !== f.config && NAMING_KEYS.some((k) => config[k] !== f.config[k]);
-    if (!renamed && !version) return f.relation ?? relationName(project.target.schema, f.name, config);
+    if (!renamed && !version) return f.relation ?? relationName(this.ix.targetOf(project).schema, f.name, config);
     return this.ix.relationFor(project, { name: version ? version.base : f.name, kind: f.role === 'snapshot' ? 'snapshot' : 'model', path: relative(project.root, path), config, ...(version ? { identifier: `${version.base}_v${version.v}`, version: version.v } : {}) });
   }
 
@@ -405,8 +421,11 @@ export class Merge {
 
   /** The entry with `{{ doc('x') }}` in its descriptions replaced by the docs block, as dbt does (the cached entry stays as written). */
   private resolveDocs(entry: DocEntry, path: string, project: ProjectState | undefined): DocEntry {
-    if (!hasJinja(entry.description) && !entry.columns.some((c) => hasJinja(c.description))) return entry;
+    const versions = Object.values(entry.versionDocs ?? {});
+    const texts = [entry, ...entry.columns, ...versions, ...versions.flatMap((v) => v.columns)];
+    if (!texts.some((t) => hasJinja(t.description))) return entry;
     const e: DocEntry = { ...entry, columns: entry.columns.map((c) => ({ ...c })) };
+    if (entry.versionDocs) e.versionDocs = Object.fromEntries(Object.entries(entry.versionDocs).map(([v, d]) => [v, { ...d, columns: d.columns.map((c) => ({ ...c })) }]));
     const own = project?.layout?.name;
     const top = project && this.ix.topProjectOf(project)?.layout?.name;
     const find = (pkg: string | undefined, name: string): string | undefined => {
@@ -434,15 +453,11 @@ export class Merge {
       for (const w of r.warnings) this.warnings.push({ file: path, line: e.line, kind: w.kind, message: `${e.name}: a description ${w.message}` });
       return r.text || undefined;
     };
-    if (e.description) {
-      const d = resolve(e.description);
-      if (d) e.description = d;
-      else delete e.description;
-    }
-    for (const c of e.columns) {
-      const d = resolve(c.description);
-      if (d) c.description = d;
-      else delete c.description;
+    for (const t of [e, ...e.columns, ...Object.values(e.versionDocs ?? {}), ...Object.values(e.versionDocs ?? {}).flatMap((v) => v.columns)]) {
+      if (!t.description) continue;
+      const d = resolve(t.description);
+      if (d) t.description = d;
+      else delete t.description;
     }
     for (const m of missing) this.warnings.push({ file: path, line: e.line, kind: 'doc-missing', message: `${e.name}: doc('${m}') names no docs block ({% docs ${m.slice(m.lastIndexOf('.') + 1)} %} in a .md file of the project or its packages); the description is left without it` });
     return e;
@@ -451,8 +466,19 @@ export class Merge {
   private applyVersionDocs(e: DocEntry, v: number): void {
     const rel = this.relations.get(`${e.name}_v${v}`.toLowerCase());
     if (!rel) return;
-    if (e.description && !rel.description) rel.description = e.description;
-    mergeDocColumns(rel, e.columns, true);
+    const own = e.versionDocs?.[v];
+    const description = own?.description ?? e.description;
+    if (description && !rel.description) rel.description = description;
+    if (!own) mergeDocColumns(rel, e.columns, true);
+    else {
+      // dbt's version columns: the model's columns the version includes (all unless it lists them), less those it excludes, then its own.
+      const lower = (names: string[]) => new Set(names.map((n) => n.toLowerCase()));
+      const included = own.include === 'all' ? undefined : lower(own.include);
+      const excluded = lower(own.exclude);
+      const ownNames = lower(own.columns.map((c) => c.name));
+      const inherited = e.columns.filter((c) => (!included || included.has(c.name.toLowerCase())) && !excluded.has(c.name.toLowerCase()) && !ownNames.has(c.name.toLowerCase()));
+      mergeDocColumns(rel, [...inherited, ...own.columns], true);
+    }
     // `ref('m')` without a version means the latest one.
     if (v === e.latestVersion && !this.relations.has(e.name.toLowerCase())) this.byIdentifier.set(e.name.toLowerCase(), rel.key);
   }
@@ -513,8 +539,10 @@ export class Merge {
       if (own && own.file === path && (f.role === 'model' || f.role === 'snapshot')) {
         own.refs = [...new Set(refs.filter((r): r is string => !!r))];
         if (f.sql) own.sql = f.sql.replace(PLACEHOLDER, (m, kind: string, i: string) => {
-          const key = (kind === 'ref' ? refs : sources)[Number(i)];
-          return (key && this.relations.get(key)?.relation) ?? m;
+          const key = (kind.toLowerCase() === 'ref' ? refs : sources)[Number(i)];
+          const relation = key && this.relations.get(key)?.relation;
+          // What `{% filter upper %}` made of the name is what dbt compiles.
+          return !relation ? m : kind === 'REF' || kind === 'SRC' ? relation.toUpperCase() : relation;
         });
       }
     }
@@ -617,10 +645,10 @@ export class Merge {
 
   private keyOfName(path: string, name: string | undefined): string | undefined {
     if (!name) return undefined;
-    const m = name.startsWith('__askdata_') ? /^__askdata_(ref|src)_(\d+)__$/.exec(name) : null;
+    const m = /^__askdata_/i.test(name) ? /^__askdata_(ref|src)_(\d+)__$/i.exec(name) : null;
     if (m) {
       const p = this.contributions.get(path);
-      return (m[1] === 'ref' ? p?.refs : p?.sources)?.[Number(m[2])];
+      return (m[1]!.toLowerCase() === 'ref' ? p?.refs : p?.sources)?.[Number(m[2])];
     }
     return this.byIdentifier.get(name.toLowerCase());
   }
@@ -629,7 +657,12 @@ export class Merge {
   private deriveColumns(files: Map<string, Fragment>, only: Set<string> | undefined): void {
     if (only) for (const k of only) this.derived.delete(k);
     const byKey = new Map<string, [string, SqlFragment]>();
-    for (const [path, f] of files) if (f.kind === 'sql' && (f.role === 'model' || f.role === 'snapshot')) byKey.set(this.nodeKey(f), [path, f]);
+    for (const [path, f] of files) {
+      if (f.kind !== 'sql' || (f.role !== 'model' && f.role !== 'snapshot')) continue;
+      // Of two files with one name (a duplicate, or a disabled twin), the node's own file.
+      const key = this.nodeKey(f);
+      if (!byKey.has(key) || this.relations.get(key)?.file === path) byKey.set(key, [path, f]);
+    }
     const columnsOf = (key: string, depth: number): string[] | null => {
       if (this.derived.has(key)) return this.derived.get(key)!;
       const rel = this.relations.get(key);

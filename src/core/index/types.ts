@@ -15,7 +15,7 @@ import type { Manifest } from './manifest';
  * Pure: the caller hands in file contents and database catalogs. Work is per file, so a change
  * re-reads one file and re-merges (the merge is cheap); the per-file results are what the cache keeps.
  */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 
 export interface IndexWarning {
   /** Workspace-relative path, '/' separated. */
