@@ -150,7 +150,7 @@ export class DuckDbEngine implements Engine {
     };
     let dropped = false;
     for (;;) {
-      const verdict = verifyPlan(await this.serialize('plan', rewritten), access, marker);
+      const verdict = verifyPlan(await this.serialize('plan', rewritten), access, marker, { rowsFiltered: plan.shadowed.some((s) => s.access.rowFilters.length > 0) });
       if (verdict.ok) return rewritten;
       if ('error' in verdict) throw verdict.error;
       const excluded = /Column "([^"]+)" in EXCLUDE list not found/i.exec(verdict.bind.message)?.[1]?.replace(/^.*\./, '');

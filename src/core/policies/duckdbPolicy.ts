@@ -175,7 +175,7 @@ export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes' |
   if (definitions.length === 0) return sql;
   const at = withInsertion(sql, guard.topCtes.length > 0);
   if (at === undefined) throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to a query of this shape, so it was not run.', 'permission denied: cannot apply policies to this query');
-  const spliced = Buffer.from(spliceAt(sql, edits), 'utf8');
+  const spliced = Buffer.from(spliceAt(sql, edits, qualifiedColumnEdits(sql, guard.statement, renamed)), 'utf8');
   // Every edit is after the insertion point (table references come after WITH), so its offset holds.
   const text = guard.topCtes.length > 0 ? ` ${definitions.join(', ')},` : `WITH ${definitions.join(', ')} `;
   return Buffer.concat([spliced.subarray(0, at), Buffer.from(text, 'utf8'), spliced.subarray(at)]).toString('utf8');
@@ -294,7 +294,7 @@ export function filterProbe(relation: CatalogRelation, condition: string): strin
  * literal exactly as written (the tree's JSON holds 64-bit numbers JavaScript cannot). A reference
  * without a usable offset fails closed.
  */
-function spliceAt(sql: string, replacements: ReadonlyArray<{ node: Record<string, unknown>; text: string }>): string {
+function spliceAt(sql: string, replacements: ReadonlyArray<{ node: Record<string, unknown>; text: string }>, more: ReadonlyArray<{ start: number; end: number; text: string }> = []): string {
   const bytes = Buffer.from(sql, 'utf8');
   const edits = replacements.map(({ node, text }) => {
     const start = Number(node.query_location);
@@ -305,10 +305,64 @@ function spliceAt(sql: string, replacements: ReadonlyArray<{ node: Record<string
     // The reference keeps the name the query used for it: `customers.country` still binds.
     const alias = (node.alias as string) ? '' : ` AS ${quoteIdent(String(node.table_name))}`;
     return { start, end, text: `${text}${alias}` };
-  }).sort((a, b) => b.start - a.start);
+  }).concat(more).sort((a, b) => b.start - a.start);
   let out = bytes;
   for (const edit of edits) out = Buffer.concat([out.subarray(0, edit.start), Buffer.from(edit.text, 'utf8'), out.subarray(edit.end)]);
   return out.toString('utf8');
+}
+
+/**
+ * A renamed reference keeps the name the query used for it (`… AS "customers"`), which binds a
+ * column qualified by the table alone; one qualified by schema or database as well
+ * (`main.customers.country`, `shop.main.customers.country`) would no longer bind. Each such
+ * column reference whose qualifier is the schema and name (or database, schema and name) of a
+ * renamed reference without an alias gets that name alone as its qualifier instead.
+ */
+function qualifiedColumnEdits(sql: string, statement: unknown, renamed: readonly TableRewrite[]): Array<{ start: number; end: number; text: string }> {
+  const unaliased = renamed.filter((r) => !(r.node.alias as string));
+  if (unaliased.length === 0) return [];
+  const bytes = Buffer.from(sql, 'utf8');
+  const eq = (a: unknown, b: string) => asciiLower(String(a)) === asciiLower(b);
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  const visit = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const o = v as Record<string, unknown>;
+    const names = o.class === 'COLUMN_REF' && Array.isArray(o.column_names) ? (o.column_names as unknown[]) : [];
+    if (names.length >= 3) {
+      for (const parts of [4, 3]) {
+        if (names.length < parts) continue;
+        const r = unaliased.find(({ relation: t }) => (parts === 4 ? eq(names[0], t.catalog) && eq(names[1], t.schema) : eq(names[0], t.schema)) && eq(names[parts - 2], t.name));
+        const start = Number(o.query_location);
+        const end = r && Number.isSafeInteger(start) && start >= 0 ? endOfParts(bytes, start, parts - 1) : -1;
+        if (!r || end < 0) continue;
+        edits.push({ start, end, text: quoteIdent(String(r.node.table_name)) });
+        break;
+      }
+    }
+    Object.values(o).forEach(visit);
+  };
+  visit(statement);
+  return edits;
+}
+
+/** The end (in bytes) of the first `count` parts of a dotted, possibly quoted name at `start`, or -1. */
+function endOfParts(bytes: Buffer, start: number, count: number): number {
+  let i = start;
+  for (let n = 0; ; n++) {
+    if (bytes[i] === QUOTE) {
+      i = endOfQuoted(bytes, i);
+      if (i < 0) return -1;
+    } else {
+      const from = i;
+      while (i < bytes.length && (isNameByte(bytes[i]!) || bytes[i]! >= 0x80)) i++;
+      if (i === from) return -1;
+    }
+    if (n === count - 1) return i;
+    const j = skipSpace(bytes, i);
+    if (bytes[j] !== DOT) return -1;
+    i = skipSpace(bytes, j + 1);
+  }
 }
 
 /**
@@ -507,7 +561,7 @@ export type PlanVerdict =
  * the subqueries Ask Data marked must be of a table the asker reads freely; each table function
  * and function outside them must be on the allow-list; there must be one plan, of a query.
  */
-export function verifyPlan(serializedPlan: string, decision: AccessDecision, marker: string): PlanVerdict {
+export function verifyPlan(serializedPlan: string, decision: AccessDecision, marker: string, options: { rowsFiltered?: boolean } = {}): PlanVerdict {
   let parsed: { error?: boolean; error_type?: string; error_subtype?: string; error_message?: string; name?: string; plans?: unknown[] };
   try {
     parsed = JSON.parse(serializedPlan) as typeof parsed;
@@ -533,6 +587,10 @@ export function verifyPlan(serializedPlan: string, decision: AccessDecision, mar
         return;
       }
       if (o.type === 'LOGICAL_FILTER' && !here && hasMarker(o.expressions, marker)) here = true;
+      if (o.type === 'LOGICAL_SAMPLE' && !here && options.rowsFiltered) {
+        verdict = { ok: false, error: new ExecutionError('permission-denied', SAMPLE_REFUSED, 'permission denied: sampling under a row policy') };
+        return;
+      }
       if (o.type === 'LOGICAL_GET' && !here) {
         const name = jsonText(o.name);
         const data = o.function_data as { catalog?: string; schema?: string; table?: string } | undefined;
@@ -561,6 +619,15 @@ export function verifyPlan(serializedPlan: string, decision: AccessDecision, mar
   walk(parsed.plans, false);
   return verdict;
 }
+
+/**
+ * Which rows a sample picks (USING SAMPLE, TABLESAMPLE, even with a seed) depends on where the
+ * rows lie in storage and in DuckDB's chunks — the rows a row policy hides among them: a system
+ * sample is taken of the table's vectors before the policy's filter, a reservoir of the filtered
+ * chunks as they come. Its answer would differ from the same sample of the asker's own rows, and
+ * would tell how the hidden rows lie; PostgreSQL's TABLESAMPLE is refused for everyone likewise.
+ */
+export const SAMPLE_REFUSED = 'Sampling (USING SAMPLE, TABLESAMPLE) is not available in a query that reads a table a row policy filters: which rows a sample picks depends on the rows the policy hides from you. Ask without the sample, or with a deterministic condition (WHERE customer_id % 10 = 0, or ORDER BY … LIMIT).';
 
 function hasMarker(expressions: unknown, marker: string): boolean {
   let found = false;
@@ -619,7 +686,7 @@ export function bindErrorFor(bind: { type: string; subtype: string; message: str
     return new ExecutionError('unknown-column', `There is no column of that name here that you may see.${hint}`, `unknown column${hint}`, suggestions);
   }
   if (/Referenced table .* not found/i.test(bind.message)) {
-    return new ExecutionError('unknown-table', 'The query qualifies a column with a table name its FROM clause does not have (under access policies, a column is qualified by the table name or alias alone).', 'unknown table in a column reference');
+    return new ExecutionError('unknown-table', 'The query qualifies a column with a table name its FROM clause does not have (a table given an alias is named by its alias alone).', 'unknown table in a column reference');
   }
   // Whatever else DuckDB says, a name it quotes is the query's own text or the rewrite's: withheld.
   const line = withoutCatalogHints(bind.message).replace(/"[^"]*"/g, '"…"');
