@@ -293,8 +293,8 @@ function walkNode(type: string, node: Json, scope: ReadonlySet<string>, found: P
         const part = (f.String as Json | undefined)?.sval;
         if (typeof part === 'string') found.dottedNames.push(part);
       }
-      const parts = fields.map((f) => (f.String as Json | undefined)?.sval);
-      if (parts.length >= 3 && parts.every((p) => typeof p === 'string') && typeof node.location === 'number') found.qualifiedColumns.push({ fields: parts as string[], location: node.location });
+      const parts: unknown[] = fields.map((f) => (f.String as Json | undefined)?.sval);
+      if (parts.length >= 3 && parts.every((p): p is string => typeof p === 'string') && typeof node.location === 'number') found.qualifiedColumns.push({ fields: parts, location: node.location });
       return;
     }
     case 'CollateClause':
