@@ -250,6 +250,11 @@ const CLASSES: Record<string, Attack[]> = {
   // qualified one, or one the query's own WITH list renames) must not make the answer differ
   // from the permitted view's, nor let the asker test a hidden column's name.
   'found (15b): names the query reads back through a reference Ask Data renamed': [
+    // 15c: a column qualified by schema and table, in an expression DuckDB names after its text.
+    { sql: 'select main.orders.amount + 1 from main.orders order by 1 limit 3' },
+    { sql: 'select sum(main.orders.amount), lower(shop.main.orders.status) from shop.main.orders group by all order by 2' },
+    { sql: 'select * from (select main.customers.customer_id * 2 from main.customers) order by 1 limit 2' },
+    { sql: "select columns(c -> c like '%main%') from (select main.customers.customer_id + 0 from main.customers) limit 1" },
     { sql: "select columns(c -> c like '%ask%' or c = 'email') from (select *, (select count(*) from main.customers) from main.customers)" },
     { sql: "select columns(c -> c = 'email') from (select *, (select 1 from main.customers limit 1) from customers)" },
     { sql: "select columns(c -> c like '%mail%') from (select *, (select max(customer_id) from shop.main.customers) from customers)" },
@@ -555,6 +560,8 @@ const QUALIFIED_COLUMNS = [
   'select main.order_items.order_id, count(*) from main.order_items group by 1 order by 1 limit 5',
   'select main . orders . status, count(*) from main.orders where main.orders.amount > 100 group by main.orders.status order by 1',
   'select count(*) from shop.main.orders where shop.main.orders.customer_id in (select main.customers.customer_id from main.customers where main.customers.lifetime_revenue > 100)',
+  'select main.orders.amount + 1 as a, sum(main.orders.units) as u from main.orders group by all order by 1 limit 3',
+  'select main.orders.status, count(*) as n from main.orders group by main.orders.status having sum(main.orders.amount) > 0 order by 1',
 ];
 LEGITIMATE.lena = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS, ...QUALIFIED_COLUMNS].map((sql) => ({ sql }));
 LEGITIMATE.tom = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS, ...QUALIFIED_COLUMNS].map((sql) => ({ sql }));

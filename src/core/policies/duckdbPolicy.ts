@@ -324,10 +324,16 @@ function qualifiedColumnEdits(sql: string, statement: unknown, renamed: readonly
   const bytes = Buffer.from(sql, 'utf8');
   const eq = (a: unknown, b: string) => asciiLower(String(a)) === asciiLower(b);
   const edits: Array<{ start: number; end: number; text: string }> = [];
-  const visit = (v: unknown): void => {
+  // `naming`: inside a SELECT-list item that DuckDB names after its text (not a bare column, no alias).
+  const visit = (v: unknown, naming: boolean): void => {
     if (!v || typeof v !== 'object') return;
-    if (Array.isArray(v)) return v.forEach(visit);
+    if (Array.isArray(v)) return v.forEach((x) => visit(x, naming));
     const o = v as Record<string, unknown>;
+    if (o.type === 'SELECT_NODE' && Array.isArray(o.select_list)) {
+      for (const item of o.select_list as Array<Record<string, unknown>>) visit(item, naming || (item.class !== 'COLUMN_REF' && !(item.alias as string)));
+      for (const [key, x] of Object.entries(o)) if (key !== 'select_list') visit(x, naming);
+      return;
+    }
     const names = o.class === 'COLUMN_REF' && Array.isArray(o.column_names) ? (o.column_names as unknown[]) : [];
     if (names.length >= 3) {
       for (const parts of [4, 3]) {
@@ -336,13 +342,16 @@ function qualifiedColumnEdits(sql: string, statement: unknown, renamed: readonly
         const start = Number(o.query_location);
         const end = r && Number.isSafeInteger(start) && start >= 0 ? endOfParts(bytes, start, parts - 1) : -1;
         if (!r || end < 0) continue;
+        if (naming) {
+          throw new ExecutionError('permission-denied', 'Under access policies, a column qualified by its table\'s schema or database (main.orders.amount) inside an expression of the SELECT list must be qualified by the table name alone (orders.amount), or the expression given a name with AS: DuckDB names that column after its text, and Ask Data would have to change it.', 'permission denied: qualify the column by its table alone in a SELECT-list expression, or alias it');
+        }
         edits.push({ start, end, text: quoteIdent(String(r.node.table_name)) });
         break;
       }
     }
-    Object.values(o).forEach(visit);
+    Object.values(o).forEach((x) => visit(x, naming));
   };
-  visit(statement);
+  visit(statement, false);
   return edits;
 }
 
