@@ -340,7 +340,7 @@ function qualifiedColumnEdits(sql: string, statement: unknown, renamed: readonly
         if (names.length < parts) continue;
         const r = unaliased.find(({ relation: t }) => (parts === 4 ? eq(names[0], t.catalog) && eq(names[1], t.schema) : eq(names[0], t.schema)) && eq(names[parts - 2], t.name));
         const start = Number(o.query_location);
-        const end = r && Number.isSafeInteger(start) && start >= 0 ? endOfParts(bytes, start, parts - 1) : -1;
+        const end = r && Number.isSafeInteger(start) && start >= 0 ? endOfName(bytes, start, parts - 1) : -1;
         if (!r || end < 0) continue;
         if (naming) {
           throw new ExecutionError('permission-denied', 'Under access policies, a column qualified by its table\'s schema or database (main.orders.amount) inside an expression of the SELECT list must be qualified by the table name alone (orders.amount), or the expression given a name with AS: DuckDB names that column after its text, and Ask Data would have to change it.', 'permission denied: qualify the column by its table alone in a SELECT-list expression, or alias it');
@@ -353,25 +353,6 @@ function qualifiedColumnEdits(sql: string, statement: unknown, renamed: readonly
   };
   visit(statement, false);
   return edits;
-}
-
-/** The end (in bytes) of the first `count` parts of a dotted, possibly quoted name at `start`, or -1. */
-function endOfParts(bytes: Buffer, start: number, count: number): number {
-  let i = start;
-  for (let n = 0; ; n++) {
-    if (bytes[i] === QUOTE) {
-      i = endOfQuoted(bytes, i);
-      if (i < 0) return -1;
-    } else {
-      const from = i;
-      while (i < bytes.length && (isNameByte(bytes[i]!) || bytes[i]! >= 0x80)) i++;
-      if (i === from) return -1;
-    }
-    if (n === count - 1) return i;
-    const j = skipSpace(bytes, i);
-    if (bytes[j] !== DOT) return -1;
-    i = skipSpace(bytes, j + 1);
-  }
 }
 
 /**
@@ -508,10 +489,10 @@ function endOfQuoted(bytes: Buffer, start: number): number {
   }
 }
 
-/** The end (in bytes) of a possibly quoted, possibly dotted name that starts at `start`, or -1. */
-function endOfName(bytes: Buffer, start: number): number {
+/** The end (in bytes) of a possibly quoted, possibly dotted name that starts at `start` (of its first `parts` parts), or -1. */
+function endOfName(bytes: Buffer, start: number, parts = Infinity): number {
   let i = start;
-  for (;;) {
+  for (let n = 1; ; n++) {
     if (bytes[i] === QUOTE) {
       i = endOfQuoted(bytes, i);
       if (i < 0) return -1;
@@ -521,7 +502,7 @@ function endOfName(bytes: Buffer, start: number): number {
       if (i === from) return -1;
     }
     const j = skipSpace(bytes, i);
-    if (bytes[j] !== DOT) return i;
+    if (bytes[j] !== DOT || n >= parts) return i;
     i = skipSpace(bytes, j + 1);
   }
 }
