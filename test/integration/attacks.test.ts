@@ -562,6 +562,9 @@ const QUALIFIED_COLUMNS = [
   'select count(*) from shop.main.orders where shop.main.orders.customer_id in (select main.customers.customer_id from main.customers where main.customers.lifetime_revenue > 100)',
   'select main.orders.amount + 1 as a, sum(main.orders.units) as u from main.orders group by all order by 1 limit 3',
   'select main.orders.status, count(*) as n from main.orders group by main.orders.status having sum(main.orders.amount) > 0 order by 1',
+  // Comments between the parts of a qualified name (refused before: the rewrite stopped at the comment).
+  'select count(*) from main /* the schema */ . customers',
+  'select count(*), max(o.order_id) from shop -- the database\n.main.orders o',
 ];
 LEGITIMATE.lena = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS, ...QUALIFIED_COLUMNS].map((sql) => ({ sql }));
 LEGITIMATE.tom = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS, ...QUALIFIED_COLUMNS].map((sql) => ({ sql }));

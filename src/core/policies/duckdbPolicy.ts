@@ -507,9 +507,18 @@ function endOfName(bytes: Buffer, start: number, parts = Infinity): number {
   }
 }
 
+/** Past blanks and comments, which SQL allows between the parts of a dotted name (main, a comment, then .orders). */
 function skipSpace(bytes: Buffer, i: number): number {
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-  return i;
+  for (;;) {
+    while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+    if (bytes[i] === 0x2d && bytes[i + 1] === 0x2d) {
+      while (i < bytes.length && bytes[i] !== 0x0a) i++;
+    } else if (bytes[i] === 0x2f && bytes[i + 1] === 0x2a) {
+      const close = bytes.indexOf('*/', i + 2);
+      if (close < 0) return bytes.length;
+      i = close + 2;
+    } else return i;
+  }
 }
 
 function isNameByte(b: number): boolean {
