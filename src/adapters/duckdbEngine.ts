@@ -150,7 +150,7 @@ export class DuckDbEngine implements Engine {
     };
     let dropped = false;
     for (;;) {
-      const verdict = verifyPlan(await this.serialize('plan', rewritten), access, marker);
+      const verdict = verifyPlan(await this.serialize('plan', rewritten), access, marker, { rowsFiltered: plan.shadowed.some((s) => s.access.rowFilters.length > 0) });
       if (verdict.ok) return rewritten;
       if ('error' in verdict) throw verdict.error;
       const excluded = /Column "([^"]+)" in EXCLUDE list not found/i.exec(verdict.bind.message)?.[1]?.replace(/^.*\./, '');
@@ -163,7 +163,7 @@ export class DuckDbEngine implements Engine {
         dropped = true;
         continue;
       }
-      if (verdict.bind.type === 'parser') throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to a query of this shape (a WITH inside parentheses that enclose the whole query, say), so it was not run. Write it without the outer parentheses.', 'permission denied: cannot apply policies to this query shape');
+      if (verdict.bind.type === 'parser') throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to a query of this shape, so it was not run. A WITH inside parentheses that enclose the whole query is one such shape: write it without the outer parentheses.', 'permission denied: cannot apply policies to this query shape');
       throw bindErrorFor(verdict.bind, hiddenInQuery, names());
     }
   }

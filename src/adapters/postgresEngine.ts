@@ -8,7 +8,7 @@ import {
 import { visibleCatalog, type AccessDecision } from '../core/policies/access';
 import { quoteIdent } from '../core/policies/duckdbPolicy';
 import {
-  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, pgStarEnd, planPostgresAccess, refuseRoutines, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation, type PgRoutine,
+  applyByteEdits, asciiLower, boundReference, filterText, functionEdits, pgNameEnd, pgStarEnd, planPostgresAccess, qualifiedColumnEdits, refuseRoutines, regclassText, restrictedSubquery, type ByteEdit, type PgResolvedRelation, type PgRoutine,
 } from '../core/policies/postgresPolicy';
 import type { CatalogColumn, Engine } from './engine';
 import { loadPgParser, parsePgSync, pgParserLoaded } from './pgParser';
@@ -265,6 +265,7 @@ export class PostgresEngine implements Engine {
           // A subquery cannot follow ONLY: the edit takes the keyword, and the subquery reads ONLY the table.
           edits.push(nameEdit(ref, own[w.index]!, 0, restrictedSubquery(ref, own[w.index]!, w.access, boundFilters[w.index], w.fence), sql, !ref.inherit));
         }
+        edits.push(...qualifiedColumnEdits(sql, guard.qualifiedColumns, rewrites.map((w) => ({ ref: guard.relations[w.index]!, r: own[w.index]! }))));
         guard.relations.forEach((ref, i) => {
           if (!replaced.has(i) && own[i]) edits.push(nameEdit(ref, own[i], 0, boundReference(ref, own[i]), sql));
         });

@@ -250,6 +250,11 @@ const CLASSES: Record<string, Attack[]> = {
   // qualified one, or one the query's own WITH list renames) must not make the answer differ
   // from the permitted view's, nor let the asker test a hidden column's name.
   'found (15b): names the query reads back through a reference Ask Data renamed': [
+    // 15c: a column qualified by schema and table, in an expression DuckDB names after its text.
+    { sql: 'select main.orders.amount + 1 from main.orders order by 1 limit 3' },
+    { sql: 'select sum(main.orders.amount), lower(shop.main.orders.status) from shop.main.orders group by all order by 2' },
+    { sql: 'select * from (select main.customers.customer_id * 2 from main.customers) order by 1 limit 2' },
+    { sql: "select columns(c -> c like '%main%') from (select main.customers.customer_id + 0 from main.customers) limit 1" },
     { sql: "select columns(c -> c like '%ask%' or c = 'email') from (select *, (select count(*) from main.customers) from main.customers)" },
     { sql: "select columns(c -> c = 'email') from (select *, (select 1 from main.customers limit 1) from customers)" },
     { sql: "select columns(c -> c like '%mail%') from (select *, (select max(customer_id) from shop.main.customers) from customers)" },
@@ -332,6 +337,69 @@ const CLASSES: Record<string, Attack[]> = {
     { sql: 'select approx_top_k(country, 3) from customers' },
     { sql: 'select hash(max(customers)) is not null from customers' },
     { sql: 'select arg_max(customer_name, lifetime_revenue), any_value(country) is not null from customers' },
+  ],
+  // Which rows a seeded sample picks depends on where rows lie in storage and in DuckDB's chunks:
+  // a system sample is of the table's vectors before the policy's filter, a reservoir of the
+  // filtered chunks. Only seeded samples are here: without a seed no two runs agree anyway.
+  'found (15c): seeded samples (USING SAMPLE, TABLESAMPLE) of what a row policy filters': [
+    { sql: 'select sum(customer_id) from customers using sample 100 rows (reservoir, 42)' },
+    { sql: 'select count(*) from customers using sample 10 percent (system, 7)' },
+    { sql: 'select count(*) from customers tablesample system(50%) repeatable (1)' },
+    { sql: 'select count(*) from customers tablesample bernoulli(10%) repeatable (3)' },
+    { sql: 'select count(*) from customers using sample 10% (bernoulli, 42)' },
+    { sql: 'select sum(order_id) from (select * from orders using sample 1000 rows (reservoir, 5))' },
+    { sql: 'select count(*) from order_items using sample 20 percent (system, 11)' },
+    { sql: 'select count(*) from order_items tablesample reservoir(500 rows) repeatable (2) where quantity > 1' },
+    { sql: 'select count(*) from (select * from customers) using sample 20 percent (system, 11)' },
+    { sql: 'select count(*) from customers c join orders o using (customer_id) using sample 20 percent (system, 11)' },
+    { sql: 'select count(*) from customers where customer_id in (select customer_id from customers using sample 10 rows (reservoir, 1))' },
+    { sql: 'select count(*) from products tablesample reservoir(10 rows) repeatable (5), customers' },
+    { sql: 'with s as (select * from orders using sample 5 percent (system, 9)) select count(*), sum(amount) from s' },
+    { sql: 'select max(customer_id) from (select customer_id from customers order by customer_id) using sample 3 rows (reservoir, 8)' },
+    { sql: 'select count(*) from (select order_id from order_items union all select order_id from orders) using sample 25 percent (system, 4)' },
+    { sql: 'select country, count(*) from customers tablesample 30 percent (system, 6) group by country order by country' },
+  ],
+  // order_items is filtered by a semi join on orders; the asker's own condition names the order
+  // ids of other countries (order 2 ships to the US): an error would say such an order has lines.
+  'found (15c): errors conditioned on rows an IN-subquery filter removes (order_items of other countries)': [
+    { sql: "select count(*) from order_items where cast(case when order_id = 2 then 'x' else '1' end as int) = 1", oracle: true },
+    { sql: "select count(*) from order_items i where (case when i.order_id = 2 then 'x' else '1' end)::int = 1 and i.order_id > 0", oracle: true },
+    { sql: "select count(*) from order_items where order_id = 2 and cast(product_id || 'x' as int) = 1", oracle: true },
+    { sql: "select count(*) from order_items where order_id in (2, 5) and cast('x' || product_id as int) = 1", oracle: true },
+    { sql: "select order_id from order_items where order_id = 2 and 1 = (case when product_id > 0 then 'y' else '1' end)::int", oracle: true },
+    { sql: "select count(*) from (select * from order_items where order_id = 2) where cast('x' || product_id as int) = 1", oracle: true },
+    { sql: "select sum(cast(case when order_id = 2 then 'x' else '1' end as int)) from order_items", oracle: true },
+    { sql: "select count(*) from order_items group by order_id having cast(case when order_id = 2 then 'x' else '1' end as int) = 1", oracle: true },
+    { sql: "select count(*) from order_items where json_extract(case when order_id = 2 then '{' else '{}' end, '$.a') is null", oracle: true },
+    { sql: "select count(*) from order_items where order_id = 2 and json_extract(category, '$.x') is null", oracle: true },
+    { sql: "select count(*) from order_items where order_id = 2 and regexp_matches('a', '(' || product_name)", oracle: true },
+    { sql: "select count(*) from order_items where order_id = 2 and strptime(product_name, '%Y') is null", oracle: true },
+    { sql: 'select count(*) from order_items where order_id between 1 and 5 and make_date(2020, order_id + 10, 1) is not null', oracle: true },
+    { sql: "select count(*) from orders where order_id = 2 and cast(status as int) = 1", oracle: true },
+    { sql: "select count(*) from customers where customer_id = 1 and json_extract(customer_name, '$.x') is null", oracle: true },
+    { sql: "select count(*) from order_items i join orders o using (order_id) where o.order_id = 2 and cast(o.status as int) = 1", oracle: true },
+  ],
+  'found (15c): set operations, semi and anti joins, DISTINCT ON, FILTER, ASOF, POSITIONAL: permitted and hidden rows side by side': [
+    { sql: 'select count(*) from customers positional join products' },
+    { sql: 'select count(*), count(p.product_id), count(c.customer_id) from products p positional join customers c' },
+    { sql: 'select * from (select * from customers order by customer_id limit 3) positional join (select * from orders order by order_id limit 3)' },
+    { sql: 'select count(*) from orders o asof left join customers c on o.customer_id = c.customer_id and o.order_date >= c.first_order_date where c.customer_id is null' },
+    { sql: 'select count(*) from customers c semi join orders o on c.customer_id = o.customer_id' },
+    { sql: 'select count(*) from customers c anti join orders o on c.customer_id = o.customer_id' },
+    { sql: 'select count(*) from orders o anti join customers c on c.customer_id = o.customer_id' },
+    { sql: 'select count(*) from order_items i anti join orders o using (order_id)' },
+    { sql: 'select count(*) from orders o left join customers c using (customer_id) where c.customer_id is null' },
+    { sql: 'select count(*) from (select order_id from order_items except select order_id from orders)' },
+    { sql: 'select count(*) from order_items where order_id not in (select order_id from orders)' },
+    { sql: 'select count(*) from customers union all select count(*) from orders except select count(*) from products' },
+    { sql: 'select distinct on (country) country, customer_id from customers order by country, customer_id' },
+    { sql: "select max(customer_id) filter (where country <> 'DE'), count(*) filter (where country = 'US') from customers" },
+    { sql: 'select mode(country), arg_min(country, customer_id), approx_count_distinct(country) from customers' },
+    { sql: 'select count(*) from customers natural join orders' },
+    { sql: 'select count(*) from (select * from customers union by name select * from orders)' },
+    { sql: "select [x for x in (select list(country) from customers) if x <> 'DE'][:3]" },
+    { sql: 'with recursive r(i) as (select min(customer_id) from customers union all select (select min(customer_id) from customers where customer_id > i) from r where i < 200) select count(*), max(i) from r' },
+    { sql: 'select customer_id, lead(customer_id, 1) over (order by customer_id) from customers order by customer_id desc limit 2' },
   ],
 };
 
@@ -479,9 +547,28 @@ const QUALIFIED_IN_CONDITIONS = [
   'select o.order_id from orders o join main.customers c on c.customer_id = o.customer_id and c.customer_id in (select customer_id from main.customers) order by 1 limit 3',
   'select country, count(*) from customers group by country having count(*) > (select count(*) / 100 from shop.main.customers) order by 1',
 ];
-LEGITIMATE.lena = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS].map((sql) => ({ sql }));
-LEGITIMATE.tom = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS].map((sql) => ({ sql }));
-LEGITIMATE.sam.push(...[...FOR_SAM, ...PARSER_WRITTEN_CALLS, ...PARSER_WRITTEN_CALLS_ON_PRODUCTS, ...QUALIFIED_IN_CONDITIONS].map((sql) => ({ sql })));
+/**
+ * Columns qualified by schema (or database and schema) and table, as SQL allows when the table is
+ * named so in FROM (found, 15c: refused before — the rewrite renamed the table under them).
+ */
+const QUALIFIED_COLUMNS = [
+  'select main.customers.country, count(*) from main.customers group by 1 order by 1',
+  'select shop.main.customers.country from shop.main.customers order by shop.main.customers.customer_id limit 3',
+  'select "main"."customers"."country", count(*) from "main"."customers" group by all',
+  'select MAIN.CUSTOMERS.COUNTRY, count(*) from main.customers group by all',
+  'select main.customers.customer_id, main.orders.order_id from main.customers join main.orders on main.orders.customer_id = main.customers.customer_id order by 2 limit 3',
+  'select main.order_items.order_id, count(*) from main.order_items group by 1 order by 1 limit 5',
+  'select main . orders . status, count(*) from main.orders where main.orders.amount > 100 group by main.orders.status order by 1',
+  'select count(*) from shop.main.orders where shop.main.orders.customer_id in (select main.customers.customer_id from main.customers where main.customers.lifetime_revenue > 100)',
+  'select main.orders.amount + 1 as a, sum(main.orders.units) as u from main.orders group by all order by 1 limit 3',
+  'select main.orders.status, count(*) as n from main.orders group by main.orders.status having sum(main.orders.amount) > 0 order by 1',
+  // Comments between the parts of a qualified name (refused before: the rewrite stopped at the comment).
+  'select count(*) from main /* the schema */ . customers',
+  'select count(*), max(o.order_id) from shop -- the database\n.main.orders o',
+];
+LEGITIMATE.lena = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS, ...QUALIFIED_COLUMNS].map((sql) => ({ sql }));
+LEGITIMATE.tom = [...FOR_EVERY_COUNTRY_MANAGER, ...PARSER_WRITTEN_CALLS, ...QUALIFIED_IN_CONDITIONS, ...QUALIFIED_COLUMNS].map((sql) => ({ sql }));
+LEGITIMATE.sam.push(...[...FOR_SAM, ...PARSER_WRITTEN_CALLS, ...PARSER_WRITTEN_CALLS_ON_PRODUCTS, ...QUALIFIED_IN_CONDITIONS, ...QUALIFIED_COLUMNS].map((sql) => ({ sql })));
 LEGITIMATE.nora.push(...PARSER_WRITTEN_CALLS_ON_PRODUCTS.map((sql) => ({ sql })));
 
 
@@ -1082,5 +1169,81 @@ describe('policies.yml with patterns and quoted names (found class 15b), judged 
       assert.match(parsed.problems[0]!.message, /without its schema or database/);
       assert.ok(parsed.problems[0]!.line >= 4);
     }
+  });
+});
+
+/**
+ * Found class (15c): the values a row filter is filled with come from policies.yml and from the
+ * identity, and an attribute may hold quotes, comments, semicolons, a NUL byte, or text that looks
+ * like SQL or like another placeholder. Each must be compared as one literal value, never read as
+ * SQL. The truth is built by hand for each value with the value bound as a parameter of a
+ * prepared statement (no quoting of Ask Data's involved): the permitted rows are those whose
+ * country equals the value exactly.
+ */
+describe('row filters filled with attribute values that carry quotes or SQL (found class 15c), judged by content', function () {
+  this.timeout(600_000);
+  const VALUES: Array<string | number | boolean> = [
+    "DE' or '1'='1", "DE' OR 1=1 --", "DE'); select * from raw_customers; --", "' or country <> '", "DE''", "DE\\' or 1=1 --",
+    '{{ asker.email }}', 'DE" or "1"="1', 'DE$$ or 1=1 $$', "DE/* */' or '1'='1", "DE\n' or '1'='1", "DE\u0000' or '1'='1",
+    "DE' union select * from raw_customers where '1'='1", 'DE\u2019 or \u20191\u2019=\u20191', 0, true, 'de', ' DE',
+  ];
+  const QUERIES = [
+    'select count(*) from customers', 'select count(*) from orders', 'select count(*) from order_items',
+    'select country, count(*) from customers group by country order by country', 'select count(distinct shipping_country) from orders',
+  ];
+  let engine: DuckDbEngine;
+  let policy: PolicyFile;
+  let sample: { project: string; database: string };
+  before(async () => {
+    sample = await sampleWithDatabase();
+    engine = await DuckDbEngine.open({ database: sample.database, baseDirectory: sample.project });
+    const base = (await readProjectPolicies(sample.project))!;
+    const askers = Object.fromEntries(VALUES.map((v, i) => [`attacker${i}@country.shop.example`, { country: v }]));
+    // An identity with a quote of its own, and a plain value: the filter holds the attribute, not the email.
+    askers["o'hara'--@country.shop.example"] = { country: 'DE' };
+    policy = { ...base, askers: { ...base.askers, ...askers } };
+  });
+  after(() => engine?.close());
+
+  /** The asker's permitted view for a value, made with the value as a bound parameter. */
+  async function truthFor(value: string | number | boolean): Promise<DuckDBConnection & { close(): void }> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    await c.run(`ATTACH '${sample.database.replaceAll("'", "''")}' AS src (READ_ONLY)`);
+    const v = String(value);
+    // A number or boolean compares with a text column as DuckDB casts it; as text the same rows match.
+    await c.run('CREATE TABLE customers AS SELECT * FROM src.main.customers WHERE country = $1', [v]);
+    await c.run('CREATE TABLE orders AS SELECT * FROM src.main.orders WHERE shipping_country = $1', [v]);
+    await c.run('CREATE TABLE order_items AS SELECT * FROM src.main.order_items WHERE order_id IN (SELECT order_id FROM src.main.orders WHERE shipping_country = $1)', [v]);
+    await c.run('CREATE TABLE products AS SELECT * FROM src.main.products');
+    await c.run('DETACH src');
+    return Object.assign(c, { close: () => { c.closeSync(); instance.closeSync(); } });
+  }
+
+  it(`${VALUES.length + 1} attribute values × ${QUERIES.length} queries: every answer is the permitted view's, no value is read as SQL`, async () => {
+    const leaks: string[] = [];
+    let runs = 0;
+    let refused = 0;
+    const askers: Array<[string, string | number | boolean]> = [...VALUES.map((v, i): [string, string | number | boolean] => [`attacker${i}@country.shop.example`, v]), ["o'hara'--@country.shop.example", 'DE']];
+    for (const [email, value] of askers) {
+      const truth = await truthFor(value);
+      try {
+        for (const sql of QUERIES) {
+          runs++;
+          const got = await outcomeOf(engine, sql, decideAccess(policy, email));
+          if (!got.ok) {
+            refused++;
+            if (/raw_customers|stg_/i.test(got.error)) leaks.push(`${JSON.stringify(value)}: ${sql} → refused naming a hidden table: ${got.error}`);
+            continue;
+          }
+          const reader = await truth.runAndReadAll(sql);
+          if (rowsKey(got.rows) !== rowsKey(reader.getRowsJson() as unknown[][])) leaks.push(`${JSON.stringify(value)}: ${sql} → ${JSON.stringify(got.rows).slice(0, 120)} where the permitted view has ${JSON.stringify(reader.getRowsJson()).slice(0, 120)}`);
+        }
+      } finally {
+        truth.close();
+      }
+    }
+    console.log(`\n    attribute values: ${askers.length} askers, ${runs} runs, ${leaks.length} leaks, ${refused} refused, ${runs - refused - leaks.length} answered as the permitted view does\n`);
+    assert.deepEqual(leaks, []);
   });
 });

@@ -232,6 +232,12 @@ const LEGITIMATE = [
   'select count(*) from only customers', 'select count(*) from customers *', 'table only products', 'select count(*) from only (orders) o',
   'select public.products.category, count(*) from public.products group by 1 order by 1', 'select products.category, count(*) from public.products group by 1 order by 1',
   'select (c.customer_name).length from customers c order by c.customer_id limit 2',
+  // Columns qualified by schema and table of a restricted (row-filtered) table (found, 15c: refused before).
+  'select public.customers.country, count(*) from public.customers group by 1 order by 1',
+  'select public.orders.status, count(*) from orders group by public.orders.status order by 1',
+  'select public.order_items.order_id from public.order_items order by 1 limit 3',
+  'select public.customers.customer_id, public.orders.order_id from public.customers join public.orders on public.orders.customer_id = public.customers.customer_id order by 2 limit 3',
+  'select "public"."customers"."country" from public.customers where public.customers.customer_id < 50 order by public.customers.customer_id limit 3',
   // A column the query names like an immutable built-in (name(text)) is the column.
   'select t.name from (select customer_name as name from customers) t order by 1 limit 3', 'with x(name) as (select category from products) select x.name, count(*) from x group by 1 order by 1',
   "select count(*) from customers where country in ('DE', 'GB') and customer_id not between 5 and 10",

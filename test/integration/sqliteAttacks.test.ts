@@ -132,7 +132,10 @@ const LEGITIMATE: Record<string, string[]> = {
   lena: ['select count(*) from customers', 'select distinct country from customers', 'select country, count(*) from customers c join orders o using (customer_id) group by country',
     'with recursive r(n) as (select 1 union all select n + 1 from r where n < 10) select sum(n) from r', 'select customer_id, sum(amount) over (partition by customer_id) from orders',
     'select count(*) from customers where customer_id in (select customer_id from orders)', 'select * from products order by product_id', 'select count(*) from order_items i join products p using (product_id)'],
-  tom: ['select count(*) from customers', 'select distinct shipping_country from orders', 'select status, count(*) from orders group by status order by status'],
+  tom: ['select count(*) from customers', 'select distinct shipping_country from orders', 'select status, count(*) from orders group by status order by status',
+    // Columns qualified by schema and table (found class 15c for DuckDB and PostgreSQL; SQLite's private copy answers them).
+    'select main.customers.country, count(*) from main.customers group by 1 order by 1', 'select main.orders.status, count(*) from orders group by main.orders.status order by 1',
+    'select main.customers.customer_id, main.orders.order_id from main.customers join main.orders on main.orders.customer_id = main.customers.customer_id order by 2 limit 3'],
   nora: ['select count(*), avg(list_price) from products', 'select category, count(*) from products group by category order by category',
     'with recursive r(n) as (select 1 union all select n + 1 from r where n < 10) select sum(n) from r', 'select product_name, rank() over (order by list_price desc) from products'],
 };

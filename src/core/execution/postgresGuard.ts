@@ -49,6 +49,8 @@ export interface PgGuardResult {
    * tree does not show as one. Bound against the catalog before the query runs.
    */
   dottedNames: string[];
+  /** Column references of three names or more (`public.orders.amount`), as parsed, with their byte offsets. */
+  qualifiedColumns: Array<{ fields: string[]; location: number }>;
   /**
    * Operator names the query resolves by the search path: those written without a schema, and the
    * `=` that JOIN USING, NATURAL JOIN and CASE x WHEN imply (and CYCLE's = and <>). Bound against
@@ -144,7 +146,7 @@ export function checkPostgresParse(parsed: unknown): PgGuardResult {
   if (type !== 'SelectStmt') {
     throw new ExecutionError('not-read-only', 'Only a single read-only query (SELECT, WITH … SELECT, VALUES or TABLE) can run here; this statement would change something or is not a query.', `not read-only: ${type ?? 'empty'} statement; only one SELECT/WITH/VALUES is allowed`);
   }
-  const found: PgGuardResult = { tables: [], relations: [], unqualifiedFunctions: [], columnNames: [], dottedNames: [], operators: [] };
+  const found: PgGuardResult = { tables: [], relations: [], unqualifiedFunctions: [], columnNames: [], dottedNames: [], qualifiedColumns: [], operators: [] };
   walkSelect(stmt.SelectStmt as Json, new Set(), found);
   const nonAscii = nonAsciiName(stmt);
   if (nonAscii !== undefined) found.nonAsciiName = nonAscii;
@@ -291,6 +293,8 @@ function walkNode(type: string, node: Json, scope: ReadonlySet<string>, found: P
         const part = (f.String as Json | undefined)?.sval;
         if (typeof part === 'string') found.dottedNames.push(part);
       }
+      const parts: unknown[] = fields.map((f) => (f.String as Json | undefined)?.sval);
+      if (parts.length >= 3 && parts.every((p): p is string => typeof p === 'string') && typeof node.location === 'number') found.qualifiedColumns.push({ fields: parts, location: node.location });
       return;
     }
     case 'CollateClause':

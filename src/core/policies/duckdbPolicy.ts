@@ -175,7 +175,7 @@ export function withAccessCtes(sql: string, guard: Pick<GuardResult, 'topCtes' |
   if (definitions.length === 0) return sql;
   const at = withInsertion(sql, guard.topCtes.length > 0);
   if (at === undefined) throw new ExecutionError('permission-denied', 'Ask Data could not apply the access policies to a query of this shape, so it was not run.', 'permission denied: cannot apply policies to this query');
-  const spliced = Buffer.from(spliceAt(sql, edits), 'utf8');
+  const spliced = Buffer.from(spliceAt(sql, edits, qualifiedColumnEdits(sql, guard.statement, renamed)), 'utf8');
   // Every edit is after the insertion point (table references come after WITH), so its offset holds.
   const text = guard.topCtes.length > 0 ? ` ${definitions.join(', ')},` : `WITH ${definitions.join(', ')} `;
   return Buffer.concat([spliced.subarray(0, at), Buffer.from(text, 'utf8'), spliced.subarray(at)]).toString('utf8');
@@ -294,7 +294,7 @@ export function filterProbe(relation: CatalogRelation, condition: string): strin
  * literal exactly as written (the tree's JSON holds 64-bit numbers JavaScript cannot). A reference
  * without a usable offset fails closed.
  */
-function spliceAt(sql: string, replacements: ReadonlyArray<{ node: Record<string, unknown>; text: string }>): string {
+function spliceAt(sql: string, replacements: ReadonlyArray<{ node: Record<string, unknown>; text: string }>, more: ReadonlyArray<{ start: number; end: number; text: string }> = []): string {
   const bytes = Buffer.from(sql, 'utf8');
   const edits = replacements.map(({ node, text }) => {
     const start = Number(node.query_location);
@@ -305,10 +305,54 @@ function spliceAt(sql: string, replacements: ReadonlyArray<{ node: Record<string
     // The reference keeps the name the query used for it: `customers.country` still binds.
     const alias = (node.alias as string) ? '' : ` AS ${quoteIdent(String(node.table_name))}`;
     return { start, end, text: `${text}${alias}` };
-  }).sort((a, b) => b.start - a.start);
+  }).concat(more).sort((a, b) => b.start - a.start);
   let out = bytes;
   for (const edit of edits) out = Buffer.concat([out.subarray(0, edit.start), Buffer.from(edit.text, 'utf8'), out.subarray(edit.end)]);
   return out.toString('utf8');
+}
+
+/**
+ * A renamed reference keeps the name the query used for it (`… AS "customers"`), which binds a
+ * column qualified by the table alone; one qualified by schema or database as well
+ * (`main.customers.country`, `shop.main.customers.country`) would no longer bind. Each such
+ * column reference whose qualifier is the schema and name (or database, schema and name) of a
+ * renamed reference without an alias gets that name alone as its qualifier instead.
+ */
+function qualifiedColumnEdits(sql: string, statement: unknown, renamed: readonly TableRewrite[]): Array<{ start: number; end: number; text: string }> {
+  const unaliased = renamed.filter((r) => !(r.node.alias as string));
+  if (unaliased.length === 0) return [];
+  const bytes = Buffer.from(sql, 'utf8');
+  const eq = (a: unknown, b: string) => asciiLower(String(a)) === asciiLower(b);
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  // `naming`: inside a SELECT-list item that DuckDB names after its text (not a bare column, no alias).
+  const visit = (v: unknown, naming: boolean): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach((x) => visit(x, naming));
+    const o = v as Record<string, unknown>;
+    if (o.type === 'SELECT_NODE' && Array.isArray(o.select_list)) {
+      for (const item of o.select_list as Array<Record<string, unknown>>) visit(item, naming || (item.class !== 'COLUMN_REF' && !(item.alias as string)));
+      for (const [key, x] of Object.entries(o)) if (key !== 'select_list') visit(x, naming);
+      return;
+    }
+    const names = o.class === 'COLUMN_REF' && Array.isArray(o.column_names) ? (o.column_names as unknown[]) : [];
+    if (names.length >= 3) {
+      for (const parts of [4, 3]) {
+        if (names.length < parts) continue;
+        const r = unaliased.find(({ relation: t }) => (parts === 4 ? eq(names[0], t.catalog) && eq(names[1], t.schema) : eq(names[0], t.schema)) && eq(names[parts - 2], t.name));
+        const start = Number(o.query_location);
+        const end = r && Number.isSafeInteger(start) && start >= 0 ? endOfName(bytes, start, parts - 1) : -1;
+        if (!r || end < 0) continue;
+        if (naming) {
+          throw new ExecutionError('permission-denied', 'Under access policies, a column qualified by its table\'s schema or database (main.orders.amount) inside an expression of the SELECT list must be qualified by the table name alone (orders.amount), or the expression given a name with AS: DuckDB names that column after its text, and Ask Data would have to change it.', 'permission denied: qualify the column by its table alone in a SELECT-list expression, or alias it');
+        }
+        edits.push({ start, end, text: quoteIdent(String(r.node.table_name)) });
+        break;
+      }
+    }
+    Object.values(o).forEach((x) => visit(x, naming));
+  };
+  visit(statement, false);
+  return edits;
 }
 
 /**
@@ -445,10 +489,10 @@ function endOfQuoted(bytes: Buffer, start: number): number {
   }
 }
 
-/** The end (in bytes) of a possibly quoted, possibly dotted name that starts at `start`, or -1. */
-function endOfName(bytes: Buffer, start: number): number {
+/** The end (in bytes) of a possibly quoted, possibly dotted name that starts at `start` (of its first `parts` parts), or -1. */
+function endOfName(bytes: Buffer, start: number, parts = Infinity): number {
   let i = start;
-  for (;;) {
+  for (let n = 1; ; n++) {
     if (bytes[i] === QUOTE) {
       i = endOfQuoted(bytes, i);
       if (i < 0) return -1;
@@ -458,14 +502,23 @@ function endOfName(bytes: Buffer, start: number): number {
       if (i === from) return -1;
     }
     const j = skipSpace(bytes, i);
-    if (bytes[j] !== DOT) return i;
+    if (bytes[j] !== DOT || n >= parts) return i;
     i = skipSpace(bytes, j + 1);
   }
 }
 
+/** Past blanks and comments, which SQL allows between the parts of a dotted name (main, a comment, then .orders). */
 function skipSpace(bytes: Buffer, i: number): number {
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-  return i;
+  for (;;) {
+    while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+    if (bytes[i] === 0x2d && bytes[i + 1] === 0x2d) {
+      while (i < bytes.length && bytes[i] !== 0x0a) i++;
+    } else if (bytes[i] === 0x2f && bytes[i + 1] === 0x2a) {
+      const close = bytes.indexOf('*/', i + 2);
+      if (close < 0) return bytes.length;
+      i = close + 2;
+    } else return i;
+  }
 }
 
 function isNameByte(b: number): boolean {
@@ -507,7 +560,7 @@ export type PlanVerdict =
  * the subqueries Ask Data marked must be of a table the asker reads freely; each table function
  * and function outside them must be on the allow-list; there must be one plan, of a query.
  */
-export function verifyPlan(serializedPlan: string, decision: AccessDecision, marker: string): PlanVerdict {
+export function verifyPlan(serializedPlan: string, decision: AccessDecision, marker: string, options: { rowsFiltered?: boolean } = {}): PlanVerdict {
   let parsed: { error?: boolean; error_type?: string; error_subtype?: string; error_message?: string; name?: string; plans?: unknown[] };
   try {
     parsed = JSON.parse(serializedPlan) as typeof parsed;
@@ -533,6 +586,10 @@ export function verifyPlan(serializedPlan: string, decision: AccessDecision, mar
         return;
       }
       if (o.type === 'LOGICAL_FILTER' && !here && hasMarker(o.expressions, marker)) here = true;
+      if (o.type === 'LOGICAL_SAMPLE' && !here && options.rowsFiltered) {
+        verdict = { ok: false, error: new ExecutionError('permission-denied', SAMPLE_REFUSED, 'permission denied: sampling under a row policy') };
+        return;
+      }
       if (o.type === 'LOGICAL_GET' && !here) {
         const name = jsonText(o.name);
         const data = o.function_data as { catalog?: string; schema?: string; table?: string } | undefined;
@@ -561,6 +618,15 @@ export function verifyPlan(serializedPlan: string, decision: AccessDecision, mar
   walk(parsed.plans, false);
   return verdict;
 }
+
+/**
+ * Which rows a sample picks (USING SAMPLE, TABLESAMPLE, even with a seed) depends on where the
+ * rows lie in storage and in DuckDB's chunks — the rows a row policy hides among them: a system
+ * sample is taken of the table's vectors before the policy's filter, a reservoir of the filtered
+ * chunks as they come. Its answer would differ from the same sample of the asker's own rows, and
+ * would tell how the hidden rows lie; PostgreSQL's TABLESAMPLE is refused for everyone likewise.
+ */
+export const SAMPLE_REFUSED = 'Sampling (USING SAMPLE, TABLESAMPLE) is not available in a query that reads a table a row policy filters: which rows a sample picks depends on the rows the policy hides from you. Ask without the sample, or with a deterministic condition (WHERE customer_id % 10 = 0, or ORDER BY … LIMIT).';
 
 function hasMarker(expressions: unknown, marker: string): boolean {
   let found = false;
@@ -619,7 +685,7 @@ export function bindErrorFor(bind: { type: string; subtype: string; message: str
     return new ExecutionError('unknown-column', `There is no column of that name here that you may see.${hint}`, `unknown column${hint}`, suggestions);
   }
   if (/Referenced table .* not found/i.test(bind.message)) {
-    return new ExecutionError('unknown-table', 'The query qualifies a column with a table name its FROM clause does not have (under access policies, a column is qualified by the table name or alias alone).', 'unknown table in a column reference');
+    return new ExecutionError('unknown-table', 'The query qualifies a column with a table name its FROM clause does not have (a table given an alias is named by its alias alone).', 'unknown table in a column reference');
   }
   // Whatever else DuckDB says, a name it quotes is the query's own text or the rewrite's: withheld.
   const line = withoutCatalogHints(bind.message).replace(/"[^"]*"/g, '"…"');

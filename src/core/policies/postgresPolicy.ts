@@ -232,9 +232,9 @@ export function applyByteEdits(sql: string, edits: readonly ByteEdit[]): string 
  * Where a (possibly qualified, quoted or U&-quoted) relation name that starts at `start` ends, in
  * bytes; -1 if it does not look like one. The caller checks the span by parsing it again.
  */
-export function pgNameEnd(sql: Buffer, start: number): number {
+export function pgNameEnd(sql: Buffer, start: number, parts = Infinity): number {
   let i = start;
-  for (;;) {
+  for (let n = 1; ; n++) {
     if (sql[i] === 0x22) {
       i = quotedEnd(sql, i);
     } else if ((sql[i] === 0x55 || sql[i] === 0x75) && sql[i + 1] === 0x26 && sql[i + 2] === 0x22) {
@@ -253,9 +253,27 @@ export function pgNameEnd(sql: Buffer, start: number): number {
     }
     if (i < 0) return -1;
     const j = skipBlank(sql, i);
-    if (sql[j] !== 0x2e) return i;
+    if (sql[j] !== 0x2e || n >= parts) return i;
     i = skipBlank(sql, j + 1);
   }
+}
+
+/**
+ * A restricted table becomes a subquery named as the reference was (`… AS "orders"`), which binds
+ * `orders.amount` but no longer `public.orders.amount`: each column reference qualified by the
+ * schema and name of such an unaliased reference gets the name alone as its qualifier.
+ */
+export function qualifiedColumnEdits(sql: string, columns: PgGuardResult['qualifiedColumns'], replaced: ReadonlyArray<{ ref: PgRelationReference; r: PgResolvedRelation }>): ByteEdit[] {
+  const bytes = Buffer.from(sql, 'utf8');
+  const edits: ByteEdit[] = [];
+  for (const c of columns) {
+    const hit = replaced.find(({ ref, r }) => !ref.aliased && c.fields[0] === r.schema && c.fields[1] === r.name);
+    if (!hit) continue;
+    const end = c.location >= 0 && c.location < bytes.length ? pgNameEnd(bytes, c.location, 2) : -1;
+    if (end < 0) continue;
+    edits.push({ start: c.location, end, text: quoteIdent(hit.ref.name) });
+  }
+  return edits;
 }
 
 /** Where the inheritance star after a relation name that ends at `end` ends (`customers *`); -1 if there is none. */
