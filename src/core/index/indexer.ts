@@ -1,4 +1,3 @@
-import { dispatchPrefixes } from '../dbt/dbtBuiltins';
 import { classifySqlFile, DbtProjectError, parseDbtProject, parsePackagesFile, type PackageSpec } from '../dbt/dbtProject';
 import { parseDocsBlocks } from '../dbt/docsBlocks';
 import { parseTemplate, type MacroNode, type Template } from '../dbt/jinja';
@@ -8,8 +7,10 @@ import { baseName, folderConfig, isDisabled, join, relationName, relative, split
 import { renderModel, renderTemplate, UNRENDERED_OUTPUT, type MacroLibrary, type RenderContext } from './dbtRender';
 import type { WarningKind } from '../dbt/warnings';
 import { ArtifactError, parseCatalog, parseManifest } from './manifest';
+import { overriddenRelation, overridesNaming, renderConfigValues } from './configRender';
 import { Merge } from './merge';
-import { hashText, INDEX_FORMAT, type FileWarning, type Fragment, type IndexCache, type IndexWarning, type LiveCatalog, type NodeNaming, type ProjectState, type SqlFragment, type TargetSettings, type WorkspaceIndex } from './types';
+import { pythonModel } from './pythonModel';
+import { hashText, INDEX_FORMAT, type FileWarning, type Fragment, type IndexCache, type IndexWarning, type LiveCatalog, type NodeNaming, type ProjectState, type TargetSettings, type WorkspaceIndex } from './types';
 
 /**
  * Keeps the per-file results of the workspace index and merges them on demand. Pure: the caller
@@ -358,7 +359,7 @@ export class WorkspaceIndexer {
       const header = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).replace(/\r$/, '');
       return { kind: 'seed', hash, name: baseName(path), columns: splitCsvHeader(header) };
     }
-    if (lower.endsWith('.py')) return this.pythonModel(path, text, hash, project);
+    if (lower.endsWith('.py')) return pythonModel(path, text, hash, project, (p) => this.topProjectOf(p), project ? this.envKey(project.root) : '');
     if (!lower.endsWith('.sql')) return { kind: 'none', hash };
     const role = classifySqlFile(layout, rel);
     if (role.kind === 'macro') {
@@ -417,43 +418,17 @@ export class WorkspaceIndexer {
    * A dbt Python model (`def model(dbt, session)`): a model like any other, its lineage read from
    * `dbt.ref(…)` and `dbt.source(…)`, its config from `dbt.config(…)`. Its code is not SQL.
    */
-  private pythonModel(path: string, text: string, hash: string, project: ProjectState | undefined): Fragment {
-    const layout = project?.layout;
-    if (!project || !layout) return { kind: 'none', hash };
-    const rel = relative(project.root, path);
-    if (classifySqlFile(layout, rel).kind !== 'model') return { kind: 'none', hash };
-    const name = baseName(path);
-    const refs: SqlFragment['refs'] = [];
-    const sources: SqlFragment['sources'] = [];
-    const own: Record<string, unknown> = {};
-    const lines = text.split('\n');
-    const str = String.raw`\s*(?:"([^"]*)"|'([^']*)')\s*`;
-    lines.forEach((raw, i) => {
-      const line = raw.replace(/(^|\s)#.*$/, '');
-      for (const m of line.matchAll(new RegExp(String.raw`\bdbt\.ref\(${str}(?:,${str})?(?:,\s*(?:v|version)\s*=\s*["']?(\d+)["']?\s*)?\)`, 'g'))) {
-        const [a, b] = [m[1] ?? m[2], m[3] ?? m[4]];
-        refs.push({ ...(b !== undefined ? { package: a, name: b } : { name: a! }), ...(m[5] ? { version: Number(m[5]) } : {}), line: i + 1 });
-      }
-      for (const m of line.matchAll(new RegExp(String.raw`\bdbt\.source\(${str},${str}\)`, 'g'))) sources.push({ source: (m[1] ?? m[2])!, table: (m[3] ?? m[4])!, line: i + 1 });
-      for (const m of line.matchAll(/\bdbt\.config\(([^)]*)\)/g)) {
-        for (const kv of m[1]!.matchAll(/(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(True|False))/g)) own[kv[1]!] = kv[4] ? kv[4] === 'True' : (kv[2] ?? kv[3]);
-      }
-    });
-    const top = this.topProjectOf(project);
-    const config = { ...folderConfig(layout, top?.layout, 'models', rel, layout.modelPaths, name), ...own };
-    return { kind: 'sql', hash, envKey: this.envKey(project.root), role: 'model', name, sql: '', refs, sources, config, ...(Object.keys(own).length ? { fileConfigKeys: Object.keys(own) } : {}), ...(isDisabled(config) ? { disabled: true } : {}), shape: queryShape(''), warnings: [], unrendered: 0 };
-  }
-
-  /**
-   * Where dbt builds a node: `schema.identifier`, by the project's own generate_schema_name and
-   * generate_alias_name when it overrides them (company projects often do), else dbt's defaults.
-   */
   /** The target a project's nodes are built in: a package's are built with the root project's profile. */
   /** @internal */ targetOf(project: ProjectState): TargetSettings {
     return (this.topProjectOf(project) ?? project).target;
   }
 
-  /** @internal */ relationFor(project: ProjectState, node: NodeNaming): string {
+  /**
+   * Where dbt builds a node: `schema.identifier`, by the project's own generate_schema_name and
+   * generate_alias_name when it overrides them (company projects often do), else dbt's defaults.
+   * @internal
+   */
+  relationFor(project: ProjectState, node: NodeNaming): string {
     const target = this.targetOf(project);
     return this.customRelation(project, node, target) ?? relationName(target.schema, node.identifier ?? node.name, node.config);
   }
@@ -471,39 +446,7 @@ export class WorkspaceIndexer {
     const memo = `${project.root}\0${JSON.stringify(node)}`;
     const known = this.namings.get(memo);
     if (known !== undefined) return known || undefined;
-    const layout = project.layout;
-    const config = node.config;
-    const roots = node.kind === 'seed' ? layout.seedPaths : node.kind === 'snapshot' ? layout.snapshotPaths : layout.modelPaths;
-    const base = roots.find((r) => r === '' || r === '.' || node.path.startsWith(r + '/'));
-    const inRoot = base && base !== '.' ? node.path.slice(base.length + 1) : node.path;
-    const identifier = node.identifier ?? node.name;
-    const tags = Array.isArray(config.tags) ? config.tags : [];
-    const fields = {
-      name: node.name,
-      alias: identifier,
-      resource_type: node.kind,
-      package_name: layout.name,
-      unique_id: `${node.kind}.${layout.name}.${node.name}`,
-      fqn: [layout.name, ...inRoot.split('/').slice(0, -1), node.name],
-      path: inRoot,
-      original_file_path: node.path,
-      config: { ...config, schema: config.schema ?? null, alias: config.alias ?? null, database: config.database ?? null, tags },
-      tags,
-      database: target.database ?? null,
-      schema: target.schema,
-      ...(node.version !== undefined ? { version: node.version } : {}),
-    };
-    const call = (macro: string, arg: unknown) => renderModel(`{{ ${macro}(${jinjaLiteral(arg)}, ${jinjaLiteral(fields)}) }}`, ctx);
-    // A legacy snapshot's target_schema is used as it is; everything else goes through the override.
-    const legacy = node.kind === 'snapshot' && typeof config.target_schema === 'string';
-    const schema = schemaOverride && !legacy ? call('generate_schema_name', config.schema) : undefined;
-    const alias = aliasOverride ? call('generate_alias_name', config.alias) : undefined;
-    const failed = (r: ReturnType<typeof renderModel> | undefined) => !!r && (r.unrendered > 0 || r.warnings.length > 0 || !r.sql.trim());
-    let out = '';
-    if (!failed(schema) && !failed(alias)) {
-      const [defaultSchema, defaultIdentifier] = relationName(target.schema, identifier, config).split('.');
-      out = `${schema?.sql.trim() ?? defaultSchema}.${alias?.sql.trim() ?? defaultIdentifier}`;
-    }
+    const out = overriddenRelation(ctx, project.layout, node, target, { schema: schemaOverride, alias: aliasOverride });
     this.namings.set(memo, out);
     return out || undefined;
   }
@@ -646,15 +589,6 @@ export class WorkspaceIndexer {
   }
 }
 
-/** Plain data as a Jinja literal. */
-function jinjaLiteral(v: unknown): string {
-  if (v === null || v === undefined) return 'none';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `[${v.map(jinjaLiteral).join(', ')}]`;
-  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}: ${jinjaLiteral(x)}`).join(', ')}}`;
-}
-
 /** Files whose change changes how other files render: macros and the packages list. */
 function shapesRendering(f: Fragment): boolean {
   return f.kind === 'macro' || f.kind === 'packages';
@@ -662,29 +596,3 @@ function shapesRendering(f: Fragment): boolean {
 
 // YAML files in a dbt project that are not properties files, even when they mention `models:`.
 const NOT_PROPERTIES = /^(dbt_project|packages|dependencies|profiles|selectors)\.ya?ml$|^askdata\/|(^|\/)target\//;
-
-/** dbt renders Jinja in dbt_project.yml config values (`+enabled: "{{ var('use_x') }}"`). */
-function renderConfigValues(config: Record<string, unknown>, ctx: RenderContext): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config)) {
-    if (typeof v !== 'string' || !/\{[{%]/.test(v)) {
-      out[k] = v;
-      continue;
-    }
-    const text = renderModel(v, ctx).sql.trim();
-    out[k] = /^true$/i.test(text) ? true : /^false$/i.test(text) ? false : /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
-  }
-  return out;
-}
-
-/**
- * Whether the project names nodes its own way: its own `name` macro, or — since dbt's `name` is
- * `adapter.dispatch(name, 'dbt')` — a `<adapter>__name` / `default__name` in the root project or
- * in a package the `dispatch:` config lists for the `dbt` namespace (a naming package).
- */
-function overridesNaming(ctx: RenderContext, name: string): boolean {
-  const root = ctx.macros.packages.get(ctx.rootProject);
-  if (root?.has(name)) return true;
-  const order = ctx.macros.dispatch.dbt?.length ? ctx.macros.dispatch.dbt : [ctx.rootProject];
-  return order.some((pkg) => pkg !== 'dbt' && dispatchPrefixes(ctx.target.type).some((p) => ctx.macros.packages.get(pkg)?.has(`${p}__${name}`)));
-}

@@ -1,6 +1,6 @@
-import type { DocColumn, DocEntry } from '../dbt/properties';
-import { resolveDocCalls } from '../dbt/docsBlocks';
-import type { OutputItem } from '../sql/queryShape';
+import type { DocEntry } from '../dbt/properties';
+import { deriveColumns, type DerivationState } from './derivedColumns';
+import { applyVersionDocs, DocBlocks, mergeDocColumns } from './docsMerge';
 import { classifySqlFile } from '../dbt/dbtProject';
 import { baseName, folderConfig, isDisabled, join, relationName, relative, tagsOf, unquoteRelation, versionOf } from './dbtConfig';
 import { PLACEHOLDER, type RefCall } from './dbtRender';
@@ -32,10 +32,12 @@ export class Merge {
   /** A properties file's `config:` for a model, seed or snapshot (lower-case name), its Jinja rendered. */
   private readonly propsConfig = new Map<string, Record<string, unknown>>();
   /** Docs blocks by package, then name. */
-  private readonly docBlocks = new Map<string, Map<string, string>>();
+  private readonly docBlocks: DocBlocks;
   private unrendered = 0;
 
-  constructor(private readonly ix: WorkspaceIndexer) {}
+  constructor(private readonly ix: WorkspaceIndexer) {
+    this.docBlocks = new DocBlocks(ix, this.warnings);
+  }
 
   run(): WorkspaceIndex {
     const files = this.ix.allFiles();
@@ -49,7 +51,7 @@ export class Merge {
       if (!pkg) for (const n of this.ix.notInstalled(p)) this.warnings.push({ file: n.file, line: n.line, kind: 'package-not-installed', message: `${n.file.slice(n.file.lastIndexOf('/') + 1)} lists ${n.name}, which is not installed: run \`dbt deps\` (until then, refs and macro calls into it are left unresolved)` });
     }
     this.collectNodes(files);
-    this.collectDocBlocks(files);
+    this.docBlocks.collect(files);
     this.addFileNodes(files);
     this.addUnreadNodes();
     this.addManifestNodes();
@@ -61,7 +63,7 @@ export class Merge {
       else if (f.kind === 'docs' || f.kind === 'macro' || f.kind === 'packages') this.warnings.push(...f.warnings.map((w) => ({ file: path, ...w })));
     }
     this.addDocJoins();
-    this.deriveColumns(files, undefined);
+    deriveColumns(this.derivedState(), files, undefined);
     this.warnings.push(...this.ix.allProblems());
     return this.output(files);
   }
@@ -90,7 +92,7 @@ export class Merge {
     this.contribute(path, before, -1);
     this.contribute(path, after, 1);
     const files = this.ix.allFiles();
-    if (after.role === 'model' || after.role === 'snapshot') this.deriveColumns(files, this.dependentsOf(this.nodeKey(after)));
+    if (after.role === 'model' || after.role === 'snapshot') deriveColumns(this.derivedState(), files, this.dependentsOf(this.nodeKey(after)));
     return this.output(files);
   }
 
@@ -276,7 +278,7 @@ export class Merge {
       if (f.kind !== 'docs') continue;
       for (const entry of f.entries) {
         if (entry.kind === 'metric' || entry.kind === 'analysis') continue;
-        const e = this.resolveDocs(entry, path, project);
+        const e = this.docBlocks.resolve(entry, path, project);
         if (e.kind === 'semantic_model') {
           const target = e.model ? this.relations.get(e.model.toLowerCase()) : undefined;
           if (target) mergeDocColumns(target, e.columns, false);
@@ -306,7 +308,7 @@ export class Merge {
         }
         if (!rel) {
           if (e.kind === 'model' && !e.versions) this.warnings.push({ file: path, line: e.line, kind: 'documented-missing', message: `model ${e.name} is documented here, but no model file defines it: add ${e.name}.sql under the model paths, or remove this entry` });
-          if (e.versions) for (const v of e.versions) this.applyVersionDocs(e, v);
+          if (e.versions) for (const v of e.versions) applyVersionDocs(this.relations, this.byIdentifier, e, v);
           continue;
         }
         if (e.description && !rel.description) rel.description = e.description;
@@ -314,7 +316,7 @@ export class Merge {
           rel.file ??= path;
         }
         mergeDocColumns(rel, e.columns, true);
-        if (e.versions) for (const v of e.versions) this.applyVersionDocs(e, v);
+        if (e.versions) for (const v of e.versions) applyVersionDocs(this.relations, this.byIdentifier, e, v);
       }
     }
   }
@@ -408,79 +410,6 @@ export class Merge {
 
   private rendered(project: ProjectState, config: Record<string, unknown>): Record<string, unknown> {
     return typeof config.enabled === 'string' ? { ...config, enabled: this.ix.renderText(project, config.enabled) } : config;
-  }
-
-  private collectDocBlocks(files: Map<string, Fragment>): void {
-    for (const [path, f] of files) {
-      if (f.kind !== 'docblocks') continue;
-      const pkg = this.ix.projectOf(path)?.layout?.name ?? '';
-      const blocks = this.docBlocks.get(pkg) ?? this.docBlocks.set(pkg, new Map()).get(pkg)!;
-      for (const b of f.blocks) blocks.set(b.name, b.text);
-    }
-  }
-
-  /** The entry with `{{ doc('x') }}` in its descriptions replaced by the docs block, as dbt does (the cached entry stays as written). */
-  private resolveDocs(entry: DocEntry, path: string, project: ProjectState | undefined): DocEntry {
-    const versions = Object.values(entry.versionDocs ?? {});
-    const texts = [entry, ...entry.columns, ...versions, ...versions.flatMap((v) => v.columns)];
-    if (!texts.some((t) => hasJinja(t.description))) return entry;
-    const e: DocEntry = { ...entry, columns: entry.columns.map((c) => ({ ...c })) };
-    if (entry.versionDocs) e.versionDocs = Object.fromEntries(Object.entries(entry.versionDocs).map(([v, d]) => [v, { ...d, columns: d.columns.map((c) => ({ ...c })) }]));
-    const own = project?.layout?.name;
-    const top = project && this.ix.topProjectOf(project)?.layout?.name;
-    const find = (pkg: string | undefined, name: string): string | undefined => {
-      if (pkg) return this.docBlocks.get(pkg)?.get(name);
-      // dbt's order for doc('x'): the root project, the node's own package, then any.
-      for (const p of [top, own]) {
-        const hit = p !== undefined ? this.docBlocks.get(p)?.get(name) : undefined;
-        if (hit !== undefined) return hit;
-      }
-      for (const blocks of this.docBlocks.values()) if (blocks.has(name)) return blocks.get(name);
-      return undefined;
-    };
-    const missing = new Set<string>();
-    const resolve = (d: string | undefined): string | undefined => {
-      if (!d || !hasJinja(d)) return d;
-      // doc() alone is the common case; other Jinja (var(), target, filters) renders as dbt renders descriptions.
-      const onlyDocs = !hasJinja(d.replace(DOC_CALLS, ''));
-      if (onlyDocs || !project) {
-        const r = resolveDocCalls(d, find);
-        r.missing.forEach((m) => missing.add(m));
-        return r.text || undefined;
-      }
-      const r = this.ix.renderDescription(project, d, find);
-      r.missing.forEach((m) => missing.add(m));
-      for (const w of r.warnings) this.warnings.push({ file: path, line: e.line, kind: w.kind, message: `${e.name}: a description ${w.message}` });
-      return r.text || undefined;
-    };
-    for (const t of [e, ...e.columns, ...Object.values(e.versionDocs ?? {}), ...Object.values(e.versionDocs ?? {}).flatMap((v) => v.columns)]) {
-      if (!t.description) continue;
-      const d = resolve(t.description);
-      if (d) t.description = d;
-      else delete t.description;
-    }
-    for (const m of missing) this.warnings.push({ file: path, line: e.line, kind: 'doc-missing', message: `${e.name}: doc('${m}') names no docs block ({% docs ${m.slice(m.lastIndexOf('.') + 1)} %} in a .md file of the project or its packages); the description is left without it` });
-    return e;
-  }
-
-  private applyVersionDocs(e: DocEntry, v: number): void {
-    const rel = this.relations.get(`${e.name}_v${v}`.toLowerCase());
-    if (!rel) return;
-    const own = e.versionDocs?.[v];
-    const description = own?.description ?? e.description;
-    if (description && !rel.description) rel.description = description;
-    if (!own) mergeDocColumns(rel, e.columns, true);
-    else {
-      // dbt's version columns: the model's columns the version includes (all unless it lists them), less those it excludes, then its own.
-      const lower = (names: string[]) => new Set(names.map((n) => n.toLowerCase()));
-      const included = own.include === 'all' ? undefined : lower(own.include);
-      const excluded = lower(own.exclude);
-      const ownNames = lower(own.columns.map((c) => c.name));
-      const inherited = e.columns.filter((c) => (!included || included.has(c.name.toLowerCase())) && !excluded.has(c.name.toLowerCase()) && !ownNames.has(c.name.toLowerCase()));
-      mergeDocColumns(rel, [...inherited, ...own.columns], true);
-    }
-    // `ref('m')` without a version means the latest one.
-    if (v === e.latestVersion && !this.relations.has(e.name.toLowerCase())) this.byIdentifier.set(e.name.toLowerCase(), rel.key);
   }
 
   private addDatabase(): void {
@@ -643,6 +572,10 @@ export class Merge {
     return [...new Set(f.shape.relations.map((r) => this.keyOfName(path, r)).filter((k): k is string => !!k))].sort();
   }
 
+  private derivedState(): DerivationState {
+    return { relations: this.relations, derived: this.derived, baseColumns: this.baseColumns, nodeKey: (f) => this.nodeKey(f), keyOfName: (path, name) => this.keyOfName(path, name) };
+  }
+
   private keyOfName(path: string, name: string | undefined): string | undefined {
     if (!name) return undefined;
     const m = /^__askdata_/i.test(name) ? /^__askdata_(ref|src)_(\d+)__$/i.exec(name) : null;
@@ -652,77 +585,7 @@ export class Merge {
     }
     return this.byIdentifier.get(name.toLowerCase());
   }
-
-  /** Columns each model's SQL produces; `only` limits the work to relations a patch touched. */
-  private deriveColumns(files: Map<string, Fragment>, only: Set<string> | undefined): void {
-    if (only) for (const k of only) this.derived.delete(k);
-    const byKey = new Map<string, [string, SqlFragment]>();
-    for (const [path, f] of files) {
-      if (f.kind !== 'sql' || (f.role !== 'model' && f.role !== 'snapshot')) continue;
-      // Of two files with one name (a duplicate, or a disabled twin), the node's own file.
-      const key = this.nodeKey(f);
-      if (!byKey.has(key) || this.relations.get(key)?.file === path) byKey.set(key, [path, f]);
-    }
-    const columnsOf = (key: string, depth: number): string[] | null => {
-      if (this.derived.has(key)) return this.derived.get(key)!;
-      const rel = this.relations.get(key);
-      if (!rel) return null;
-      if (rel.from === 'manifest' && rel.definedColumns) return rel.definedColumns;
-      const entry = byKey.get(key);
-      if (!entry || rel.file !== entry[0] || depth > 50) {
-        const known = rel.definedColumns ?? rel.databaseColumns?.map((c) => c.name) ?? (rel.columns.length ? rel.columns.map((c) => c.name) : null);
-        return known;
-      }
-      this.derived.set(key, null); // cycles resolve to unknown
-      const [path, f] = entry;
-      const ctes = new Map(f.shape.ctes.map((c) => [c.name, c.output]));
-      const expand = (items: OutputItem[], seen: Set<string>): string[] | null => {
-        const out: string[] = [];
-        for (const item of items) {
-          if ('name' in item) {
-            if (!item.name) return null;
-            out.push(item.name);
-            continue;
-          }
-          if (!item.relation) return null;
-          const cte = ctes.get(item.relation);
-          if (cte && !seen.has(item.relation)) {
-            const inner = expand(cte, new Set([...seen, item.relation]));
-            if (!inner) return null;
-            out.push(...inner);
-            continue;
-          }
-          const target = this.keyOfName(path, item.relation);
-          const cols = target ? columnsOf(target, depth + 1) : null;
-          if (!cols) return null;
-          out.push(...cols);
-        }
-        return out;
-      };
-      const cols = expand(f.shape.output, new Set());
-      this.derived.set(key, cols);
-      return cols;
-    };
-    for (const rel of only ? [...only].map((k) => this.relations.get(k)).filter((r): r is IndexedRelation => !!r) : this.relations.values()) {
-      if (rel.from !== 'files' || (rel.kind !== 'model' && rel.kind !== 'snapshot')) continue;
-      const cols = columnsOf(rel.key, 0);
-      if (!cols) {
-        delete rel.definedColumns;
-        continue;
-      }
-      rel.definedColumns = cols;
-      if (!rel.databaseColumns) {
-        const base = this.baseColumns.get(rel.key) ?? this.baseColumns.set(rel.key, rel.columns).get(rel.key)!;
-        const documented = new Map(base.map((c) => [c.name.toLowerCase(), c]));
-        const seen = new Set(cols.map((c) => c.toLowerCase()));
-        rel.columns = [...cols.map((name) => ({ ...documented.get(name.toLowerCase()), name })), ...base.filter((c) => !seen.has(c.name.toLowerCase()))];
-      }
-    }
-  }
 }
-
-const hasJinja = (d: string | undefined): boolean => !!d && /\{[{%]/.test(d);
-const DOC_CALLS = /\{\{-?\s*doc\([^)]*\)\s*(?:\|\s*\w+\s*)*-?\}\}/g;
 
 /** Config keys that decide where a node is built. */
 const NAMING_KEYS = ['schema', 'alias', 'database', 'target_schema'];
@@ -732,23 +595,3 @@ function bump<T extends Habit>(map: Map<string, T>, k: string, value: Omit<T, 'c
   if (known) known.count += sign;
   else if (sign === 1) map.set(k, { ...value, count: 1 } as T);
 }
-
-function mergeDocColumns(rel: IndexedRelation, docs: DocColumn[], describe: boolean): void {
-  if (docs.length) rel.documentedColumns = [...new Set([...(rel.documentedColumns ?? []), ...docs.map((d) => d.name)])];
-  const byName = new Map(rel.columns.map((c) => [c.name.toLowerCase(), c]));
-  for (const d of docs) {
-    let col = byName.get(d.name.toLowerCase());
-    if (!col) {
-      col = { name: d.name };
-      rel.columns.push(col);
-      byName.set(d.name.toLowerCase(), col);
-    }
-    if (describe && d.description && !col.description) col.description = d.description;
-    if (!describe && d.description) col.description ??= d.description;
-    if (d.type && !col.type) col.type = d.type;
-    if (d.values) col.values = d.values;
-    if (d.tests.length) col.tests = [...new Set([...(col.tests ?? []), ...d.tests])];
-    if (d.references) col.references = { relation: d.references.to, column: d.references.column };
-  }
-}
-
