@@ -7,9 +7,10 @@ import { closestNames, ExecutionError } from '../core/execution/errors';
 import { asciiLower, looseFold } from '../core/execution/functionPolicy';
 import { columnKey, isHidden, type AccessDecision, type TableAccess } from '../core/policies/access';
 import {
-  bindErrorFor, dropExcluded, filterProbe, planAccess, qualifyFilter, restrictedRelationSql, verifyPlan, visibleNames, withAccessCtes, withheldRuntimeMessage,
+  bindErrorFor, dropExcluded, filterProbe, planAccess, qualifyFilter, restrictedRelationSql, visibleNames, withAccessCtes, withheldRuntimeMessage,
   type CatalogRelation, type CatalogSnapshot,
 } from '../core/policies/duckdbPolicy';
+import { verifyPlan } from '../core/policies/duckdbPlan';
 import { fingerprintCursor, type ResultFingerprint } from '../core/execution/fingerprint';
 import {
   DEFAULT_PAGE_SIZE, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, type ResultColumn, type ResultCursor, type ResultPage, type ResultRow, type RunOptions,

@@ -13,7 +13,8 @@ import {
 import type { CatalogColumn, Engine } from './engine';
 import { loadPgParser, parsePgSync, pgParserLoaded } from './pgParser';
 import { PgRowStream, type PgField } from './pgRowStream';
-import { jsonText } from '../core/jsonText';
+import { typeParser, type ArrayParse } from './pgTypes';
+import { resolutionSql, resolvedRelations, routinesSql } from './postgresCatalog';
 
 /**
  * Server encodings in which PostgreSQL folds only A–Z in unquoted names, as the parser does (in
@@ -45,7 +46,7 @@ export function describeConnection(c: Pick<PostgresConnection, 'host' | 'port' |
 // Loaded on first use, like DuckDB: the parser is a WebAssembly build of PostgreSQL's own.
 let pgModule: Promise<typeof import('pg')> | undefined;
 /** Set once pg is loaded (every engine is opened after it is): postgres-array's parser, through pg-types. */
-let arrayParse: ((source: string, transform: (v: string) => unknown) => unknown[]) | undefined;
+let arrayParse: ArrayParse | undefined;
 const loadPg = () => (pgModule ??= import('pg').then((m) => {
   const pg = (m as unknown as { default?: typeof import('pg') }).default ?? m;
   // pg-types' arrayParser is { create(source, transform) } at run time, whatever its typings say.
@@ -296,7 +297,7 @@ export class PostgresEngine implements Engine {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     const rowCap = options.rowCap ?? DEFAULT_ROW_CAP;
     // A page and its lookahead wait unread, or a few MiB of wide rows: bounded whatever the result.
-    const rows = new PgRowStream(runSql, typeParser, { rows: Math.max(pageSize + 1, 1000), bytes: STREAM_BUFFER_BYTES });
+    const rows = new PgRowStream(runSql, (oid) => typeParser(oid, arrayParse), { rows: Math.max(pageSize + 1, 1000), bytes: STREAM_BUFFER_BYTES });
     running.stream = rows;
     client.query(rows as never);
     // From here a timeout or a cancel ends the query and frees its connection, read or not.
@@ -492,80 +493,6 @@ function searchPathItem(schema: string): string {
   return quoteIdent(schema).replace(/\\/g, '\\\\').replace(/ /g, '\\ ');
 }
 
-/** One query resolving every name as the session resolves it, with each relation's columns. */
-function resolutionSql(names: readonly string[]): string {
-  const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
-  return `SELECT r.i::int AS i, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
-      coalesce(pg_catalog.to_regclass(pg_catalog.quote_ident(c.relname)) = c.oid, false) AS on_path,
-      ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
-      ARRAY(WITH RECURSIVE up(oid, depth) AS (SELECT h.inhparent, 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = c.oid
-              UNION SELECT h.inhparent, up.depth + 1 FROM pg_catalog.pg_inherits h JOIN up ON h.inhrelid = up.oid)
-            SELECT p.relname::text FROM up JOIN pg_catalog.pg_class p ON p.oid = up.oid ORDER BY up.depth) AS ancestors,
-      ARRAY(WITH RECURSIVE down(oid) AS (SELECT h.inhrelid FROM pg_catalog.pg_inherits h WHERE h.inhparent = c.oid
-              UNION SELECT h.inhrelid FROM pg_catalog.pg_inherits h JOIN down ON h.inhparent = down.oid)
-            SELECT p.relname::text FROM down JOIN pg_catalog.pg_class p ON p.oid = down.oid) AS descendants,
-      EXISTS (SELECT 1 FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'security_barrier' AND o.option_value::bool) AS barrier,
-      ARRAY(WITH RECURSIVE base(oid) AS (${VIEW_READS('c.oid')} UNION ${VIEW_READS('base.oid', 'base')})
-            SELECT p.relname::text FROM base JOIN pg_catalog.pg_class p ON p.oid = base.oid WHERE p.relkind IN ('r', 'v', 'm', 'p', 'f')) AS bases,
-      (SELECT e.extname::text FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-        WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e' LIMIT 1) AS extension
-    FROM unnest(ARRAY[${names.map(literal).join(', ')}]::text[]) WITH ORDINALITY AS r(name, i)
-    LEFT JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(r.name)
-    LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    ORDER BY r.i`;
-}
-
-/** The relations a view's rule reads (a view depends on them through its _RETURN rule in pg_depend). */
-function VIEW_READS(view: string, from?: string): string {
-  return `SELECT d.refobjid FROM ${from ? `${from} JOIN ` : ''}pg_catalog.pg_rewrite w ${from ? `ON w.ev_class = ${view} ` : ''}JOIN pg_catalog.pg_depend d
-      ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = w.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-      WHERE ${from ? '' : `w.ev_class = ${view} AND `}d.refobjid <> w.ev_class`;
-}
-
-/**
- * The functions a name after a dot could call — every one callable with a single argument, of any
- * type (PostgreSQL reads `x.f` as `f(x)` for a value of any type, aggregates included), with
- * whether all those of a schema are immutable and take no reg* value — and the operators a bare name could resolve to
- * outside pg_catalog, on this session's search path. Extensions' operators are PostgreSQL's too
- * once installed (their C code is vetted by whoever installed them); what the database's users
- * define is not.
- */
-function routinesSql(dotted: readonly string[], operators: readonly string[]): string {
-  const array = (xs: readonly string[]) => `ARRAY[${[...new Set(xs)].map((x) => `'${x.replaceAll("'", "''")}'`).join(', ') || "''"}]::text[]`;
-  // pg_partition_root(regclass) is marked immutable, yet reads the catalog: a reg* argument is a catalog lookup.
-  return `SELECT 'function' AS kind, n.nspname::text AS schema, p.proname::text AS name,
-        pg_catalog.bool_and(p.provolatile = 'i' AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proargtypes) a JOIN pg_catalog.pg_type t ON t.oid = a WHERE t.typname LIKE 'reg%')) AS immutable
-      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-      WHERE p.proname = ANY (${array(dotted)}) AND p.pronargs >= 1
-        AND p.pronargs - p.pronargdefaults - (CASE WHEN p.provariadic <> 0 THEN 1 ELSE 0 END) <= 1
-        AND n.nspname = ANY (pg_catalog.current_schemas(true))
-      GROUP BY n.nspname, p.proname
-    UNION ALL
-    SELECT 'operator', n.nspname::text, o.oprname::text, NULL
-      FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-      WHERE o.oprname = ANY (${array(operators)}) AND n.nspname <> 'pg_catalog' AND n.nspname = ANY (pg_catalog.current_schemas(true))
-        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND d.objid = o.oid AND d.deptype = 'e')`;
-}
-
-function resolvedRelations(rows: ReadonlyArray<Record<string, unknown>>, count: number): Array<PgResolvedRelation | undefined> {
-  const out = new Array<PgResolvedRelation | undefined>(count).fill(undefined);
-  const yes = (v: unknown) => v === true || v === 't';
-  for (const row of rows) {
-    if (row.name === null || row.name === undefined) continue;
-    out[Number(row.i) - 1] = {
-      schema: jsonText(row.schema), name: jsonText(row.name), kind: jsonText(row.kind), onSearchPath: yes(row.on_path), columns: parseTextArray(row.columns),
-      ancestors: parseTextArray(row.ancestors), descendants: parseTextArray(row.descendants), securityBarrier: yes(row.barrier), bases: parseTextArray(row.bases),
-      ...(typeof row.extension === 'string' ? { extension: row.extension } : {}),
-    };
-  }
-  return out;
-}
-
-function parseTextArray(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(String);
-  return [];
-}
-
 /**
  * The edit replacing a relation's name in `text` (whose parse put it at ref.location, less
  * `offset`). The span is checked by parsing it alone: it must name exactly that relation, or the
@@ -656,36 +583,5 @@ class Stopper {
   dispose(): void {
     clearTimeout(this.timer);
     this.signal?.removeEventListener('abort', this.onAbort);
-  }
-}
-
-const TEXT = (v: string) => v;
-const NUMBER = (v: string) => Number(v);
-const FLOAT = (v: string) => {
-  const n = Number(v);
-  return Number.isFinite(n) ? n : v;
-};
-const BOOL = (v: string) => v === 't';
-/** Element parsers by array type oid; an element type not listed stays text. */
-const ARRAY_ELEMENTS: Record<number, (v: string) => unknown> = {
-  1000: BOOL, 1005: NUMBER, 1007: NUMBER, 1016: TEXT, 1021: FLOAT, 1022: FLOAT, 1231: TEXT, 1009: TEXT, 1015: TEXT, 1014: TEXT,
-  1182: TEXT, 1115: TEXT, 1185: TEXT, 1183: TEXT, 1187: TEXT, 2951: TEXT, 199: TEXT, 3807: TEXT,
-};
-
-/**
- * Values as the other engines render them: exact integers beyond 32 bits and decimals as strings,
- * dates and times as PostgreSQL's ISO text (never a JavaScript Date, which would shift them),
- * booleans, finite floats as numbers, arrays as arrays; anything else as its text.
- */
-function typeParser(oid: number): (value: string) => unknown {
-  switch (oid) {
-    case 16: return BOOL;
-    case 21: case 23: case 26: return NUMBER;
-    case 700: case 701: return FLOAT;
-    default: {
-      const element = ARRAY_ELEMENTS[oid];
-      if (element && arrayParse) return (v: string) => arrayParse!(v, (x) => (x === null ? null : element(x)));
-      return TEXT;
-    }
   }
 }

@@ -114,7 +114,7 @@ function walkStatement(statement: unknown, ctes: ReadonlySet<string>, tables: Fo
  * Walks a query node (SELECT, set operation, CTE), tracking which CTE names are in scope. Names
  * are compared as DuckDB compares them, ignoring ASCII case only: the Kelvin sign is not a `k`.
  * Telling CTEs from tables here only decides which references get rewritten; what the query
- * really reads is checked again on DuckDB's bound plan (see duckdbPolicy's verifyPlan).
+ * really reads is checked again on DuckDB's bound plan (see duckdbPlan's verifyPlan).
  */
 function walkQueryNode(node: Json, outer: ReadonlySet<string>, tables: Found, options: GuardOptions): void {
   const type = String(node.type);
