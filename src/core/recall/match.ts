@@ -140,7 +140,9 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   if (q.counted && pq.counted && !q.counted.some((w) => covered(w, counted, glossary))) differ('subject', `counts ${pq.counted.join(' ')}`, `a count of ${q.counted.join(' ')}`);
   // Each value once, or every row: "distinct customers" are not orders, "pets" not "distinct types of pets".
   // Grouped rows are distinct already: "the different codes, and how many each" is a breakdown.
-  if (q.countDistinct && !s.distinct) differ('measure', 'counts every row', 'for a count of distinct values');
+  // Rows of the one table a pair counts are distinct things already: "unique customers" counted in `customers`.
+  const rowsAreThem = p.tables.length === 1 && !!q.counted && q.counted.join('') === p.tables[0]!.terms.join('') && s.outputMeasures.has('count');
+  if (q.countDistinct && !s.distinct && !rowsAreThem) differ('measure', 'counts every row', 'for a count of distinct values');
   else if (q.distinct && !q.countDistinct && !pq.distinct && !s.distinct && !s.grouped) differ('measure', 'lists every row', 'for distinct values');
   else if (pq.countDistinct && !q.distinct && s.distinct) differ('measure', 'counts distinct values', 'for a count of every row');
   // What the answer is broken down by: each key of the pair's GROUP BY must be what the question lists.
@@ -247,6 +249,8 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
       if (!p.literals.some((l) => l.column && same(l.value, v.value))) continue;
       if (replaceable-- > 0) continue;
     }
+    // A quoted value of the approved question, where the question quotes another: adaptSql pairs quoted names in order.
+    else if (v.quoted && q.values.some((x) => x.quoted && !inPair(x)) && replaceable-- > 0) continue;
     differ('value', `is about ${v.text}`, `nothing about ${v.text}`);
   }
 
@@ -430,13 +434,17 @@ function insertedWords(q: QuestionReading, pq: QuestionReading, o: { slot?: stri
   const out: string[] = [];
   qw.forEach((w, k) => {
     if (keptAt.has(k) || STOP.has(w) || SAYS_NOTHING.has(w) || /^\d/.test(w) || said.has(w) || grainWords.has(w) || pw.includes(w)) return;
+    // "distinct", "unique": the distinct check's.
+    if (DISTINCT_WORDS.has(w)) return;
     const measure = MEASURE_WORDS[w];
     if (measure && measure.some((m) => measured.has(m))) return;
     const dir = DESC_WORDS.has(w) ? 'desc' : ASC_WORDS.has(w) ? 'asc' : undefined;
     if (dir && dir === o.direction) return;
     // "highest first": the ordinal only repeats the direction before it.
     if ((w === 'first' || w === 'last') && (DESC_WORDS.has(qw[k - 1] ?? '') || ASC_WORDS.has(qw[k - 1] ?? ''))) return;
-    if (covered(stemOf(w), o.sql.outputTerms, o.glossary)) return;
+    // What the pair returns, by the same word or the glossary's ("weekends" is not the week it returns).
+    const st = stemOf(w);
+    if (o.sql.outputTerms.has(st) || [...o.sql.outputTerms].some((t) => o.glossary.related.get(t)?.has(st))) return;
     out.push(written[k] ?? w);
   });
   return out;
@@ -464,6 +472,7 @@ const MEASURE_WORDS: Record<string, string[]> = {
   share: ['share'], percentage: ['share'], percent: ['share'], proportion: ['share'], fraction: ['share'], ratio: ['share'], rate: ['share'],
   maximum: ['max'], max: ['max'], minimum: ['min'], min: ['min'],
 };
+const DISTINCT_WORDS = new Set(['distinct', 'different', 'unique']);
 const TEXT_SHAPES = { contains: 'contains', starts: 'starts with', ends: 'ends with', equals: 'equals' } as const;
 const DESC_WORDS = new Set(['most', 'highest', 'largest', 'biggest', 'greatest', 'top', 'best', 'descending', 'decreasing']);
 const ASC_WORDS = new Set(['least', 'lowest', 'smallest', 'fewest', 'bottom', 'worst', 'ascending', 'increasing']);

@@ -121,6 +121,17 @@ export const THIRD_SHOP_CASES: NearMissCase[] = [
   nm('shop', 'How many customers and how much revenue do we have in each country?', 'superset', 'select country, count(*) as customers, sum(lifetime_revenue) from customers group by country order by customers desc', 'two measures'),
   nm('shop', 'What is the average order value and total revenue by marketing channel?', 'superset', 'select marketing_channel, count(*) as orders, round(avg(amount), 2) as average_order_value, sum(amount) from orders where is_revenue group by marketing_channel order by average_order_value desc', 'two measures'),
   nm('shop', 'How many orders did we get each day in the last 7 days, and how many of them were cancelled?', 'superset', "select order_date, count(*) as orders, count(*) filter (where status = 'cancelled') from orders where order_date >= current_date - interval 7 day group by order_date order by order_date", 'a second count'),
+  // found by probing the first fixes (appended clauses, other words for a term)
+  nm('shop', 'How many customers churned each week this year?', 'synonym', "select date_trunc('week', last_order_date + interval 90 day) as week, count(*) from customers where last_order_date + interval 90 day >= date_trunc('year', current_date) and last_order_date + interval 90 day < current_date group by 1 order by 1", 'churned, not new'),
+  nm('shop', 'Top 5 customers in Germany, leaving out the inactive ones', 'negation', top5("country = 'DE' and last_order_date >= current_date - interval 90 day"), 'leaving out a glossary term negated'),
+  nm('shop', 'What is our monthly revenue over the last 12 months, as a running total?', 'cumulative', "select month, sum(revenue) over (order by month) from (select date_trunc('month', order_date) as month, sum(amount) as revenue from orders where is_revenue and order_date >= date_trunc('month', current_date) - interval 12 month group by 1) order by 1", 'running total appended'),
+  nm('shop', 'How many orders did we get each day in the last 7 days, cumulatively?', 'cumulative', 'select order_date, sum(count(*)) over (order by order_date) from orders where order_date >= current_date - interval 7 day group by order_date order by order_date', 'cumulatively appended'),
+  nm('shop', 'What is the average order value by marketing channel and their revenue?', 'superset', 'select marketing_channel, count(*) as orders, round(avg(amount), 2) as average_order_value, sum(amount) from orders where is_revenue group by marketing_channel order by average_order_value desc', 'a measure appended'),
+  nm('shop', 'What are our 10 best-selling products by units, ranked from lowest?', 'extreme', 'select p.product_name, p.category, sum(i.quantity) as units, sum(i.line_amount) as revenue from order_items as i join products as p on p.product_id = i.product_id where i.is_revenue group by p.product_name, p.category order by units asc, p.product_name limit 10', 'direction appended'),
+  nm('shop', 'What is our monthly revenue over the last 12 months per order?', 'average-grain', "select date_trunc('month', order_date) as month, sum(amount) / count(*) from orders where is_revenue and order_date >= date_trunc('month', current_date) - interval 12 month group by 1 order by 1", 'per order appended'),
+  nm('shop', 'How many new customers signed up each week this year on weekends?', 'dates', "select date_trunc('week', signup_date) as week, count(*) as new_customers from customers where signup_date >= date_trunc('year', current_date) and isodow(signup_date) in (6, 7) group by 1 order by 1", 'weekends appended'),
+  nm('shop', 'What is the return rate by product category in euros?', 'unit', "select 1 where false", 'a unit a rate has not: any answer is wrong'),
+  nm('shop', 'Which product category brings in the second most revenue?', 'extreme', 'select category from order_items where is_revenue group by category order by sum(line_amount) desc limit 1 offset 1', 'second, not first'),
 ];
 
 const jaffleTop = (order: string, where = 'true') => `select customer_id, first_name, last_name, customer_lifetime_value from customers where ${where} order by ${order}, customer_id limit 10`;
@@ -159,6 +170,9 @@ export const THIRD_JAFFLE_CASES: NearMissCase[] = [
   nm('jaffle', 'How many orders did we get each month that were not returned?', 'negation', "select date_trunc('month', order_date) as month, count(*) as orders from orders where status <> 'returned' group by 1 order by 1", 'negated filter'),
   nm('jaffle', 'Which month had the most orders?', 'extreme', "select date_trunc('month', order_date) from orders group by 1 order by count(*) desc limit 1", 'one month'),
   nm('jaffle', 'How many ordrs did we get each month?', 'typo', "select date_trunc('month', order_date) as month, count(*) as orders from orders group by 1 order by 1", 'typo', { adapt: true }),
+  nm('jaffle', 'How many orders are pending return?', 'values', "select count(*) from orders where status = 'return_pending'", 'another value, in other words'),
+  nm('jaffle', 'How many orders were refunded?', 'synonym', "select count(*) from orders where status = 'returned'", 'an unknown word for the value'),
+  nm('jaffle', 'What is the total amount paid by credit card, cumulatively by month?', 'cumulative', "select month, sum(a) over (order by month) from (select date_trunc('month', order_date) as month, sum(credit_card_amount) as a from orders group by 1) order by 1", 'running total'),
 ];
 
 export const THIRD_SPIDER_CASES: NearMissCase[] = [
@@ -205,6 +219,10 @@ export const THIRD_SPIDER_CASES: NearMissCase[] = [
   nm('real_estate_properties', 'What is the feature type name of feature Pool?', 'adapt', "SELECT T2.feature_type_name FROM Other_Available_Features AS T1 JOIN Ref_Feature_Types AS T2 ON T1.feature_type_code = T2.feature_type_code WHERE T1.feature_name = 'Pool'", 'another value (q1031)', { adapt: true }),
   nm('real_estate_properties', 'What is the feature type name of every feature other than AirCon?', 'negation', "SELECT T2.feature_type_name FROM Other_Available_Features AS T1 JOIN Ref_Feature_Types AS T2 ON T1.feature_type_code = T2.feature_type_code WHERE T1.feature_name != 'AirCon'", 'negation (q1031)'),
   nm('real_estate_properties', 'How many properties are there?', 'other-table', 'SELECT count(*) FROM Properties', 'another table (q1030)'),
+  nm('cre_Doc_Template_Mgt', "What is the document name and template id for document with description starting with 'w'?", 'values', "SELECT document_name, template_id FROM Documents WHERE Document_Description LIKE 'w%'", 'starts with, not contains (q301)'),
+  nm('cre_Doc_Template_Mgt', "What is the document name and template id for document with description with the letter 'x' in it?", 'adapt', "SELECT document_name, template_id FROM Documents WHERE Document_Description LIKE '%x%'", 'another letter (q301)', { adapt: true }),
+  nm('cre_Doc_Template_Mgt', 'How many templates have template type code CV, as a running total?', 'cumulative', 'SELECT 1 WHERE 0', 'nothing to run a total over: any answer is wrong (q325)'),
+  nm('cre_Doc_Template_Mgt', 'Show all paragraph texts for the document "Welcome to NY".', 'adapt', "SELECT T1.paragraph_text FROM Paragraphs AS T1 JOIN Documents AS T2 ON T1.document_id = T2.document_id WHERE T2.document_name = 'Welcome to NY'", 'another name (q365)', { adapt: true }),
 ];
 
 export const THIRD_CASES: NearMissCase[] = [...THIRD_SHOP_CASES, ...THIRD_JAFFLE_CASES, ...THIRD_SPIDER_CASES];
