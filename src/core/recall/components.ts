@@ -76,6 +76,8 @@ export interface QuestionReading {
   either: boolean;
   /** "First name", "last name": which of a person's names. */
   nameParts: string[];
+  /** Which end of a trip or transfer the question is about: "depart from", "leave" against "arrive", "land", "go to". */
+  role?: 'from' | 'to';
   /** "The second most", "the 3rd highest": a rank below the first, not the top of the ranking. */
   rankBelowTop?: string;
   /** How a text pattern is asked for: "starting with", "ending with". */
@@ -319,6 +321,7 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     which: literals.some((l) => l.kind === 'top') ? undefined : readWhich(text, vocabulary, glossary),
     vagueCriterion,
     phrases: glossary.phrases.filter((p) => hasPhrase(stems, p)).map((p) => p.join(' ')),
+    role: readRole(text),
     rankBelowTop: /\b(?:second|third|fourth|fifth|2nd|3rd|4th|5th|[0-9]+th|next to|runner up) (?:most|least|highest|lowest|largest|smallest|biggest|best|worst|top|greatest|fewest|biggest|last|place)\b/.exec(text)?.[0],
     textMatch: /\b(?:start|starts|starting|begin|begins|beginning|prefix(?:ed)?) (?:with|by)\b/.test(text) ? 'starts' : /\b(?:end|ends|ending|suffix(?:ed)?) (?:with|in|by)\b/.test(text) ? 'ends' : undefined,
     shows: readShows(text, vocabulary),
@@ -329,6 +332,13 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     alphabetical: /\b(alphabetical|alphabetically|lexicographic|lexicographical|lexicographically)\b/.test(text) ? (/\b(reverse|reversed|descending)\b/.test(text) ? 'desc' : 'asc') : undefined,
     axes: new Map([...text.matchAll(/\b[a-z]+est\b|\brecent\b/g)].filter((m) => AXES[m[0]]).map((m) => [AXES[m[0]]!, m[0]])),
   };
+}
+
+/** The end of a movement the question names, when it names one and only one. */
+function readRole(text: string): 'from' | 'to' | undefined {
+  const from = /\b(depart|departs|departing|departed|departure|departures|leave|leaves|leaving|left from|from|origin|originating|outbound|source)\b/.test(text);
+  const to = /\b(arrive|arrives|arriving|arrived|arrival|arrivals|land|lands|landing|landed|to|into|destination|destinations|inbound|bound for|headed)\b/.test(text);
+  return from === to ? undefined : from ? 'from' : 'to';
 }
 
 /** The head of each noun phrase after which/each/per/by: "Which product categories …" → category. */

@@ -37,6 +37,8 @@ export interface PairMatch {
   /** Edits beyond adaptSql's literals: grain, calendar unit, value swaps. */
   edits: SqlEdit[];
   swaps: Array<{ from: string; to: string; component: Component }>;
+  /** Words the question puts into this pair's question kept whole: a farther pair must account for them too. */
+  added: string[];
 }
 
 export interface PairReading {
@@ -170,6 +172,9 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
     else matched.push({ component: 'ranking', value: `by ${surfaceOf(q, q.criterion)}` });
   }
 
+  // A query reading one end of a movement (SourceAirport, DestAirport) answers a question about that end only.
+  const end = sqlRole(p.sqlText);
+  if (q.role && end && q.role !== end && pq.role !== q.role) differ('subject', `reads where things ${end === 'from' ? 'leave from' : 'arrive at'}`, `where they ${q.role === 'from' ? 'leave from' : 'arrive at'}`);
   // "The second most" is one row below the top; the pair's ranking gives the top.
   if (q.rankBelowTop && q.rankBelowTop !== pq.rankBelowTop) differ('ranking', pq.rankBelowTop ? `gives the ${pq.rankBelowTop}` : 'gives the top of the ranking', `the ${q.rankBelowTop}`);
   // A text pattern: "starting with 'w'" is not "with the letter 'w' in it" (LIKE 'w%' against '%w%').
@@ -283,8 +288,24 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   const added = insertedWords(q, pq, { slot: slot?.to, direction: pairDirection, sql: s, glossary });
   if (added.length > 0) differ('subject', `is the same question without ${quoted(added)}`, `with ${quoted(added)}`);
   // The approved question with a word or two changed: "average order size" for "average order value".
+  // When the pair filters a column of known values (a status), a participle is a state, not a verb
+  // of a paraphrase: "awaiting a return" is not "returned".
+  const statusFilter = p.literals.some((l) => (p.alternatives.get(l.value)?.length ?? 0) > 0);
   const changed = added.length > 0 ? [] : changedWords(q, pq, slot?.to, s.terms, glossary);
+  if (statusFilter && added.length === 0) {
+    const own = new Set([...pq.stems, ...q.values.flatMap((v) => contentTokens(v.text)), ...pq.values.flatMap((v) => contentTokens(v.text))]);
+    const states = words(q.text).filter((w) => w.length > 4 && /(ing|ed)$/.test(w) && !STOP.has(w) && !STRUCTURE.has(stemOf(w)) && !own.has(stemOf(w)) && !covered(stemOf(w), s.terms, glossary));
+    if (states.length > 0) differ('value', `is about ${p.literals.filter((l) => p.alternatives.has(l.value)).map((l) => display(pq, l.value)).join(', ')}`, quoted(states));
+  }
   if (changed.length > 0) differ('subject', changed.some((c) => c.was) ? `says ${changed.filter((c) => c.was).map((c) => `"${c.was}"`).join(', ')}` : 'has no such words', changed.map((c) => `"${c.is}"`).join(', '));
+  // A word nothing accounts for: not the pair's question nor its SQL, not a term of the schema or the
+  // glossary, not one another check reads, not a verb of a paraphrase's — "…, cumulatively", "… growth".
+  if (added.length === 0 && changed.length === 0) {
+    const said = new Set([...pq.stems, ...s.terms, ...s.literalWords]);
+    const valueish = new Set([...q.values, ...q.periods].flatMap((v) => contentTokens(v.text)));
+    const unknown = contentTokens(q.text).filter((w) => !STRUCTURE.has(w) && !SAYS_NOTHING.has(w) && !/^\d/.test(w) && !valueish.has(w) && !q.concepts.has(w) && !covered(w, said, glossary) && !pq.stems.some((x) => oneSlip(x, w) || vowelDropped(x, w)) && UNACCOUNTED.has(w));
+    if (unknown.length > 0) differ('subject', `has nothing for ${quoted(unknown)}`, quoted(unknown));
+  }
   // Named things: what the question names must be in the pair; what the pair's question names must be asked.
   const pairWords = new Set([...pq.stems, ...s.terms, ...s.literalWords]);
   const valueWords = new Set(q.values.flatMap((v) => contentTokens(v.text)));
@@ -313,7 +334,12 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   if (missingInQuestion.length > 0) differ('subject', `is about ${missingInQuestion.map(([, t]) => `"${t}"`).join(', ')}`, `nothing about ${missingInQuestion.map(([, t]) => t).join(', ')}`);
   if (missingInPair.length === 0 && q.concepts.size > 0) matched.push({ component: 'subject', value: [...q.concepts.values()].join(', ') });
 
-  return { differences, matched, edits, swaps };
+  return { differences, matched, edits, swaps, added };
+}
+
+/** Whether a pair's question or SQL says a word (stemmed, glossary synonyms included). */
+export function pairSays(p: PairReading, word: string, glossary: Glossary): boolean {
+  return covered(stemOf(word.toLowerCase()), new Set([...p.question.stems, ...p.sql.terms, ...p.sql.literalWords]), glossary);
 }
 
 /** Words of the columns a ranking on an axis reads ("newest": a date, a year, an age). */
@@ -472,6 +498,17 @@ const MEASURE_WORDS: Record<string, string[]> = {
   share: ['share'], percentage: ['share'], percent: ['share'], proportion: ['share'], fraction: ['share'], ratio: ['share'], rate: ['share'],
   maximum: ['max'], max: ['max'], minimum: ['min'], min: ['min'],
 };
+/** The end of a movement a query's names read (source, origin, departure against destination, arrival), if only one. */
+function sqlRole(sql: string): 'from' | 'to' | undefined {
+  // Names only: FROM and TO are keywords.
+  const names = tokenize(sql).filter((t) => t.kind === 'word' || t.kind === 'quoted').map((t) => t.text.toLowerCase()).filter((n) => n !== 'from' && n !== 'to');
+  const from = names.some((n) => /^(?:source|src|origin|depart)|(?:source|origin|depart(?:ure)?)(?:_|airport|city|station|port|country|id|$)/.test(n));
+  const to = names.some((n) => /^(?:dest|arriv)|(?:dest(?:ination)?|arriv(?:al)?)(?:_|airport|city|station|port|country|id|$)/.test(n));
+  return from === to ? undefined : from ? 'from' : 'to';
+}
+
+// Words of change, accumulation, units and money that turn a question into another one, when nothing in the pair says them.
+const UNACCOUNTED = new Set(['cumulative', 'cumulatively', 'accumulated', 'runn', 'growth', 'grow', 'grew', 'change', 'chang', 'trend', 'delta', 'increase', 'increas', 'decrease', 'decreas', 'decline', 'declin', 'cent', 'euro', 'eur', 'dollar', 'usd', 'thousand', 'million', 'gross', 'net', 'capita', 'weekend', 'weekday', 'holiday', 'churn', 'refund', 'discount', 'coupon', 'tax', 'profit']);
 const DISTINCT_WORDS = new Set(['distinct', 'different', 'unique']);
 const TEXT_SHAPES = { contains: 'contains', starts: 'starts with', ends: 'ends with', equals: 'equals' } as const;
 const DESC_WORDS = new Set(['most', 'highest', 'largest', 'biggest', 'greatest', 'top', 'best', 'descending', 'decreasing']);

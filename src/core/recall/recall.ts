@@ -2,7 +2,7 @@ import { tokenize } from '../sql/tokens';
 import { adaptSql, type Adaptation } from './adapt';
 import { readGlossary, readQuestion, readSql, type Glossary, type QuestionReading } from './components';
 import { Vocabulary, type SchemaRelation } from './features';
-import { comparePair, covered, type Difference, type MatchedComponent, type PairMatch, type PairReading } from './match';
+import { comparePair, covered, pairSays, type Difference, type MatchedComponent, type PairMatch, type PairReading } from './match';
 import { nameTerms, stem, words } from './questionText';
 import { BagIndex, pairBag, questionBag, type Scored } from './similarity';
 
@@ -162,15 +162,25 @@ export class RecallEngine {
     }
     const q = readQuestion(question, this.vocabulary, this.glossary);
     let first: { reason: string; differences?: Difference[]; pair: ApprovedPair; similarity: number } | undefined;
+    const unexplained = new Set<string>();
     for (const candidate of ranked) {
       if (candidate.score < MIN_CANDIDATE_SIMILARITY) break;
       const pair = candidate.item;
       const failed = (reason: string, differences?: Difference[]) => {
         first ??= { reason, differences, pair, similarity: round(candidate.score) };
       };
-      const m = comparePair(q, this.reading(pair), this.glossary);
+      const reading = this.reading(pair);
+      const m = comparePair(q, reading, this.glossary);
+      for (const w of m.added) unexplained.add(w);
       if (m.differences.length > 0) {
         failed(differenceText(pair, m.differences), m.differences);
+        continue;
+      }
+      // A word that made a nearer pair differ ("…, cumulatively") is not answered by a farther pair that never says it.
+      const unsaid = [...unexplained].filter((w) => !pairSays(reading, w, this.glossary));
+      if (unsaid.length > 0) {
+        const d: Difference[] = [{ component: 'subject', pair: `has nothing for ${unsaid.map((w) => `"${w}"`).join(', ')}`, asked: unsaid.map((w) => `"${w}"`).join(', ') }];
+        failed(differenceText(pair, d), d);
         continue;
       }
       const unmatched = unmatchedNames(question, pair, this.vocabulary, q, m.swaps.map((s) => s.to), this.glossary);

@@ -225,4 +225,36 @@ export const THIRD_SPIDER_CASES: NearMissCase[] = [
   nm('cre_Doc_Template_Mgt', 'Show all paragraph texts for the document "Welcome to NY".', 'adapt', "SELECT T1.paragraph_text FROM Paragraphs AS T1 JOIN Documents AS T2 ON T1.document_id = T2.document_id WHERE T2.document_name = 'Welcome to NY'", 'another name (q365)', { adapt: true }),
 ];
 
-export const THIRD_CASES: NearMissCase[] = [...THIRD_SHOP_CASES, ...THIRD_JAFFLE_CASES, ...THIRD_SPIDER_CASES];
+
+/**
+ * Held back: written after this round's fixes, run once (their first figures are reported, not tuned on).
+ */
+const hb = { heldBack: true } as const;
+export const THIRD_HELD_BACK_CASES: NearMissCase[] = [
+  nm('shop', 'Who are our top 5 customers in Germany, apart from the inactive ones?', 'negation', top5("country = 'DE' and last_order_date >= current_date - interval 90 day"), 'negated glossary term', hb),
+  nm('shop', 'Who are our top 5 customers in France?', 'adapt', top5("country = 'FR'"), 'another value', { adapt: true, heldBack: true }),
+  nm('shop', 'Who are our top 5 customers in Germany, measured by order count?', 'extreme', top5("country = 'DE'", 'order_count desc'), 'criterion appended', hb),
+  nm('shop', 'How many customers do we have in each country, as a cumulative count?', 'cumulative', 'select country, sum(count(*)) over (order by count(*) desc, country) from customers group by country', 'running count', hb),
+  nm('shop', 'What is our weekly revenue over the last 12 months?', 'adapt', "select date_trunc('week', order_date) as week, sum(amount) as revenue from orders where is_revenue and order_date >= date_trunc('month', current_date) - interval 12 month group by 1 order by 1", 'grain', { adapt: true, heldBack: true }),
+  nm('shop', 'What is our monthly revenue over the last 12 months, net of tax?', 'unit', "select 1 where false", 'no tax in the data: any answer is wrong', hb),
+  nm('shop', 'What is the average order value by marketing channel, highest first?', 'paraphrase', 'select marketing_channel, count(*) as orders, round(avg(amount), 2) as average_order_value from orders where is_revenue group by marketing_channel order by average_order_value desc', 'direction the pair has', { adapt: true, heldBack: true }),
+  nm('shop', 'What is the average order value by marketing channel, lowest first?', 'extreme', 'select marketing_channel, count(*) as orders, round(avg(amount), 2) as average_order_value from orders where is_revenue group by marketing_channel order by average_order_value asc', 'direction flipped', hb),
+  nm('shop', 'How many orders did we get each day in the last 7 days, excluding weekends?', 'dates', 'select order_date, count(*) as orders from orders where order_date >= current_date - interval 7 day and isodow(order_date) < 6 group by order_date order by order_date', 'weekdays only', hb),
+  nm('shop', 'Which product category brought in the third most revenue?', 'extreme', 'select category from order_items where is_revenue group by category order by sum(line_amount) desc limit 1 offset 2', 'third', hb),
+  nm('shop', 'Show me sales from the last 30 days, with the growth from the day before', 'cumulative', "select order_date, count(*) as orders, sum(amount) as revenue, sum(amount) - lag(sum(amount)) over (order by order_date) from orders where is_revenue and order_date >= current_date - interval 30 day group by order_date order by order_date", 'growth added', hb),
+  nm('shop', 'How many new customers signed up each week this year, excluding Germany?', 'negation', "select date_trunc('week', signup_date) as week, count(*) as new_customers from customers where signup_date >= date_trunc('year', current_date) and country <> 'DE' group by 1 order by 1", 'negated value', hb),
+  nm('jaffle', 'How many orders were returned, cumulatively by month?', 'cumulative', "select month, sum(n) over (order by month) from (select date_trunc('month', order_date) as month, count(*) as n from orders where status = 'returned' group by 1) order by 1", 'running total', hb),
+  nm('jaffle', 'How many orders are awaiting a return?', 'values', "select count(*) from orders where status = 'return_pending'", 'another status in other words', hb),
+  nm('jaffle', 'Who are our top 3 customers by lifetime value?', 'adapt', 'select customer_id, first_name, last_name, customer_lifetime_value from customers order by customer_lifetime_value desc, customer_id limit 3', 'top-N', { adapt: true, heldBack: true }),
+  nm('jaffle', 'Who are our top 10 customers by lifetime value, net of coupons?', 'unit', 'select 1 where false', 'coupons are a payment, not a deduction in this data: any answer is wrong', hb),
+  nm('jaffle', 'How many customers placed more than 2 orders and were never refunded?', 'negation', 'select 1 where false', 'refunds are not in the data: any answer is wrong', hb),
+  nm('jaffle', 'How many orders did we get each quarter?', 'adapt', "select date_trunc('quarter', order_date) as quarter, count(*) as orders from orders group by 1 order by 1", 'grain', { adapt: true, heldBack: true }),
+  nm('cre_Doc_Template_Mgt', 'How many templates have template type code BK?', 'adapt', "SELECT count(*) FROM Templates WHERE template_type_code = 'BK'", 'another value (q325)', { adapt: true, heldBack: true }),
+  nm('cre_Doc_Template_Mgt', 'How many templates have template type code CV, excluding version 5?', 'negation', "SELECT count(*) FROM Templates WHERE template_type_code = 'CV' AND version_number != 5", 'negated condition (q325)', hb),
+  nm('cre_Doc_Template_Mgt', 'What is the document name and template id for documents whose description ends with the letter w?', 'values', "SELECT document_name, template_id FROM Documents WHERE Document_Description LIKE '%w'", 'ends with (q301)', hb),
+  nm('cre_Doc_Template_Mgt', 'Which template type code has the second fewest templates?', 'extreme', 'SELECT template_type_code FROM Templates GROUP BY template_type_code ORDER BY count(*) ASC LIMIT 1 OFFSET 1', 'second (q331)', hb),
+  nm('real_estate_properties', 'What is the feature type name of feature BurglarAlarm?', 'adapt', "SELECT T2.feature_type_name FROM Other_Available_Features AS T1 JOIN Ref_Feature_Types AS T2 ON T1.feature_type_code = T2.feature_type_code WHERE T1.feature_name = 'BurglarAlarm'", 'another value (q1031)', { adapt: true, heldBack: true }),
+  nm('real_estate_properties', 'How many available features are there in total, excluding amenities?', 'negation', "SELECT count(*) FROM Other_Available_Features WHERE feature_type_code != 'Amenity'", 'negation appended (q1030)', hb),
+];
+
+export const THIRD_CASES: NearMissCase[] = [...THIRD_SHOP_CASES, ...THIRD_JAFFLE_CASES, ...THIRD_SPIDER_CASES, ...THIRD_HELD_BACK_CASES];
