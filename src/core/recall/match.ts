@@ -290,12 +290,13 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   // The approved question with a word or two changed: "average order size" for "average order value".
   // When the pair filters a column of known values (a status), a participle is a state, not a verb
   // of a paraphrase: "awaiting a return" is not "returned".
-  const statusFilter = p.literals.some((l) => (p.alternatives.get(l.value)?.length ?? 0) > 0);
+  // Lower-case values only: a status ('returned'), not a name ('United Airlines' flights "arriving").
+  const statusFilter = p.literals.some((l) => (p.alternatives.get(l.value)?.length ?? 0) > 0 && /^\p{Ll}/u.test(l.value));
   const changed = added.length > 0 ? [] : changedWords(q, pq, slot?.to, s.terms, glossary);
   if (statusFilter && added.length === 0) {
     const own = new Set([...pq.stems, ...q.values.flatMap((v) => contentTokens(v.text)), ...pq.values.flatMap((v) => contentTokens(v.text))]);
     const states = words(q.text).filter((w) => w.length > 4 && /(ing|ed)$/.test(w) && !STOP.has(w) && !STRUCTURE.has(stemOf(w)) && !own.has(stemOf(w)) && !covered(stemOf(w), s.terms, glossary));
-    if (states.length > 0) differ('value', `is about ${p.literals.filter((l) => p.alternatives.has(l.value)).map((l) => display(pq, l.value)).join(', ')}`, quoted(states));
+    if (states.length > 0) differ('value', `is about ${p.literals.filter((l) => p.alternatives.has(l.value) && /^\p{Ll}/u.test(l.value)).map((l) => display(pq, l.value)).join(', ')}`, quoted(states));
   }
   if (changed.length > 0) differ('subject', changed.some((c) => c.was) ? `says ${changed.filter((c) => c.was).map((c) => `"${c.was}"`).join(', ')}` : 'has no such words', changed.map((c) => `"${c.is}"`).join(', '));
   // A word nothing accounts for: not the pair's question nor its SQL, not a term of the schema or the
