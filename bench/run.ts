@@ -24,6 +24,8 @@ import type { Result } from './result';
 import { optionalDataDir } from '../test/support/dataDir';
 import { SHOP_CASES, SPIDER_CASES, type NearMissCase } from '../test/support/nearMiss/cases';
 import { INDEPENDENT_SHOP_CASES, INDEPENDENT_SPIDER_CASES } from '../test/support/nearMiss/independent';
+import { THIRD_HELD_BACK_CASES, THIRD_JAFFLE_CASES, THIRD_SHOP_CASES, THIRD_SPIDER_CASES } from '../test/support/nearMiss/third';
+import { jaffleLikeProject } from '../test/support/jaffleLike';
 import { judgeCases, spiderProject, tally, type Verdict } from '../test/support/nearMiss/judge';
 import { sampleWithDatabase } from '../test/support/sampleDb';
 
@@ -296,13 +298,16 @@ async function benchNearMiss(): Promise<Result[]> {
   const { project } = await sampleWithDatabase();
   const spiderDir = optionalDataDir('spider-dev');
   const out: Result[] = [];
-  // The first set, and the one written independently of it (independent.ts).
-  const sets: Array<[string, readonly NearMissCase[], readonly NearMissCase[]]> = [['', SHOP_CASES, SPIDER_CASES], ['independent ', INDEPENDENT_SHOP_CASES, INDEPENDENT_SPIDER_CASES]];
+  // The first set, the one written independently of it (independent.ts) and the third round's
+  // (third.ts, with its jaffle_shop-like project beside the sample).
+  const local: Record<string, { name: string; project: () => Promise<string> }> = { shop: { name: 'sample', project: () => Promise.resolve(project) }, jaffle: { name: 'jaffle', project: jaffleLikeProject } };
+  const sets: Array<[string, readonly NearMissCase[], readonly NearMissCase[]]> = [['', SHOP_CASES, SPIDER_CASES], ['independent ', INDEPENDENT_SHOP_CASES, INDEPENDENT_SPIDER_CASES], ['third ', [...THIRD_SHOP_CASES, ...THIRD_JAFFLE_CASES, ...THIRD_HELD_BACK_CASES.filter((c) => c.project in local)], [...THIRD_SPIDER_CASES, ...THIRD_HELD_BACK_CASES.filter((c) => !(c.project in local))]]];
   if (!spiderDir) process.stderr.write('nearmiss: no spider-dev/ (set ASKDATA_DATA); Spider cases skipped\n');
   for (const [set, shopCases, spiderCases] of sets) for (const heldBack of [false, true]) {
     const part = heldBack ? 'held back' : 'open';
     const pick = (cs: readonly NearMissCase[]) => cs.filter((c) => !!c.heldBack === heldBack);
-    const groups: Array<[string, Verdict[]]> = [[`${set}sample`, await judgeCases(project, pick(shopCases))]];
+    const groups: Array<[string, Verdict[]]> = [];
+    for (const p of [...new Set(pick(shopCases).map((c) => c.project))]) groups.push([`${set}${local[p]!.name}`, await judgeCases(await local[p]!.project(), pick(shopCases).filter((c) => c.project === p))]);
     if (spiderDir) {
       const verdicts: Verdict[] = [];
       for (const db of [...new Set(pick(spiderCases).map((c) => c.project))]) verdicts.push(...(await judgeCases(await spiderProject(spiderDir, db), pick(spiderCases).filter((c) => c.project === db))));

@@ -7,6 +7,8 @@ import { answerQuestion } from '../../src/core/answer/answer';
 import { buildChat } from '../../src/core/answer/prompt';
 import { SHOP_CASES } from '../support/nearMiss/cases';
 import { INDEPENDENT_SHOP_CASES } from '../support/nearMiss/independent';
+import { THIRD_HELD_BACK_CASES, THIRD_JAFFLE_CASES, THIRD_SHOP_CASES } from '../support/nearMiss/third';
+import { jaffleLikeProject } from '../support/jaffleLike';
 import { judgeCases, tally, type Verdict } from '../support/nearMiss/judge';
 import { FakeOllama } from '../support/fakeOllama';
 import { sampleWithDatabase } from '../support/sampleDb';
@@ -111,6 +113,41 @@ describe('independent near-miss questions on the sample, judged by execution', f
       assert.equal(v.answer.rejected?.file, 'askdata/pairs/how-many-customers-do-we-have.yml', v.case.question);
       assert.match(v.reason!, /rejected: counts orders, not customers/, v.case.question);
     }
+  });
+});
+
+// The third round's set (test/support/nearMiss/third.ts): other classes, on the sample and on a
+// jaffle_shop-like project with five hand-written pairs; same judge.
+describe('third-round near-miss questions on the sample and a jaffle_shop-like project, judged by execution', function () {
+  this.timeout(180_000);
+  let verdicts: Verdict[];
+  before(async () => {
+    const { project } = await sampleWithDatabase();
+    const held = (p: string) => THIRD_HELD_BACK_CASES.filter((c) => c.project === p);
+    verdicts = [...(await judgeCases(project, [...THIRD_SHOP_CASES, ...held('shop')])), ...(await judgeCases(await jaffleLikeProject(), [...THIRD_JAFFLE_CASES, ...held('jaffle')]))];
+  });
+  const line = (v: Verdict) => `${v.case.project}: ${v.case.question} (${v.case.differs}) → ${v.pair}: ${v.sql ?? v.reason}`;
+
+  it('gives no wrong answer from recall', () => {
+    assert.deepEqual(verdicts.filter((v) => v.outcome === 'wrong').map(line), []);
+  });
+
+  it('answers every safe adaptation and paraphrase right by execution, but for one it knows recall cannot read', () => {
+    // Known miss (held back, counted in the bench): "…, highest first" appended to a pair sorted
+    // highest first, which recall reads as a ranking by the breakdown's "by marketing channel".
+    const known = ['What is the average order value by marketing channel, highest first?'];
+    const missed = verdicts.filter((v) => v.case.adapt && v.outcome !== 'right');
+    assert.deepEqual(missed.filter((v) => !known.includes(v.case.question)).map(line), []);
+    assert.deepEqual(missed.map((v) => v.case.question), known, 'a known miss is answered now: take it off the list');
+    assert.ok(verdicts.filter((v) => v.case.adapt).length >= 12);
+  });
+
+  it('says what differs on every abstention, quoting the words a question puts into an approved one', () => {
+    for (const v of verdicts.filter((x) => x.outcome === 'abstained')) assert.ok(v.reason && v.reason.length > 20 && v.answer.match, v.case.question);
+    const appended = verdicts.find((v) => v.case.question === 'How many orders did we get each day in the last 7 days, cumulatively?')!;
+    assert.match(appended.reason!, /"How many orders did we get each day in the last 7 days\?"[\s\S]*without "cumulatively"/);
+    const inactive = verdicts.find((v) => v.case.question === 'Top 5 customers in Germany, leaving out the inactive ones')!;
+    assert.match(inactive.reason!, /negation[\s\S]*inactive/);
   });
 });
 

@@ -76,6 +76,12 @@ export interface QuestionReading {
   either: boolean;
   /** "First name", "last name": which of a person's names. */
   nameParts: string[];
+  /** Which end of a trip or transfer the question is about: "depart from", "leave" against "arrive", "land", "go to". */
+  role?: 'from' | 'to';
+  /** "The second most", "the 3rd highest": a rank below the first, not the top of the ranking. */
+  rankBelowTop?: string;
+  /** How a text pattern is asked for: "starting with", "ending with". */
+  textMatch?: 'starts' | 'ends';
   /** The columns a question lists to be shown ("the names and grades of …"), each by its head term. */
   shows: string[];
   /** The same read from one thing asked too ("the earnings of poker players"). */
@@ -157,6 +163,8 @@ export function readGlossary(rules: string | undefined): Glossary {
   return glossary;
 }
 
+const NEGATING_PREFIX = /^(?:non|dis|in|un|im)/;
+
 const GLOSSARY_STOP = new Set(['the', 'a', 'an', 'of', 'on', 'in', 'for', 'to', 'by', 'and', 'or', 'if', 'asked', 'is', 'are']);
 
 const GRAIN_WORDS: Array<[Unit, RegExp]> = [
@@ -222,6 +230,12 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     if (STRUCTURE_WORDS.has(s) || valueWords.has(s) || quotedWords.has(s) || /^\d/.test(s)) continue;
     if (vocabulary.isSchemaTerm(s) || glossary.words.has(s)) concepts.set(s, surface.get(s) ?? s);
   }
+
+  const negatedTerms = stems.filter((w) => {
+    const rest = w.replace(NEGATING_PREFIX, '');
+    return rest !== w && rest.length >= 4 && glossary.words.has(rest);
+  });
+  for (const w of negatedTerms) concepts.set(w, surface.get(w) ?? w);
 
   // "the most number of flights" ranks by a count; it does not ask for one.
   const measureText = text
@@ -297,7 +311,8 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     perDims: readDims(text.replace(/\b(?:which|by|every)\b/g, ' '), vocabulary, glossary, criterion),
     compares: /\b(vs|versus|compare|compared|comparing|comparison|against|the (?:day|week|month|quarter|year) before)\b/.test(text),
     periods,
-    negated: /\b(not|no|without|never|none|neither|nor|except|dont|doesnt|didnt|havent|hasnt|isnt|arent|excluding|exclude|excludes|other than|outside|apart from|aside from|non)\b/.test(text),
+    // Also a term of the team negated by its prefix: "inactive customers" are not "active customers".
+    negated: /\b(not|no|without|never|none|neither|nor|except|dont|doesnt|didnt|havent|hasnt|isnt|arent|excluding|exclude|excludes|excluded|other than|outside|apart from|aside from|non|omit|omits|omitting|omitted|ignoring|leaving out|leave out|left out|minus|but not)\b/.test(text) || negatedTerms.length > 0,
     greater: /\b(more than|gte|greater|larger than|bigger than|higher than|heavier|older|taller|longer than|above|over \d|at least|exceed|exceeds|after|or more|and more|and above|or above|or over)\b/.test(text),
     less: /\b(less than|lte|fewer than|smaller than|lower than|younger|shorter than|below|under|at most|before|lighter|or less|or fewer|and below|or below)\b/.test(text),
     distinct: /\b(distinct|different|unique)\b/.test(text),
@@ -306,6 +321,9 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     which: literals.some((l) => l.kind === 'top') ? undefined : readWhich(text, vocabulary, glossary),
     vagueCriterion,
     phrases: glossary.phrases.filter((p) => hasPhrase(stems, p)).map((p) => p.join(' ')),
+    role: readRole(text),
+    rankBelowTop: /\b(?:second|third|fourth|fifth|2nd|3rd|4th|5th|[0-9]+th|next to|runner up) (?:most|least|highest|lowest|largest|smallest|biggest|best|worst|top|greatest|fewest|biggest|last|place)\b/.exec(text)?.[0],
+    textMatch: /\b(?:start|starts|starting|begin|begins|beginning|prefix(?:ed)?) (?:with|by)\b/.test(text) ? 'starts' : /\b(?:end|ends|ending|suffix(?:ed)?) (?:with|in|by)\b/.test(text) ? 'ends' : undefined,
     shows: readShows(text, vocabulary),
     asks: readShows(text, vocabulary, 1),
     both: /\bboth\b/.test(text),
@@ -314,6 +332,13 @@ export function readQuestion(question: string, vocabulary: Vocabulary, glossary:
     alphabetical: /\b(alphabetical|alphabetically|lexicographic|lexicographical|lexicographically)\b/.test(text) ? (/\b(reverse|reversed|descending)\b/.test(text) ? 'desc' : 'asc') : undefined,
     axes: new Map([...text.matchAll(/\b[a-z]+est\b|\brecent\b/g)].filter((m) => AXES[m[0]]).map((m) => [AXES[m[0]]!, m[0]])),
   };
+}
+
+/** The end of a movement the question names, when it names one and only one. */
+function readRole(text: string): 'from' | 'to' | undefined {
+  const from = /\b(depart|departs|departing|departed|departure|departures|leave|leaves|leaving|left from|from|origin|originating|outbound|source)\b/.test(text);
+  const to = /\b(arrive|arrives|arriving|arrived|arrival|arrivals|land|lands|landing|landed|to|into|destination|destinations|inbound|bound for|headed)\b/.test(text);
+  return from === to ? undefined : from ? 'from' : 'to';
 }
 
 /** The head of each noun phrase after which/each/per/by: "Which product categories …" → category. */

@@ -37,6 +37,8 @@ export interface PairMatch {
   /** Edits beyond adaptSql's literals: grain, calendar unit, value swaps. */
   edits: SqlEdit[];
   swaps: Array<{ from: string; to: string; component: Component }>;
+  /** Words the question puts into this pair's question kept whole: a farther pair must account for them too. */
+  added: string[];
 }
 
 export interface PairReading {
@@ -46,6 +48,8 @@ export interface PairReading {
   sql: SqlReading & { buckets: BucketUse[] };
   /** The SQL's string literals with the column each is compared to, when it says. */
   literals: Array<{ value: string; column?: string; start: number; end: number; raw: string }>;
+  /** For a literal of a column whose values are known, the column's other values ('return_pending' beside 'returned'). */
+  alternatives: Map<string, string[]>;
   sqlText: string;
 }
 
@@ -122,12 +126,25 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   if (q.nameParts.length > 0 && parts(q) !== parts(pq) && q.nameParts.some((n) => !pq.nameParts.includes(n))) differ('subject', pq.nameParts.length ? `gives the ${parts(pq)} name` : 'gives no name', `the ${parts(q)} name`);
   // The team's terms of two words: "new customers" and "active customers" are not "customers".
   for (const phrase of q.phrases) if (!pq.phrases.includes(phrase)) differ('subject', `is not about ${phrase}s`, `${phrase}s`);
+  // And the other way: "How many customers churned each week?" is not about the new customers the
+  // pair counts, unless it names the term's words or what defines it ("customers who signed up").
+  // A ranking term ("top customers") is the ranking checks'.
+  const qStems = new Set(q.stems);
+  for (const phrase of pq.phrases) {
+    const ws = phrase.split(' ');
+    if (q.phrases.includes(phrase) || ws.every((w) => qStems.has(w)) || ws.some((w) => DESC_WORDS.has(w) || ASC_WORDS.has(w))) continue;
+    const definedBy = ws.flatMap((w) => [...(glossary.defined.get(w) ?? [])]).filter((d) => d !== 'date' && !ws.includes(d));
+    if (definedBy.some((d) => covered(d, qStems, glossary))) continue;
+    differ('subject', `is about ${phrase}s`, `nothing about ${phrase}s`);
+  }
   // What is counted: "how many degrees" is not "how many departments", though both read both tables.
   const counted = new Set(pq.counted ?? []);
   if (q.counted && pq.counted && !q.counted.some((w) => covered(w, counted, glossary))) differ('subject', `counts ${pq.counted.join(' ')}`, `a count of ${q.counted.join(' ')}`);
   // Each value once, or every row: "distinct customers" are not orders, "pets" not "distinct types of pets".
   // Grouped rows are distinct already: "the different codes, and how many each" is a breakdown.
-  if (q.countDistinct && !s.distinct) differ('measure', 'counts every row', 'for a count of distinct values');
+  // Rows of the one table a pair counts are distinct things already: "unique customers" counted in `customers`.
+  const rowsAreThem = p.tables.length === 1 && !!q.counted && q.counted.join('') === p.tables[0]!.terms.join('') && s.outputMeasures.has('count');
+  if (q.countDistinct && !s.distinct && !rowsAreThem) differ('measure', 'counts every row', 'for a count of distinct values');
   else if (q.distinct && !q.countDistinct && !pq.distinct && !s.distinct && !s.grouped) differ('measure', 'lists every row', 'for distinct values');
   else if (pq.countDistinct && !q.distinct && s.distinct) differ('measure', 'counts distinct values', 'for a count of every row');
   // What the answer is broken down by: each key of the pair's GROUP BY must be what the question lists.
@@ -147,14 +164,31 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   // A sort asked for in words ("sorted by country") must be the pair's, whatever it counts.
   if (q.criterion.length > 0 && (q.ranked || q.direction) && (!s.orderByCount || q.criterionSaid)) {
     const by = s.orderTerms.size > 0 ? s.orderTerms : s.terms;
-    const missing = q.criterion.filter((w) => !covered(w, by, glossary));
+    // "The fewest templates" ranks by a count of a table's rows: a query that counts nothing, ordered
+    // by nothing ("the smallest version number") does not, though it reads that table.
+    const countsRows = q.criterion.every((w) => p.tables.some((t) => t.terms.join('') === w || covered(w, new Set([t.terms.join('')]), glossary)));
+    const missing = s.orderTerms.size === 0 && countsRows && !s.measures.has('count') ? q.criterion : q.criterion.filter((w) => !covered(w, by, glossary));
     if (missing.length > 0) differ('ranking', s.orderTerms.size > 0 ? `ranks by ${[...s.orderTerms].join(' ')}` : 'is not ranked', `by ${surfaceOf(q, missing)}`);
     else matched.push({ component: 'ranking', value: `by ${surfaceOf(q, q.criterion)}` });
   }
 
+  // A query reading one end of a movement (SourceAirport, DestAirport) answers a question about that end only.
+  const end = sqlRole(p.sqlText);
+  if (q.role && end && q.role !== end && pq.role !== q.role) differ('subject', `reads where things ${end === 'from' ? 'leave from' : 'arrive at'}`, `where they ${q.role === 'from' ? 'leave from' : 'arrive at'}`);
+  // "The second most" is one row below the top; the pair's ranking gives the top.
+  if (q.rankBelowTop && q.rankBelowTop !== pq.rankBelowTop) differ('ranking', pq.rankBelowTop ? `gives the ${pq.rankBelowTop}` : 'gives the top of the ranking', `the ${q.rankBelowTop}`);
+  // A text pattern: "starting with 'w'" is not "with the letter 'w' in it" (LIKE 'w%' against '%w%').
+  if (q.textMatch && q.textMatch !== pq.textMatch) {
+    for (const l of p.literals.filter((x) => x.raw.includes('%'))) {
+      const inner = l.raw.slice(1, -1);
+      const shape = inner.startsWith('%') && inner.endsWith('%') ? 'contains' : inner.endsWith('%') ? 'starts' : inner.startsWith('%') ? 'ends' : 'equals';
+      if (shape !== q.textMatch) differ('comparison', `matches text that ${TEXT_SHAPES[shape]} ${inner.replace(/%/g, '')}`, `text that ${TEXT_SHAPES[q.textMatch]} it`);
+    }
+  }
+
   // Comparisons and negation.
   for (const [flag, name] of [['negated', 'a negation (not, without)'], ['greater', 'a "more than" condition'], ['less', 'a "less than" condition']] as const) {
-    if (q[flag] && !pq[flag] && !s[flag]) differ('comparison', `has no ${name}`, name);
+    if (q[flag] && !pq[flag] && !s[flag]) differ('comparison', `has no ${name.replace(/^an? /, '')}`, name);
     else if (!q[flag] && pq[flag]) differ('comparison', `has ${name}`, `no ${name.replace(/^an? /, '')}`);
   }
 
@@ -220,7 +254,25 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
       if (!p.literals.some((l) => l.column && same(l.value, v.value))) continue;
       if (replaceable-- > 0) continue;
     }
+    // A quoted value of the approved question, where the question quotes another: adaptSql pairs quoted names in order.
+    else if (v.quoted && q.values.some((x) => x.quoted && !inPair(x)) && replaceable-- > 0) continue;
     differ('value', `is about ${v.text}`, `nothing about ${v.text}`);
+  }
+
+  // Another value of a column the pair filters on, named in other words or order than the known
+  // value is written ("pending return" for 'return_pending', beside the pair's 'returned').
+  const qStemSet = new Set(contentTokens(q.text));
+  const pqStemSet = new Set(contentTokens(pq.text));
+  for (const l of p.literals) {
+    const others = p.alternatives.get(l.value) ?? [];
+    // A value the question names as it is written is the value checks' above.
+    if (swaps.some((x) => same(x.from, l.value)) || q.values.some((v) => others.some((o) => same(o, v.value)))) continue;
+    const own = new Set(contentTokens(l.value.replace(/_/g, ' ')));
+    const named = others.find((o) => {
+      const ws = contentTokens(o.replace(/_/g, ' ')).filter((w) => !own.has(w));
+      return ws.length > 0 && ws.every((w) => qStemSet.has(w) && !pqStemSet.has(w));
+    });
+    if (named) differ('value', `is about ${display(pq, l.value)}`, named.replace(/_/g, ' '));
   }
 
   // The columns the question lists to be shown must be among what the pair returns.
@@ -231,9 +283,30 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   const unasked = pq.shows.length > 0 && q.asks.length > 0 ? pq.shows.filter((h) => !q.asks.some((a) => a === h || covered(a, new Set([h]), glossary)) && !covered(h, new Set(q.stems), glossary)) : [];
   if (unshown.length > 0) differ('subject', `returns ${[...s.outputTerms].join(', ') || 'other columns'}`, `to see ${unshown.map((h) => q.concepts.get(h) ?? h).join(', ')}`);
   else if (unasked.length > 0) differ('subject', `also returns ${unasked.join(', ')}`, `only ${q.asks.map((h) => q.concepts.get(h) ?? h).join(', ')}`);
+  // The approved question kept whole, with words put in: "…, cumulatively", "… who are active",
+  // "… in cents", "… and how has it changed". Words another check reads and accepts, or that say nothing, are not new.
+  const added = insertedWords(q, pq, { slot: slot?.to, direction: pairDirection, sql: s, glossary });
+  if (added.length > 0) differ('subject', `is the same question without ${quoted(added)}`, `with ${quoted(added)}`);
   // The approved question with a word or two changed: "average order size" for "average order value".
-  const changed = changedWords(q, pq, slot?.to, s.terms, glossary);
+  // When the pair filters a column of known values (a status), a participle is a state, not a verb
+  // of a paraphrase: "awaiting a return" is not "returned".
+  // Lower-case values only: a status ('returned'), not a name ('United Airlines' flights "arriving").
+  const statusFilter = p.literals.some((l) => (p.alternatives.get(l.value)?.length ?? 0) > 0 && /^\p{Ll}/u.test(l.value));
+  const changed = added.length > 0 ? [] : changedWords(q, pq, slot?.to, s.terms, glossary);
+  if (statusFilter && added.length === 0) {
+    const own = new Set([...pq.stems, ...q.values.flatMap((v) => contentTokens(v.text)), ...pq.values.flatMap((v) => contentTokens(v.text))]);
+    const states = words(q.text).filter((w) => w.length > 4 && /(ing|ed)$/.test(w) && !STOP.has(w) && !STRUCTURE.has(stemOf(w)) && !own.has(stemOf(w)) && !covered(stemOf(w), s.terms, glossary));
+    if (states.length > 0) differ('value', `is about ${p.literals.filter((l) => p.alternatives.has(l.value) && /^\p{Ll}/u.test(l.value)).map((l) => display(pq, l.value)).join(', ')}`, quoted(states));
+  }
   if (changed.length > 0) differ('subject', changed.some((c) => c.was) ? `says ${changed.filter((c) => c.was).map((c) => `"${c.was}"`).join(', ')}` : 'has no such words', changed.map((c) => `"${c.is}"`).join(', '));
+  // A word nothing accounts for: not the pair's question nor its SQL, not a term of the schema or the
+  // glossary, not one another check reads, not a verb of a paraphrase's — "…, cumulatively", "… growth".
+  if (added.length === 0 && changed.length === 0) {
+    const said = new Set([...pq.stems, ...s.terms, ...s.literalWords]);
+    const valueish = new Set([...q.values, ...q.periods].flatMap((v) => contentTokens(v.text)));
+    const unknown = contentTokens(q.text).filter((w) => !STRUCTURE.has(w) && !SAYS_NOTHING.has(w) && !/^\d/.test(w) && !valueish.has(w) && !q.concepts.has(w) && !covered(w, said, glossary) && !pq.stems.some((x) => oneSlip(x, w) || vowelDropped(x, w)) && UNACCOUNTED.has(w));
+    if (unknown.length > 0) differ('subject', `has nothing for ${quoted(unknown)}`, quoted(unknown));
+  }
   // Named things: what the question names must be in the pair; what the pair's question names must be asked.
   const pairWords = new Set([...pq.stems, ...s.terms, ...s.literalWords]);
   const valueWords = new Set(q.values.flatMap((v) => contentTokens(v.text)));
@@ -257,12 +330,17 @@ export function comparePair(q: QuestionReading, p: PairReading, glossary: Glossa
   const askedTable = (t: PairReading['tables'][number]) => all(t.terms) || t.columns.some(all) || t.keys.filter(all).length >= 2;
   const read = (w: string) => q.values.length === 0 && p.tables.some((t) => t.terms.includes(w) && !askedTable(t));
   // A term written with one slip ("chanel") still names it.
-  const asked = (w: string) => covered(w, questionWords, glossary) || [...questionWords].some((x) => oneSlip(x, w));
+  const asked = (w: string) => covered(w, questionWords, glossary) || [...questionWords].some((x) => oneSlip(x, w) || vowelDropped(x, w));
   const missingInQuestion = [...pq.concepts].filter(([w]) => (glossary.words.has(w) || shown(w) || read(w)) && !pairValueWords.has(w) && !asked(w));
   if (missingInQuestion.length > 0) differ('subject', `is about ${missingInQuestion.map(([, t]) => `"${t}"`).join(', ')}`, `nothing about ${missingInQuestion.map(([, t]) => t).join(', ')}`);
   if (missingInPair.length === 0 && q.concepts.size > 0) matched.push({ component: 'subject', value: [...q.concepts.values()].join(', ') });
 
-  return { differences, matched, edits, swaps };
+  return { differences, matched, edits, swaps, added };
+}
+
+/** Whether a pair's question or SQL says a word (stemmed, glossary synonyms included). */
+export function pairSays(p: PairReading, word: string, glossary: Glossary): boolean {
+  return covered(stemOf(word.toLowerCase()), new Set([...p.question.stems, ...p.sql.terms, ...p.sql.literalWords]), glossary);
 }
 
 /** Words of the columns a ranking on an axis reads ("newest": a date, a year, an age). */
@@ -287,6 +365,9 @@ function sameQuestionOtherName(q: QuestionReading, p: PairReading): { from: stri
   for (const v of p.question.values) {
     // Only a name the SQL compares a column to, written in the question as the SQL has it.
     if (!p.literals.some((l) => l.column && same(l.value, v.value) && same(l.value, v.text))) continue;
+    // A lower-case value of a column whose values are known is one of them ('returned', 'shipped'):
+    // an unknown word in its place ("refunded") is not a value of it, and would match no row.
+    const known = p.alternatives.get(v.value);
     const vw = words(v.text);
     const at = pw.findIndex((_, i) => vw.every((w, k) => pw[i + k] === w));
     if (at < 0) continue;
@@ -295,9 +376,14 @@ function sameQuestionOtherName(q: QuestionReading, p: PairReading): { from: stri
     const middle = qw.slice(before.length, qw.length - after.length);
     if (middle.length < 1 || middle.length > 3 || before.some((w, k) => qw[k] !== w) || after.some((w, k) => qw[qw.length - after.length + k] !== w)) continue;
     if (middle.join(' ') === vw.join(' ') || middle.some((w) => STOP.has(w) || /^\d/.test(w))) continue;
-    const written = new RegExp(middle.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^\\p{L}\\d]+'), 'iu').exec(q.text.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+    // One name, as written: its words apart only by spaces or hyphens, not a name followed by a
+    // clause ("CV growth", "'PPT', cumulatively" are the approved name with words put after it).
+    const written = new RegExp(middle.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s-]+'), 'iu').exec(q.text.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+    const capitalised = /^\p{Lu}/u.test(v.value);
+    // A capitalised name has every word capitalised ("Summer Show"); a lower-case one as many words as the approved.
+    const oneName = (w: string) => (capitalised ? w.split(/[\s-]+/).every((x) => /^[\p{Lu}\d]/u.test(x)) : middle.length === vw.length && !(known && known.length > 0 && !known.some((o) => same(o, w))));
     // Written as a name where the approved one is ('Kyle', not 'kyle'): the database compares case.
-    if (written && /^\p{Lu}/u.test(v.value) === /^\p{Lu}/u.test(written[0]) && q.values.every((x) => same(x.text, written[0]) || p.question.values.some((y) => same(y.value, x.value)))) return { from: v.value, to: written[0] };
+    if (written && oneName(written[0]) && capitalised === /^\p{Lu}/u.test(written[0]) && q.values.every((x) => same(x.text, written[0]) || p.question.values.some((y) => same(y.value, x.value)))) return { from: v.value, to: written[0] };
   }
   return undefined;
 }
@@ -310,9 +396,9 @@ function sameQuestionOtherName(q: QuestionReading, p: PairReading): { from: stri
 function changedWords(q: QuestionReading, pq: QuestionReading, swapped: string | undefined, sqlTerms: ReadonlySet<string>, glossary: Glossary): Array<{ was: string; is: string }> {
   const values = new Set([...q.values, ...pq.values].flatMap((v) => words(v.text).map(stemOf)).concat(swapped ? words(swapped).map(stemOf) : []));
   const structural = (w: string) => STRUCTURE.has(w) || [...STRUCTURE].some((x) => x.length >= 6 && w.length >= 6 && w.slice(0, 6) === x.slice(0, 6));
-  const content = (w: string) => !STOP.has(w) && !/^\d/.test(w) && !values.has(w) && !structural(w);
+  const content = (w: string) => !STOP.has(w) && !SAYS_NOTHING.has(w) && !/^\d/.test(w) && !values.has(w) && !structural(w);
   // The same word: a slip, or one a form of the other ("named"/"name", "using"/"use").
-  const sameWord = (a: string, b: string) => a === b || oneSlip(a, b) || swapped2(a, b) || (Math.min(a.length, b.length) >= 3 && Math.abs(a.length - b.length) <= 3 && (a.startsWith(b) || b.startsWith(a)));
+  const sameWord = (a: string, b: string) => a === b || oneSlip(a, b) || swapped2(a, b) || vowelDropped(a, b) || (Math.min(a.length, b.length) >= 3 && Math.abs(a.length - b.length) <= 3 && (a.startsWith(b) || b.startsWith(a)));
   // Each content word with the words around it as written, to tell a modifier from a verb.
   const read = (text: string) => {
     const ws = words(text.replace(/^\s*return\b/i, ''));
@@ -345,6 +431,89 @@ function changedWords(q: QuestionReading, pq: QuestionReading, swapped: string |
   const unexplained = added.filter((x) => !covered(x.w, sqlTerms, glossary) && !covered(x.w, new Set(pw), glossary));
   return unexplained.map((x, k) => ({ was: dropped[k] ?? '', is: x.written }));
 }
+
+const quoted = (ws: readonly string[]) => ws.map((w) => `"${w}"`).join(', ');
+
+/**
+ * Words of the question beyond the approved question, when the approved question is kept whole
+ * (every word, in order, a typing slip allowed): a question that says more asks more. Exempt are
+ * the words other checks read and compare (values, periods, the grain, measures the pair computes,
+ * a ranking direction the pair has), numbers, what the pair returns, and words that say nothing.
+ */
+function insertedWords(q: QuestionReading, pq: QuestionReading, o: { slot?: string; direction?: 'asc' | 'desc'; sql: SqlReading; glossary: Glossary }): string[] {
+  const qw = words(q.text);
+  const pw = words(pq.text);
+  if (pw.length < 3 || qw.length <= pw.length) return [];
+  const written = writtenWords(q.text);
+  if (written.length !== qw.length) written.length = 0;
+  const alike = (a: string, b: string) => a === b || stemOf(a) === stemOf(b) || oneSlip(a, b) || swapped2(a, b) || vowelDropped(a, b);
+  // Greedy in order is enough: the approved words must all appear, in order, in the question.
+  const keptAt = new Set<number>();
+  let i = 0;
+  for (const w of pw) {
+    while (i < qw.length && !alike(qw[i]!, w)) i++;
+    if (i === qw.length) return [];
+    keptAt.add(i++);
+  }
+  const said = new Set([...q.values.map((v) => v.text), ...q.periods.map((x) => x.text), o.slot ?? ''].flatMap((t) => words(t)));
+  const grainWords = q.grain ? new Set([q.grain, `${q.grain}s`, ...(GRAIN_ADJECTIVES[q.grain] ?? [])]) : new Set<string>();
+  const measured = new Set<string>([...o.sql.measures, ...pq.measures]);
+  const out: string[] = [];
+  qw.forEach((w, k) => {
+    if (keptAt.has(k) || STOP.has(w) || SAYS_NOTHING.has(w) || /^\d/.test(w) || said.has(w) || grainWords.has(w) || pw.includes(w)) return;
+    // "distinct", "unique": the distinct check's.
+    if (DISTINCT_WORDS.has(w)) return;
+    const measure = MEASURE_WORDS[w];
+    if (measure && measure.some((m) => measured.has(m))) return;
+    const dir = DESC_WORDS.has(w) ? 'desc' : ASC_WORDS.has(w) ? 'asc' : undefined;
+    if (dir && dir === o.direction) return;
+    // "highest first": the ordinal only repeats the direction before it.
+    if ((w === 'first' || w === 'last') && (DESC_WORDS.has(qw[k - 1] ?? '') || ASC_WORDS.has(qw[k - 1] ?? ''))) return;
+    // What the pair returns, by the same word or the glossary's ("weekends" is not the week it returns).
+    const st = stemOf(w);
+    if (o.sql.outputTerms.has(st) || [...o.sql.outputTerms].some((t) => o.glossary.related.get(t)?.has(st))) return;
+    out.push(written[k] ?? w);
+  });
+  return out;
+}
+
+/** The words of a text as `words` splits them, as written (case kept), for saying them back. */
+function writtenWords(text: string): string[] {
+  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/['’]/g, '').split(/[^A-Za-z0-9.]+|(?<=[A-Za-z])\.|\.(?![0-9])/).filter((w) => w.length > 0);
+}
+
+/** One vowel left out of a word of four letters or more ("ordrs" for "orders", "custmers"). */
+function vowelDropped(a: string, b: string): boolean {
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  if (long.length !== short.length + 1 || short.length < 4) return false;
+  let i = 0;
+  while (i < short.length && short[i] === long[i]) i++;
+  return 'aeiou'.includes(long[i]!) && short.slice(i) === long.slice(i + 1);
+}
+
+// Words of politeness and emphasis: "please", "thanks", "quick one", "exactly".
+const SAYS_NOTHING = new Set(['hey', 'hi', 'hello', 'thanks', 'thank', 'thx', 'cheers', 'quick', 'question', 'kindly', 'exactly', 'roughly', 'approximately', 'again', 'ever', 'currently', 'actually', 'really', 'now', 'ok', 'okay', 'right', 'one', 'here', 'wondering', 'curious', 'quickly']);
+const GRAIN_ADJECTIVES: Record<string, string[]> = { day: ['daily'], week: ['weekly'], month: ['monthly'], quarter: ['quarterly'], year: ['yearly', 'annual', 'annually'] };
+const MEASURE_WORDS: Record<string, string[]> = {
+  count: ['count'], number: ['count'], many: ['count'], total: ['sum', 'count'], sum: ['sum'], average: ['avg'], mean: ['avg'], avg: ['avg'], median: ['median'],
+  share: ['share'], percentage: ['share'], percent: ['share'], proportion: ['share'], fraction: ['share'], ratio: ['share'], rate: ['share'],
+  maximum: ['max'], max: ['max'], minimum: ['min'], min: ['min'],
+};
+/** The end of a movement a query's names read (source, origin, departure against destination, arrival), if only one. */
+function sqlRole(sql: string): 'from' | 'to' | undefined {
+  // Names only: FROM and TO are keywords.
+  const names = tokenize(sql).filter((t) => t.kind === 'word' || t.kind === 'quoted').map((t) => t.text.toLowerCase()).filter((n) => n !== 'from' && n !== 'to');
+  const from = names.some((n) => /^(?:source|src|origin|depart)|(?:source|origin|depart(?:ure)?)(?:_|airport|city|station|port|country|id|$)/.test(n));
+  const to = names.some((n) => /^(?:dest|arriv)|(?:dest(?:ination)?|arriv(?:al)?)(?:_|airport|city|station|port|country|id|$)/.test(n));
+  return from === to ? undefined : from ? 'from' : 'to';
+}
+
+// Words of change, accumulation, units and money that turn a question into another one, when nothing in the pair says them.
+const UNACCOUNTED = new Set(['cumulative', 'cumulatively', 'accumulated', 'runn', 'growth', 'grow', 'grew', 'change', 'chang', 'trend', 'delta', 'increase', 'increas', 'decrease', 'decreas', 'decline', 'declin', 'cent', 'euro', 'eur', 'dollar', 'usd', 'thousand', 'million', 'gross', 'net', 'capita', 'weekend', 'weekday', 'holiday', 'churn', 'refund', 'discount', 'coupon', 'tax', 'profit']);
+const DISTINCT_WORDS = new Set(['distinct', 'different', 'unique']);
+const TEXT_SHAPES = { contains: 'contains', starts: 'starts with', ends: 'ends with', equals: 'equals' } as const;
+const DESC_WORDS = new Set(['most', 'highest', 'largest', 'biggest', 'greatest', 'top', 'best', 'descending', 'decreasing']);
+const ASC_WORDS = new Set(['least', 'lowest', 'smallest', 'fewest', 'bottom', 'worst', 'ascending', 'increasing']);
 
 /** Two letters typed the wrong way round ("valeu"): a slip in a shorter word too. */
 function swapped2(a: string, b: string): boolean {

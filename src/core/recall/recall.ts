@@ -2,7 +2,7 @@ import { tokenize } from '../sql/tokens';
 import { adaptSql, type Adaptation } from './adapt';
 import { readGlossary, readQuestion, readSql, type Glossary, type QuestionReading } from './components';
 import { Vocabulary, type SchemaRelation } from './features';
-import { comparePair, type Difference, type MatchedComponent, type PairMatch, type PairReading } from './match';
+import { comparePair, covered, pairSays, type Difference, type MatchedComponent, type PairMatch, type PairReading } from './match';
 import { nameTerms, stem, words } from './questionText';
 import { BagIndex, pairBag, questionBag, type Scored } from './similarity';
 
@@ -64,7 +64,7 @@ export const REJECTED_SIMILARITY = 0.7;
  * Candidates tried, best first: a lower-ranked pair may match every component when the nearest
  * does not ("top 3 in France" is nearer "top customers" than "top 5 in Germany" by words).
  */
-const CANDIDATES = 5;
+const CANDIDATES = 8;
 const MIN_CANDIDATE_SIMILARITY = 0.25;
 
 // Questions alone rank a little below questions with their SQL: the SQL is the better evidence when both are close.
@@ -137,7 +137,13 @@ export class RecallEngine {
         const columns = this.vocabulary.columnsOf(t);
         return { terms: nameTerms(t), columns: columns.filter((c) => !isKey(c)).map(nameTerms), keys: columns.filter(isKey).map((c) => nameTerms(c).filter((w) => w !== 'id')).filter((k) => k.length > 0) };
       });
-      r = { question: readQuestion(pair.question, this.vocabulary, this.glossary), sql, tables, literals: literalColumns(pair.sql, this.vocabulary), sqlText: pair.sql };
+      const literals = literalColumns(pair.sql, this.vocabulary);
+      const alternatives = new Map<string, string[]>();
+      for (const l of literals) {
+        const column = l.column ? this.vocabulary.columnOfValue(l.value) : undefined;
+        if (column) alternatives.set(l.value, this.vocabulary.otherValues(l.value, column));
+      }
+      r = { question: readQuestion(pair.question, this.vocabulary, this.glossary), sql, tables, literals, alternatives, sqlText: pair.sql };
       this.readings.set(key, r);
     }
     return r;
@@ -156,18 +162,28 @@ export class RecallEngine {
     }
     const q = readQuestion(question, this.vocabulary, this.glossary);
     let first: { reason: string; differences?: Difference[]; pair: ApprovedPair; similarity: number } | undefined;
+    const unexplained = new Set<string>();
     for (const candidate of ranked) {
       if (candidate.score < MIN_CANDIDATE_SIMILARITY) break;
       const pair = candidate.item;
       const failed = (reason: string, differences?: Difference[]) => {
         first ??= { reason, differences, pair, similarity: round(candidate.score) };
       };
-      const m = comparePair(q, this.reading(pair), this.glossary);
+      const reading = this.reading(pair);
+      const m = comparePair(q, reading, this.glossary);
+      for (const w of m.added) unexplained.add(w);
       if (m.differences.length > 0) {
         failed(differenceText(pair, m.differences), m.differences);
         continue;
       }
-      const unmatched = unmatchedNames(question, pair, this.vocabulary, q, m.swaps.map((s) => s.to));
+      // A word that made a nearer pair differ ("…, cumulatively") is not answered by a farther pair that never says it.
+      const unsaid = [...unexplained].filter((w) => !pairSays(reading, w, this.glossary));
+      if (unsaid.length > 0) {
+        const d: Difference[] = [{ component: 'subject', pair: `has nothing for ${unsaid.map((w) => `"${w}"`).join(', ')}`, asked: unsaid.map((w) => `"${w}"`).join(', ') }];
+        failed(differenceText(pair, d), d);
+        continue;
+      }
+      const unmatched = unmatchedNames(question, pair, this.vocabulary, q, m.swaps.map((s) => s.to), this.glossary);
       if (unmatched) {
         failed(`Your question mentions "${unmatched}", which the nearest approved question, "${pair.question}", does not.`, [{ component: 'value', pair: `does not mention "${unmatched}"`, asked: unmatched }]);
         continue;
@@ -264,12 +280,14 @@ function literalColumns(sql: string, vocabulary: Vocabulary): PairReading['liter
  * approved pair's question and SQL do not contain and the schema does not name. Answering anyway
  * would silently drop a condition the person asked for.
  */
-function unmatchedNames(question: string, pair: ApprovedPair, vocabulary: Vocabulary, reading: QuestionReading, swapped: readonly string[]): string | undefined {
+function unmatchedNames(question: string, pair: ApprovedPair, vocabulary: Vocabulary, reading: QuestionReading, swapped: readonly string[], glossary: Glossary): string | undefined {
   const known = new Set([...words(pair.question), ...words(pair.sql), ...reading.values.flatMap((v) => words(v.text)), ...swapped.flatMap(words)].map(stem));
   for (const m of question.matchAll(/(?<=[\p{L}\d,;:)] +)(\p{Lu}[\p{L}\d-]*)/gu)) {
     const w = words(m[1]!).map(stem);
     if (w.length === 0 || w.every((x) => known.has(x))) continue;
     if (vocabulary.schemaFeatures(w.map(stem)).size > 0) continue;
+    // A glossary term for what the pair reads ("CLV" for lifetime value) is the pair's own name for it.
+    if (w.every((x) => glossary.words.has(x) && covered(x, known, glossary))) continue;
     return m[1];
   }
   return undefined;

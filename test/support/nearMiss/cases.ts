@@ -10,7 +10,10 @@
  */
 export type NearMissClass =
   | 'grain' | 'total-vs-breakdown' | 'entity' | 'measure' | 'dimension' | 'period' | 'ranking'
-  | 'filter' | 'rejected' | 'output' | 'adapt' | 'paraphrase';
+  | 'filter' | 'rejected' | 'output' | 'adapt' | 'paraphrase'
+  // The third round's classes (third.ts).
+  | 'negation' | 'threshold' | 'values' | 'distinct' | 'average-grain' | 'cumulative' | 'extreme'
+  | 'share' | 'statistic' | 'dates' | 'synonym' | 'unit' | 'other-table' | 'typo' | 'superset';
 
 export interface NearMissCase {
   /** `shop` is the sample project; anything else is a Spider database with every gold query approved. */
