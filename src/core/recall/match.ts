@@ -1,5 +1,6 @@
 import { tokenize } from '../sql/tokens';
-import type { Glossary, PeriodReading, QuestionReading, SqlReading, BucketUse, Unit } from './components';
+import type { Glossary, PeriodReading, QuestionReading, SqlReading, BucketUse } from './components';
+import { calendarEdits, grainEdits } from './grainEdits';
 import { contentTokens, STOP, words } from './questionText';
 
 /**
@@ -588,36 +589,4 @@ function quote(raw: string, old: string, value: string): string {
   const q = raw[0] === '"' ? '"' : "'";
   const inner = raw.slice(1, -1).replace(old, value);
   return `${q}${inner.split(q).join(q + q)}${q}`;
-}
-
-/** The grain's buckets rewritten to another unit; an alias named after the old unit follows it. */
-function grainEdits(buckets: readonly BucketUse[], to: Unit, sql: string): SqlEdit[] {
-  const out: SqlEdit[] = [];
-  const from = buckets[0]!.unit;
-  for (const b of buckets) {
-    const t = b.token;
-    out.push({ start: t.start, end: t.start + t.raw.length, text: b.via === 'date_trunc' ? `'${to}'` : to });
-  }
-  for (const t of tokenize(sql)) {
-    if (t.kind === 'word' && t.text === from) {
-      const before = sql.slice(0, t.start).trimEnd();
-      if (/\bas$/i.test(before)) out.push({ start: t.start, end: t.start + t.raw.length, text: to });
-    }
-  }
-  return out;
-}
-
-/** `date_trunc('year', current_date)` → `date_trunc('month', current_date)`, when the unit appears nowhere else. */
-function calendarEdits(sql: string, from: Unit, to: Unit): SqlEdit[] | undefined {
-  const tokens = tokenize(sql);
-  const out: SqlEdit[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    const mentions = (t.kind === 'string' && t.text.toLowerCase() === from) || (t.kind === 'word' && t.text === from);
-    if (!mentions) continue;
-    const isTrunc = t.kind === 'string' && tokens[i - 2]?.text === 'date_trunc' && tokens[i + 1]?.text === ',' && ['current_date', 'now'].includes(tokens[i + 2]?.text ?? '');
-    if (!isTrunc) return undefined;
-    out.push({ start: t.start, end: t.start + t.raw.length, text: `'${to}'` });
-  }
-  return out.length > 0 ? out : undefined;
 }
