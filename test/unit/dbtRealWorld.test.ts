@@ -793,7 +793,7 @@ describe('real-world dbt: packages, dependencies and cross-project refs', functi
     subdirectory: "packages/corp_macros"
   - git: "git@github.com:acme/analytics-helpers.git"
     revision: main
-  - local: ../shared/finance_models
+  - local: ../common/finance_models
 `,
       'dbt_packages/dbt_utils/dbt_project.yml': 'name: dbt_utils\n',
       'dbt_packages/corp_macros/dbt_project.yml': 'name: corp_macros\n',
