@@ -11,6 +11,7 @@ import { openProjectEngine, projectDialect, type ProjectDatabase } from '../adap
 import { ExecutionError } from '../core/execution/errors';
 import { projectAccess } from '../adapters/projectPolicies';
 import { answerQuestion, type Answer, type AnswerStep, type RunSummary } from '../core/answer/answer';
+import type { WorkspaceIndex } from '../core/index/types';
 import type { Turn } from '../core/answer/prompt';
 import type { ResultFingerprint } from '../core/execution/fingerprint';
 import type { GroundingContext } from '../core/grounding/grounding';
@@ -42,6 +43,8 @@ interface Prepared {
  */
 export class AskService implements vscode.Disposable {
   private readonly prepared = new Map<string, Prepared>();
+  /** A subfolder project's own index, with the folder index it was built beside: rebuilt only when that changes. */
+  private readonly ownIndexes = new Map<string, { folder: WorkspaceIndex | undefined; index: WorkspaceIndex }>();
   private readonly engines = new Map<string, { key: string; engine: Promise<{ engine: Engine; found: ProjectDatabase }>; timer?: NodeJS.Timeout; users: number }>();
   private generation = 0;
   private readonly pairFolders = new Map<string, string>();
@@ -108,12 +111,13 @@ export class AskService implements vscode.Disposable {
     // A project that is its workspace folder grounds on the folder's index, kept current by the
     // watchers; one in a subfolder (beside other projects) on an index of its own folder, as
     // `askdata` does, so that no other project's models are offered to its questions.
-    const folderIndex = this.index.isFolderRoot(root) ? this.index.indexOf(root) : undefined;
+    const isFolder = this.index.isFolderRoot(root);
+    const folderIndex = this.index.indexOf(root);
     const access = await projectAccess(root, asker);
     const started = performance.now();
     let relations = 0;
     const build = async (engine: Engine, found: ProjectDatabase) => {
-      const index = folderIndex ?? (await indexProject(root, found.unavailable ? undefined : engine));
+      const index = isFolder ? (folderIndex ?? { relations: [], joins: [] }) : await this.ownIndex(root, folderIndex, found.unavailable ? undefined : engine);
       relations = index.relations.length;
       return askerGrounding({ root, pairs: project.store.pairs, index, rules, access, engine, found });
     };
@@ -130,6 +134,14 @@ export class AskService implements vscode.Disposable {
     const prepared: Prepared = { key, inputs, access, database: found, context };
     this.prepared.set(root, prepared);
     return prepared;
+  }
+
+  private async ownIndex(root: string, folder: WorkspaceIndex | undefined, engine: Engine | undefined): Promise<WorkspaceIndex> {
+    const known = this.ownIndexes.get(root);
+    if (known && known.folder === folder) return known.index;
+    const index = await indexProject(root, engine);
+    this.ownIndexes.set(root, { folder, index });
+    return index;
   }
 
   /**
