@@ -110,7 +110,8 @@ export async function manifestAdapterType(project: string): Promise<string | und
   } catch {
     return undefined;
   }
-  const metadata = /"metadata"\s*:\s*\{[^{}]*?"adapter_type"\s*:\s*"([A-Za-z0-9_]+)"/.exec(head);
+  // metadata holds small objects of its own (`"env": {}`) before adapter_type: one level of braces.
+  const metadata = /"metadata"\s*:\s*\{(?:[^{}]|\{[^{}]*\})*?"adapter_type"\s*:\s*"([A-Za-z0-9_]+)"/.exec(head);
   return metadata?.[1];
 }
 

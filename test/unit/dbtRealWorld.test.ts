@@ -615,7 +615,7 @@ and '{{ this.database }}.{{ this.schema }}.{{ this.identifier }}' != ''`,
       'dbt_project.yml': 'name: shop\nprofile: shop\n',
       'models/a.sql': "select {% if target.type == 'snowflake' %}'sf'{% elif target.type == 'duckdb' %}'duck'{% else %}'other'{% endif %} as d",
     };
-    const manifest = JSON.stringify({ metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', dbt_version: '1.8.0', adapter_type: 'snowflake' }, nodes: {}, sources: {} });
+    const manifest = JSON.stringify({ metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', dbt_version: '1.8.0', generated_at: '2026-11-30T10:00:00Z', invocation_id: 'x', env: { DBT_CLOUD_PROJECT_ID: '1' }, project_name: 'shop', adapter_type: 'snowflake' }, nodes: {}, sources: {} });
     // The manifest predates models/a.sql: the model is read from its file, in the manifest's dialect, and the index says the manifest is behind.
     const compiled = await writeTree({ ...files, 'target/manifest.json': manifest });
     const { index } = await indexTree(compiled);
