@@ -95,7 +95,8 @@ export async function policyProblems(project: string): Promise<{ warnings: Array
  */
 async function misspeltPolicyNames(project: string, text: string, policy: PolicyFile | undefined) {
   if (!policy) return [];
-  const { files, databaseProblems } = await indexFolder(project, async (root) => (await openProjectEngine(root)).engine);
+  // The index cache `askdata index` and the editor share: a repeated validate reads, not re-renders.
+  const { files, databaseProblems } = await indexFolder(project, async (root) => (await openProjectEngine(root)).engine, { cacheFile: indexCacheFile(project) });
   if (databaseProblems.length > 0) return [];
   return unmatchedPolicyNames(text, policy, knownRelations(files.indexer.build().relations));
 }
